@@ -1,0 +1,69 @@
+// An ELF core file: its memory (with on-disk fallback for pages it left out), mapped files,
+// threads and process facts, from the core's program headers and notes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pyxray/memory.hpp"
+#include "pyxray/result.hpp"
+#include "pyxray/target.hpp"
+
+namespace pyxray {
+
+struct MappedFile {  // one NT_FILE entry
+    uint64_t start = 0;
+    uint64_t end = 0;
+    uint64_t file_offset = 0;  // in bytes
+    std::string path;
+};
+
+struct CoreThread {
+    int64_t tid = 0;
+    uint64_t fs_base = 0;
+    uint64_t pc = 0;
+    uint64_t sp = 0;
+};
+
+class CoreFile {
+public:
+    // Fails with a one-line message for a missing, non-ELF, non-core or truncated file.
+    static Result<std::shared_ptr<const CoreFile>> open(const std::string& path);
+
+    const std::string& path() const { return path_; }
+    int pid() const { return pid_; }
+    const std::string& executable() const { return executable_; }  // best guess, may be empty
+    const std::vector<MappedFile>& mapped_files() const { return files_; }
+    const std::vector<CoreThread>& threads() const { return threads_; }
+    // Modules (one per mapped path, base = start of its offset-0 mapping).
+    std::vector<ModuleInfo> modules() const;
+    // The core's memory; reads of pages the core left out fall back to the mapped files on disk.
+    std::unique_ptr<Memory> memory() const;
+
+    struct Segment {
+        uint64_t vaddr, memsz, filesz, offset;
+    };
+    const std::vector<Segment>& segments() const { return segments_; }
+
+    CoreFile() = default;
+
+private:
+    friend class CoreFileParser;
+    std::string path_;
+    int pid_ = 0;
+    std::string executable_;
+    std::vector<MappedFile> files_;
+    std::vector<CoreThread> threads_;
+    std::vector<Segment> segments_;
+    uint64_t file_size_ = 0;
+};
+
+// Modules of a live process from /proc/PID/maps.
+Result<std::vector<ModuleInfo>> modules_of_process(int pid);
+// Thread ids of a live process from /proc/PID/task.
+Result<std::vector<int64_t>> threads_of_process(int pid);
+
+}  // namespace pyxray

@@ -1,0 +1,66 @@
+// Plain value types for what pyxray decodes. No behaviour, no target access.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pyxray/target.hpp"
+
+namespace pyxray {
+
+struct PyFrame {
+    std::string function;  // co_name
+    std::string qualname;  // co_qualname
+    std::string file;      // co_filename as the code object holds it
+    int line = -1;         // -1 when the location table has none
+    uint64_t frame_address = 0;
+    uint64_t code_address = 0;
+    bool entry = false;  // oldest frame of one _PyEval_EvalFrameDefault call
+};
+
+// One thread's Python frames, innermost first, as walked from its PyThreadState.
+struct PyThread {
+    uint64_t tstate = 0;
+    uint64_t native_thread_id = 0;
+    uint64_t thread_id = 0;  // pthread_self() of the thread
+    int64_t interpreter_id = 0;
+    std::vector<PyFrame> frames;
+    std::optional<std::string> truncated;  // why the walk stopped early, if it did
+};
+
+struct StackFrame {
+    enum class Kind { Python, Native };
+    Kind kind = Kind::Native;
+    PyFrame python;      // when kind == Python
+    NativeFrame native;  // when kind == Native
+};
+
+struct ThreadStack {
+    int64_t tid = 0;
+    bool python = false;  // a PyThreadState belongs to this thread
+    std::optional<PyThread> state;
+    // Innermost first: merged, or Python-only, or native-only (see `merged`).
+    std::vector<StackFrame> frames;
+    bool merged = false;
+    // When native and Python stacks could not be merged: the native stack, and why.
+    std::vector<StackFrame> unmerged_native;
+    std::vector<std::string> notes;
+};
+
+struct RuntimeInfo {
+    uint64_t runtime_address = 0;  // &_PyRuntime
+    std::string version;           // "3.11.7"
+    uint32_t version_hex = 0;      // PY_VERSION_HEX
+    std::string library;           // module that holds _PyRuntime
+    bool debug_build = false;
+};
+
+struct Snapshot {
+    TargetInfo target;
+    RuntimeInfo runtime;
+    std::vector<ThreadStack> threads;
+};
+
+}  // namespace pyxray

@@ -1,0 +1,40 @@
+// The one entry point front-ends use: open a target, take a snapshot.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "pyxray/model.hpp"
+#include "pyxray/result.hpp"
+#include "pyxray/target.hpp"
+
+namespace pyxray {
+
+struct XbtOptions {
+    std::optional<int64_t> only_tid;  // the selected thread; every thread when empty
+    bool python_only = false;         // no native frames at all
+    bool native_all = false;          // keep interpreter plumbing frames
+};
+
+class Session {
+public:
+    // Finds the CPython runtime and its layout; fails with a one-line, actionable message.
+    static Result<Session> open(const Target& target);
+
+    Result<Snapshot> xbt(const XbtOptions& options) const;
+    const RuntimeInfo& runtime() const { return runtime_; }
+
+    Session(Session&&) noexcept;
+    Session& operator=(Session&&) noexcept;
+    ~Session();
+
+private:
+    struct State;
+    Session(const Target& target, RuntimeInfo runtime, std::unique_ptr<State> state);
+    const Target* target_;
+    RuntimeInfo runtime_;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace pyxray

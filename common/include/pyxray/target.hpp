@@ -1,0 +1,71 @@
+// What a front-end provides: memory, modules, threads and native frames of one stopped target.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pyxray/memory.hpp"
+#include "pyxray/result.hpp"
+
+namespace pyxray {
+
+struct ModuleInfo {
+    std::string path;   // file on disk as the target named it
+    uint64_t base = 0;  // address where the file's offset 0 is mapped
+};
+
+struct ThreadInfo {
+    int64_t tid = 0;                       // OS thread id (LWP)
+    std::optional<uint64_t> pthread_self;  // x86-64 fs_base, when the front-end can read it
+};
+
+struct NativeFrame {
+    uint64_t pc = 0;       // the frame's pc as the unwinder reports it
+    std::string function;  // symbol name, empty when unknown
+    std::string module;    // path of the module holding pc, empty when unknown
+};
+
+enum class TargetKind { Live, Core };
+
+struct TargetInfo {
+    TargetKind kind = TargetKind::Live;
+    int pid = 0;
+    std::string executable;
+};
+
+class Target {
+public:
+    virtual ~Target() = default;
+    virtual const Memory& memory() const = 0;
+    virtual TargetInfo info() const = 0;
+    virtual Result<std::vector<ModuleInfo>> modules() const = 0;
+    virtual Result<std::vector<ThreadInfo>> threads() const = 0;
+    // Innermost first.
+    virtual Result<std::vector<NativeFrame>> native_frames(int64_t tid) const = 0;
+};
+
+// A target whose modules, threads and frames were collected up front (the gdb bridge, tests).
+class StaticTarget final : public Target {
+public:
+    StaticTarget(std::unique_ptr<Memory> memory, TargetInfo info, std::vector<ModuleInfo> modules,
+                 std::vector<ThreadInfo> threads,
+                 std::map<int64_t, std::vector<NativeFrame>> frames);
+    const Memory& memory() const override { return *memory_; }
+    TargetInfo info() const override { return info_; }
+    Result<std::vector<ModuleInfo>> modules() const override { return modules_; }
+    Result<std::vector<ThreadInfo>> threads() const override { return threads_; }
+    Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
+
+private:
+    std::unique_ptr<Memory> memory_;
+    TargetInfo info_;
+    std::vector<ModuleInfo> modules_;
+    std::vector<ThreadInfo> threads_;
+    std::map<int64_t, std::vector<NativeFrame>> frames_;
+};
+
+}  // namespace pyxray
