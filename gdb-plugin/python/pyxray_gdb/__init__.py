@@ -1,0 +1,15 @@
+"""pyxray's gdb front-end: gdb commands over the _pyxray_gdb core module."""
+
+_registered = False
+
+
+def register():
+    """Registers pyxray's gdb commands; later calls do nothing."""
+    global _registered
+    if _registered:
+        return
+    # Imported here so a failing _pyxray_gdb import surfaces in pyxray.py's one-line error.
+    from pyxray_gdb.xbt_command import XbtCommand
+
+    XbtCommand()
+    _registered = True

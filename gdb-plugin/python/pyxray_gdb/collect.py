@@ -1,0 +1,90 @@
+"""What py-xbt needs from gdb: the selected target, its threads and their native frames."""
+import contextlib
+
+import gdb
+
+# Bounds the unwind of a corrupt or runaway stack; deep Python recursion does not need C frames
+# (3.11+ evaluates Python-to-Python calls in one C frame).
+MAX_NATIVE_FRAMES = 4096
+
+NO_PROCESS = "py-xbt: no process; attach, run or open a core first"
+
+
+def selected_inferior():
+    """The selected inferior and its connection type ('native', 'core', 'remote', ...)."""
+    inferior = gdb.selected_inferior()
+    connection = inferior.connection
+    if connection is None or not inferior.threads():
+        raise gdb.GdbError(NO_PROCESS)
+    return inferior, connection.type
+
+
+def executable_of(inferior):
+    return inferior.progspace.filename or ""
+
+
+@contextlib.contextmanager
+def preserved_selection():
+    """Restores the user's selected thread and frame, whatever happens in between."""
+    thread = gdb.selected_thread()
+    try:
+        frame = gdb.selected_frame()
+    except gdb.error:
+        frame = None
+    try:
+        yield
+    finally:
+        with contextlib.suppress(gdb.error):
+            if thread is not None and thread.is_valid():
+                thread.switch()
+                if frame is not None and frame.is_valid():
+                    frame.select()
+
+
+def _pthread_self():
+    """The selected thread's fs_base, which is pthread_self() on x86-64; None when unknown."""
+    try:
+        value = int(gdb.parse_and_eval("$fs_base"))
+    except (gdb.error, ValueError, TypeError):
+        return None
+    return value or None
+
+
+def _native_frames(executable):
+    """The selected thread's frames, innermost first, as (pc, function, module).
+
+    Inline frames are skipped: they share their caller's pc, and the list should be the real
+    call chain, as the core's merge expects. An unwind error keeps the frames found so far."""
+    frames = []
+    try:
+        frame = gdb.newest_frame()
+        for _ in range(MAX_NATIVE_FRAMES):
+            if frame is None:
+                break
+            if frame.type() != gdb.INLINE_FRAME:
+                pc = frame.pc()
+                frames.append((pc, frame.name() or "", gdb.solib_name(pc) or executable))
+            frame = frame.older()
+    except gdb.error:
+        pass
+    return frames
+
+
+def collect_threads(inferior, all_threads, with_frames):
+    """Every thread as (tid, pthread_self); native frames for the threads py-xbt shows.
+
+    Only the threads shown are switched to, for their fs_base and frames: switching costs
+    register reads, and without -a one thread is enough. Returns (threads, frames, selected tid)."""
+    executable = executable_of(inferior)
+    selected = gdb.selected_thread()
+    threads, frames = [], {}
+    with preserved_selection():
+        for thread in sorted(inferior.threads(), key=lambda t: t.num):
+            tid = thread.ptid[1]
+            if not (all_threads or thread == selected):
+                threads.append((tid, None))
+                continue
+            thread.switch()
+            threads.append((tid, _pthread_self()))
+            frames[tid] = _native_frames(executable) if with_frames else []
+    return threads, frames, selected.ptid[1]

@@ -1,0 +1,73 @@
+"""The py-xbt command: parse arguments, collect from gdb, let the core decode and render."""
+import gdb
+
+import _pyxray_gdb
+from pyxray_gdb.arguments import USAGE, parse_xbt_arguments
+from pyxray_gdb.collect import collect_threads, executable_of, selected_inferior
+from pyxray_gdb.modules import target_modules
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+def _memory_reader(inferior):
+    def read(address, length):
+        try:
+            return inferior.read_memory(address, length)
+        except gdb.MemoryError:
+            return None
+
+    return read
+
+
+def xbt(arguments):
+    inferior, connection_type = selected_inferior()
+    threads, frames, selected_tid = collect_threads(
+        inferior, arguments.all_threads, not arguments.python_only)
+    # A native inferior is one gdb traces on this machine: the core reads its /proc files
+    # directly, much faster than a Python call per page. Cores and remote targets go via gdb.
+    native = connection_type == "native"
+    return _pyxray_gdb.xbt(
+        kind="core" if connection_type == "core" else "live",
+        pid=inferior.pid,
+        executable=executable_of(inferior),
+        modules=None if native else target_modules(connection_type),
+        threads=threads,
+        frames=frames,
+        read_memory=None if native else _memory_reader(inferior),
+        python_only=arguments.python_only,
+        native_all=arguments.native_all,
+        only_tid=None if arguments.all_threads else selected_tid,
+        json=arguments.json)
+
+
+class XbtCommand(gdb.Command):
+    __doc__ = f"""Print merged Python and C backtraces: Python frames in place of the eval loop.
+
+Usage: {USAGE}
+  -a, --all-threads  every thread, not just the selected one
+  --python-only      Python frames only
+  --native-all       keep the interpreter's plumbing frames (_PyEval_Vector, ...)
+  --json             one JSON document instead of text
+Works on live processes and core files; needs no debug info for libpython."""
+
+    def __init__(self):
+        super().__init__("py-xbt", gdb.COMMAND_STACK)
+
+    def invoke(self, argument, from_tty):
+        self.dont_repeat()
+        # Every failure reaches gdb as one line: a traceback would bury the message.
+        try:
+            text = xbt(parse_xbt_arguments(argument))
+        except gdb.GdbError as error:
+            raise gdb.GdbError(_one_line(error)) from None
+        except _pyxray_gdb.Error as error:
+            raise gdb.GdbError(_one_line(f"py-xbt: {error}")) from None
+        except gdb.error as error:
+            raise gdb.GdbError(_one_line(f"py-xbt: gdb failed: {error}")) from None
+        except Exception as error:
+            raise gdb.GdbError(_one_line(
+                f"py-xbt: internal error, please report it: {type(error).__name__}: {error}"
+            )) from None
+        gdb.write(text if text.endswith("\n") else text + "\n")

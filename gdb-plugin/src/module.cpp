@@ -1,0 +1,156 @@
+// The pybind11 module gdb's Python imports: converts what the Python side collected from gdb
+// into an XbtRequest, runs it, and turns a pyxray::Error into `_pyxray_gdb.Error`.
+// The GIL stays held throughout: the memory callback calls back into gdb's Python, and gdb is
+// single-threaded anyway, so releasing it would buy nothing.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "xbt_request.hpp"
+
+namespace py = pybind11;
+
+namespace pyxray::gdb {
+namespace {
+
+// Carries a pyxray::Error's one-line message to Python as `_pyxray_gdb.Error`.
+struct BridgeError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+using PyModule = std::pair<std::string, uint64_t>;               // (path, base)
+using PyThread = std::pair<int64_t, std::optional<uint64_t>>;    // (tid, pthread_self)
+using PyFrame = std::tuple<uint64_t, std::string, std::string>;  // (pc, function, module)
+
+// Calls `read(address, length) -> bytes-like | None` in gdb's Python. None means unreadable.
+// Any other Python exception (Ctrl-C, a gdb error) stops all further reads and is re-raised
+// once the core returns, so the user sees the real cause rather than a decoding failure.
+class PythonReader {
+public:
+    explicit PythonReader(py::function read) : read_(std::move(read)) {}
+
+    bool operator()(uint64_t address, std::span<std::byte> out) {
+        if (failure_) return false;
+        try {
+            py::object bytes = read_(address, out.size());
+            return !bytes.is_none() && copy_buffer(bytes, out);
+        } catch (py::error_already_set& error) {
+            failure_ = std::move(error);
+            return false;
+        }
+    }
+
+    void rethrow_failure() {
+        if (failure_) throw *failure_;
+    }
+
+private:
+    static bool copy_buffer(const py::object& bytes, std::span<std::byte> out) {
+        Py_buffer view;
+        if (PyObject_GetBuffer(bytes.ptr(), &view, PyBUF_SIMPLE) != 0) throw py::error_already_set();
+        bool complete = static_cast<size_t>(view.len) == out.size();
+        if (complete) std::memcpy(out.data(), view.buf, out.size());
+        PyBuffer_Release(&view);
+        return complete;
+    }
+
+    py::function read_;
+    std::optional<py::error_already_set> failure_;
+};
+
+TargetKind parse_kind(const std::string& kind) {
+    if (kind == "live") return TargetKind::Live;
+    if (kind == "core") return TargetKind::Core;
+    throw BridgeError("target kind must be 'live' or 'core', not '" + kind + "'");
+}
+
+std::vector<ModuleInfo> to_modules(const std::vector<PyModule>& modules) {
+    std::vector<ModuleInfo> converted;
+    converted.reserve(modules.size());
+    for (const auto& [path, base] : modules) converted.push_back({path, base});
+    return converted;
+}
+
+std::vector<ThreadInfo> to_threads(const std::vector<PyThread>& threads) {
+    std::vector<ThreadInfo> converted;
+    converted.reserve(threads.size());
+    for (const auto& [tid, pthread_self] : threads) converted.push_back({tid, pthread_self});
+    return converted;
+}
+
+std::map<int64_t, std::vector<NativeFrame>> to_frames(
+    const std::map<int64_t, std::vector<PyFrame>>& frames) {
+    std::map<int64_t, std::vector<NativeFrame>> converted;
+    for (const auto& [tid, stack] : frames) {
+        auto& out = converted[tid];
+        out.reserve(stack.size());
+        for (const auto& [pc, function, module] : stack) out.push_back({pc, function, module});
+    }
+    return converted;
+}
+
+template <class T>
+T value_or_raise(Result<T> result) {
+    if (!result) throw BridgeError(result.error().message);
+    return std::move(*result);
+}
+
+std::string xbt(const std::string& kind, int pid, const std::string& executable,
+                const std::optional<std::vector<PyModule>>& modules,
+                const std::vector<PyThread>& threads,
+                const std::map<int64_t, std::vector<PyFrame>>& frames,
+                const py::object& read_memory, bool python_only, bool native_all,
+                std::optional<int64_t> only_tid, bool json) {
+    XbtRequest request;
+    request.info = TargetInfo{parse_kind(kind), pid, executable};
+    if (modules) request.modules = to_modules(*modules);
+    request.threads = to_threads(threads);
+    request.frames = to_frames(frames);
+    request.options = XbtOptions{only_tid, python_only, native_all};
+    request.json = json;
+    // Shared so the reader's failure survives the copy std::function makes.
+    std::shared_ptr<PythonReader> reader;
+    if (!read_memory.is_none()) {
+        reader = std::make_shared<PythonReader>(read_memory.cast<py::function>());
+        request.read_memory = [reader](uint64_t address, std::span<std::byte> out) {
+            return (*reader)(address, out);
+        };
+    }
+    auto text = run_xbt(std::move(request));
+    if (reader) reader->rethrow_failure();
+    return value_or_raise(std::move(text));
+}
+
+std::vector<PyModule> core_modules_of(const std::string& core_path) {
+    std::vector<PyModule> modules;
+    for (auto& module : value_or_raise(core_modules(core_path)))
+        modules.emplace_back(std::move(module.path), module.base);
+    return modules;
+}
+
+}  // namespace
+}  // namespace pyxray::gdb
+
+PYBIND11_MODULE(_pyxray_gdb, m) {
+    using namespace pyxray::gdb;
+    m.doc() = "pyxray's core, for gdb's Python: the heavy lifting behind py-xbt";
+    py::register_exception<BridgeError>(m, "Error");
+    m.def("xbt", &xbt, py::kw_only(), py::arg("kind"), py::arg("pid"), py::arg("executable"),
+          py::arg("modules"), py::arg("threads"), py::arg("frames"), py::arg("read_memory"),
+          py::arg("python_only"), py::arg("native_all"), py::arg("only_tid"), py::arg("json"),
+          "Decodes the target's Python state, merges it with the given native frames and "
+          "returns the rendered text (or JSON). modules=None: read /proc/PID/maps; "
+          "read_memory=None: read /proc/PID/mem.");
+    m.def("core_modules", &core_modules_of, py::arg("core_path"),
+          "Modules (path, base) from a core file's NT_FILE note.");
+}

@@ -1,0 +1,39 @@
+#include "xbt_request.hpp"
+
+#include <memory>
+#include <utility>
+
+#include "pyxray/core_file.hpp"
+#include "pyxray/render.hpp"
+
+namespace pyxray::gdb {
+
+namespace {
+
+std::unique_ptr<Memory> memory_for(const XbtRequest& request) {
+    if (request.read_memory) return make_cached_memory(make_callback_memory(*request.read_memory));
+    return make_cached_memory(make_process_memory(request.info.pid));
+}
+
+Result<std::vector<ModuleInfo>> modules_for(const XbtRequest& request) {
+    if (request.modules) return *request.modules;
+    return modules_of_process(request.info.pid);
+}
+
+}  // namespace
+
+Result<std::string> run_xbt(XbtRequest request) {
+    PYXRAY_TRY(modules, modules_for(request));
+    StaticTarget target(memory_for(request), request.info, std::move(modules),
+                        std::move(request.threads), std::move(request.frames));
+    PYXRAY_TRY(session, Session::open(target));
+    PYXRAY_TRY(snapshot, session.xbt(request.options));
+    return request.json ? render_xbt_json(snapshot) : render_xbt_text(snapshot);
+}
+
+Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path) {
+    PYXRAY_TRY(core, CoreFile::open(core_path));
+    return core->modules();
+}
+
+}  // namespace pyxray::gdb

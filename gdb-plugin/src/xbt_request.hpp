@@ -1,0 +1,37 @@
+// What gdb's Python side hands over for one `py-xbt`, and the core pipeline that answers it.
+// Kept free of pybind11 so the pipeline reads as plain pyxray code.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pyxray/memory.hpp"
+#include "pyxray/result.hpp"
+#include "pyxray/session.hpp"
+#include "pyxray/target.hpp"
+
+namespace pyxray::gdb {
+
+struct XbtRequest {
+    TargetInfo info;
+    // Empty for a live process: the bridge reads /proc/PID/maps itself.
+    std::optional<std::vector<ModuleInfo>> modules;
+    std::vector<ThreadInfo> threads;
+    std::map<int64_t, std::vector<NativeFrame>> frames;
+    // Empty for a live process: the bridge reads /proc/PID/mem itself, which works while gdb
+    // is the tracer and avoids a round trip through Python per page.
+    std::optional<ReadCallback> read_memory;
+    XbtOptions options;
+    bool json = false;
+};
+
+// Builds the target, opens a session, takes the snapshot and renders it (text or JSON).
+Result<std::string> run_xbt(XbtRequest request);
+
+// Modules of a core file from its NT_FILE note.
+Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path);
+
+}  // namespace pyxray::gdb
