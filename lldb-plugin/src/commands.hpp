@@ -1,0 +1,11 @@
+// The commands this plugin adds to LLDB, one file each.
+#pragma once
+
+#include <lldb/API/SBCommandInterpreter.h>
+
+namespace pyxray::lldb_plugin {
+
+// `py-xbt`: merged Python and C backtraces. False when LLDB refused the command.
+bool add_xbt_command(lldb::SBCommandInterpreter& interpreter);
+
+}  // namespace pyxray::lldb_plugin

@@ -1,0 +1,138 @@
+#include "sb_target.hpp"
+
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <lldb/API/SBAddress.h>
+#include <lldb/API/SBError.h>
+#include <lldb/API/SBFileSpec.h>
+#include <lldb/API/SBFrame.h>
+#include <lldb/API/SBModule.h>
+#include <lldb/API/SBSymbol.h>
+#include <lldb/API/SBThread.h>
+#include <lldb/API/SBValue.h>
+
+namespace pyxray::lldb_plugin {
+namespace {
+
+constexpr size_t kMaxNativeFrames = 4096;
+// LLDB adds a synthetic frame per inlined call; allow plenty of them before giving up.
+constexpr uint32_t kMaxFrameIndex = kMaxNativeFrames * 8;
+
+std::string path_of(const lldb::SBFileSpec& spec) {
+    if (!spec.IsValid()) return {};
+    std::string path(256, '\0');
+    // GetPath returns the length the full path needs, which may exceed the buffer.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        uint32_t length = spec.GetPath(path.data(), path.size());
+        if (length < path.size()) {
+            path.resize(length);
+            return path;
+        }
+        path.assign(length + 1, '\0');
+    }
+    return {};
+}
+
+// LLDB names versioned ELF symbols `clock_nanosleep@GLIBC_2.2.5`; gdb and libdw say
+// `clock_nanosleep`, and the front-ends should agree.
+std::string without_symbol_version(std::string name) {
+    if (auto at = name.find('@'); at != std::string::npos && at > 0) name.resize(at);
+    return name;
+}
+
+std::string function_of(lldb::SBFrame& frame) {
+    lldb::SBSymbol symbol = frame.GetSymbol();
+    if (symbol.IsValid() && symbol.GetName() != nullptr)
+        return without_symbol_version(symbol.GetName());
+    const char* name = frame.GetFunctionName();
+    return name != nullptr ? without_symbol_version(name) : "";
+}
+
+// On x86-64 Linux pthread_self() is the thread's fs_base, which pre-3.11 thread states record.
+std::optional<uint64_t> pthread_self_of(lldb::SBThread& thread) {
+    lldb::SBFrame innermost = thread.GetFrameAtIndex(0);
+    if (!innermost.IsValid()) return std::nullopt;
+    lldb::SBValue fs_base = innermost.FindRegister("fs_base");
+    if (!fs_base.IsValid()) return std::nullopt;
+    lldb::SBError error;
+    uint64_t value = fs_base.GetValueAsUnsigned(error, 0);
+    if (error.Fail() || value == 0) return std::nullopt;
+    return value;
+}
+
+bool is_core_plugin(const char* name) {
+    if (name == nullptr) return false;
+    std::string_view plugin(name);
+    return plugin == "elf-core" || plugin == "mach-core" || plugin == "minidump";
+}
+
+}  // namespace
+
+SbTarget::SbTarget(lldb::SBTarget target, lldb::SBProcess process)
+    : target_(std::move(target)), process_(std::move(process)) {
+    memory_ = make_cached_memory(make_callback_memory(
+        [process = process_](uint64_t address, std::span<std::byte> out) mutable {
+            lldb::SBError error;
+            size_t got = process.ReadMemory(address, out.data(), out.size(), error);
+            return error.Success() && got == out.size();
+        }));
+}
+
+TargetInfo SbTarget::info() const {
+    TargetInfo info;
+    info.kind = is_core_plugin(process_.GetPluginName()) ? TargetKind::Core : TargetKind::Live;
+    info.pid = static_cast<int>(process_.GetProcessID());
+    info.executable = path_of(target_.GetExecutable());
+    return info;
+}
+
+Result<std::vector<ModuleInfo>> SbTarget::modules() const {
+    std::vector<ModuleInfo> modules;
+    uint32_t count = target_.GetNumModules();
+    modules.reserve(count);
+    for (uint32_t index = 0; index < count; ++index) {
+        lldb::SBModule module = target_.GetModuleAtIndex(index);
+        if (!module.IsValid()) continue;
+        // The ELF header sits at file offset 0, so its load address is the module's base.
+        uint64_t base = module.GetObjectFileHeaderAddress().GetLoadAddress(target_);
+        if (base == LLDB_INVALID_ADDRESS) continue;  // known to LLDB but not loaded
+        modules.push_back(ModuleInfo{path_of(module.GetFileSpec()), base});
+    }
+    return modules;
+}
+
+Result<std::vector<ThreadInfo>> SbTarget::threads() const {
+    std::vector<ThreadInfo> threads;
+    uint32_t count = process_.GetNumThreads();
+    threads.reserve(count);
+    for (uint32_t index = 0; index < count; ++index) {
+        lldb::SBThread thread = process_.GetThreadAtIndex(index);
+        if (!thread.IsValid()) continue;
+        // On Linux, live or core, LLDB's thread id is the kernel's LWP id.
+        threads.push_back(ThreadInfo{static_cast<int64_t>(thread.GetThreadID()), pthread_self_of(thread)});
+    }
+    return threads;
+}
+
+Result<std::vector<NativeFrame>> SbTarget::native_frames(int64_t tid) const {
+    lldb::SBThread thread = process_.GetThreadByID(static_cast<lldb::tid_t>(tid));
+    if (!thread.IsValid())
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("LLDB knows no thread {} in process {}; list them with `thread list`",
+                                tid, process_.GetProcessID()));
+    std::vector<NativeFrame> frames;
+    for (uint32_t index = 0; index < kMaxFrameIndex && frames.size() < kMaxNativeFrames; ++index) {
+        lldb::SBFrame frame = thread.GetFrameAtIndex(index);
+        if (!frame.IsValid()) break;
+        // Inlined frames are LLDB's reconstruction; only concrete frames are real calls.
+        if (frame.IsInlined()) continue;
+        uint64_t pc = frame.GetPC();
+        if (pc == LLDB_INVALID_ADDRESS) break;
+        frames.push_back(NativeFrame{pc, function_of(frame), path_of(frame.GetModule().GetFileSpec())});
+    }
+    return frames;
+}
+
+}  // namespace pyxray::lldb_plugin

@@ -1,0 +1,34 @@
+// pyxray's Target over LLDB's SB API: the stopped process as LLDB already knows it.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <lldb/API/SBProcess.h>
+#include <lldb/API/SBTarget.h>
+
+#include "pyxray/target.hpp"
+
+namespace pyxray::lldb_plugin {
+
+class SbTarget final : public Target {
+public:
+    // `process` must belong to `target` and be stopped (or be a core). Its memory is read
+    // through a page cache that lives as long as this object: build one SbTarget per command,
+    // so nothing cached survives a resume.
+    SbTarget(lldb::SBTarget target, lldb::SBProcess process);
+
+    const Memory& memory() const override { return *memory_; }
+    TargetInfo info() const override;
+    Result<std::vector<ModuleInfo>> modules() const override;
+    Result<std::vector<ThreadInfo>> threads() const override;
+    Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
+
+private:
+    // SB handles are cheap references whose query methods are not const.
+    mutable lldb::SBTarget target_;
+    mutable lldb::SBProcess process_;
+    std::unique_ptr<Memory> memory_;
+};
+
+}  // namespace pyxray::lldb_plugin
