@@ -21,6 +21,8 @@ struct MappedFile {  // one NT_FILE entry
     std::string path;
 };
 
+struct CoreImage;  // the open core file and its segment tables, shared with memory() objects
+
 struct CoreThread {
     int64_t tid = 0;
     uint64_t fs_base = 0;
@@ -59,6 +61,7 @@ private:
     std::vector<CoreThread> threads_;
     std::vector<Segment> segments_;
     uint64_t file_size_ = 0;
+    std::shared_ptr<const CoreImage> image_;
 };
 
 // Modules of a live process from /proc/PID/maps.

@@ -27,6 +27,9 @@ struct PyThread {
     uint64_t thread_id = 0;  // pthread_self() of the thread
     int64_t interpreter_id = 0;
     std::vector<PyFrame> frames;
+    // How many of `frames` each _PyEval_EvalFrameDefault call runs, innermost call first; sums
+    // to frames.size(). A call may run none (its only frame not yet started).
+    std::vector<size_t> segment_sizes;
     std::optional<std::string> truncated;  // why the walk stopped early, if it did
 };
 

@@ -1,0 +1,76 @@
+#include "interp/code_objects.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "interp/line_table.hpp"
+#include "interp/strings.hpp"
+
+namespace pyxray {
+
+constexpr size_t kMaxCodeCacheEntries = 1 << 20;
+
+int CodeInfo::line_at(int code_unit) const {
+    auto found = lines_.find(code_unit);
+    if (found != lines_.end()) return found->second;
+    int line = line_for_code_unit(linetable, first_line, code_unit);
+    lines_.emplace(code_unit, line);
+    return line;
+}
+
+Result<void> CodeCache::check_is_code(uint64_t address) {
+    PYXRAY_TRY(type, read_pointer(memory_, address + offsets_.pyobject.ob_type));
+    auto known = type_is_code_.find(type);
+    if (known == type_is_code_.end()) {
+        auto name = read_type_name(memory_, offsets_, address);
+        known = type_is_code_.emplace(type, name && *name == "code").first;
+    }
+    if (!known->second)
+        return fail(ErrorCode::BadData, fmt::format("{:#x} is not a code object", address), address);
+    return {};
+}
+
+Result<CodeInfo> CodeCache::read(uint64_t address) {
+    const auto& layout = offsets_.code_object;
+    PYXRAY_TRY_VOID(check_is_code(address));
+    PYXRAY_TRY(header, read_bytes(memory_, address, layout.size));
+    auto field = [&](uint64_t offset, auto out) { std::memcpy(out, header.data() + offset, sizeof(*out)); };
+    uint64_t filename = 0, name = 0, qualname = 0, linetable = 0;
+    int32_t first_line = 0, first_traceable = 0;
+    field(layout.filename, &filename);
+    field(layout.name, &name);
+    field(layout.qualname, &qualname);
+    field(layout.linetable, &linetable);
+    field(layout.firstlineno, &first_line);
+    field(layout.firsttraceable, &first_traceable);
+    CodeInfo info;
+    PYXRAY_TRY(name_text, read_unicode(memory_, offsets_, name));
+    PYXRAY_TRY(qualname_text, read_unicode(memory_, offsets_, qualname));
+    PYXRAY_TRY(filename_text, read_unicode(memory_, offsets_, filename));
+    PYXRAY_TRY(table, read_bytes_object(memory_, offsets_, linetable));
+    info.name = std::move(name_text);
+    info.qualname = std::move(qualname_text);
+    info.filename = std::move(filename_text);
+    info.linetable = std::move(table);
+    info.first_line = first_line;
+    info.first_traceable = first_traceable;
+    info.code_units = address + layout.co_code_adaptive;
+    return info;
+}
+
+Result<const CodeInfo*> CodeCache::get(uint64_t address) {
+    auto found = codes_.find(address);
+    if (found == codes_.end()) {
+        if (codes_.size() >= kMaxCodeCacheEntries) codes_.clear();
+        auto info = read(address);
+        Result<std::unique_ptr<CodeInfo>> entry =
+            info ? Result<std::unique_ptr<CodeInfo>>(std::make_unique<CodeInfo>(std::move(*info)))
+                 : std::unexpected(info.error());
+        found = codes_.emplace(address, std::move(entry)).first;
+    }
+    if (!found->second) return std::unexpected(found->second.error());
+    return found->second->get();
+}
+
+}  // namespace pyxray

@@ -1,0 +1,46 @@
+// Code objects read once per snapshot: names, file, first line and location table.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "layout/offsets.hpp"
+#include "pyxray/memory.hpp"
+
+namespace pyxray {
+
+struct CodeInfo {
+    std::string name;
+    std::string qualname;
+    std::string filename;
+    int first_line = 0;
+    int first_traceable = 0;  // index of the first code unit a frame must reach to count
+    uint64_t code_units = 0;  // address of co_code_adaptive
+    std::vector<uint8_t> linetable;
+
+    int line_at(int code_unit) const;
+
+private:
+    mutable std::unordered_map<int, int> lines_;  // code unit -> line, filled on demand
+};
+
+class CodeCache {
+public:
+    CodeCache(const Memory& memory, const Offsets& offsets) : memory_(memory), offsets_(offsets) {}
+    // The code object at `address`, or why it cannot be one. Failures are cached too.
+    Result<const CodeInfo*> get(uint64_t address);
+
+private:
+    Result<CodeInfo> read(uint64_t address);
+    Result<void> check_is_code(uint64_t address);
+
+    const Memory& memory_;
+    const Offsets& offsets_;
+    std::unordered_map<uint64_t, Result<std::unique_ptr<CodeInfo>>> codes_;
+    std::unordered_map<uint64_t, bool> type_is_code_;
+};
+
+}  // namespace pyxray

@@ -1,0 +1,96 @@
+#include "interp/frame_walker.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <unordered_set>
+
+namespace pyxray {
+namespace {
+
+struct RawFrame {
+    uint64_t code = 0;
+    uint64_t previous = 0;
+    uint64_t instr_ptr = 0;
+    FrameOwner owner = FrameOwner::Thread;
+    bool is_entry = false;
+};
+
+Result<RawFrame> read_raw_frame(const Memory& memory, const Offsets& offsets, uint64_t address) {
+    const auto& layout = offsets.interpreter_frame;
+    PYXRAY_TRY(bytes, read_bytes(memory, address, layout.size));
+    RawFrame frame;
+    std::memcpy(&frame.code, bytes.data() + layout.executable, 8);
+    std::memcpy(&frame.previous, bytes.data() + layout.previous, 8);
+    std::memcpy(&frame.instr_ptr, bytes.data() + layout.instr_ptr, 8);
+    frame.owner = static_cast<FrameOwner>(static_cast<uint8_t>(bytes[layout.owner]));
+    if (layout.is_entry) frame.is_entry = bytes[*layout.is_entry] != std::byte{0};
+    return frame;
+}
+
+// A frame that has not yet run its first traceable instruction is invisible to Python's own
+// tracebacks (_PyFrame_IsIncomplete in pycore_frame.h); pyxray hides it the same way.
+bool is_incomplete(const RawFrame& frame, const CodeInfo& code) {
+    return frame.owner != FrameOwner::Generator &&
+           frame.instr_ptr < code.code_units + 2 * static_cast<uint64_t>(code.first_traceable);
+}
+
+// prev_instr points at the last code unit started (3.11-3.12).
+int current_code_unit(const RawFrame& frame, const CodeInfo& code) {
+    int64_t delta = static_cast<int64_t>(frame.instr_ptr - code.code_units);
+    return static_cast<int>(delta / 2);
+}
+
+// 3.12+ pushes a shim frame owned by the C stack below each eval-loop call's first frame.
+bool is_shim(const RawFrame& frame, const Offsets& offsets) {
+    return !offsets.interpreter_frame.is_entry && frame.owner == FrameOwner::CStack;
+}
+
+}  // namespace
+
+void FrameWalker::walk(uint64_t newest_frame, PyThread& thread) const {
+    std::unordered_set<uint64_t> visited;
+    size_t segment = 0;
+    auto close_segment = [&] {
+        thread.segment_sizes.push_back(segment);
+        segment = 0;
+    };
+    uint64_t address = newest_frame;
+    while (address != 0) {
+        if (visited.size() >= max_frames_) {
+            thread.truncated = fmt::format("stopped after {} frames at {:#x}", max_frames_, address);
+            break;
+        }
+        if (!visited.insert(address).second) {
+            thread.truncated = fmt::format("frame chain loops back to {:#x}", address);
+            break;
+        }
+        auto raw = read_raw_frame(memory_, offsets_, address);
+        if (!raw) {
+            thread.truncated = fmt::format("unreadable frame at {:#x}", address);
+            break;
+        }
+        if (is_shim(*raw, offsets_)) {
+            close_segment();
+            address = raw->previous;
+            continue;
+        }
+        auto code = codes_.get(raw->code);
+        if (!code) {
+            thread.truncated = fmt::format("frame at {:#x}: {}", address, code.error().message);
+            break;
+        }
+        const CodeInfo& info = **code;
+        if (!is_incomplete(*raw, info)) {
+            thread.frames.push_back(PyFrame{info.name, info.qualname, info.filename,
+                                            info.line_at(current_code_unit(*raw, info)), address, raw->code,
+                                            raw->is_entry});
+            ++segment;
+        }
+        if (raw->is_entry) close_segment();
+        address = raw->previous;
+    }
+    if (segment > 0) close_segment();
+}
+
+}  // namespace pyxray

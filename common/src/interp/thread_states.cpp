@@ -1,0 +1,71 @@
+#include "interp/thread_states.hpp"
+
+#include <fmt/format.h>
+
+#include <unordered_set>
+
+#include "interp/frame_walker.hpp"
+
+namespace pyxray {
+namespace {
+
+Result<uint64_t> newest_frame(const Memory& memory, const Offsets& offsets, uint64_t tstate) {
+    PYXRAY_TRY(cframe, read_pointer(memory, tstate + offsets.thread_state.cframe));
+    if (cframe == 0) return uint64_t{0};
+    return read_pointer(memory, cframe + offsets.cframe.current_frame);
+}
+
+Result<PyThread> read_thread(const Memory& memory, const Offsets& offsets, uint64_t tstate,
+                             int64_t interpreter_id, CodeCache& codes, bool with_frames) {
+    PyThread thread;
+    thread.tstate = tstate;
+    thread.interpreter_id = interpreter_id;
+    PYXRAY_TRY(native_id, read_value<uint64_t>(memory, tstate + offsets.thread_state.native_thread_id));
+    PYXRAY_TRY(thread_id, read_value<uint64_t>(memory, tstate + offsets.thread_state.thread_id));
+    thread.native_thread_id = native_id;
+    thread.thread_id = thread_id;
+    if (!with_frames) return thread;
+    auto frame = newest_frame(memory, offsets, tstate);
+    if (!frame)
+        thread.truncated = fmt::format("unreadable frame pointer in thread state {:#x}", tstate);
+    else
+        FrameWalker(memory, offsets, codes).walk(*frame, thread);
+    return thread;
+}
+
+void read_interpreter_threads(const Memory& memory, const Offsets& offsets, uint64_t interp, CodeCache& codes,
+                              bool with_frames, std::vector<PyThread>& out) {
+    int64_t id = read_value<int64_t>(memory, interp + offsets.interpreter_state.id).value_or(-1);
+    auto head = read_pointer(memory, interp + offsets.interpreter_state.threads_head);
+    std::unordered_set<uint64_t> visited;
+    for (uint64_t tstate = head.value_or(0); tstate != 0 && visited.size() < kMaxThreadStates;) {
+        if (!visited.insert(tstate).second) break;
+        auto thread = read_thread(memory, offsets, tstate, id, codes, with_frames);
+        if (!thread) break;
+        out.push_back(std::move(*thread));
+        tstate = read_pointer(memory, tstate + offsets.thread_state.next).value_or(0);
+    }
+}
+
+}  // namespace
+
+Result<std::vector<PyThread>> read_thread_states(const Memory& memory, const Offsets& offsets,
+                                                 uint64_t runtime, CodeCache& codes, bool with_frames) {
+    PYXRAY_TRY(head, read_pointer(memory, runtime + offsets.runtime_state.interpreters_head));
+    if (head == 0)
+        return fail(ErrorCode::NotPython,
+                    fmt::format("the CPython runtime at {:#x} has no interpreter (not yet initialised, "
+                                "or already finalised)",
+                                runtime),
+                    runtime);
+    std::vector<PyThread> threads;
+    std::unordered_set<uint64_t> visited;
+    for (uint64_t interp = head; interp != 0 && visited.size() < kMaxInterpreters;) {
+        if (!visited.insert(interp).second) break;
+        read_interpreter_threads(memory, offsets, interp, codes, with_frames, threads);
+        interp = read_pointer(memory, interp + offsets.interpreter_state.next).value_or(0);
+    }
+    return threads;
+}
+
+}  // namespace pyxray

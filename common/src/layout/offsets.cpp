@@ -1,0 +1,21 @@
+#include "layout/offsets.hpp"
+
+#include <fmt/format.h>
+
+namespace pyxray {
+
+PythonVersion PythonVersion::from_hex(uint32_t hex) {
+    return PythonVersion{static_cast<int>((hex >> 24) & 0xff), static_cast<int>((hex >> 16) & 0xff),
+                         static_cast<int>((hex >> 8) & 0xff), hex};
+}
+
+std::string PythonVersion::str() const { return fmt::format("{}.{}.{}", major, minor, micro); }
+
+Result<const Offsets*> offsets_for(const PythonVersion& version) {
+    if (version.major == 3 && version.minor == 11) return &offsets_3_11();
+    if (version.major == 3 && version.minor == 12) return &offsets_3_12();
+    return fail(ErrorCode::Unsupported,
+                fmt::format("CPython {} is not supported yet (supported: 3.11, 3.12)", version.str()));
+}
+
+}  // namespace pyxray

@@ -1,0 +1,88 @@
+// Where each field pyxray reads lives, for one CPython version and build. Shaped like
+// CPython's own _Py_DebugOffsets (3.13+), so that a table read from the target can fill it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "pyxray/result.hpp"
+
+namespace pyxray {
+
+struct Offsets {
+    struct {
+        uint64_t interpreters_head;
+    } runtime_state;
+    struct {
+        uint64_t next;
+        uint64_t threads_head;
+        uint64_t id;
+    } interpreter_state;
+    struct {
+        uint64_t next;
+        uint64_t interp;
+        uint64_t thread_id;
+        uint64_t native_thread_id;
+        uint64_t cframe;  // 3.11-3.12: tstate->cframe->current_frame is the newest frame
+    } thread_state;
+    struct {
+        uint64_t current_frame;
+    } cframe;
+    struct {
+        uint64_t size;  // bytes to read to cover every field below
+        uint64_t executable;
+        uint64_t previous;
+        uint64_t instr_ptr;  // prev_instr in 3.11-3.12: the code unit before the next one
+        uint64_t owner;
+        std::optional<uint64_t> is_entry;  // 3.11 marks entry frames with a flag
+    } interpreter_frame;
+    struct {
+        uint64_t size;  // bytes up to and including co_code_adaptive's offset
+        uint64_t filename;
+        uint64_t name;
+        uint64_t qualname;
+        uint64_t linetable;
+        uint64_t firstlineno;
+        uint64_t firsttraceable;
+        uint64_t co_code_adaptive;
+    } code_object;
+    struct {
+        uint64_t ob_type;
+    } pyobject;
+    struct {
+        uint64_t tp_name;
+    } type_object;
+    struct {
+        uint64_t state;
+        uint64_t length;
+        uint64_t ascii_size;    // sizeof(PyASCIIObject): compact ASCII data follows
+        uint64_t compact_size;  // sizeof(PyCompactUnicodeObject): compact non-ASCII data follows
+        uint64_t data_any;      // PyUnicodeObject.data.any, for legacy strings
+    } unicode_object;
+    struct {
+        uint64_t ob_size;
+        uint64_t ob_sval;
+    } bytes_object;
+};
+
+// Frame owners (pycore_frame.h). 3.12 added FRAME_OWNED_BY_CSTACK for the shim frame that
+// each _PyEval_EvalFrameDefault call pushes below its first Python frame.
+enum class FrameOwner : uint8_t { Thread = 0, Generator = 1, FrameObject = 2, CStack = 3 };
+
+struct PythonVersion {
+    int major = 0;
+    int minor = 0;
+    int micro = 0;
+    uint32_t hex = 0;
+    static PythonVersion from_hex(uint32_t hex);
+    std::string str() const;
+};
+
+// The compiled-in table for a version, or an Unsupported error naming what is supported.
+Result<const Offsets*> offsets_for(const PythonVersion& version);
+
+const Offsets& offsets_3_11();
+const Offsets& offsets_3_12();
+
+}  // namespace pyxray

@@ -1,0 +1,55 @@
+// Builds an Offsets table with offsetof over one version's struct mirrors, so no offset is
+// ever typed by hand. `M` names the mirrors: RuntimeState, PyInterpreterState, PyThreadState,
+// CFrame, InterpreterFrame, CodeObject, ASCIIObject, CompactUnicodeObject, UnicodeObject.
+#pragma once
+
+#include <cstddef>
+
+#include "layout/object_mirrors.hpp"
+#include "layout/offsets.hpp"
+
+namespace pyxray {
+
+template <class M>
+constexpr Offsets offsets_from_mirrors() {
+    using Frame = typename M::InterpreterFrame;
+    using Code = typename M::CodeObject;
+    using Ascii = typename M::ASCIIObject;
+    Offsets o{};
+    o.runtime_state.interpreters_head = offsetof(typename M::RuntimeState, interpreters.head);
+    o.interpreter_state.next = offsetof(typename M::PyInterpreterState, next);
+    o.interpreter_state.threads_head = offsetof(typename M::PyInterpreterState, threads.head);
+    o.interpreter_state.id = offsetof(typename M::PyInterpreterState, id);
+    o.thread_state.next = offsetof(typename M::PyThreadState, next);
+    o.thread_state.interp = offsetof(typename M::PyThreadState, interp);
+    o.thread_state.thread_id = offsetof(typename M::PyThreadState, thread_id);
+    o.thread_state.native_thread_id = offsetof(typename M::PyThreadState, native_thread_id);
+    o.thread_state.cframe = offsetof(typename M::PyThreadState, cframe);
+    o.cframe.current_frame = offsetof(typename M::CFrame, current_frame);
+    o.interpreter_frame.size = offsetof(Frame, localsplus);
+    o.interpreter_frame.executable = offsetof(Frame, f_code);
+    o.interpreter_frame.previous = offsetof(Frame, previous);
+    o.interpreter_frame.instr_ptr = offsetof(Frame, prev_instr);
+    o.interpreter_frame.owner = offsetof(Frame, owner);
+    if constexpr (requires { &Frame::is_entry; }) o.interpreter_frame.is_entry = offsetof(Frame, is_entry);
+    o.code_object.size = offsetof(Code, co_code_adaptive);
+    o.code_object.filename = offsetof(Code, co_filename);
+    o.code_object.name = offsetof(Code, co_name);
+    o.code_object.qualname = offsetof(Code, co_qualname);
+    o.code_object.linetable = offsetof(Code, co_linetable);
+    o.code_object.firstlineno = offsetof(Code, co_firstlineno);
+    o.code_object.firsttraceable = offsetof(Code, _co_firsttraceable);
+    o.code_object.co_code_adaptive = offsetof(Code, co_code_adaptive);
+    o.pyobject.ob_type = offsetof(mirror::ObjectHead, ob_type);
+    o.type_object.tp_name = offsetof(mirror::TypeObjectPrefix, tp_name);
+    o.unicode_object.length = offsetof(Ascii, length);
+    o.unicode_object.state = offsetof(Ascii, state);
+    o.unicode_object.ascii_size = sizeof(Ascii);
+    o.unicode_object.compact_size = sizeof(typename M::CompactUnicodeObject);
+    o.unicode_object.data_any = offsetof(typename M::UnicodeObject, data_any);
+    o.bytes_object.ob_size = offsetof(mirror::VarObjectHead, ob_size);
+    o.bytes_object.ob_sval = offsetof(mirror::BytesObject, ob_sval);
+    return o;
+}
+
+}  // namespace pyxray

@@ -1,0 +1,61 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "pyxray/render.hpp"
+
+namespace pyxray {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json frame_json(const StackFrame& frame) {
+    if (frame.kind == StackFrame::Kind::Python) {
+        const PyFrame& py = frame.python;
+        return Json{{"kind", "python"},
+                    {"function", py.function},
+                    {"qualname", py.qualname},
+                    {"file", py.file},
+                    {"line", py.line}};
+    }
+    const NativeFrame& native = frame.native;
+    return Json{{"kind", "native"},
+                {"function", native.function},
+                {"module", native.module},
+                {"pc", fmt::format("{:#x}", native.pc)}};
+}
+
+Json frames_json(const std::vector<StackFrame>& frames) {
+    Json list = Json::array();
+    for (const auto& frame : frames) list.push_back(frame_json(frame));
+    return list;
+}
+
+Json thread_json(const ThreadStack& thread) {
+    Json out{{"tid", thread.tid}, {"python", thread.python}, {"merged", thread.merged}};
+    if (thread.state) out["interpreter_id"] = thread.state->interpreter_id;
+    out["notes"] = thread.notes;
+    out["frames"] = frames_json(thread.frames);
+    if (!thread.unmerged_native.empty()) out["native_frames"] = frames_json(thread.unmerged_native);
+    return out;
+}
+
+}  // namespace
+
+std::string render_xbt_json(const Snapshot& snapshot) {
+    Json threads = Json::array();
+    for (const auto& thread : snapshot.threads) threads.push_back(thread_json(thread));
+    Json document{
+        {"pyxray", 1},
+        {"target",
+         {{"kind", snapshot.target.kind == TargetKind::Core ? "core" : "live"},
+          {"pid", snapshot.target.pid},
+          {"python_version", snapshot.runtime.version},
+          {"executable", snapshot.target.executable}}},
+        {"threads", std::move(threads)},
+    };
+    // Target strings are not guaranteed UTF-8: replace what is not, never throw.
+    return document.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace pyxray

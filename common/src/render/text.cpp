@@ -1,0 +1,67 @@
+#include <fmt/format.h>
+
+#include "pyxray/render.hpp"
+
+namespace pyxray {
+namespace {
+
+std::string basename_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string line_text(int line) { return line < 0 ? "?" : std::to_string(line); }
+
+void render_frame(std::string& out, size_t index, const StackFrame& frame, const RenderOptions& options) {
+    if (frame.kind == StackFrame::Kind::Python) {
+        const PyFrame& py = frame.python;
+        fmt::format_to(std::back_inserter(out), "#{:<3} Py  {} ({}:{})\n", index, py.qualname, py.file,
+                       line_text(py.line));
+        return;
+    }
+    const NativeFrame& native = frame.native;
+    std::string name = native.function.empty() ? "??" : native.function;
+    std::string module = native.module.empty() ? "" : fmt::format(" ({})", basename_of(native.module));
+    if (options.show_pc)
+        fmt::format_to(std::back_inserter(out), "#{:<3} C   {:#018x} {}{}\n", index, native.pc, name, module);
+    else
+        fmt::format_to(std::back_inserter(out), "#{:<3} C   {}{}\n", index, name, module);
+}
+
+void render_frames(std::string& out, const std::vector<StackFrame>& frames, const RenderOptions& options) {
+    for (size_t i = 0; i < frames.size(); ++i) render_frame(out, i, frames[i], options);
+}
+
+std::string thread_heading(const ThreadStack& thread) {
+    if (!thread.python) return fmt::format("Thread {} (no Python thread state)", thread.tid);
+    if (thread.state && thread.state->interpreter_id != 0)
+        return fmt::format("Thread {} (Python, interpreter {})", thread.tid, thread.state->interpreter_id);
+    return fmt::format("Thread {} (Python)", thread.tid);
+}
+
+void render_thread(std::string& out, const ThreadStack& thread, const RenderOptions& options) {
+    out += thread_heading(thread) + ":\n";
+    for (const auto& note : thread.notes) out += "  note: " + note + "\n";
+    if (thread.frames.empty() && thread.unmerged_native.empty()) out += "  (no frames)\n";
+    render_frames(out, thread.frames, options);
+    if (!thread.unmerged_native.empty()) {
+        out += "  native stack:\n";
+        render_frames(out, thread.unmerged_native, options);
+    }
+}
+
+}  // namespace
+
+std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& options) {
+    std::string out;
+    const char* kind = snapshot.target.kind == TargetKind::Core ? "core" : "live";
+    fmt::format_to(std::back_inserter(out), "CPython {} in {} process {}\n", snapshot.runtime.version, kind,
+                   snapshot.target.pid);
+    for (size_t i = 0; i < snapshot.threads.size(); ++i) {
+        out += "\n";
+        render_thread(out, snapshot.threads[i], options);
+    }
+    return out;
+}
+
+}  // namespace pyxray

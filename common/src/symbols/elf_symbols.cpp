@@ -1,0 +1,92 @@
+#include "symbols/elf_symbols.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace pyxray {
+namespace {
+
+constexpr size_t kMaxSymbols = 2'000'000;
+
+struct FileCloser {
+    int fd;
+    ~FileCloser() {
+        if (fd >= 0) close(fd);
+    }
+};
+
+struct ElfCloser {
+    void operator()(Elf* elf) const { elf_end(elf); }
+};
+
+// Data and function symbols only: the runtime and version live in data symbols.
+bool wanted(const GElf_Sym& symbol) {
+    int type = GELF_ST_TYPE(symbol.st_info);
+    return symbol.st_shndx != SHN_UNDEF && symbol.st_value != 0 &&
+           (type == STT_OBJECT || type == STT_FUNC || type == STT_NOTYPE);
+}
+
+void read_symbol_table(Elf* elf, Elf_Scn* section, const GElf_Shdr& header,
+                       std::span<const std::string_view> names,
+                       std::unordered_map<std::string, uint64_t>& out) {
+    Elf_Data* data = elf_getdata(section, nullptr);
+    if (data == nullptr || header.sh_entsize == 0) return;
+    size_t count = std::min<size_t>(header.sh_size / header.sh_entsize, kMaxSymbols);
+    for (size_t i = 0; i < count; ++i) {
+        GElf_Sym symbol;
+        if (gelf_getsym(data, static_cast<int>(i), &symbol) == nullptr || !wanted(symbol)) continue;
+        const char* name = elf_strptr(elf, header.sh_link, symbol.st_name);
+        if (name == nullptr) continue;
+        for (std::string_view wanted_name : names)
+            if (wanted_name == name) out.emplace(name, symbol.st_value);
+    }
+}
+
+uint64_t lowest_load_address(Elf* elf) {
+    size_t count = 0;
+    if (elf_getphdrnum(elf, &count) != 0) return 0;
+    uint64_t lowest = UINT64_MAX;
+    for (size_t i = 0; i < count; ++i) {
+        GElf_Phdr header;
+        if (gelf_getphdr(elf, static_cast<int>(i), &header) == nullptr || header.p_type != PT_LOAD) continue;
+        uint64_t page_aligned = (header.p_vaddr - header.p_offset) & ~uint64_t{0xfff};
+        lowest = std::min(lowest, page_aligned);
+    }
+    return lowest == UINT64_MAX ? 0 : lowest;
+}
+
+}  // namespace
+
+Result<ElfSymbols> ElfSymbols::open(const std::string& path, std::span<const std::string_view> names) {
+    elf_version(EV_CURRENT);
+    FileCloser file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (file.fd < 0)
+        return fail(ErrorCode::Io, fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+    std::unique_ptr<Elf, ElfCloser> elf(elf_begin(file.fd, ELF_C_READ_MMAP, nullptr));
+    if (!elf || elf_kind(elf.get()) != ELF_K_ELF)
+        return fail(ErrorCode::Io, fmt::format("'{}' is not an ELF file", path));
+    ElfSymbols result;
+    result.link_base_ = lowest_load_address(elf.get());
+    Elf_Scn* section = nullptr;
+    while ((section = elf_nextscn(elf.get(), section)) != nullptr) {
+        GElf_Shdr header;
+        if (gelf_getshdr(section, &header) == nullptr) continue;
+        if (header.sh_type == SHT_SYMTAB || header.sh_type == SHT_DYNSYM)
+            read_symbol_table(elf.get(), section, header, names, result.symbols_);
+    }
+    return result;
+}
+
+std::optional<uint64_t> ElfSymbols::find(std::string_view name) const {
+    auto found = symbols_.find(std::string(name));
+    if (found == symbols_.end()) return std::nullopt;
+    return found->second;
+}
+
+}  // namespace pyxray

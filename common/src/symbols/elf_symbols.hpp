@@ -1,0 +1,38 @@
+// Symbol lookup in an ELF file on disk (.symtab and .dynsym), and the load bias that maps
+// its addresses to a running process or core.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "pyxray/result.hpp"
+
+namespace pyxray {
+
+class ElfSymbols {
+public:
+    // Reads the symbols named in `names` from the file at `path` (only those: a libpython
+    // .symtab has tens of thousands); fails for unreadable or non-ELF files.
+    static Result<ElfSymbols> open(const std::string& path, std::span<const std::string_view> names);
+
+    // The symbol's st_value (a link-time address), if the file defines it.
+    std::optional<uint64_t> find(std::string_view name) const;
+    // The address of the file's offset 0 at link time: subtract from a mapping's base to get
+    // the load bias.
+    uint64_t link_base() const { return link_base_; }
+    // Run-time address of a link-time address, for a module whose offset 0 is at `base`.
+    uint64_t runtime_address(uint64_t link_address, uint64_t base) const {
+        return link_address - link_base_ + base;
+    }
+
+private:
+    std::unordered_map<std::string, uint64_t> symbols_;
+    uint64_t link_base_ = 0;
+};
+
+}  // namespace pyxray
