@@ -1,0 +1,95 @@
+#include "core_target.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace pyxray::cli {
+namespace {
+
+char* no_debuginfo_path = nullptr;  // libdw's default search path
+
+const Dwfl_Callbacks core_callbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = &no_debuginfo_path,
+};
+
+Result<void> check_executable(const std::string& path) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error))
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("executable {} is not a readable file; check --exe", path));
+    return {};
+}
+
+Result<DwflPtr> report_core(const std::string& core_path, Elf* core_elf, const std::string& executable) {
+    PYXRAY_TRY(dwfl, begin_dwfl(core_callbacks));
+    const char* exe = executable.empty() ? nullptr : executable.c_str();
+    if (dwfl_core_file_report(dwfl.get(), core_elf, exe) < 0)
+        return fail(ErrorCode::Io, fmt::format("libdwfl cannot read the modules of core {}: {}", core_path,
+                                               dwfl_error_text()));
+    if (dwfl_report_end(dwfl.get(), nullptr, nullptr) != 0)
+        return fail(ErrorCode::Io, fmt::format("libdwfl rejected the modules of core {}: {}", core_path,
+                                               dwfl_error_text()));
+    if (dwfl_core_file_attach(dwfl.get(), core_elf) < 0)
+        return fail(ErrorCode::Io, fmt::format("libdwfl cannot read the threads of core {}: {}", core_path,
+                                               dwfl_error_text()));
+    return dwfl;
+}
+
+}  // namespace
+
+FileDescriptor::~FileDescriptor() {
+    if (fd_ >= 0) close(fd_);
+}
+
+Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_path,
+                                                     const std::optional<std::string>& executable) {
+    // CoreFile validates the file (exists, ELF, a core, not truncated) with a precise message.
+    PYXRAY_TRY(core, CoreFile::open(core_path));
+    std::string exe = executable.value_or(core->executable());
+    if (executable) PYXRAY_TRY_VOID(check_executable(*executable));
+    FileDescriptor fd(::open(core_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0)
+        return fail(ErrorCode::Io, fmt::format("cannot open core {}: {}", core_path, std::strerror(errno)));
+    elf_version(EV_CURRENT);
+    ElfPtr elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
+    if (!elf)
+        return fail(ErrorCode::Io, fmt::format("libelf cannot read core {}: {}", core_path, elf_errmsg(-1)));
+    PYXRAY_TRY(dwfl, report_core(core_path, elf.get(), exe));
+    TargetInfo info{TargetKind::Core, core->pid(), exe};
+    return std::unique_ptr<CoreTarget>(new CoreTarget(std::move(core), std::move(fd), std::move(elf),
+                                                      NativeUnwinder(std::move(dwfl)), std::move(info)));
+}
+
+CoreTarget::CoreTarget(std::shared_ptr<const CoreFile> core, FileDescriptor fd, ElfPtr elf,
+                       NativeUnwinder unwinder, TargetInfo info)
+    : core_(std::move(core)),
+      fd_(std::move(fd)),
+      elf_(std::move(elf)),
+      unwinder_(std::move(unwinder)),
+      memory_(make_cached_memory(core_->memory())),
+      info_(std::move(info)) {}
+
+// The core's own thread notes, which also carry each thread's fs_base (its pthread_self()).
+Result<std::vector<ThreadInfo>> CoreTarget::threads() const {
+    std::vector<ThreadInfo> threads;
+    for (const CoreThread& thread : core_->threads())
+        threads.push_back(ThreadInfo{thread.tid, thread.fs_base != 0 ? std::optional(thread.fs_base) : std::nullopt});
+    if (!threads.empty()) return threads;
+    PYXRAY_TRY(tids, unwinder_.thread_ids());
+    for (int64_t tid : tids) threads.push_back(ThreadInfo{tid, std::nullopt});
+    return threads;
+}
+
+Result<std::vector<NativeFrame>> CoreTarget::native_frames(int64_t tid) const {
+    return unwinder_.frames(tid);
+}
+
+}  // namespace pyxray::cli

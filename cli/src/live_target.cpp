@@ -1,0 +1,78 @@
+#include "live_target.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+
+#include "pyxray/core_file.hpp"
+
+namespace pyxray::cli {
+namespace {
+
+char* no_debuginfo_path = nullptr;  // libdw's default search path
+
+const Dwfl_Callbacks live_callbacks = {
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = nullptr,
+    .debuginfo_path = &no_debuginfo_path,
+};
+
+std::string executable_of(int pid) {
+    std::array<char, 4096> path{};
+    ssize_t length = readlink(fmt::format("/proc/{}/exe", pid).c_str(), path.data(), path.size() - 1);
+    return length > 0 ? std::string(path.data(), static_cast<size_t>(length)) : std::string();
+}
+
+// Reported after the stop, so the module list cannot change under the unwinder.
+Result<DwflPtr> report_process(int pid) {
+    PYXRAY_TRY(dwfl, begin_dwfl(live_callbacks));
+    int reported = dwfl_linux_proc_report(dwfl.get(), pid);
+    if (reported != 0)
+        return fail(ErrorCode::Io,
+                    fmt::format("cannot read the modules of process {} from /proc/{}/maps: {}", pid, pid,
+                                reported > 0 ? std::strerror(reported) : dwfl_error_text()));
+    if (dwfl_report_end(dwfl.get(), nullptr, nullptr) != 0)
+        return fail(ErrorCode::Io, fmt::format("libdwfl rejected the modules of process {}: {}", pid,
+                                               dwfl_error_text()));
+    // We hold every thread stopped already: libdwfl must not attach and detach per thread.
+    int attached = dwfl_linux_proc_attach(dwfl.get(), pid, true);
+    if (attached != 0)
+        return fail(ErrorCode::Io, fmt::format("libdwfl cannot attach to process {}: {}", pid,
+                                               attached > 0 ? std::strerror(attached) : dwfl_error_text()));
+    return dwfl;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LiveTarget>> LiveTarget::attach(int pid) {
+    PYXRAY_TRY(process, StoppedProcess::stop(pid));
+    int tgid = process->pid();
+    PYXRAY_TRY(dwfl, report_process(tgid));
+    TargetInfo info{TargetKind::Live, tgid, executable_of(tgid)};
+    return std::unique_ptr<LiveTarget>(
+        new LiveTarget(std::move(process), NativeUnwinder(std::move(dwfl)), std::move(info)));
+}
+
+LiveTarget::LiveTarget(std::unique_ptr<StoppedProcess> process, NativeUnwinder unwinder, TargetInfo info)
+    : process_(std::move(process)),
+      unwinder_(std::move(unwinder)),
+      memory_(make_cached_memory(make_process_memory(process_->pid()))),
+      info_(std::move(info)) {}
+
+Result<std::vector<ModuleInfo>> LiveTarget::modules() const { return modules_of_process(info_.pid); }
+
+Result<std::vector<ThreadInfo>> LiveTarget::threads() const {
+    std::vector<ThreadInfo> threads;
+    for (const StoppedThread& thread : process_->threads())
+        if (thread.stopped) threads.push_back(ThreadInfo{thread.tid, thread.fs_base});
+    return threads;
+}
+
+Result<std::vector<NativeFrame>> LiveTarget::native_frames(int64_t tid) const {
+    return unwinder_.frames(tid);
+}
+
+}  // namespace pyxray::cli

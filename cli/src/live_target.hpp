@@ -1,0 +1,34 @@
+// `pyxray xbt --pid`: a live process, every thread stopped while this target lives.
+#pragma once
+
+#include <memory>
+
+#include "native_unwinder.hpp"
+#include "pyxray/result.hpp"
+#include "pyxray/target.hpp"
+#include "stopped_process.hpp"
+
+namespace pyxray::cli {
+
+class LiveTarget final : public Target {
+public:
+    // Stops the process, then reports its modules to libdwfl; fails with one line.
+    static Result<std::unique_ptr<LiveTarget>> attach(int pid);
+
+    const Memory& memory() const override { return *memory_; }
+    TargetInfo info() const override { return info_; }
+    Result<std::vector<ModuleInfo>> modules() const override;
+    Result<std::vector<ThreadInfo>> threads() const override;
+    Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
+
+private:
+    LiveTarget(std::unique_ptr<StoppedProcess> process, NativeUnwinder unwinder, TargetInfo info);
+
+    // Declared first so it is destroyed last: the process resumes only after everything else.
+    std::unique_ptr<StoppedProcess> process_;
+    NativeUnwinder unwinder_;
+    std::unique_ptr<Memory> memory_;
+    TargetInfo info_;
+};
+
+}  // namespace pyxray::cli

@@ -1,0 +1,123 @@
+#include "native_unwinder.hpp"
+
+#include <dwarf.h>
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+namespace pyxray::cli {
+namespace {
+
+constexpr unsigned x86_64_sp_register = 7;  // DWARF register number of %rsp
+
+struct RawFrame {
+    uint64_t pc = 0;
+    bool activation = false;  // the pc is the current instruction, not a return address
+};
+
+struct Walk {
+    std::vector<RawFrame> frames;
+    uint64_t previous_pc = 0;
+    uint64_t previous_sp = 0;
+    bool have_previous = false;
+};
+
+// Stops at the cap, and at a frame that repeats its caller's pc and sp (an unwinder loop).
+int collect_frame(Dwfl_Frame* state, void* arg) {
+    auto& walk = *static_cast<Walk*>(arg);
+    Dwarf_Addr pc = 0;
+    bool activation = false;
+    if (!dwfl_frame_pc(state, &pc, &activation)) return DWARF_CB_ABORT;
+    Dwarf_Word sp = 0;
+    bool have_sp = dwfl_frame_reg(state, x86_64_sp_register, &sp) == 0;
+    if (have_sp && walk.have_previous && pc == walk.previous_pc && sp == walk.previous_sp)
+        return DWARF_CB_ABORT;
+    walk.frames.push_back({pc, activation});
+    walk.previous_pc = pc;
+    walk.previous_sp = have_sp ? sp : 0;
+    walk.have_previous = have_sp;
+    if (walk.frames.size() >= NativeUnwinder::max_frames) return DWARF_CB_ABORT;
+    return DWARF_CB_OK;
+}
+
+int collect_thread(Dwfl_Thread* thread, void* arg) {
+    static_cast<std::vector<int64_t>*>(arg)->push_back(dwfl_thread_tid(thread));
+    return DWARF_CB_OK;
+}
+
+}  // namespace
+
+std::string dwfl_error_text() {
+    const char* message = dwfl_errmsg(-1);
+    return message != nullptr ? message : "unknown libdwfl error";
+}
+
+Result<DwflPtr> begin_dwfl(const Dwfl_Callbacks& callbacks) {
+    // libdw would otherwise ask debuginfod servers over the network for every module.
+    unsetenv("DEBUGINFOD_URLS");
+    Dwfl* dwfl = dwfl_begin(&callbacks);
+    if (dwfl == nullptr)
+        return fail(ErrorCode::Internal, fmt::format("libdwfl could not start: {}", dwfl_error_text()));
+    return DwflPtr(dwfl);
+}
+
+NativeUnwinder::NativeUnwinder(DwflPtr dwfl) : dwfl_(std::move(dwfl)) {}
+
+Result<std::vector<NativeFrame>> NativeUnwinder::frames(int64_t tid) const {
+    Walk walk;
+    int status = dwfl_getthread_frames(dwfl_.get(), static_cast<pid_t>(tid), collect_frame, &walk);
+    if (status == -1 && walk.frames.empty())
+        return fail(ErrorCode::Unreadable,
+                    fmt::format("cannot unwind thread {}: {}", tid, dwfl_error_text()));
+    std::vector<NativeFrame> frames;
+    frames.reserve(walk.frames.size());
+    for (const RawFrame& raw : walk.frames) {
+        // A return address points past the call; look up the call itself.
+        uint64_t lookup = raw.activation || raw.pc == 0 ? raw.pc : raw.pc - 1;
+        const Symbol& symbol = symbolize(lookup);
+        frames.push_back(NativeFrame{raw.pc, symbol.function, symbol.module});
+    }
+    return frames;
+}
+
+Result<std::vector<int64_t>> NativeUnwinder::thread_ids() const {
+    std::vector<int64_t> tids;
+    if (dwfl_getthreads(dwfl_.get(), collect_thread, &tids) == -1 && tids.empty())
+        return fail(ErrorCode::Io, fmt::format("libdwfl lists no threads: {}", dwfl_error_text()));
+    return tids;
+}
+
+const NativeUnwinder::Symbol& NativeUnwinder::symbolize(uint64_t lookup_address) const {
+    auto cached = symbols_.find(lookup_address);
+    if (cached != symbols_.end()) return cached->second;
+    Symbol symbol;
+    if (Dwfl_Module* module = dwfl_addrmodule(dwfl_.get(), lookup_address)) {
+        symbol.module = module_path(module);
+        GElf_Off offset = 0;
+        GElf_Sym elf_symbol;
+        const char* name = dwfl_module_addrinfo(module, lookup_address, &offset, &elf_symbol,
+                                                nullptr, nullptr, nullptr);
+        if (name != nullptr) symbol.function = name;
+    }
+    return symbols_.emplace(lookup_address, std::move(symbol)).first->second;
+}
+
+// The module's name as the target reported it (a /proc/PID/maps or NT_FILE path) when it is a
+// path, else the file libdwfl found for it.
+const std::string& NativeUnwinder::module_path(Dwfl_Module* module) const {
+    auto cached = module_paths_.find(module);
+    if (cached != module_paths_.end()) return cached->second;
+    const char* mainfile = nullptr;
+    const char* name =
+        dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, &mainfile, nullptr);
+    std::string path;
+    if (name != nullptr && name[0] == '/')
+        path = name;
+    else if (mainfile != nullptr)
+        path = mainfile;
+    else if (name != nullptr)
+        path = name;
+    return module_paths_.emplace(module, std::move(path)).first->second;
+}
+
+}  // namespace pyxray::cli

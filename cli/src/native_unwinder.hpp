@@ -1,0 +1,56 @@
+// Native stacks from libdwfl, shared by the live and the core target: a bounded frame walk per
+// thread and a pc -> (function, module) cache, because symbolization is what costs.
+#pragma once
+
+#include <elfutils/libdwfl.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "pyxray/result.hpp"
+#include "pyxray/target.hpp"
+
+namespace pyxray::cli {
+
+struct DwflDeleter {
+    void operator()(Dwfl* dwfl) const { dwfl_end(dwfl); }
+};
+using DwflPtr = std::unique_ptr<Dwfl, DwflDeleter>;
+
+// The last libdwfl error as text, for one-line messages.
+std::string dwfl_error_text();
+
+// A Dwfl session with libdw told never to reach for the network (DEBUGINFOD_URLS cleared).
+Result<DwflPtr> begin_dwfl(const Dwfl_Callbacks& callbacks);
+
+class NativeUnwinder {
+public:
+    static constexpr size_t max_frames = 4096;
+
+    // `dwfl` must already have its modules reported and its process state attached.
+    explicit NativeUnwinder(DwflPtr dwfl);
+
+    // Innermost first; a stack cut short by an unwinding error keeps the frames found so far.
+    Result<std::vector<NativeFrame>> frames(int64_t tid) const;
+    // Thread ids as libdwfl sees them.
+    Result<std::vector<int64_t>> thread_ids() const;
+
+    Dwfl* dwfl() const { return dwfl_.get(); }
+
+private:
+    struct Symbol {
+        std::string function;
+        std::string module;
+    };
+    const Symbol& symbolize(uint64_t lookup_address) const;
+    const std::string& module_path(Dwfl_Module* module) const;
+
+    DwflPtr dwfl_;
+    mutable std::unordered_map<uint64_t, Symbol> symbols_;
+    mutable std::unordered_map<Dwfl_Module*, std::string> module_paths_;
+};
+
+}  // namespace pyxray::cli

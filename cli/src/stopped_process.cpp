@@ -1,0 +1,177 @@
+#include "stopped_process.hpp"
+
+#include <fmt/format.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "pyxray/core_file.hpp"
+
+namespace pyxray::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+// A thread that does not stop within this (uninterruptible sleep, a dying process) fails the
+// command instead of hanging it.
+constexpr auto stop_deadline = std::chrono::seconds(2);
+constexpr int max_rescans = 64;
+
+struct ProcStatus {
+    int tgid = 0;
+    int tracer = 0;
+};
+
+Result<ProcStatus> read_status(int pid) {
+    std::ifstream file(fmt::format("/proc/{}/status", pid));
+    if (!file)
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("no process {}: /proc/{}/status does not exist; check the pid", pid, pid));
+    ProcStatus status;
+    std::string line;
+    while (std::getline(file, line)) {
+        if (line.starts_with("Tgid:")) status.tgid = std::atoi(line.c_str() + 5);
+        if (line.starts_with("TracerPid:")) status.tracer = std::atoi(line.c_str() + 10);
+    }
+    if (status.tgid <= 0)
+        return fail(ErrorCode::Io, fmt::format("cannot read the thread group of process {} from /proc", pid));
+    return status;
+}
+
+// 'Z' (zombie) and 'X' (dead) threads have no stack and cannot be traced.
+bool is_dead_thread(int pid, int64_t tid) {
+    std::ifstream file(fmt::format("/proc/{}/task/{}/stat", pid, tid));
+    std::string stat;
+    if (!std::getline(file, stat)) return true;
+    auto close_paren = stat.rfind(')');
+    if (close_paren == std::string::npos || close_paren + 2 >= stat.size()) return true;
+    char state = stat[close_paren + 2];
+    return state == 'Z' || state == 'X';
+}
+
+std::optional<uint64_t> read_fs_base([[maybe_unused]] int64_t tid) {
+#if defined(__x86_64__)
+    user_regs_struct regs{};
+    if (ptrace(PTRACE_GETREGS, static_cast<pid_t>(tid), nullptr, &regs) == 0) return regs.fs_base;
+#endif
+    return std::nullopt;
+}
+
+enum class WaitOutcome { Stopped, Gone, TimedOut };
+
+// Polls instead of blocking so a thread that never stops cannot hang the command.
+WaitOutcome wait_for_stop(StoppedThread& thread, Clock::time_point deadline) {
+    for (;;) {
+        int status = 0;
+        pid_t result = waitpid(static_cast<pid_t>(thread.tid), &status, __WALL | WNOHANG);
+        if (result == -1 && errno == EINTR) continue;
+        if (result == -1) return WaitOutcome::Gone;
+        if (result == 0) {
+            if (Clock::now() >= deadline) return WaitOutcome::TimedOut;
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
+            continue;
+        }
+        if (WIFEXITED(status) || WIFSIGNALED(status)) return WaitOutcome::Gone;
+        if (!WIFSTOPPED(status)) continue;
+        // Event 0 is a signal-delivery stop: the signal was on its way in; hand it back at detach.
+        if ((status >> 16) == 0) thread.pending_signal = WSTOPSIG(status);
+        return WaitOutcome::Stopped;
+    }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StoppedProcess>> StoppedProcess::stop(int pid) {
+    if (pid <= 0) return fail(ErrorCode::InvalidArgument, fmt::format("invalid pid {}: give a positive process id", pid));
+    PYXRAY_TRY(status, read_status(pid));
+    if (status.tgid == getpid())
+        return fail(ErrorCode::InvalidArgument, "pyxray cannot inspect its own process");
+    if (status.tracer != 0)
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("process {} is already traced by process {} (a debugger?); detach it "
+                                "first or use py-xbt inside that debugger",
+                                pid, status.tracer));
+    std::unique_ptr<StoppedProcess> process(new StoppedProcess(status.tgid));
+    PYXRAY_TRY_VOID(process->stop_all_threads());
+    return process;
+}
+
+StoppedProcess::~StoppedProcess() {
+    for (const StoppedThread& thread : threads_) {
+        if (!thread.stopped) continue;  // the kernel detaches it when we exit
+        ptrace(PTRACE_DETACH, static_cast<pid_t>(thread.tid), nullptr,
+               reinterpret_cast<void*>(static_cast<intptr_t>(thread.pending_signal)));
+    }
+}
+
+// Threads may be created while we stop the others: rescan until a pass finds none.
+Result<void> StoppedProcess::stop_all_threads() {
+    for (int pass = 0; pass < max_rescans; ++pass) {
+        PYXRAY_TRY(stopped_now, stop_new_threads());
+        if (stopped_now == 0) {
+            if (threads_.empty())
+                return fail(ErrorCode::InvalidArgument,
+                            fmt::format("process {} has no live threads to stop", pid_));
+            return {};
+        }
+    }
+    return fail(ErrorCode::Io, fmt::format("process {} kept creating threads through {} scans of "
+                                           "/proc/{}/task; try again",
+                                           pid_, max_rescans, pid_));
+}
+
+Result<size_t> StoppedProcess::stop_new_threads() {
+    PYXRAY_TRY(tids, threads_of_process(pid_));
+    size_t stopped_now = 0;
+    for (int64_t tid : tids) {
+        if (!seen_.insert(tid).second) continue;
+        if (is_dead_thread(pid_, tid)) continue;
+        PYXRAY_TRY_VOID(stop_thread(tid));
+        ++stopped_now;
+    }
+    return stopped_now;
+}
+
+Result<void> StoppedProcess::stop_thread(int64_t tid) {
+    auto os_tid = static_cast<pid_t>(tid);
+    if (ptrace(PTRACE_SEIZE, os_tid, nullptr, nullptr) == -1) {
+        if (errno == ESRCH) return {};  // it exited meanwhile
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("cannot attach to process {} (thread {}): {}; pyxray needs the same "
+                                "user or CAP_SYS_PTRACE, and no other tracer",
+                                pid_, tid, std::strerror(errno)));
+    }
+    threads_.push_back(StoppedThread{tid, std::nullopt, 0, false});
+    StoppedThread& thread = threads_.back();
+    if (ptrace(PTRACE_INTERRUPT, os_tid, nullptr, nullptr) == -1) {
+        if (errno == ESRCH) {
+            threads_.pop_back();
+            return {};
+        }
+        return fail(ErrorCode::Io, fmt::format("cannot stop thread {} of process {}: {}", tid, pid_,
+                                               std::strerror(errno)));
+    }
+    switch (wait_for_stop(thread, Clock::now() + stop_deadline)) {
+        case WaitOutcome::Gone:
+            threads_.pop_back();
+            return {};
+        case WaitOutcome::TimedOut:
+            return fail(ErrorCode::Io, fmt::format("thread {} of process {} did not stop within 2 s "
+                                                   "(uninterruptible sleep?); try again",
+                                                   tid, pid_));
+        case WaitOutcome::Stopped:
+            break;
+    }
+    thread.stopped = true;
+    thread.fs_base = read_fs_base(tid);
+    return {};
+}
+
+}  // namespace pyxray::cli

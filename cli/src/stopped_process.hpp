@@ -1,0 +1,46 @@
+// A live process with every thread held in a ptrace stop for as long as this object lives, so
+// memory, registers and stacks are read from one consistent moment.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "pyxray/result.hpp"
+
+namespace pyxray::cli {
+
+struct StoppedThread {
+    int64_t tid = 0;
+    std::optional<uint64_t> fs_base;  // x86-64: the thread's pthread_self()
+    int pending_signal = 0;           // a signal the stop intercepted; delivered again at detach
+    bool stopped = false;             // false only while stopping or when it never stopped
+};
+
+class StoppedProcess {
+public:
+    // PTRACE_SEIZE + PTRACE_INTERRUPT on every thread, rescanning /proc/PID/task until no new
+    // thread appears. Fails with one line when the process is absent or cannot be traced.
+    static Result<std::unique_ptr<StoppedProcess>> stop(int pid);
+    ~StoppedProcess();  // detaches every thread; they resume as they were
+
+    StoppedProcess(const StoppedProcess&) = delete;
+    StoppedProcess& operator=(const StoppedProcess&) = delete;
+
+    int pid() const { return pid_; }
+    const std::vector<StoppedThread>& threads() const { return threads_; }
+
+private:
+    explicit StoppedProcess(int pid) : pid_(pid) {}
+    Result<void> stop_all_threads();
+    Result<size_t> stop_new_threads();
+    Result<void> stop_thread(int64_t tid);
+
+    int pid_;
+    std::vector<StoppedThread> threads_;
+    std::set<int64_t> seen_;
+};
+
+}  // namespace pyxray::cli
