@@ -1,5 +1,7 @@
 #include "sb_target.hpp"
 
+#include <algorithm>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -9,6 +11,7 @@
 #include <lldb/API/SBFileSpec.h>
 #include <lldb/API/SBFrame.h>
 #include <lldb/API/SBModule.h>
+#include <lldb/API/SBSection.h>
 #include <lldb/API/SBSymbol.h>
 #include <lldb/API/SBThread.h>
 #include <lldb/API/SBValue.h>
@@ -19,6 +22,8 @@ namespace {
 constexpr size_t kMaxNativeFrames = 4096;
 // LLDB adds a synthetic frame per inlined call; allow plenty of them before giving up.
 constexpr uint32_t kMaxFrameIndex = kMaxNativeFrames * 8;
+// A page spans a handful of sections at most; more pieces than this means something is wrong.
+constexpr int kMaxSectionPieces = 64;
 
 std::string path_of(const lldb::SBFileSpec& spec) {
     if (!spec.IsValid()) return {};
@@ -51,6 +56,8 @@ std::string function_of(lldb::SBFrame& frame) {
 }
 
 // On x86-64 Linux pthread_self() is the thread's fs_base, which pre-3.11 thread states record.
+// LLDB 16 on Linux lists no fs_base register (live or core), so there this stays empty and
+// threads are matched by native_thread_id; an LLDB that shows the register gets it used.
 std::optional<uint64_t> pthread_self_of(lldb::SBThread& thread) {
     lldb::SBFrame innermost = thread.GetFrameAtIndex(0);
     if (!innermost.IsValid()) return std::nullopt;
@@ -60,6 +67,33 @@ std::optional<uint64_t> pthread_self_of(lldb::SBThread& thread) {
     uint64_t value = fs_base.GetValueAsUnsigned(error, 0);
     if (error.Fail() || value == 0) return std::nullopt;
     return value;
+}
+
+// A core leaves out pages that the mapped files still hold (gcore skips read-only file mappings
+// such as .text and .rodata, where tp_name strings and Py_Version live). SBTarget::ReadMemory
+// finds those in the modules' sections, one section per call, so fill the span piece by piece.
+bool read_from_sections(lldb::SBTarget& target, uint64_t address, std::span<std::byte> out) {
+    size_t done = 0;
+    for (int piece = 0; piece < kMaxSectionPieces && done < out.size(); ++piece) {
+        lldb::SBAddress where = target.ResolveLoadAddress(address + done);
+        if (!where.GetSection().IsValid()) return false;
+        lldb::SBError error;
+        size_t got = target.ReadMemory(where, out.data() + done, out.size() - done, error);
+        if (error.Fail() || got == 0) return false;
+        done += std::min(got, out.size() - done);
+    }
+    return done == out.size();
+}
+
+// A read is good only when LLDB says so and every byte came back.
+bool read_through_lldb(lldb::SBTarget& target, lldb::SBProcess& process, bool core,
+                       uint64_t address, std::span<std::byte> out) {
+    lldb::SBError error;
+    size_t got = process.ReadMemory(address, out.data(), out.size(), error);
+    if (error.Success() && got == out.size()) return true;
+    if (!core) return false;
+    size_t kept = std::min(got, out.size());
+    return read_from_sections(target, address + kept, out.subspan(kept));
 }
 
 bool is_core_plugin(const char* name) {
@@ -72,11 +106,10 @@ bool is_core_plugin(const char* name) {
 
 SbTarget::SbTarget(lldb::SBTarget target, lldb::SBProcess process)
     : target_(std::move(target)), process_(std::move(process)) {
+    bool core = is_core_plugin(process_.GetPluginName());
     memory_ = make_cached_memory(make_callback_memory(
-        [process = process_](uint64_t address, std::span<std::byte> out) mutable {
-            lldb::SBError error;
-            size_t got = process.ReadMemory(address, out.data(), out.size(), error);
-            return error.Success() && got == out.size();
+        [target = target_, process = process_, core](uint64_t address, std::span<std::byte> out) mutable {
+            return read_through_lldb(target, process, core, address, out);
         }));
 }
 
