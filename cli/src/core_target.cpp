@@ -38,8 +38,9 @@ Result<DwflPtr> report_core(const std::string& core_path, Elf* core_elf, const s
         return fail(ErrorCode::Io, fmt::format("libdwfl rejected the modules of core {}: {}", core_path,
                                                dwfl_error_text()));
     if (dwfl_core_file_attach(dwfl.get(), core_elf) < 0)
-        return fail(ErrorCode::Io, fmt::format("libdwfl cannot read the threads of core {}: {}", core_path,
-                                               dwfl_error_text()));
+        return fail(ErrorCode::Io, fmt::format("libdwfl cannot read the threads of core {} ({}); is the core "
+                                               "complete and from a Linux process?",
+                                               core_path, dwfl_error_text()));
     return dwfl;
 }
 

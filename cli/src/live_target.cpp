@@ -50,8 +50,8 @@ Result<DwflPtr> report_process(int pid) {
 Result<std::unique_ptr<LiveTarget>> LiveTarget::attach(int pid) {
     PYXRAY_TRY(process, StoppedProcess::stop(pid));
     int tgid = process->pid();
-    PYXRAY_TRY(dwfl, report_process(tgid));
-    TargetInfo info{TargetKind::Live, tgid, executable_of(tgid)};
+    PYXRAY_TRY(dwfl, report_process(process->address_space_tid()));
+    TargetInfo info{TargetKind::Live, tgid, executable_of(process->address_space_tid())};
     return std::unique_ptr<LiveTarget>(
         new LiveTarget(std::move(process), NativeUnwinder(std::move(dwfl)), std::move(info)));
 }
@@ -59,10 +59,12 @@ Result<std::unique_ptr<LiveTarget>> LiveTarget::attach(int pid) {
 LiveTarget::LiveTarget(std::unique_ptr<StoppedProcess> process, NativeUnwinder unwinder, TargetInfo info)
     : process_(std::move(process)),
       unwinder_(std::move(unwinder)),
-      memory_(make_cached_memory(make_process_memory(process_->pid()))),
+      memory_(make_cached_memory(make_process_memory(process_->address_space_tid()))),
       info_(std::move(info)) {}
 
-Result<std::vector<ModuleInfo>> LiveTarget::modules() const { return modules_of_process(info_.pid); }
+Result<std::vector<ModuleInfo>> LiveTarget::modules() const {
+    return modules_of_process(process_->address_space_tid());
+}
 
 Result<std::vector<ThreadInfo>> LiveTarget::threads() const {
     std::vector<ThreadInfo> threads;

@@ -49,7 +49,7 @@ int collect_thread(Dwfl_Thread* thread, void* arg) {
 
 std::string dwfl_error_text() {
     const char* message = dwfl_errmsg(-1);
-    return message != nullptr ? message : "unknown libdwfl error";
+    return message != nullptr ? message : "libdwfl gave no reason";
 }
 
 Result<DwflPtr> begin_dwfl(const Dwfl_Callbacks& callbacks) {

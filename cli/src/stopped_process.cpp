@@ -111,6 +111,14 @@ StoppedProcess::~StoppedProcess() {
     }
 }
 
+int StoppedProcess::address_space_tid() const {
+    for (const StoppedThread& thread : threads_)
+        if (thread.stopped && thread.tid == pid_) return pid_;
+    for (const StoppedThread& thread : threads_)
+        if (thread.stopped) return static_cast<int>(thread.tid);
+    return pid_;
+}
+
 // Threads may be created while we stop the others: rescan until a pass finds none.
 Result<void> StoppedProcess::stop_all_threads() {
     for (int pass = 0; pass < max_rescans; ++pass) {

@@ -30,6 +30,9 @@ public:
     StoppedProcess& operator=(const StoppedProcess&) = delete;
 
     int pid() const { return pid_; }
+    // A live thread whose /proc entries and process_vm_readv reach the address space: the leader,
+    // unless it has exited (pthread_exit in main) and left a zombie whose /proc/PID/maps is empty.
+    int address_space_tid() const;
     const std::vector<StoppedThread>& threads() const { return threads_; }
 
 private:
