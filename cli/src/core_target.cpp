@@ -44,6 +44,17 @@ Result<DwflPtr> report_core(const std::string& core_path, Elf* core_elf, const s
     return dwfl;
 }
 
+// With --exe, the executable's symbols are read from the file the user named, not from the
+// path the core recorded (which may not exist on this machine).
+std::vector<ModuleInfo> modules_naming_executable(const CoreFile& core, const std::string& executable) {
+    std::vector<ModuleInfo> modules = core.modules();
+    const std::string& recorded = core.executable();
+    if (!recorded.empty() && recorded != executable)
+        for (ModuleInfo& module : modules)
+            if (module.path == recorded) module.path = executable;
+    return modules;
+}
+
 }  // namespace
 
 FileDescriptor::~FileDescriptor() {
@@ -65,8 +76,10 @@ Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_pat
         return fail(ErrorCode::Io, fmt::format("libelf cannot read core {}: {}", core_path, elf_errmsg(-1)));
     PYXRAY_TRY(dwfl, report_core(core_path, elf.get(), exe));
     TargetInfo info{TargetKind::Core, core->pid(), exe};
+    NativeUnwinder unwinder(std::move(dwfl));
+    unwinder.use_module_names(modules_naming_executable(*core, exe));
     return std::unique_ptr<CoreTarget>(new CoreTarget(std::move(core), std::move(fd), std::move(elf),
-                                                      NativeUnwinder(std::move(dwfl)), std::move(info)));
+                                                      std::move(unwinder), std::move(info)));
 }
 
 CoreTarget::CoreTarget(std::shared_ptr<const CoreFile> core, FileDescriptor fd, ElfPtr elf,
@@ -77,6 +90,10 @@ CoreTarget::CoreTarget(std::shared_ptr<const CoreFile> core, FileDescriptor fd, 
       unwinder_(std::move(unwinder)),
       memory_(make_cached_memory(core_->memory())),
       info_(std::move(info)) {}
+
+Result<std::vector<ModuleInfo>> CoreTarget::modules() const {
+    return modules_naming_executable(*core_, info_.executable);
+}
 
 // The core's own thread notes, which also carry each thread's fs_base (its pthread_self()).
 Result<std::vector<ThreadInfo>> CoreTarget::threads() const {

@@ -42,7 +42,7 @@ public:
 
     const Memory& memory() const override { return *memory_; }
     TargetInfo info() const override { return info_; }
-    Result<std::vector<ModuleInfo>> modules() const override { return core_->modules(); }
+    Result<std::vector<ModuleInfo>> modules() const override;
     Result<std::vector<ThreadInfo>> threads() const override;
     Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
 

@@ -102,16 +102,25 @@ const NativeUnwinder::Symbol& NativeUnwinder::symbolize(uint64_t lookup_address)
     return symbols_.emplace(lookup_address, std::move(symbol)).first->second;
 }
 
-// The module's name as the target reported it (a /proc/PID/maps or NT_FILE path) when it is a
-// path, else the file libdwfl found for it.
+void NativeUnwinder::use_module_names(const std::vector<ModuleInfo>& modules) {
+    for (const ModuleInfo& module : modules) names_by_base_.emplace(module.base, module.path);
+    module_paths_.clear();
+}
+
+// The target's own name for the module when one starts at the same address, else libdwfl's name
+// when it is a path, else the file libdwfl found for it.
 const std::string& NativeUnwinder::module_path(Dwfl_Module* module) const {
     auto cached = module_paths_.find(module);
     if (cached != module_paths_.end()) return cached->second;
     const char* mainfile = nullptr;
+    Dwarf_Addr start = 0;
     const char* name =
-        dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, &mainfile, nullptr);
+        dwfl_module_info(module, nullptr, &start, nullptr, nullptr, nullptr, &mainfile, nullptr);
+    auto named = names_by_base_.find(start);
     std::string path;
-    if (name != nullptr && name[0] == '/')
+    if (named != names_by_base_.end())
+        path = named->second;
+    else if (name != nullptr && name[0] == '/')
         path = name;
     else if (mainfile != nullptr)
         path = mainfile;

@@ -38,6 +38,10 @@ public:
     // Thread ids as libdwfl sees them.
     Result<std::vector<int64_t>> thread_ids() const;
 
+    // Names modules by these paths (matched on load address) instead of libdwfl's names, so a
+    // core's frames carry the same paths as its NT_FILE note and as a live process's maps.
+    void use_module_names(const std::vector<ModuleInfo>& modules);
+
     Dwfl* dwfl() const { return dwfl_.get(); }
 
 private:
@@ -51,6 +55,7 @@ private:
     DwflPtr dwfl_;
     mutable std::unordered_map<uint64_t, Symbol> symbols_;
     mutable std::unordered_map<Dwfl_Module*, std::string> module_paths_;
+    std::unordered_map<uint64_t, std::string> names_by_base_;
 };
 
 }  // namespace pyxray::cli
