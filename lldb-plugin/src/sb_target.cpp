@@ -72,11 +72,15 @@ std::optional<uint64_t> pthread_self_of(lldb::SBThread& thread) {
 // A core leaves out pages that the mapped files still hold (gcore skips read-only file mappings
 // such as .text and .rodata, where tp_name strings and Py_Version live). SBTarget::ReadMemory
 // finds those in the modules' sections, one section per call, so fill the span piece by piece.
+// Writable sections are not taken from disk: missing from a core they mean a truncated core,
+// and the file's initial bytes would pass for the process's state.
 bool read_from_sections(lldb::SBTarget& target, uint64_t address, std::span<std::byte> out) {
     size_t done = 0;
     for (int piece = 0; piece < kMaxSectionPieces && done < out.size(); ++piece) {
         lldb::SBAddress where = target.ResolveLoadAddress(address + done);
-        if (!where.GetSection().IsValid()) return false;
+        lldb::SBSection section = where.GetSection();
+        if (!section.IsValid() || (section.GetPermissions() & lldb::ePermissionsWritable) != 0)
+            return false;
         lldb::SBError error;
         size_t got = target.ReadMemory(where, out.data() + done, out.size() - done, error);
         if (error.Fail() || got == 0) return false;
