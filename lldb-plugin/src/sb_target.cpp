@@ -1,10 +1,5 @@
 #include "sb_target.hpp"
 
-#include <algorithm>
-#include <span>
-#include <string>
-#include <string_view>
-
 #include <fmt/format.h>
 #include <lldb/API/SBAddress.h>
 #include <lldb/API/SBError.h>
@@ -15,6 +10,11 @@
 #include <lldb/API/SBSymbol.h>
 #include <lldb/API/SBThread.h>
 #include <lldb/API/SBValue.h>
+
+#include <algorithm>
+#include <span>
+#include <string>
+#include <string_view>
 
 namespace pyxray::lldb_plugin {
 namespace {
@@ -49,8 +49,7 @@ std::string without_symbol_version(std::string name) {
 
 std::string function_of(lldb::SBFrame& frame) {
     lldb::SBSymbol symbol = frame.GetSymbol();
-    if (symbol.IsValid() && symbol.GetName() != nullptr)
-        return without_symbol_version(symbol.GetName());
+    if (symbol.IsValid() && symbol.GetName() != nullptr) return without_symbol_version(symbol.GetName());
     const char* name = frame.GetFunctionName();
     return name != nullptr ? without_symbol_version(name) : "";
 }
@@ -79,8 +78,7 @@ bool read_from_sections(lldb::SBTarget& target, uint64_t address, std::span<std:
     for (int piece = 0; piece < kMaxSectionPieces && done < out.size(); ++piece) {
         lldb::SBAddress where = target.ResolveLoadAddress(address + done);
         lldb::SBSection section = where.GetSection();
-        if (!section.IsValid() || (section.GetPermissions() & lldb::ePermissionsWritable) != 0)
-            return false;
+        if (!section.IsValid() || (section.GetPermissions() & lldb::ePermissionsWritable) != 0) return false;
         lldb::SBError error;
         size_t got = target.ReadMemory(where, out.data() + done, out.size() - done, error);
         if (error.Fail() || got == 0) return false;
@@ -90,8 +88,8 @@ bool read_from_sections(lldb::SBTarget& target, uint64_t address, std::span<std:
 }
 
 // A read is good only when LLDB says so and every byte came back.
-bool read_through_lldb(lldb::SBTarget& target, lldb::SBProcess& process, bool core,
-                       uint64_t address, std::span<std::byte> out) {
+bool read_through_lldb(lldb::SBTarget& target, lldb::SBProcess& process, bool core, uint64_t address,
+                       std::span<std::byte> out) {
     lldb::SBError error;
     size_t got = process.ReadMemory(address, out.data(), out.size(), error);
     if (error.Success() && got == out.size()) return true;
@@ -157,8 +155,8 @@ Result<std::vector<NativeFrame>> SbTarget::native_frames(int64_t tid) const {
     lldb::SBThread thread = process_.GetThreadByID(static_cast<lldb::tid_t>(tid));
     if (!thread.IsValid())
         return fail(ErrorCode::InvalidArgument,
-                    fmt::format("LLDB knows no thread {} in process {}; list them with `thread list`",
-                                tid, process_.GetProcessID()));
+                    fmt::format("LLDB knows no thread {} in process {}; list them with `thread list`", tid,
+                                process_.GetProcessID()));
     std::vector<NativeFrame> frames;
     for (uint32_t index = 0; index < kMaxFrameIndex && frames.size() < kMaxNativeFrames; ++index) {
         lldb::SBFrame frame = thread.GetFrameAtIndex(index);

@@ -1,11 +1,11 @@
 // pyxray's Target over LLDB's SB API: the stopped process as LLDB already knows it.
 #pragma once
 
-#include <memory>
-#include <vector>
-
 #include <lldb/API/SBProcess.h>
 #include <lldb/API/SBTarget.h>
+
+#include <memory>
+#include <vector>
 
 #include "pyxray/target.hpp"
 

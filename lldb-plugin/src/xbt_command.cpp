@@ -1,15 +1,15 @@
 // `py-xbt [-a|--all-threads] [--python-only] [--native-all] [--json]`: parse arguments, open a
 // Session over the stopped process, render, hand the text to LLDB.
-#include <exception>
-#include <string>
-#include <string_view>
-
 #include <fmt/format.h>
 #include <lldb/API/SBCommandReturnObject.h>
 #include <lldb/API/SBDebugger.h>
 #include <lldb/API/SBProcess.h>
 #include <lldb/API/SBTarget.h>
 #include <lldb/API/SBThread.h>
+
+#include <exception>
+#include <string>
+#include <string_view>
 
 #include "commands.hpp"
 #include "pyxray/render.hpp"
@@ -56,8 +56,7 @@ Result<XbtArguments> parse_arguments(char** argv) {
 }
 
 bool can_be_read(lldb::StateType state) {
-    return state == lldb::eStateStopped || state == lldb::eStateCrashed ||
-           state == lldb::eStateSuspended;
+    return state == lldb::eStateStopped || state == lldb::eStateCrashed || state == lldb::eStateSuspended;
 }
 
 Result<lldb::SBProcess> stopped_process(lldb::SBTarget& target) {
@@ -103,8 +102,7 @@ std::string one_line(std::string message) {
 
 class XbtCommand final : public lldb::SBCommandPluginInterface {
 public:
-    bool DoExecute(lldb::SBDebugger debugger, char** command,
-                   lldb::SBCommandReturnObject& result) override {
+    bool DoExecute(lldb::SBDebugger debugger, char** command, lldb::SBCommandReturnObject& result) override {
         // Nothing may unwind into LLDB: an escaping exception would end the user's session.
         try {
             auto output = run_xbt(debugger, command);
