@@ -1,0 +1,39 @@
+# pyxray from a fresh Debian 12 machine, each target doing all of its own set-up:
+#   make build   Debian packages if missing (as root), configure, build into build/
+#   make test    build, then the unit tests (ctest) and the integration tests (pytest)
+#   make demo    build, then scripts/demo.sh: py-xbt from gdb, LLDB and the CLI, live and on a core
+# BUILD_DIR=... builds elsewhere (the tests follow through PYXRAY_BUILD).
+
+BUILD_DIR ?= build
+JOBS ?= 2
+BUILD_PATH := $(abspath $(BUILD_DIR))
+# The gdb bridge must match the Python gdb and lldb-16 embed: Debian's 3.11, not pyenv's.
+CMAKE_FLAGS := -G Ninja -DPYBIND11_FINDPYTHON=ON -DPython_EXECUTABLE=/usr/bin/python3.11 \
+               -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Debian's Python has pytest; pyenv's python3 on PATH does not.
+PYTEST := /usr/bin/python3 -m pytest
+
+.PHONY: all deps build test unit-test integration-test demo
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD_PATH) $(CMAKE_FLAGS)
+	cmake --build $(BUILD_PATH) -j$(JOBS)
+
+# Each recipe line must succeed. --no-tests=error: an empty ctest is a failure, and pytest's
+# own "no tests ran" (exit 5) stops make like any other failure: nothing here masks it.
+test: build
+	$(MAKE) --no-print-directory unit-test integration-test
+
+unit-test:
+	ctest --test-dir $(BUILD_PATH) --output-on-failure --no-tests=error -j$(JOBS)
+
+integration-test:
+	PYXRAY_BUILD=$(BUILD_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider
+
+demo: build
+	PYXRAY_BUILD=$(BUILD_PATH) scripts/demo.sh

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Install, as root, the Debian packages pyxray builds and tests with (ENVIRONMENT.md), and only
+# those that are missing; then check the pyenv interpreters the tests run on. Safe to re-run.
+# Never the unversioned `lldb` (lldb-14, whose python3-lldb conflicts with lldb-16's); never
+# autoremove.
+set -euo pipefail
+
+# From ENVIRONMENT.md; the last line is what the image already has, listed so a bare Debian
+# 12 gets it too (installing a present package is skipped).
+PACKAGES=(
+  lldb-16 liblldb-16-dev python3-lldb-16 libdw-dev libelf-dev python3-dev pybind11-dev
+  python3-pytest python3.11-dbg libfmt-dev nlohmann-json3-dev libcli11-dev
+  gdb cmake ninja-build g++-12 pkgconf libgtest-dev
+)
+PYENV_MINORS=(3.11 3.12)
+
+missing_packages() {
+  local package status
+  for package in "${PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || echo "$package"
+  done
+}
+
+install_packages() {
+  local -a missing
+  mapfile -t missing < <(missing_packages)
+  if ((${#missing[@]} == 0)); then
+    echo "install-deps: all ${#PACKAGES[@]} Debian packages present"
+    return
+  fi
+  if ((EUID != 0)); then
+    echo "install-deps: missing Debian packages: ${missing[*]}; run this script as root" \
+         "(sudo $0) or install them with apt-get" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+check_pyenv() {
+  local minor found absent=()
+  for minor in "${PYENV_MINORS[@]}"; do
+    found=$(compgen -G "$HOME/.pyenv/versions/$minor.*/bin/python$minor" | head -n 1 || true)
+    if [[ -n "$found" ]]; then
+      echo "install-deps: pyenv $minor: $found"
+    else
+      absent+=("$HOME/.pyenv/versions/$minor.*/bin/python$minor")
+    fi
+  done
+  if ((${#absent[@]})); then
+    echo "install-deps: pyenv interpreters missing: ${absent[*]}; the integration tests" \
+         "skip them (fail under CI=true). Install them with: pyenv install 3.11 3.12" >&2
+    [[ "${CI:-}" != "true" ]] || exit 1
+  fi
+}
+
+install_packages
+check_pyenv

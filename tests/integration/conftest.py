@@ -1,0 +1,104 @@
+"""pytest set-up for the integration tests: the matrix, the targets, and a summary at the end.
+
+Run from the repository root with `/usr/bin/python3 -m pytest tests/integration -q -rs`.
+The build is `build/` at the repository root, or $PYXRAY_BUILD. Set CI=true to make missing
+interpreters fail instead of skip.
+"""
+
+import pytest
+
+import interpreters
+import summary
+from drivers import FRONTENDS, GDB_WITHOUT_DEBUG_INFO
+from targets import CoreTargets, LiveTargets
+
+MODES = ["live", "core"]
+
+
+def frontends_for(interpreter_id):
+    """Every front-end; plus gdb with debug info hidden on Debian's python3.11, which has
+    separate debug info to hide (python3.11-dbg), to prove decoding needs none."""
+    if interpreter_id == "debian-3.11":
+        return FRONTENDS + [GDB_WITHOUT_DEBUG_INFO]
+    return list(FRONTENDS)
+
+
+def matrix_cells():
+    return [(interpreter_id, frontend, mode)
+            for interpreter_id in interpreters.INTERPRETER_IDS
+            for frontend in frontends_for(interpreter_id)
+            for mode in MODES]
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "matrix(frontend, mode): where a test parametrised by interpreter only "
+        "counts in the end-of-run matrix")
+    config.pluginmanager.register(summary.MatrixSummary(), "pyxray-matrix-summary")
+
+
+def pytest_generate_tests(metafunc):
+    wanted = [name for name in ("interp_id", "frontend", "mode") if name in metafunc.fixturenames]
+    if wanted == ["interp_id", "frontend", "mode"]:
+        cells = matrix_cells()
+        metafunc.parametrize(wanted, cells, ids=["-".join(cell) for cell in cells])
+    elif wanted == ["interp_id"]:
+        metafunc.parametrize("interp_id", interpreters.INTERPRETER_IDS)
+    elif wanted:
+        raise pytest.UsageError(f"{metafunc.function.__name__}: parametrise by interp_id, "
+                                f"or by interp_id, frontend and mode (got {wanted})")
+
+
+@pytest.fixture(scope="module")
+def live_targets(tmp_path_factory):
+    """One running stacks.py per interpreter for this module, killed and reaped at its end."""
+    targets = LiveTargets(tmp_path_factory.mktemp("live"))
+    yield targets
+    targets.close()
+
+
+@pytest.fixture(scope="session")
+def core_targets(tmp_path_factory):
+    """One gcore core per interpreter for the whole run, shared by the three front-ends;
+    deleted at the end (a core is about 220 MB)."""
+    targets = CoreTargets(tmp_path_factory.mktemp("cores"))
+    yield targets
+    targets.close()
+
+
+@pytest.fixture
+def interpreter(interp_id):
+    return interpreters.find(interp_id)
+
+
+@pytest.fixture
+def target(interpreter, mode, live_targets, core_targets):
+    if mode == "live":
+        return live_targets.get(interpreter)
+    return core_targets.get(interpreter)
+
+
+@pytest.fixture
+def core_target(interpreter, core_targets):
+    return core_targets.get(interpreter)
+
+
+@pytest.fixture
+def any_live_target(live_targets):
+    """A live stacks.py on the first interpreter of the matrix that is installed."""
+    return live_targets.get(first_installed())
+
+
+@pytest.fixture
+def any_core_target(core_targets):
+    return core_targets.get(first_installed())
+
+
+def first_installed():
+    reasons = []
+    for interpreter_id in interpreters.INTERPRETER_IDS:
+        try:
+            return interpreters.find(interpreter_id)
+        except pytest.skip.Exception as skipped:
+            reasons.append(str(skipped))
+    pytest.skip("no interpreter of the matrix is installed: " + "; ".join(reasons))

@@ -1,0 +1,155 @@
+"""Drive the three front-ends (gdb, LLDB, CLI) at a target and pull out what they print.
+
+Each driver returns the tool's completed process; `xbt_json` extracts the one JSON document
+pyxray printed from around the debugger's own chatter.
+"""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from targets import REPO, quiet_environment
+
+TOOL_TIMEOUT = 180  # seconds; a hang is a failure, never a wait forever
+
+BUILD = Path(os.environ.get("PYXRAY_BUILD", REPO / "build")).resolve()
+CLI = BUILD / "bin" / "pyxray"
+GDB_SCRIPT = BUILD / "gdb" / "pyxray.py"
+LLDB_PLUGIN = BUILD / "lldb" / "libpyxray_lldb.so"
+LLDB = "lldb-16"
+
+# gdb with the separate debug info of Debian's python3.11 (python3.11-dbg) out of reach
+HIDE_DEBUG_INFO = ["-iex", "set debug-file-directory /nonexistent"]
+
+FRONTENDS = ["gdb", "lldb", "cli"]
+GDB_WITHOUT_DEBUG_INFO = "gdb-nodebuginfo"
+
+
+class ToolFailure(AssertionError):
+    pass
+
+
+def require(path, what):
+    if not path.exists():
+        raise ToolFailure(f"{what} not built: no {path} (run `make build`, or set PYXRAY_BUILD)")
+
+
+def run(command, stdin_text=None, merge_stderr=False):
+    """Run a tool with a timeout; merge_stderr folds stderr into stdout, in order."""
+    try:
+        return subprocess.run([str(part) for part in command], input=stdin_text,
+                              stdin=None if stdin_text is not None else subprocess.DEVNULL,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+                              text=True, errors="replace",
+                              timeout=TOOL_TIMEOUT, env=quiet_environment())
+    except subprocess.TimeoutExpired as expired:
+        raise ToolFailure(f"timed out after {TOOL_TIMEOUT} s: {' '.join(map(str, command))}; "
+                          f"output so far: {_text(expired.stdout)[-2000:]}") from None
+
+
+def _text(data):
+    if data is None:
+        return ""
+    return data if isinstance(data, str) else data.decode(errors="replace")
+
+
+def gdb_command(target, commands, extra_iex=()):
+    """gdb -batch at the target, with pyxray's script sourced and `commands` run in order."""
+    require(GDB_SCRIPT, "the gdb front-end")
+    command = ["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off", *extra_iex]
+    if target.kind == "live":
+        command += ["-p", target.pid]
+    else:
+        command += ["-c", target.core, target.executable]
+    command += ["-ex", f"source {GDB_SCRIPT}"]
+    for line in commands:
+        command += ["-ex", line]
+    return command
+
+
+def run_gdb(target, commands, extra_iex=(), merge_stderr=False):
+    return run(gdb_command(target, commands, extra_iex), merge_stderr=merge_stderr)
+
+
+def lldb_command(target, commands):
+    """lldb-16 at the target with the plugin loaded; -b stops at the first failing command."""
+    require(LLDB_PLUGIN, "the LLDB plugin")
+    if target.kind == "live":
+        opening = f"process attach -p {target.pid}"
+    else:
+        opening = f"target create --core {target.core} {target.executable}"
+    command = [LLDB, "--no-lldbinit", "-b", "-o", opening, "-o", f"plugin load {LLDB_PLUGIN}"]
+    for line in commands:
+        command += ["-o", line]
+    if target.kind == "live":
+        command += ["-o", "process detach"]
+    return command
+
+
+def run_lldb(target, commands):
+    return run(lldb_command(target, commands))
+
+
+def cli_command(target, flags, with_exe=True):
+    require(CLI, "the pyxray CLI")
+    if target.kind == "live":
+        return [CLI, "xbt", "--pid", target.pid, *flags]
+    command = [CLI, "xbt", "--core", target.core]
+    if with_exe:
+        command += ["--exe", target.executable]
+    return command + list(flags)
+
+
+def run_cli(target, flags, with_exe=True):
+    return run(cli_command(target, flags, with_exe))
+
+
+def run_xbt(frontend, target, flags):
+    """`py-xbt -a FLAGS` (debuggers) or `pyxray xbt FLAGS` (CLI, always all threads)."""
+    xbt = " ".join(["py-xbt", "-a", *flags])
+    if frontend == "gdb":
+        return run_gdb(target, [xbt])
+    if frontend == GDB_WITHOUT_DEBUG_INFO:
+        return run_gdb(target, [xbt], HIDE_DEBUG_INFO)
+    if frontend == "lldb":
+        return run_lldb(target, [xbt])
+    if frontend == "cli":
+        return run_cli(target, flags)
+    raise ValueError(f"unknown front-end {frontend}")
+
+
+JSON_START = re.compile(r'\{\s*"pyxray"\s*:')
+
+
+def extract_json(completed, what):
+    """The first {"pyxray": ...} document in the tool's stdout, wherever the chatter puts it."""
+    decoder = json.JSONDecoder()
+    for match in JSON_START.finditer(completed.stdout):
+        try:
+            document, _ = decoder.raw_decode(completed.stdout, match.start())
+            return document
+        except json.JSONDecodeError:
+            continue
+    raise ToolFailure(f"{what}: no pyxray JSON document in its output (exit "
+                      f"{completed.returncode})\n--- stdout (tail)\n{completed.stdout[-3000:]}\n"
+                      f"--- stderr (tail)\n{(completed.stderr or '')[-3000:]}")
+
+
+def xbt_json(frontend, target, *flags):
+    """The parsed --json output, run once per (front-end, flags) per target and cached;
+    a failure is cached too so each test reports it without running the tool again."""
+    key = (frontend, flags)
+    if key not in target.results:
+        try:
+            completed = run_xbt(frontend, target, [*flags, "--json"])
+            what = f"{frontend} py-xbt {' '.join(flags)} on {target.kind} {target.interpreter.id}"
+            target.results[key] = extract_json(completed, what)
+        except ToolFailure as failure:
+            target.results[key] = failure
+    result = target.results[key]
+    if isinstance(result, ToolFailure):
+        raise ToolFailure(str(result))
+    return result

@@ -1,0 +1,70 @@
+"""The interpreter matrix: which CPython builds the integration tests run fixtures/stacks.py on.
+
+Under CI (CI=true) a missing interpreter fails the tests that need it; elsewhere they are
+skipped with a reason that says what was looked for.
+"""
+
+import glob
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PYENV_VERSIONS = Path(os.path.expanduser("~/.pyenv/versions"))
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    id: str
+    executable: Path
+    debian: bool  # Debian's /usr/bin/python3.11*: stripped, debug info from python3.11-dbg
+
+
+def _pyenv(minor):
+    """The newest ~/.pyenv/versions/3.MINOR.*/bin/python3.MINOR, or None."""
+    pattern = str(PYENV_VERSIONS / f"3.{minor}.*" / "bin" / f"python3.{minor}")
+    found = [Path(path) for path in glob.glob(pattern) if os.access(path, os.X_OK)]
+    if not found:
+        return None, f"no {pattern}"
+    return max(found, key=_version_key), None
+
+
+def _version_key(path):
+    version = path.parent.parent.name  # .../versions/3.11.7/bin/python3.11
+    return tuple(int(part) for part in re.findall(r"\d+", version))
+
+
+def _system(path):
+    if os.access(path, os.X_OK):
+        return Path(path), None
+    return None, f"no {path} (Debian packages python3.11 / python3.11-dbg)"
+
+
+# id -> (lookup, debian?)
+_MATRIX = {
+    "pyenv-3.11": (lambda: _pyenv(11), False),
+    "pyenv-3.12": (lambda: _pyenv(12), False),
+    "debian-3.11": (lambda: _system("/usr/bin/python3.11"), True),
+    "debian-3.11d": (lambda: _system("/usr/bin/python3.11d"), True),
+}
+
+INTERPRETER_IDS = list(_MATRIX)
+
+
+def under_ci():
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def find(interpreter_id):
+    """The interpreter, or pytest.fail (CI) / pytest.skip (elsewhere) saying what is missing."""
+    lookup, debian = _MATRIX[interpreter_id]
+    executable, missing = lookup()
+    if executable is not None:
+        return Interpreter(interpreter_id, executable, debian)
+    reason = f"interpreter {interpreter_id} not installed: {missing}"
+    if under_ci():
+        pytest.fail(f"{reason} (required under CI=true; run scripts/install-deps.sh)",
+                    pytrace=False)
+    pytest.skip(reason)
