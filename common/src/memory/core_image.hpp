@@ -1,0 +1,25 @@
+// What a core file's memory reads from: the open core, its PT_LOAD segments and the files its
+// NT_FILE note says were mapped. Shared by CoreFile and every memory object made from it, so a
+// memory object stays valid after the CoreFile that made it is gone.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "memory/file_handle.hpp"
+#include "pyxray/core_file.hpp"
+
+namespace pyxray {
+
+struct CoreImage {
+    std::string path;
+    std::shared_ptr<const detail::FileHandle> file;
+    uint64_t file_size = 0;
+    std::vector<CoreFile::Segment> segments;  // sorted by vaddr
+    std::vector<MappedFile> mapped_files;     // sorted by start
+};
+
+std::unique_ptr<Memory> make_core_memory(std::shared_ptr<const CoreImage> image);
+
+}  // namespace pyxray

@@ -1,0 +1,113 @@
+// A core file's memory: bytes the core holds, else the mapped file on disk, else unreadable.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "memory/core_image.hpp"
+
+namespace pyxray {
+namespace {
+
+template <class Range, class Start, class End>
+auto find_holder(const Range& sorted, uint64_t address, Start start, End end) -> decltype(&sorted[0]) {
+    auto after = std::upper_bound(sorted.begin(), sorted.end(), address,
+                                  [&](uint64_t a, const auto& item) { return a < start(item); });
+    if (after == sorted.begin()) return nullptr;
+    auto& candidate = *std::prev(after);
+    return address < end(candidate) ? &candidate : nullptr;
+}
+
+class CoreMemory final : public Memory {
+public:
+    explicit CoreMemory(std::shared_ptr<const CoreImage> image) : image_(std::move(image)) {}
+
+    Result<void> read(uint64_t address, std::span<std::byte> out) const override {
+        size_t done = 0;
+        while (done < out.size()) {
+            PYXRAY_TRY(count, read_piece(address + done, out.subspan(done)));
+            done += count;
+        }
+        return {};
+    }
+
+private:
+    // Reads the start of `out` from the one source that holds `address`; returns the count read.
+    Result<size_t> read_piece(uint64_t address, std::span<std::byte> out) const {
+        auto* segment = find_holder(
+            image_->segments, address, [](const CoreFile::Segment& s) { return s.vaddr; },
+            [](const CoreFile::Segment& s) { return s.vaddr + s.memsz; });
+        // gdb's gcore writes no segment at all for file-backed mappings it did not dump.
+        if (segment == nullptr) return read_mapped_file(address, out);
+        uint64_t offset = address - segment->vaddr;
+        size_t want = std::min<uint64_t>(out.size(), segment->memsz - offset);
+        if (offset < segment->filesz) {
+            uint64_t file_offset = segment->offset + offset;
+            uint64_t in_file = file_offset < image_->file_size ? image_->file_size - file_offset : 0;
+            size_t from_core = std::min<uint64_t>({want, segment->filesz - offset, in_file});
+            if (from_core > 0) {
+                size_t got = image_->file->read_at(file_offset, out.data(), from_core);
+                if (got > 0) return got;
+            }
+        }
+        return read_mapped_file(address, out.first(want));
+    }
+
+    // Pages a core left out (filesz < memsz, cut off by a truncated core, or no segment at all)
+    // are still on disk when the mapping was file-backed.
+    Result<size_t> read_mapped_file(uint64_t address, std::span<std::byte> out) const {
+        auto* mapping = find_holder(
+            image_->mapped_files, address, [](const MappedFile& m) { return m.start; },
+            [](const MappedFile& m) { return m.end; });
+        if (mapping == nullptr)
+            return unreadable(address, "the core holds no bytes for it and no mapped file backs it "
+                                       "(it was unmapped, or anonymous memory the core left out)");
+        auto [file, open_error] = open_mapped(mapping->path);
+        if (!file)
+            return unreadable(address, fmt::format("the core left it out and its mapped file '{}' "
+                                                   "cannot be opened ({})",
+                                                   mapping->path, std::strerror(open_error)));
+        size_t want = std::min<uint64_t>(out.size(), mapping->end - address);
+        size_t got = file->read_at(address - mapping->start + mapping->file_offset, out.data(), want);
+        if (got == 0)
+            return unreadable(address, fmt::format("the core left it out and it lies past the end "
+                                                   "of its mapped file '{}'",
+                                                   mapping->path));
+        return got;
+    }
+
+    struct OpenedFile {
+        std::shared_ptr<const detail::FileHandle> handle;  // nullptr: it could not be opened
+        int error = 0;
+    };
+
+    OpenedFile open_mapped(const std::string& path) const {
+        std::lock_guard lock(mutex_);
+        auto [it, inserted] = open_files_.try_emplace(path);
+        if (inserted) {
+            it->second.handle = detail::FileHandle::open_read_only(path);
+            it->second.error = it->second.handle ? 0 : errno;
+        }
+        return it->second;
+    }
+
+    std::unexpected<Error> unreadable(uint64_t address, const std::string& why) const {
+        return fail(ErrorCode::Unreadable,
+                    fmt::format("cannot read 0x{:x} from core '{}': {}", address, image_->path, why),
+                    address);
+    }
+
+    std::shared_ptr<const CoreImage> image_;
+    mutable std::mutex mutex_;
+    mutable std::map<std::string, OpenedFile> open_files_;
+};
+
+}  // namespace
+
+std::unique_ptr<Memory> make_core_memory(std::shared_ptr<const CoreImage> image) {
+    return std::make_unique<CoreMemory>(std::move(image));
+}
+
+}  // namespace pyxray

@@ -1,0 +1,281 @@
+// Memory sources: the test buffer, the page cache, a live process and debugger callbacks.
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <climits>
+#include <filesystem>
+#include <numeric>
+#include <stdexcept>
+
+#include "core_builder.hpp"
+#include "pyxray/core_file.hpp"
+#include "pyxray/memory.hpp"
+
+namespace pyxray {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+
+std::vector<std::byte> pattern(size_t size, uint8_t seed) {
+    std::vector<std::byte> bytes(size);
+    for (size_t i = 0; i < size; ++i) bytes[i] = std::byte(static_cast<uint8_t>(seed + i * 7));
+    return bytes;
+}
+
+// A readable window [start, end) of pattern bytes that counts reads and can change under the
+// cache, as a running process does.
+class CountingMemory final : public Memory {
+public:
+    CountingMemory(uint64_t start, uint64_t end) : start_(start), end_(end) {}
+
+    Result<void> read(uint64_t address, std::span<std::byte> out) const override {
+        ++reads;
+        if (address < start_ || address > end_ || out.size() > end_ - address)
+            return fail(ErrorCode::Unreadable, "outside the window", address < start_ ? address : end_);
+        for (size_t i = 0; i < out.size(); ++i) out[i] = byte_at(address + i);
+        return {};
+    }
+
+    std::byte byte_at(uint64_t address) const { return std::byte(static_cast<uint8_t>(address * 13 + generation)); }
+
+    mutable int reads = 0;
+    int generation = 0;
+
+private:
+    uint64_t start_, end_;
+};
+
+// ---- BufferMemory ----
+
+TEST(BufferMemory, ReadsWithinAndAcrossAdjacentRegions) {
+    BufferMemory memory;
+    auto first = pattern(100, 1);
+    auto second = pattern(50, 2);
+    memory.add(0x2000 + 100, second);
+    memory.add(0x2000, first);
+    std::array<std::byte, 20> out;
+    ASSERT_TRUE(memory.read(0x2000 + 90, out));
+    for (size_t i = 0; i < 10; ++i) EXPECT_EQ(out[i], first[90 + i]);
+    for (size_t i = 0; i < 10; ++i) EXPECT_EQ(out[10 + i], second[i]);
+}
+
+TEST(BufferMemory, ReadOutsideAnyRegionNamesTheAddress) {
+    BufferMemory memory;
+    memory.add(0x1000, pattern(16, 0));
+    std::array<std::byte, 32> out;
+    auto result = memory.read(0x1008, out);
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, ErrorCode::Unreadable);
+    EXPECT_EQ(result.error().address, 0x1010u);
+    EXPECT_NE(result.error().message.find("0x1010"), std::string::npos) << result.error().message;
+    EXPECT_FALSE(memory.read(0x0fff, std::span(out.data(), 1)));
+    EXPECT_FALSE(memory.read(UINT64_MAX - 3, out));
+    EXPECT_TRUE(memory.read(0x5000, std::span(out.data(), 0)));
+}
+
+TEST(BufferMemory, TypedHelpers) {
+    BufferMemory memory;
+    uint64_t pointer = 0x1122334455667788;
+    memory.add(0x100, &pointer, sizeof pointer);
+    const char text[] = "hello\0world";
+    memory.add(0x200, text, sizeof text);
+    EXPECT_EQ(read_pointer(memory, 0x100).value(), pointer);
+    EXPECT_EQ(read_value<uint32_t>(memory, 0x100).value(), 0x55667788u);
+    EXPECT_EQ(read_bytes(memory, 0x200, 3).value().size(), 3u);
+    EXPECT_EQ(read_c_string(memory, 0x200).value(), "hello");
+    EXPECT_EQ(read_c_string(memory, 0x206).value(), "world");
+    EXPECT_EQ(read_c_string(memory, 0x200, 5).value(), "hello");  // NUL right at the cap
+    auto capped = read_c_string(memory, 0x200, 3);
+    ASSERT_FALSE(capped);
+    EXPECT_EQ(capped.error().code, ErrorCode::Truncated);
+    EXPECT_FALSE(read_bytes(memory, 0x200, size_t{1} << 40));
+}
+
+TEST(BufferMemory, CStringEndingAtTheEdgeOfReadableMemory) {
+    BufferMemory memory;
+    memory.add(0x1ffa, "abcde", 6);  // the region ends mid-page, well before the page's end
+    EXPECT_EQ(read_c_string(memory, 0x1ffa).value(), "abcde");
+    BufferMemory unterminated;
+    unterminated.add(0x3000, "abc", 3);
+    auto result = read_c_string(unterminated, 0x3000);
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, ErrorCode::Unreadable);
+    EXPECT_EQ(result.error().address, 0x3003u);
+}
+
+// ---- the page cache ----
+
+TEST(CachedMemory, ReadsSpanningPagesReadEachPageOnce) {
+    auto inner = std::make_unique<CountingMemory>(0x10000, 0x10000 + 3 * kPage);
+    CountingMemory& counter = *inner;
+    auto cache = make_cached_memory(std::move(inner));
+    std::vector<std::byte> out(kPage + 100);
+    ASSERT_TRUE(cache->read(0x10000 + kPage - 50, out));
+    for (size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], counter.byte_at(0x10000 + kPage - 50 + i));
+    EXPECT_EQ(counter.reads, 3);  // pages 0, 1 and 2
+    std::array<std::byte, 8> small;
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(cache->read(0x10000 + 8 * i, small));
+    EXPECT_EQ(counter.reads, 3);
+}
+
+TEST(CachedMemory, PartlyReadablePageFallsBackToTheExactRange) {
+    // Readable up to the middle of a page, as at the end of a truncated core segment.
+    auto inner = std::make_unique<CountingMemory>(0x20000, 0x20000 + kPage + 100);
+    CountingMemory& counter = *inner;
+    auto cache = make_cached_memory(std::move(inner));
+    std::array<std::byte, 16> out;
+    ASSERT_TRUE(cache->read(0x20000 + kPage + 20, out));
+    EXPECT_EQ(out[0], counter.byte_at(0x20000 + kPage + 20));
+    std::vector<std::byte> spanning(200);
+    ASSERT_TRUE(cache->read(0x20000 + kPage - 100, spanning));
+    EXPECT_EQ(spanning[199], counter.byte_at(0x20000 + kPage + 99));
+    auto past = cache->read(0x20000 + kPage + 90, out);
+    ASSERT_FALSE(past);
+    EXPECT_EQ(past.error().code, ErrorCode::Unreadable);
+}
+
+TEST(CachedMemory, UnreadablePageFailsWithTheInnerError) {
+    auto cache = make_cached_memory(std::make_unique<BufferMemory>());
+    std::array<std::byte, 8> out;
+    auto result = cache->read(0xdead0, out);
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, ErrorCode::Unreadable);
+    EXPECT_EQ(result.error().address, 0xdead0u);
+}
+
+TEST(CachedMemory, InvalidateReallyRereads) {
+    auto inner = std::make_unique<CountingMemory>(0, 4 * kPage);
+    CountingMemory& counter = *inner;
+    auto cache = make_cached_memory(std::move(inner));
+    auto first = read_value<uint64_t>(*cache, 0x100).value();
+    counter.generation = 1;
+    EXPECT_EQ(read_value<uint64_t>(*cache, 0x100).value(), first);  // cached: still the old bytes
+    EXPECT_EQ(counter.reads, 1);
+    cache->invalidate();
+    auto second = read_value<uint64_t>(*cache, 0x100).value();
+    EXPECT_NE(second, first);
+    EXPECT_EQ(counter.reads, 2);
+}
+
+TEST(CachedMemory, KeepsAtMostMaxPages) {
+    auto inner = std::make_unique<CountingMemory>(0, 16 * kPage);
+    CountingMemory& counter = *inner;
+    auto cache = make_cached_memory(std::move(inner), 2);
+    for (uint64_t page = 0; page < 3; ++page) ASSERT_TRUE(read_value<uint8_t>(*cache, page * kPage));
+    EXPECT_EQ(counter.reads, 3);
+    for (uint64_t page = 0; page < 3; ++page) ASSERT_TRUE(read_value<uint8_t>(*cache, page * kPage));
+    EXPECT_GT(counter.reads, 3);  // two pages fit, so some page was evicted and read again
+    EXPECT_LE(counter.reads, 6);
+}
+
+TEST(CachedMemory, LargeReadsBypassTheCache) {
+    auto inner = std::make_unique<CountingMemory>(0, 1024 * kPage);
+    CountingMemory& counter = *inner;
+    auto cache = make_cached_memory(std::move(inner));
+    std::vector<std::byte> big(512 * kPage);
+    ASSERT_TRUE(cache->read(kPage, big));
+    EXPECT_EQ(counter.reads, 1);
+    EXPECT_EQ(big.back(), counter.byte_at(kPage + big.size() - 1));
+}
+
+// ---- live process memory ----
+
+volatile uint64_t known_global = 0x5eed5eed5eed5eedull;
+
+TEST(ProcessMemory, ReadsOwnVariable) {
+    auto memory = make_process_memory(getpid());
+    auto value = read_value<uint64_t>(*memory, reinterpret_cast<uint64_t>(&known_global));
+    ASSERT_TRUE(value) << value.error().message;
+    EXPECT_EQ(*value, known_global);
+}
+
+TEST(ProcessMemory, UnreadableAddressNamesWhereTheReadableBytesEnd) {
+    long page = sysconf(_SC_PAGESIZE);
+    void* mapped = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(mapped, MAP_FAILED);
+    auto base = reinterpret_cast<uint64_t>(mapped);
+    ASSERT_EQ(munmap(reinterpret_cast<void*>(base + page), page), 0);
+    auto memory = make_process_memory(getpid());
+    std::vector<std::byte> out(64);
+    auto partial = memory->read(base + page - 32, out);  // half readable, half not
+    ASSERT_FALSE(partial);
+    EXPECT_EQ(partial.error().code, ErrorCode::Unreadable);
+    EXPECT_EQ(partial.error().address, base + page);
+    auto unmapped = memory->read(base + page + 8, out);
+    ASSERT_FALSE(unmapped);
+    EXPECT_EQ(unmapped.error().address, base + page + 8);
+    EXPECT_NE(unmapped.error().message.find(fmt::format("0x{:x}", base + page + 8)), std::string::npos);
+    munmap(mapped, page);
+}
+
+TEST(ProcessMemory, ReadsForkedChildVariable) {
+    testing::BlockedChild child(&known_global, 0xc0ffee1234);
+    ASSERT_TRUE(child.ok());
+    auto memory = make_cached_memory(make_process_memory(child.pid()));
+    auto value = read_value<uint64_t>(*memory, reinterpret_cast<uint64_t>(&known_global));
+    ASSERT_TRUE(value) << value.error().message;
+    EXPECT_EQ(*value, 0xc0ffee1234u);
+    auto bad = read_value<uint64_t>(*memory, 0x10);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, ErrorCode::Unreadable);
+    EXPECT_EQ(bad.error().address, 0x10u);
+
+    auto threads = threads_of_process(child.pid());
+    ASSERT_TRUE(threads);
+    EXPECT_EQ(*threads, std::vector<int64_t>{child.pid()});
+}
+
+TEST(ProcessMemory, GoneProcessFailsCleanly) {
+    pid_t pid = fork();
+    if (pid == 0) _exit(0);
+    ASSERT_GT(pid, 0);
+    waitpid(pid, nullptr, 0);
+    auto value = read_value<uint64_t>(*make_process_memory(pid), reinterpret_cast<uint64_t>(&known_global));
+    ASSERT_FALSE(value);
+    EXPECT_EQ(value.error().code, ErrorCode::Unreadable);
+    EXPECT_FALSE(modules_of_process(pid));
+    EXPECT_FALSE(threads_of_process(pid));
+}
+
+TEST(ProcessMaps, ModulesOfOwnProcess) {
+    auto modules = modules_of_process(getpid());
+    ASSERT_TRUE(modules) << modules.error().message;
+    std::string self = std::filesystem::read_symlink("/proc/self/exe");
+    auto found = std::find_if(modules->begin(), modules->end(), [&](auto& m) { return m.path == self; });
+    ASSERT_NE(found, modules->end()) << self;
+    auto code = reinterpret_cast<uint64_t>(&known_global);
+    EXPECT_LT(found->base, code);
+    EXPECT_EQ(found->base % kPage, 0u);
+    for (const auto& module : *modules) EXPECT_EQ(module.path.front(), '/') << module.path;
+    auto threads = threads_of_process(getpid());
+    ASSERT_TRUE(threads);
+    EXPECT_NE(std::find(threads->begin(), threads->end(), gettid()), threads->end());
+}
+
+// ---- debugger callbacks ----
+
+TEST(CallbackMemory, PassesReadsThroughAndMapsFailures) {
+    auto memory = make_callback_memory([](uint64_t address, std::span<std::byte> out) {
+        if (address == 0xbad) return false;
+        if (address == 0xf00) throw std::runtime_error("debugger said no");
+        std::iota(reinterpret_cast<uint8_t*>(out.data()), reinterpret_cast<uint8_t*>(out.data()) + out.size(),
+                  static_cast<uint8_t>(address));
+        return true;
+    });
+    EXPECT_EQ(read_value<uint8_t>(*memory, 0x41).value(), 0x41);
+    for (uint64_t bad : {0xbadull, 0xf00ull}) {
+        auto result = read_value<uint32_t>(*memory, bad);
+        ASSERT_FALSE(result);
+        EXPECT_EQ(result.error().code, ErrorCode::Unreadable);
+        EXPECT_EQ(result.error().address, bad);
+    }
+    EXPECT_FALSE(read_value<uint8_t>(*make_callback_memory(nullptr), 1));
+}
+
+}  // namespace
+}  // namespace pyxray
