@@ -42,11 +42,14 @@ def pytest_generate_tests(metafunc):
     if wanted == ["interp_id", "frontend", "mode"]:
         cells = matrix_cells()
         metafunc.parametrize(wanted, cells, ids=["-".join(cell) for cell in cells])
+    elif wanted == ["interp_id", "frontend"]:
+        pairs = [cell[:2] for cell in matrix_cells() if cell[2] == MODES[0]]
+        metafunc.parametrize(wanted, pairs, ids=["-".join(pair) for pair in pairs])
     elif wanted == ["interp_id"]:
         metafunc.parametrize("interp_id", interpreters.INTERPRETER_IDS)
     elif wanted:
-        raise pytest.UsageError(f"{metafunc.function.__name__}: parametrise by interp_id, "
-                                f"or by interp_id, frontend and mode (got {wanted})")
+        raise pytest.UsageError(f"{metafunc.function.__name__}: parametrise by interp_id, by "
+                                f"interp_id and frontend, or by all three with mode (got {wanted})")
 
 
 @pytest.fixture(scope="module")

@@ -74,14 +74,16 @@ def run_gdb(target, commands, extra_iex=(), merge_stderr=False):
     return run(gdb_command(target, commands, extra_iex), merge_stderr=merge_stderr)
 
 
-def lldb_command(target, commands):
-    """lldb-16 at the target with the plugin loaded; -b stops at the first failing command."""
+def lldb_command(target, commands, batch=True):
+    """lldb-16 at the target with the plugin loaded. Either way LLDB stops running -o commands
+    at the first that fails; with batch it then exits 1, without it reads on from stdin."""
     require(LLDB_PLUGIN, "the LLDB plugin")
     if target.kind == "live":
         opening = f"process attach -p {target.pid}"
     else:
         opening = f"target create --core {target.core} {target.executable}"
-    command = [LLDB, "--no-lldbinit", "-b", "-o", opening, "-o", f"plugin load {LLDB_PLUGIN}"]
+    command = [LLDB, "--no-lldbinit", *(["-b"] if batch else []),
+               "-o", opening, "-o", f"plugin load {LLDB_PLUGIN}"]
     for line in commands:
         command += ["-o", line]
     if target.kind == "live":

@@ -46,27 +46,34 @@ class MatrixSummary:
         tally = defaultdict(lambda: defaultdict(int))
         for nodeid, outcome in self.outcomes.items():
             tally[self.cells[nodeid]][outcome] += 1
-        interpreters = sorted({cell[0] for cell in tally}, key=_first_seen(self.cells, 0))
-        columns = sorted({cell[1:] for cell in tally}, key=_first_seen(self.cells, 1, 2))
-        write = terminalreporter.write_line
+        rows = sorted({cell[:2] for cell in tally}, key=_row_order)
+        modes = sorted({cell[2] for cell in tally}, key=_mode_order)
+        table = [["interpreter", "front-end", *modes]]
+        for interpreter, frontend in rows:
+            table.append([interpreter, frontend,
+                          *(_verdict(tally.get((interpreter, frontend, mode))) for mode in modes)])
+        widths = [max(len(row[column]) for row in table) for column in range(len(table[0]))]
         terminalreporter.write_sep("=", "pyxray matrix (tests passed / failed / skipped)")
-        width = max(len(name) for name in interpreters) + 2
-        header = "".join(f"{frontend + ' ' + mode:>22}" for frontend, mode in columns)
-        write(" " * width + header)
-        for interpreter in interpreters:
-            row = "".join(f"{_verdict(tally.get((interpreter, *column))):>22}"
-                          for column in columns)
-            write(f"{interpreter:<{width}}{row}")
+        for row in table:
+            terminalreporter.write_line(
+                "  ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip())
 
 
-def _first_seen(cells, *positions):
-    order = {}
-    for cell in cells.values():
-        key = tuple(cell[position] for position in positions)
-        order.setdefault(key, len(order))
-    if len(positions) == 1:
-        return lambda value: order.get((value,), len(order))
-    return lambda value: order.get(tuple(value), len(order))
+INTERPRETER_ORDER = ["pyenv-3.11", "pyenv-3.12", "debian-3.11", "debian-3.11d"]
+FRONTEND_ORDER = ["gdb", "gdb-nodebuginfo", "lldb", "cli", "agree"]
+MODE_ORDER = ["live", "core"]
+
+
+def _position(order, value):
+    return (order.index(value), "") if value in order else (len(order), value)
+
+
+def _row_order(row):
+    return _position(INTERPRETER_ORDER, row[0]), _position(FRONTEND_ORDER, row[1])
+
+
+def _mode_order(mode):
+    return _position(MODE_ORDER, mode)
 
 
 def _verdict(counts):

@@ -134,14 +134,15 @@ class Target:
 class LiveTargets:
     """One running stacks.py per interpreter, started on first use."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, depth=None):
         self.directory = Path(directory)
+        self.depth = depth
         self.processes = {}
         self.targets = {}
 
     def get(self, interpreter):
         if interpreter.id not in self.targets:
-            process = FixtureProcess(interpreter, self.directory / interpreter.id)
+            process = FixtureProcess(interpreter, self.directory / interpreter.id, self.depth)
             self.processes[interpreter.id] = process
             record = process.wait_until_blocked()
             self.targets[interpreter.id] = Target("live", interpreter, record, process.pid)

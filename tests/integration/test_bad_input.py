@@ -40,7 +40,11 @@ def test_cli_rejects_a_file_that_is_not_elf(tmp_path):
 def test_cli_rejects_a_truncated_core(any_core_target, tmp_path):
     truncated = truncated_copy(any_core_target.core, tmp_path / "truncated.core")
     core = Target("core", any_core_target.interpreter, any_core_target.record, 0, truncated)
-    assert_one_line_error(run_cli(core, ["--json"]), "pyxray xbt --core <first half of a core>")
+    try:
+        completed = run_cli(core, ["--json"])
+    finally:
+        truncated.unlink()  # ~110 MB; pytest keeps tmp_path for three runs
+    assert_one_line_error(completed, "pyxray xbt --core <first half of a core>")
 
 
 def between_markers(output):
@@ -70,9 +74,9 @@ def test_gdb_rejects_a_process_without_python_and_stays_alive(plain_target):
 
 
 def assert_lldb_error_then_alive(target, command):
-    """lldb stops at the first failing -o command and reads on from stdin: ALIVE printed
-    from there shows the session survived the error."""
-    completed = run(lldb_command(target, [command]),
+    """Without -b, lldb stops at the first failing -o command and reads on from stdin: ALIVE
+    printed from there shows the session survived the error."""
+    completed = run(lldb_command(target, [command], batch=False),
                     stdin_text='script print("ALIVE")\nprocess detach\nquit\n')
     output = completed.stdout + completed.stderr
     errors = [line for line in lines(completed.stderr) if line.startswith("error:")]
