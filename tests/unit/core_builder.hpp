@@ -28,8 +28,9 @@ public:
     };
 
     // `bytes` become the segment's file contents: filesz = bytes.size() <= memsz.
-    void add_load(uint64_t vaddr, uint64_t memsz, std::vector<std::byte> bytes = {}) {
-        loads_.push_back(Load{vaddr, memsz, std::move(bytes)});
+    void add_load(uint64_t vaddr, uint64_t memsz, std::vector<std::byte> bytes = {},
+                  uint32_t flags = PF_R | PF_W) {
+        loads_.push_back(Load{vaddr, memsz, std::move(bytes), flags});
     }
 
     void add_thread(int tid, uint64_t rip, uint64_t rsp, uint64_t fs_base) {
@@ -71,7 +72,7 @@ public:
         cursor += notes.size();
         for (const Load& load : loads_) {
             cursor = (cursor + 15) / 16 * 16;
-            headers.push_back(Elf64_Phdr{PT_LOAD, PF_R | PF_W, cursor, load.vaddr, 0, load.bytes.size(),
+            headers.push_back(Elf64_Phdr{PT_LOAD, load.flags, cursor, load.vaddr, 0, load.bytes.size(),
                                          load.memsz, 4096});
             cursor += load.bytes.size();
         }
@@ -118,6 +119,7 @@ private:
     struct Load {
         uint64_t vaddr, memsz;
         std::vector<std::byte> bytes;
+        uint32_t flags;
     };
     struct Note {
         uint32_t type;

@@ -45,29 +45,35 @@ void expect_unreadable_at(const Memory& memory, uint64_t address, size_t size, u
 }
 
 // Segments: A (in the core), B (left out, backed by a real file), C (half in the core, anonymous),
-// D (left out, backed by a file that no longer exists). The file backing B is also mapped at
-// 0x3f000 with no segment. Nothing at 0x30000.
+// D (left out, backed by a file that no longer exists), E (in the core, read-only, file-backed),
+// F (in the core, writable, file-backed, modified by the process). The file backing B is also
+// mapped at 0x3f000 with no segment. Nothing at 0x30000.
 struct SyntheticCore {
     TempDir dir;
     std::string binary = dir / "myprog-binary";
-    std::vector<std::byte> a = pattern(0x2000, 3);
+    std::vector<std::byte> a = pattern(0x3000, 3);
     std::vector<std::byte> on_disk = pattern(0x3000, 9);
     std::vector<std::byte> c = pattern(0x800, 5);
+    std::vector<std::byte> f = pattern(0x1000, 77);
     CoreBuilder builder;
 
     SyntheticCore() {
         write_file(binary, on_disk);
-        builder.add_load(0x10000, 0x2000, a);
+        builder.add_load(0x10000, 0x3000, a);
         builder.add_load(0x40000, 0x2000);
         builder.add_load(0x60000, 0x1000, c);
         builder.add_load(0x70000, 0x1000);
+        builder.add_load(0x80000, 0x1000, {on_disk.begin() + 0x2000, on_disk.end()}, PF_R);
+        builder.add_load(0x90000, 0x1000, f, PF_R | PF_W);
         builder.add_thread(4242, 0x401000, 0x7ffd0000, 0x7f0000001000);
         builder.add_thread(4243, 0x402000, 0x7ffc0000, 0x7f0000002000);
         builder.set_process(4242, "myprog-binary");
         builder.set_files({{0x8000, 0x9000, 0, "/usr/lib/ld-fake.so"},
                            {0x3f000, 0x40000, 0, binary},
                            {0x40000, 0x42000, 1, binary},
-                           {0x70000, 0x71000, 0, "/nonexistent/libgone.so"}});
+                           {0x70000, 0x71000, 0, "/nonexistent/libgone.so"},
+                           {0x80000, 0x81000, 2, binary},
+                           {0x90000, 0x91000, 0, binary}});
     }
     std::string write(size_t keep = SIZE_MAX) const {
         std::string path = dir / "synthetic.core";
@@ -89,8 +95,8 @@ TEST(CoreFile, SyntheticCoreFacts) {
     EXPECT_EQ(first.fs_base, 0x7f0000001000u);
     EXPECT_EQ((*core)->threads()[1].tid, 4243);
     EXPECT_EQ((*core)->executable(), synthetic.binary);  // not ld-fake.so, mapped lower
-    EXPECT_EQ((*core)->segments().size(), 4u);
-    ASSERT_EQ((*core)->mapped_files().size(), 4u);
+    EXPECT_EQ((*core)->segments().size(), 6u);
+    ASSERT_EQ((*core)->mapped_files().size(), 6u);
     EXPECT_EQ((*core)->mapped_files()[2].file_offset, 0x1000u);
 
     auto modules = (*core)->modules();
@@ -117,6 +123,8 @@ TEST(CoreFile, ReadsCoreBytesAndFallsBackToMappedFiles) {
     EXPECT_TRUE(std::equal(no_segment.begin(), no_segment.end(), synthetic.on_disk.begin() + 0xff8));
     auto half = read_or_die(*memory, 0x607f0, 0x10);
     EXPECT_TRUE(std::equal(half.begin(), half.end(), synthetic.c.begin() + 0x7f0));
+    auto modified = read_or_die(*memory, 0x90000, 0x1000);  // the core's bytes, not the file's
+    EXPECT_EQ(modified, synthetic.f);
 }
 
 TEST(CoreFile, BytesTheCoreLacksAreUnreadable) {
@@ -125,7 +133,7 @@ TEST(CoreFile, BytesTheCoreLacksAreUnreadable) {
     ASSERT_TRUE(core) << core.error().message;
     auto memory = (*core)->memory();
     expect_unreadable_at(*memory, 0x30000, 8, 0x30000);   // in no segment: a segment the core lacks
-    expect_unreadable_at(*memory, 0x11ff8, 16, 0x12000);  // runs off the end of segment A
+    expect_unreadable_at(*memory, 0x12ff8, 16, 0x13000);  // runs off the end of segment A
     expect_unreadable_at(*memory, 0x607fc, 8, 0x60800);   // zero-fill past filesz is not invented
     expect_unreadable_at(*memory, 0x70008, 8, 0x70008);   // the mapped file is gone
     auto gone = read_bytes(*memory, 0x70008, 8);
@@ -162,6 +170,12 @@ TEST(CoreFile, TruncatedCoreReadsWhatItHas) {
     expect_unreadable_at(*memory, first_lost - 4, 8, first_lost);
     expect_unreadable_at(*memory, 0x60000, 8, 0x60000);  // C lies wholly past the cut
     EXPECT_TRUE(read_value<uint64_t>(*memory, 0x40000));  // B never was in the core
+    // E is read-only, so the file on disk holds what the cut lost; F's file bytes would be stale.
+    auto read_only = read_or_die(*memory, 0x80ff8, 8);
+    EXPECT_TRUE(std::equal(read_only.begin(), read_only.end(), synthetic.on_disk.begin() + 0x2ff8));
+    expect_unreadable_at(*memory, 0x90000, 8, 0x90000);
+    auto stale = read_bytes(*memory, 0x90000, 8);
+    EXPECT_NE(stale.error().message.find("truncated"), std::string::npos) << stale.error().message;
     auto cached = make_cached_memory((*core)->memory());
     EXPECT_TRUE(read_value<uint8_t>(*cached, first_lost - 1));  // the page the cut splits
     expect_unreadable_at(*cached, first_lost, 1, first_lost);

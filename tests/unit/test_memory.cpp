@@ -259,7 +259,7 @@ TEST(ProcessMaps, ModulesOfOwnProcess) {
 
 // ---- debugger callbacks ----
 
-TEST(CallbackMemory, PassesReadsThroughAndMapsFailures) {
+TEST(MemoryCallback, PassesReadsThroughAndMapsFailures) {
     auto memory = make_callback_memory([](uint64_t address, std::span<std::byte> out) {
         if (address == 0xbad) return false;
         if (address == 0xf00) throw std::runtime_error("debugger said no");

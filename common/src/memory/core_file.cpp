@@ -125,7 +125,8 @@ private:
             if (gelf_getphdr(elf_.get(), static_cast<int>(i), &header) == nullptr)
                 return problem(fmt::format("truncated program header {} of {} ({})", i, count, elf_problem()));
             if (header.p_type == PT_LOAD && header.p_memsz > 0)
-                segments_.push_back({header.p_vaddr, header.p_memsz, header.p_filesz, header.p_offset});
+                segments_.push_back(CoreSegment{header.p_vaddr, header.p_memsz, header.p_filesz,
+                                                header.p_offset, (header.p_flags & PF_W) != 0});
             else if (header.p_type == PT_NOTE)
                 read_notes(header);
         }
@@ -154,7 +155,7 @@ private:
     }
 
     Result<std::shared_ptr<const CoreFile>> build() {
-        auto by_vaddr = [](const CoreFile::Segment& a, const CoreFile::Segment& b) { return a.vaddr < b.vaddr; };
+        auto by_vaddr = [](const CoreSegment& a, const CoreSegment& b) { return a.vaddr < b.vaddr; };
         std::sort(segments_.begin(), segments_.end(), by_vaddr);
         auto by_start = [](const MappedFile& a, const MappedFile& b) { return a.start < b.start; };
         std::stable_sort(notes_.mapped_files.begin(), notes_.mapped_files.end(), by_start);
@@ -165,7 +166,7 @@ private:
         core->executable_ = guess_executable();
         core->files_ = notes_.mapped_files;
         core->threads_ = std::move(notes_.threads);
-        core->segments_ = segments_;
+        for (const CoreSegment& s : segments_) core->segments_.push_back({s.vaddr, s.memsz, s.filesz, s.offset});
         core->file_size_ = file_size_;
         core->image_ = std::make_shared<const CoreImage>(
             CoreImage{path_, file_, file_size_, std::move(segments_), std::move(notes_.mapped_files)});
@@ -192,7 +193,7 @@ private:
     uint64_t phdrs_offset_ = 0;
     uint64_t claimed_phdrs_ = 0;
     ElfPtr elf_;
-    std::vector<CoreFile::Segment> segments_;
+    std::vector<CoreSegment> segments_;
     CoreNotes notes_;
 };
 

@@ -12,11 +12,16 @@
 
 namespace pyxray {
 
+struct CoreSegment {
+    uint64_t vaddr = 0, memsz = 0, filesz = 0, offset = 0;
+    bool writable = false;  // PF_W: its bytes on disk may be stale, so never stand in for the core's
+};
+
 struct CoreImage {
     std::string path;
     std::shared_ptr<const detail::FileHandle> file;
     uint64_t file_size = 0;
-    std::vector<CoreFile::Segment> segments;  // sorted by vaddr
+    std::vector<CoreSegment> segments;     // sorted by vaddr
     std::vector<MappedFile> mapped_files;     // sorted by start
 };
 

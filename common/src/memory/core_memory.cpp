@@ -37,21 +37,25 @@ private:
     // Reads the start of `out` from the one source that holds `address`; returns the count read.
     Result<size_t> read_piece(uint64_t address, std::span<std::byte> out) const {
         auto* segment = find_holder(
-            image_->segments, address, [](const CoreFile::Segment& s) { return s.vaddr; },
-            [](const CoreFile::Segment& s) { return s.vaddr + s.memsz; });
+            image_->segments, address, [](const CoreSegment& s) { return s.vaddr; },
+            [](const CoreSegment& s) { return s.vaddr + s.memsz; });
         // gdb's gcore writes no segment at all for file-backed mappings it did not dump.
         if (segment == nullptr) return read_mapped_file(address, out);
         uint64_t offset = address - segment->vaddr;
         size_t want = std::min<uint64_t>(out.size(), segment->memsz - offset);
-        if (offset < segment->filesz) {
-            uint64_t file_offset = segment->offset + offset;
-            uint64_t in_file = file_offset < image_->file_size ? image_->file_size - file_offset : 0;
-            size_t from_core = std::min<uint64_t>({want, segment->filesz - offset, in_file});
-            if (from_core > 0) {
-                size_t got = image_->file->read_at(file_offset, out.data(), from_core);
-                if (got > 0) return got;
-            }
-        }
+        // Past filesz: the core left the pages out because they were unmodified file pages.
+        if (offset >= segment->filesz) return read_mapped_file(address, out.first(want));
+        uint64_t file_offset = segment->offset + offset;
+        uint64_t in_file = file_offset < image_->file_size ? image_->file_size - file_offset : 0;
+        size_t from_core = std::min<uint64_t>({want, segment->filesz - offset, in_file});
+        size_t got = from_core > 0 ? image_->file->read_at(file_offset, out.data(), from_core) : 0;
+        if (got > 0) return got;
+        // Cut off by a truncated core: the file on disk holds the same bytes only if the process
+        // could not have written them.
+        if (segment->writable)
+            return unreadable(address, fmt::format("the core is truncated (its {} bytes end before this "
+                                                   "writable segment's data at offset {})",
+                                                   image_->file_size, file_offset));
         return read_mapped_file(address, out.first(want));
     }
 
