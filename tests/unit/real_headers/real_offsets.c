@@ -1,0 +1,57 @@
+/* Compiled once per installed CPython (3.11, 3.12) against that version's own internal
+   headers, so the unit tests can check pyxray's hand-written mirrors against the real structs. */
+#define Py_BUILD_CORE 1
+#include <stddef.h>
+
+#include "Python.h"
+#include "internal/pycore_code.h"
+#include "internal/pycore_frame.h"
+#include "internal/pycore_interp.h"
+#include "internal/pycore_runtime.h"
+
+#include "real_offsets.h"
+
+#define FUNC_NAME2(tag) pyxray_real_offsets_##tag
+#define FUNC_NAME(tag) FUNC_NAME2(tag)
+
+struct RealOffsets FUNC_NAME(PYXRAY_TAG)(void) {
+    struct RealOffsets o = {0};
+    o.version_hex = PY_VERSION_HEX;
+    o.runtime_interpreters_head = offsetof(_PyRuntimeState, interpreters.head);
+    o.interp_next = offsetof(PyInterpreterState, next);
+    o.interp_threads_head = offsetof(PyInterpreterState, threads.head);
+    o.interp_id = offsetof(PyInterpreterState, id);
+    o.tstate_next = offsetof(PyThreadState, next);
+    o.tstate_interp = offsetof(PyThreadState, interp);
+    o.tstate_thread_id = offsetof(PyThreadState, thread_id);
+    o.tstate_native_thread_id = offsetof(PyThreadState, native_thread_id);
+    o.tstate_cframe = offsetof(PyThreadState, cframe);
+    o.cframe_current_frame = offsetof(_PyCFrame, current_frame);
+    o.frame_size = offsetof(_PyInterpreterFrame, localsplus);
+    o.frame_code = offsetof(_PyInterpreterFrame, f_code);
+    o.frame_previous = offsetof(_PyInterpreterFrame, previous);
+    o.frame_prev_instr = offsetof(_PyInterpreterFrame, prev_instr);
+    o.frame_owner = offsetof(_PyInterpreterFrame, owner);
+#if PY_VERSION_HEX < 0x030C0000
+    o.frame_is_entry = offsetof(_PyInterpreterFrame, is_entry);
+#else
+    o.frame_is_entry = -1;
+#endif
+    o.code_filename = offsetof(PyCodeObject, co_filename);
+    o.code_name = offsetof(PyCodeObject, co_name);
+    o.code_qualname = offsetof(PyCodeObject, co_qualname);
+    o.code_linetable = offsetof(PyCodeObject, co_linetable);
+    o.code_firstlineno = offsetof(PyCodeObject, co_firstlineno);
+    o.code_firsttraceable = offsetof(PyCodeObject, _co_firsttraceable);
+    o.code_adaptive = offsetof(PyCodeObject, co_code_adaptive);
+    o.object_type = offsetof(PyObject, ob_type);
+    o.type_name = offsetof(PyTypeObject, tp_name);
+    o.unicode_length = offsetof(PyASCIIObject, length);
+    o.unicode_state = offsetof(PyASCIIObject, state);
+    o.ascii_size = sizeof(PyASCIIObject);
+    o.compact_size = sizeof(PyCompactUnicodeObject);
+    o.unicode_data_any = offsetof(PyUnicodeObject, data);
+    o.bytes_size = offsetof(PyVarObject, ob_size);
+    o.bytes_sval = offsetof(PyBytesObject, ob_sval);
+    return o;
+}

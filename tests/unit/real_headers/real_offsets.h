@@ -1,0 +1,23 @@
+/* The offsets pyxray reads, as the real CPython headers lay them out. */
+#ifndef PYXRAY_REAL_OFFSETS_H
+#define PYXRAY_REAL_OFFSETS_H
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+struct RealOffsets {
+    uint32_t version_hex;
+    int64_t runtime_interpreters_head, interp_next, interp_threads_head, interp_id;
+    int64_t tstate_next, tstate_interp, tstate_thread_id, tstate_native_thread_id, tstate_cframe;
+    int64_t cframe_current_frame;
+    int64_t frame_size, frame_code, frame_previous, frame_prev_instr, frame_owner, frame_is_entry;
+    int64_t code_filename, code_name, code_qualname, code_linetable, code_firstlineno;
+    int64_t code_firsttraceable, code_adaptive;
+    int64_t object_type, type_name;
+    int64_t unicode_length, unicode_state, ascii_size, compact_size, unicode_data_any;
+    int64_t bytes_size, bytes_sval;
+};
+#ifdef __cplusplus
+}
+#endif
+#endif
