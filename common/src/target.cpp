@@ -4,8 +4,8 @@
 
 namespace pyxray {
 
-StaticTarget::StaticTarget(std::unique_ptr<Memory> memory, TargetInfo info,
-                           std::vector<ModuleInfo> modules, std::vector<ThreadInfo> threads,
+StaticTarget::StaticTarget(std::unique_ptr<Memory> memory, TargetInfo info, std::vector<ModuleInfo> modules,
+                           std::vector<ThreadInfo> threads,
                            std::map<int64_t, std::vector<NativeFrame>> frames)
     : memory_(std::move(memory)),
       info_(std::move(info)),
