@@ -105,6 +105,8 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // libdw would otherwise ask debuginfod servers over the network for every module it unwinds.
+    unsetenv("DEBUGINFOD_URLS");
     try {
         return run(argc, argv);
     } catch (const std::exception& error) {

@@ -3,7 +3,6 @@
 #include <dwarf.h>
 #include <fmt/format.h>
 
-#include <cstdlib>
 
 namespace pyxray::cli {
 namespace {
@@ -53,8 +52,6 @@ std::string dwfl_error_text() {
 }
 
 Result<DwflPtr> begin_dwfl(const Dwfl_Callbacks& callbacks) {
-    // libdw would otherwise ask debuginfod servers over the network for every module.
-    unsetenv("DEBUGINFOD_URLS");
     Dwfl* dwfl = dwfl_begin(&callbacks);
     if (dwfl == nullptr)
         return fail(ErrorCode::Internal, fmt::format("libdwfl could not start: {}", dwfl_error_text()));

@@ -23,7 +23,7 @@ using DwflPtr = std::unique_ptr<Dwfl, DwflDeleter>;
 // The last libdwfl error as text, for one-line messages.
 std::string dwfl_error_text();
 
-// A Dwfl session with libdw told never to reach for the network (DEBUGINFOD_URLS cleared).
+// A Dwfl session, or a one-line error.
 Result<DwflPtr> begin_dwfl(const Dwfl_Callbacks& callbacks);
 
 class NativeUnwinder {
