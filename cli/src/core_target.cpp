@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -28,19 +29,33 @@ Result<void> check_executable(const std::string& path) {
     return {};
 }
 
-Result<DwflPtr> report_core(const std::string& core_path, Elf* core_elf, const std::string& executable) {
+// libdwfl gives no reason when a core is cut short; say it ourselves.
+std::string why_libdwfl_failed(const CoreFile& core) {
+    std::error_code error;
+    uint64_t size = std::filesystem::file_size(core.path(), error);
+    uint64_t needed = 0;
+    for (const CoreFile::Segment& segment : core.segments())
+        needed = std::max(needed, segment.offset + segment.filesz);
+    if (!error && size < needed)
+        return fmt::format("the core is truncated: {} bytes, its segments need {}; write it again "
+                           "(ulimit -c unlimited, or gdb's gcore)",
+                           size, needed);
+    return dwfl_error_text();
+}
+
+Result<DwflPtr> report_core(const CoreFile& core, Elf* core_elf, const std::string& executable) {
+    const std::string& core_path = core.path();
     PYXRAY_TRY(dwfl, begin_dwfl(core_callbacks));
     const char* exe = executable.empty() ? nullptr : executable.c_str();
     if (dwfl_core_file_report(dwfl.get(), core_elf, exe) < 0)
         return fail(ErrorCode::Io, fmt::format("libdwfl cannot read the modules of core {}: {}", core_path,
-                                               dwfl_error_text()));
+                                               why_libdwfl_failed(core)));
     if (dwfl_report_end(dwfl.get(), nullptr, nullptr) != 0)
         return fail(ErrorCode::Io, fmt::format("libdwfl rejected the modules of core {}: {}", core_path,
                                                dwfl_error_text()));
     if (dwfl_core_file_attach(dwfl.get(), core_elf) < 0)
-        return fail(ErrorCode::Io, fmt::format("libdwfl cannot read the threads of core {} ({}); is the core "
-                                               "complete and from a Linux process?",
-                                               core_path, dwfl_error_text()));
+        return fail(ErrorCode::Io, fmt::format("libdwfl cannot read the threads of core {}: {}", core_path,
+                                               why_libdwfl_failed(core)));
     return dwfl;
 }
 
@@ -74,7 +89,7 @@ Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_pat
     ElfPtr elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
     if (!elf)
         return fail(ErrorCode::Io, fmt::format("libelf cannot read core {}: {}", core_path, elf_errmsg(-1)));
-    PYXRAY_TRY(dwfl, report_core(core_path, elf.get(), exe));
+    PYXRAY_TRY(dwfl, report_core(*core, elf.get(), exe));
     TargetInfo info{TargetKind::Core, core->pid(), exe};
     NativeUnwinder unwinder(std::move(dwfl));
     unwinder.use_module_names(modules_naming_executable(*core, exe));
