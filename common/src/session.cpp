@@ -7,6 +7,7 @@
 #include "interp/code_objects.hpp"
 #include "interp/runtime_locator.hpp"
 #include "interp/thread_states.hpp"
+#include "merge/classify.hpp"
 #include "merge/merge.hpp"
 
 namespace pyxray {
@@ -63,6 +64,7 @@ ThreadStack stack_for(const Target& target, const ThreadInfo& thread, const PyTh
         stack.notes.push_back("no native stack: " + native.error().message);
         return stack;
     }
+    for (auto& frame : *native) frame.function = std::string(without_symbol_version(frame.function));
     if (!python) return native_only_thread(thread.tid, *native);
     return merge_thread(thread.tid, *native, *python, options.native_all);
 }

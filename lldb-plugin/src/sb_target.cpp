@@ -40,18 +40,11 @@ std::string path_of(const lldb::SBFileSpec& spec) {
     return {};
 }
 
-// LLDB names versioned ELF symbols `clock_nanosleep@GLIBC_2.2.5`; gdb and libdw say
-// `clock_nanosleep`, and the front-ends should agree.
-std::string without_symbol_version(std::string name) {
-    if (auto at = name.find('@'); at != std::string::npos && at > 0) name.resize(at);
-    return name;
-}
-
 std::string function_of(lldb::SBFrame& frame) {
     lldb::SBSymbol symbol = frame.GetSymbol();
-    if (symbol.IsValid() && symbol.GetName() != nullptr) return without_symbol_version(symbol.GetName());
+    if (symbol.IsValid() && symbol.GetName() != nullptr) return symbol.GetName();
     const char* name = frame.GetFunctionName();
-    return name != nullptr ? without_symbol_version(name) : "";
+    return name != nullptr ? name : "";
 }
 
 // On x86-64 Linux pthread_self() is the thread's fs_base, which pre-3.11 thread states record.

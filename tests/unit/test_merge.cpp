@@ -102,6 +102,9 @@ TEST(Classify, GccCloneSuffixesNameTheSameFunction) {
     EXPECT_EQ(pyxray::classify_native("_PyFunction_Vectorcall"), pyxray::NativeRole::Plumbing);
     EXPECT_EQ(pyxray::classify_native("list_sort_impl"), pyxray::NativeRole::Other);
     EXPECT_EQ(pyxray::classify_native(""), pyxray::NativeRole::Other);
+    EXPECT_EQ(pyxray::without_symbol_version("clock_nanosleep@GLIBC_2.2.5"), "clock_nanosleep");
+    EXPECT_EQ(pyxray::without_symbol_version("memcpy@@GLIBC_2.14"), "memcpy");
+    EXPECT_EQ(pyxray::without_symbol_version("time_sleep"), "time_sleep");
 }
 
 }  // namespace

@@ -56,6 +56,11 @@ std::string_view base_symbol_name(std::string_view name) {
     return dot == std::string_view::npos || dot == 0 ? name : name.substr(0, dot);
 }
 
+std::string_view without_symbol_version(std::string_view name) {
+    auto at = name.find('@');
+    return at == std::string_view::npos || at == 0 ? name : name.substr(0, at);
+}
+
 NativeRole classify_native(std::string_view function) {
     std::string_view name = base_symbol_name(function);
     if (name == "_PyEval_EvalFrameDefault") return NativeRole::EvalLoop;
