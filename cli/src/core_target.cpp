@@ -37,9 +37,10 @@ std::string why_libdwfl_failed(const CoreFile& core) {
     for (const CoreFile::Segment& segment : core.segments())
         needed = std::max(needed, segment.offset + segment.filesz);
     if (!error && size < needed)
-        return fmt::format("the core is truncated: {} bytes, its segments need {}; write it again "
-                           "(ulimit -c unlimited, or gdb's gcore)",
-                           size, needed);
+        return fmt::format(
+            "the core is truncated: {} bytes, its segments need {}; write it again "
+            "(ulimit -c unlimited, or gdb's gcore)",
+            size, needed);
     return dwfl_error_text();
 }
 
@@ -51,8 +52,8 @@ Result<DwflPtr> report_core(const CoreFile& core, Elf* core_elf, const std::stri
         return fail(ErrorCode::Io, fmt::format("libdwfl cannot read the modules of core {}: {}", core_path,
                                                why_libdwfl_failed(core)));
     if (dwfl_report_end(dwfl.get(), nullptr, nullptr) != 0)
-        return fail(ErrorCode::Io, fmt::format("libdwfl rejected the modules of core {}: {}", core_path,
-                                               dwfl_error_text()));
+        return fail(ErrorCode::Io,
+                    fmt::format("libdwfl rejected the modules of core {}: {}", core_path, dwfl_error_text()));
     if (dwfl_core_file_attach(dwfl.get(), core_elf) < 0)
         return fail(ErrorCode::Io, fmt::format("libdwfl cannot read the threads of core {}: {}", core_path,
                                                why_libdwfl_failed(core)));
@@ -93,8 +94,8 @@ Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_pat
     TargetInfo info{TargetKind::Core, core->pid(), exe};
     NativeUnwinder unwinder(std::move(dwfl));
     unwinder.use_module_names(modules_naming_executable(*core, exe));
-    return std::unique_ptr<CoreTarget>(new CoreTarget(std::move(core), std::move(fd), std::move(elf),
-                                                      std::move(unwinder), std::move(info)));
+    return std::unique_ptr<CoreTarget>(
+        new CoreTarget(std::move(core), std::move(fd), std::move(elf), std::move(unwinder), std::move(info)));
 }
 
 CoreTarget::CoreTarget(std::shared_ptr<const CoreFile> core, FileDescriptor fd, ElfPtr elf,
@@ -114,7 +115,8 @@ Result<std::vector<ModuleInfo>> CoreTarget::modules() const {
 Result<std::vector<ThreadInfo>> CoreTarget::threads() const {
     std::vector<ThreadInfo> threads;
     for (const CoreThread& thread : core_->threads())
-        threads.push_back(ThreadInfo{thread.tid, thread.fs_base != 0 ? std::optional(thread.fs_base) : std::nullopt});
+        threads.push_back(
+            ThreadInfo{thread.tid, thread.fs_base != 0 ? std::optional(thread.fs_base) : std::nullopt});
     if (!threads.empty()) return threads;
     PYXRAY_TRY(tids, unwinder_.thread_ids());
     for (int64_t tid : tids) threads.push_back(ThreadInfo{tid, std::nullopt});

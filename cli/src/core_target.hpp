@@ -47,8 +47,8 @@ public:
     Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
 
 private:
-    CoreTarget(std::shared_ptr<const CoreFile> core, FileDescriptor fd, ElfPtr elf,
-               NativeUnwinder unwinder, TargetInfo info);
+    CoreTarget(std::shared_ptr<const CoreFile> core, FileDescriptor fd, ElfPtr elf, NativeUnwinder unwinder,
+               TargetInfo info);
 
     std::shared_ptr<const CoreFile> core_;
     // libdwfl reads through elf_, libelf through fd_: destroyed after the unwinder, in this order.

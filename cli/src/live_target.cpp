@@ -35,8 +35,8 @@ Result<DwflPtr> report_process(int pid) {
                     fmt::format("cannot read the modules of process {} from /proc/{}/maps: {}", pid, pid,
                                 reported > 0 ? std::strerror(reported) : dwfl_error_text()));
     if (dwfl_report_end(dwfl.get(), nullptr, nullptr) != 0)
-        return fail(ErrorCode::Io, fmt::format("libdwfl rejected the modules of process {}: {}", pid,
-                                               dwfl_error_text()));
+        return fail(ErrorCode::Io,
+                    fmt::format("libdwfl rejected the modules of process {}: {}", pid, dwfl_error_text()));
     // We hold every thread stopped already: libdwfl must not attach and detach per thread.
     int attached = dwfl_linux_proc_attach(dwfl.get(), pid, true);
     if (attached != 0)

@@ -1,7 +1,7 @@
 // The `pyxray` command: parse arguments -> Target -> Session -> render -> stdout.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>

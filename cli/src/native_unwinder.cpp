@@ -3,7 +3,6 @@
 #include <dwarf.h>
 #include <fmt/format.h>
 
-
 namespace pyxray::cli {
 namespace {
 
@@ -92,8 +91,8 @@ const NativeUnwinder::Symbol& NativeUnwinder::symbolize(uint64_t lookup_address)
         symbol.module = module_path(module);
         GElf_Off offset = 0;
         GElf_Sym elf_symbol;
-        const char* name = dwfl_module_addrinfo(module, lookup_address, &offset, &elf_symbol,
-                                                nullptr, nullptr, nullptr);
+        const char* name =
+            dwfl_module_addrinfo(module, lookup_address, &offset, &elf_symbol, nullptr, nullptr, nullptr);
         if (name != nullptr) symbol.function = name;
     }
     return symbols_.emplace(lookup_address, std::move(symbol)).first->second;

@@ -89,7 +89,9 @@ WaitOutcome wait_for_stop(StoppedThread& thread, Clock::time_point deadline) {
 }  // namespace
 
 Result<std::unique_ptr<StoppedProcess>> StoppedProcess::stop(int pid) {
-    if (pid <= 0) return fail(ErrorCode::InvalidArgument, fmt::format("invalid pid {}: give a positive process id", pid));
+    if (pid <= 0)
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("invalid pid {}: give a positive process id", pid));
     PYXRAY_TRY(status, read_status(pid));
     if (status.tgid == getpid())
         return fail(ErrorCode::InvalidArgument, "pyxray cannot inspect its own process");
@@ -163,8 +165,8 @@ Result<void> StoppedProcess::stop_thread(int64_t tid) {
             threads_.pop_back();
             return {};
         }
-        return fail(ErrorCode::Io, fmt::format("cannot stop thread {} of process {}: {}", tid, pid_,
-                                               std::strerror(errno)));
+        return fail(ErrorCode::Io,
+                    fmt::format("cannot stop thread {} of process {}: {}", tid, pid_, std::strerror(errno)));
     }
     switch (wait_for_stop(thread, Clock::now() + stop_deadline)) {
         case WaitOutcome::Gone:
