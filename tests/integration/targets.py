@@ -18,8 +18,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 STACKS_PY = REPO / "fixtures" / "stacks.py"
 
-READY_TIMEOUT = 30.0  # first run of an interpreter compiles .pyc files
-SETTLE_TIMEOUT = 10.0
+READY_TIMEOUT = 60.0  # bounds for a loaded CI machine; the first run also compiles .pyc files
+SETTLE_TIMEOUT = 30.0
 GCORE_TIMEOUT = 120
 POLL_INTERVAL = 0.01
 

@@ -63,6 +63,8 @@ def test_target_description(interp_id, frontend, mode, target):
     assert described.get("python_version") == target.record["python_version"]
     assert os.path.realpath(described.get("executable", "")) == \
         os.path.realpath(target.record["executable"])
+    # stacks.py has exactly the threads it recorded (the harness checked /proc/PID/task)
+    assert sorted(threads_by_tid(document)) == sorted(t["tid"] for t in target.record["threads"])
 
 
 def test_sleeper_sleeps_in_libc_under_time_sleep(interp_id, frontend, mode, target):
