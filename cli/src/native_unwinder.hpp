@@ -28,7 +28,7 @@ Result<DwflPtr> begin_dwfl(const Dwfl_Callbacks& callbacks);
 
 class NativeUnwinder {
 public:
-    static constexpr size_t max_frames = 4096;
+    static constexpr size_t max_frames = pyxray::kMaxNativeFrames;
 
     // `dwfl` must already have its modules reported and its process state attached.
     explicit NativeUnwinder(DwflPtr dwfl);

@@ -142,6 +142,7 @@ std::vector<PyModule> core_modules_of(const std::string& core_path) {
 }  // namespace pyxray::gdb
 
 PYBIND11_MODULE(_pyxray_gdb, m) {
+    m.attr("MAX_NATIVE_FRAMES") = pyxray::kMaxNativeFrames;
     using namespace pyxray::gdb;
     m.doc() = "pyxray's core, for gdb's Python: the heavy lifting behind py-xbt";
     py::register_exception<BridgeError>(m, "Error");

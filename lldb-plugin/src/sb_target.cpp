@@ -19,7 +19,6 @@
 namespace pyxray::lldb_plugin {
 namespace {
 
-constexpr size_t kMaxNativeFrames = 4096;
 // LLDB adds a synthetic frame per inlined call; allow plenty of them before giving up.
 constexpr uint32_t kMaxFrameIndex = kMaxNativeFrames * 8;
 // A page spans a handful of sections at most; more pieces than this means something is wrong.

@@ -23,6 +23,10 @@ struct ThreadInfo {
     std::optional<uint64_t> pthread_self;  // x86-64 fs_base, when the front-end can read it
 };
 
+// Every front-end stops unwinding one thread here: deep C recursion (sorted() with a
+// recursive key, say) runs to thousands of frames, and a cut stack cannot be merged.
+constexpr size_t kMaxNativeFrames = 65536;
+
 struct NativeFrame {
     uint64_t pc = 0;       // the frame's pc as the unwinder reports it
     std::string function;  // symbol name, empty when unknown

@@ -3,9 +3,8 @@ import contextlib
 
 import gdb
 
-# Bounds the unwind of a corrupt or runaway stack; deep Python recursion does not need C frames
-# (3.11+ evaluates Python-to-Python calls in one C frame).
-MAX_NATIVE_FRAMES = 4096
+# The core's bound on one thread's unwind, shared by every front-end.
+from _pyxray_gdb import MAX_NATIVE_FRAMES
 
 NO_PROCESS = "py-xbt: no process; attach, run or open a core first"
 
