@@ -91,9 +91,10 @@ public:
         header.e_phnum = static_cast<uint16_t>(phnum);
         std::memcpy(image.data(), &header, sizeof header);
         std::memcpy(image.data() + sizeof header, headers.data(), headers.size() * sizeof(Elf64_Phdr));
-        std::memcpy(image.data() + headers[0].p_offset, notes.data(), notes.size());
+        if (!notes.empty()) std::memcpy(image.data() + headers[0].p_offset, notes.data(), notes.size());
         for (size_t i = 0; i < loads_.size(); ++i)
-            std::memcpy(image.data() + headers[i + 1].p_offset, loads_[i].bytes.data(), loads_[i].bytes.size());
+            if (!loads_[i].bytes.empty())
+                std::memcpy(image.data() + headers[i + 1].p_offset, loads_[i].bytes.data(), loads_[i].bytes.size());
         return image;
     }
 

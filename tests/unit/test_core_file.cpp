@@ -264,6 +264,11 @@ std::string run_gcore(int pid, const std::string& core_path, const std::string& 
 TEST(CoreFileGcore, ReadsAForkedChildThroughARealCore) {
     if (access("/usr/bin/gdb", X_OK) != 0)
         GTEST_SKIP() << "/usr/bin/gdb is absent, so no real core can be written with gcore";
+#ifdef __SANITIZE_ADDRESS__
+    GTEST_SKIP() << "AddressSanitizer build: gcore of a process with ASan's terabytes of shadow "
+                    "mappings takes over a minute, and in its multi-terabyte sparse core the "
+                    "child's written global reads back as 0 (gdb itself reads 0 there too)";
+#endif
     TempDir dir;
     std::string core_path = dir / "child.core";
     testing::BlockedChild child(&gcore_global, 0xfeedface0badf00d);
