@@ -17,8 +17,8 @@ public:
 
     Result<void> read(uint64_t address, std::span<std::byte> out) const override {
         if (out.empty()) return {};
+        size_t got = 0;
         if (!use_proc_mem_) {
-            size_t got = 0;
             int error = vm_read(address, out, got);
             if (error == 0 && got == out.size()) return {};
             // EPERM/ENOSYS: a kernel or sandbox that forbids the call, so use /proc/PID/mem from
@@ -26,7 +26,7 @@ public:
             if (error == EPERM || error == ENOSYS) use_proc_mem_ = true;
             else if (error != 0) return unreadable(address, out.size(), address, error);
         }
-        return read_proc_mem(address, out);
+        return read_proc_mem(address, out, got);
     }
 
 private:
@@ -40,10 +40,11 @@ private:
         return 0;
     }
 
-    Result<void> read_proc_mem(uint64_t address, std::span<std::byte> out) const {
+    // `known_good`: how many leading bytes process_vm_readv already found readable.
+    Result<void> read_proc_mem(uint64_t address, std::span<std::byte> out, size_t known_good) const {
         if (!proc_mem_) {
             proc_mem_ = detail::FileHandle::open_read_only(fmt::format("/proc/{}/mem", pid_));
-            if (!proc_mem_) return unreadable(address, out.size(), address, errno);
+            if (!proc_mem_) return unreadable(address, out.size(), address + known_good, errno);
         }
         errno = 0;
         size_t got = proc_mem_->read_at(address, out.data(), out.size());
