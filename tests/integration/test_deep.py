@@ -1,6 +1,8 @@
 """A 100,000-frame Python stack decodes completely in all three front-ends (CPython 3.11+
 runs Python-to-Python calls without C recursion, so stacks.py can recurse that deep)."""
 
+import shutil
+
 import pytest
 
 from drivers import xbt_json
@@ -12,9 +14,11 @@ DEPTH = 100_000
 
 @pytest.fixture(scope="module")
 def deep_targets(tmp_path_factory):
-    targets = LiveTargets(tmp_path_factory.mktemp("deep"), depth=DEPTH)
+    directory = tmp_path_factory.mktemp("deep")
+    targets = LiveTargets(directory, depth=DEPTH)
     yield targets
     targets.close()
+    shutil.rmtree(directory, ignore_errors=True)  # 11 MB records; pytest keeps three runs
 
 
 def first_difference(actual, expected):
