@@ -79,15 +79,20 @@ bool read_from_sections(lldb::SBTarget& target, uint64_t address, std::span<std:
     return done == out.size();
 }
 
-// A read is good only when LLDB says so and every byte came back.
+// A read is good only when LLDB says so and every byte came back. LLDB may answer a live read
+// in pieces (seen once under load on a 100,000-frame stack), so ask again for the rest.
 bool read_through_lldb(lldb::SBTarget& target, lldb::SBProcess& process, bool core, uint64_t address,
                        std::span<std::byte> out) {
-    lldb::SBError error;
-    size_t got = process.ReadMemory(address, out.data(), out.size(), error);
-    if (error.Success() && got == out.size()) return true;
+    size_t done = 0;
+    for (int attempt = 0; attempt < kMaxSectionPieces && done < out.size(); ++attempt) {
+        lldb::SBError error;
+        size_t got = process.ReadMemory(address + done, out.data() + done, out.size() - done, error);
+        if (error.Fail() || got == 0) break;
+        done += std::min(got, out.size() - done);
+    }
+    if (done == out.size()) return true;
     if (!core) return false;
-    size_t kept = std::min(got, out.size());
-    return read_from_sections(target, address + kept, out.subspan(kept));
+    return read_from_sections(target, address + done, out.subspan(done));
 }
 
 bool is_core_plugin(const char* name) {

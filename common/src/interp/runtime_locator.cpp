@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <array>
-#include <regex>
+#include <cctype>
 
 #include "symbols/elf_symbols.hpp"
 
@@ -33,12 +33,16 @@ std::vector<ModuleInfo> search_order(std::vector<ModuleInfo> modules) {
 
 // Before 3.11 there is no Py_Version: fall back to the "python3.X" in the module's name.
 std::optional<PythonVersion> version_from_name(const std::string& path) {
-    static const std::regex pattern(R"(python(\d)\.(\d+))");
-    std::smatch match;
     std::string name = basename_of(path);
-    if (!std::regex_search(name, match, pattern)) return std::nullopt;
-    uint32_t major = std::stoul(match[1]), minor = std::stoul(match[2]);
-    return PythonVersion::from_hex((major << 24) | (minor << 16));
+    for (size_t at = name.find("python3."); at != std::string::npos; at = name.find("python3.", at + 1)) {
+        size_t digits = at + 8, end = digits;
+        while (end < name.size() && end - digits < 3 && std::isdigit(static_cast<unsigned char>(name[end])))
+            ++end;
+        if (end == digits) continue;
+        uint32_t minor = std::stoul(name.substr(digits, end - digits));
+        return PythonVersion::from_hex((3u << 24) | (minor << 16));
+    }
+    return std::nullopt;
 }
 
 Result<PythonVersion> read_version(const Target& target, const ElfSymbols& symbols,
