@@ -1,19 +1,21 @@
 # pyxray from a fresh Debian 12 machine, each target doing all of its own set-up:
 #   make build   Debian packages if missing (as root), configure, build into build/
-#   make test    build, then the unit tests (ctest) and the integration tests (pytest)
+#   make test    build, then the unit tests (ctest) and the integration tests (pytest), then the
+#                same unit tests and the CLI's integration tests on an ASan+UBSan build
 #   make demo    build, then scripts/demo.sh: py-xbt from gdb, LLDB and the CLI, live and on a core
 # BUILD_DIR=... builds elsewhere (the tests follow through PYXRAY_BUILD).
 
 BUILD_DIR ?= build
 JOBS ?= 2
 BUILD_PATH := $(abspath $(BUILD_DIR))
+SANITIZE_PATH := $(abspath $(BUILD_DIR)-sanitize)
 # The gdb bridge must match the Python gdb and lldb-16 embed: Debian's 3.11, not pyenv's.
 CMAKE_FLAGS := -G Ninja -DPYBIND11_FINDPYTHON=ON -DPython_EXECUTABLE=/usr/bin/python3.11 \
                -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Debian's Python has pytest; pyenv's python3 on PATH does not.
 PYTEST := /usr/bin/python3 -m pytest
 
-.PHONY: all deps build test unit-test integration-test demo
+.PHONY: all deps build test unit-test integration-test sanitize-test demo
 
 all: build
 
@@ -27,13 +29,21 @@ build: deps
 # Each recipe line must succeed. --no-tests=error: an empty ctest is a failure, and pytest's
 # own "no tests ran" (exit 5) stops make like any other failure: nothing here masks it.
 test: build
-	$(MAKE) --no-print-directory unit-test integration-test
+	$(MAKE) --no-print-directory unit-test integration-test sanitize-test
 
 unit-test:
 	ctest --test-dir $(BUILD_PATH) --output-on-failure --no-tests=error -j$(JOBS)
 
 integration-test:
 	PYXRAY_BUILD=$(BUILD_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider
+
+# The debugger plugins cannot load an ASan runtime into gdb or lldb; the core runs sanitized
+# through the unit tests and the CLI.
+sanitize-test: deps
+	cmake -S . -B $(SANITIZE_PATH) $(CMAKE_FLAGS) -DPYXRAY_SANITIZE=ON
+	cmake --build $(SANITIZE_PATH) -j$(JOBS) --target pyxray_unit_tests pyxray
+	ctest --test-dir $(SANITIZE_PATH) --output-on-failure --no-tests=error -j$(JOBS)
+	PYXRAY_BUILD=$(SANITIZE_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider -k cli
 
 demo: build
 	PYXRAY_BUILD=$(BUILD_PATH) scripts/demo.sh
