@@ -46,6 +46,7 @@ def _system(path):
 _MATRIX = {
     "pyenv-3.11": (lambda: _pyenv(11), False),
     "pyenv-3.12": (lambda: _pyenv(12), False),
+    "pyenv-3.13": (lambda: _pyenv(13), False),
     "debian-3.11": (lambda: _system("/usr/bin/python3.11"), True),
     "debian-3.11d": (lambda: _system("/usr/bin/python3.11d"), True),
 }

@@ -20,8 +20,10 @@ public:
         str_type_ = make_type("str");
         bytes_type_ = make_type("bytes");
         code_type_ = make_type("code");
-        runtime_ = alloc(256);
-        interp_ = alloc(512);
+        // 3.13 puts _Py_DebugOffsets before the runtime's fields and _ceval_state before the
+        // interpreter's: size both by the offsets used.
+        runtime_ = alloc(std::max<size_t>(256, o_.runtime_state.interpreters_head + 8));
+        interp_ = alloc(std::max<size_t>(512, o_.interpreter_state.threads_head + 8));
         put64(runtime_ + o_.runtime_state.interpreters_head, interp_);
     }
 
@@ -101,7 +103,8 @@ public:
         uint64_t cframe = alloc(64);
         put64(tstate + o_.thread_state.native_thread_id, native_id);
         put64(tstate + o_.thread_state.thread_id, 0x7f0000000000 + native_id);
-        put64(tstate + o_.thread_state.cframe, cframe);
+        if (o_.thread_state.cframe) put64(tstate + *o_.thread_state.cframe, cframe);
+        if (o_.thread_state.current_frame) put64(tstate + *o_.thread_state.current_frame, newest_frame);
         put64(tstate + o_.thread_state.interp, interp_);
         put64(cframe + o_.cframe.current_frame, newest_frame);
         put64(tstate + o_.thread_state.next, head_);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "layout/debug_offsets.hpp"
 #include "layout/offsets.hpp"
 #include "real_headers/real_offsets.h"
 
@@ -41,8 +42,16 @@ void expect_matches(const HeaderSet& set) {
     EXPECT_EQ(o.thread_state.interp, r.tstate_interp);
     EXPECT_EQ(o.thread_state.thread_id, r.tstate_thread_id);
     EXPECT_EQ(o.thread_state.native_thread_id, r.tstate_native_thread_id);
-    EXPECT_EQ(o.thread_state.cframe, r.tstate_cframe);
+    EXPECT_EQ(o.thread_state.cframe.value_or(-1), static_cast<uint64_t>(r.tstate_cframe));
     EXPECT_EQ(o.cframe.current_frame, r.cframe_current_frame);
+    EXPECT_EQ(o.thread_state.current_frame.value_or(-1), static_cast<uint64_t>(r.tstate_current_frame));
+    if (r.debug_offsets_size > 0) {
+        EXPECT_EQ(sizeof(pyxray::mirror::DebugOffsets313), static_cast<uint64_t>(r.debug_offsets_size));
+        EXPECT_EQ(offsetof(pyxray::mirror::DebugOffsets313, code_object), r.debug_code_object);
+        EXPECT_EQ(offsetof(pyxray::mirror::DebugOffsets313, unicode_object.asciiobject_size),
+                  r.debug_unicode_asciiobject_size);
+        EXPECT_EQ(offsetof(pyxray::mirror::DebugOffsets313, gc.collecting), r.debug_gc_collecting);
+    }
     EXPECT_EQ(o.interpreter_frame.size, r.frame_size);
     EXPECT_EQ(o.interpreter_frame.executable, r.frame_code);
     EXPECT_EQ(o.interpreter_frame.previous, r.frame_previous);

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "interp/strings.hpp"
+
 namespace pyxray {
 namespace {
 
@@ -29,13 +31,15 @@ Result<RawFrame> read_raw_frame(const Memory& memory, const Offsets& offsets, ui
 }
 
 // A frame that has not yet run its first traceable instruction is invisible to Python's own
-// tracebacks (_PyFrame_IsIncomplete in pycore_frame.h); pyxray hides it the same way.
+// tracebacks (_PyFrame_IsIncomplete in pycore_frame.h); pyxray hides it the same way. 3.13
+// renamed prev_instr to instr_ptr but kept this comparison (and _PyInterpreterFrame_LASTI).
 bool is_incomplete(const RawFrame& frame, const CodeInfo& code) {
     return frame.owner != FrameOwner::Generator &&
            frame.instr_ptr < code.code_units + 2 * static_cast<uint64_t>(code.first_traceable);
 }
 
-// prev_instr points at the last code unit started (3.11-3.12).
+// prev_instr points at the last code unit started (3.11-3.12), instr_ptr at the one executing
+// (3.13): either way it is the code unit whose line Python reports.
 int current_code_unit(const RawFrame& frame, const CodeInfo& code) {
     int64_t delta = static_cast<int64_t>(frame.instr_ptr - code.code_units);
     return static_cast<int>(delta / 2);
@@ -44,6 +48,14 @@ int current_code_unit(const RawFrame& frame, const CodeInfo& code) {
 // 3.12+ pushes a shim frame owned by the C stack below each eval-loop call's first frame.
 bool is_shim(const RawFrame& frame, const Offsets& offsets) {
     return !offsets.interpreter_frame.is_entry && frame.owner == FrameOwner::CStack;
+}
+
+// 3.13's f_executable is "code object or None": a frame running something other than code has
+// no Python location to show, but the frames below it still do.
+bool is_non_code_executable(const Memory& memory, const Offsets& offsets, uint64_t executable) {
+    if (!offsets.interpreter_frame.executable_may_be_non_code) return false;
+    auto type = read_type_name(memory, offsets, executable);
+    return type && *type != "code";
 }
 
 }  // namespace
@@ -76,6 +88,10 @@ void FrameWalker::walk(uint64_t newest_frame, PyThread& thread) const {
             continue;
         }
         auto code = codes_.get(raw->code);
+        if (!code && is_non_code_executable(memory_, offsets_, raw->code)) {
+            address = raw->previous;
+            continue;
+        }
         if (!code) {
             thread.truncated = fmt::format("frame at {:#x}: {}", address, code.error().message);
             break;

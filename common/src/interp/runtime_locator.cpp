@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 
+#include "layout/debug_offsets.hpp"
 #include "symbols/elf_symbols.hpp"
 
 namespace pyxray {
@@ -69,6 +70,24 @@ std::string list_names(const std::vector<std::string>& names) {
     return text.empty() ? "no modules" : text;
 }
 
+// 3.13+ starts _PyRuntime with its own offsets table (_Py_DebugOffsets): prefer it to ours.
+bool has_debug_offsets(const PythonVersion& version) { return version.major == 3 && version.minor >= 13; }
+
+// A table that is damaged falls back to the built-in layout; one that says the build is
+// something pyxray cannot decode (free-threaded) stops here rather than misread it.
+Result<void> prefer_target_table(const Memory& memory, const PythonVersion& version, LocatedRuntime& located) {
+    auto table = read_debug_offsets(memory, located.info.runtime_address, version, *located.offsets);
+    if (table) {
+        located.offsets = *table;
+        located.layout_note = "layout from the target's _Py_DebugOffsets";
+        return {};
+    }
+    if (table.error().code == ErrorCode::Unsupported) return std::unexpected(table.error());
+    located.layout_note = fmt::format("using pyxray's built-in {}.{} layout: {}", version.major, version.minor,
+                                      table.error().message);
+    return {};
+}
+
 Result<LocatedRuntime> runtime_in_module(const Target& target, const ElfSymbols& symbols,
                                          const ModuleInfo& module, uint64_t runtime_symbol) {
     PYXRAY_TRY(version, read_version(target, symbols, module));
@@ -80,6 +99,7 @@ Result<LocatedRuntime> runtime_in_module(const Target& target, const ElfSymbols&
     located.info.version_hex = version.hex;
     located.info.library = module.path;
     located.info.debug_build = symbols.find("_Py_NegativeRefcount").has_value();
+    if (has_debug_offsets(version)) PYXRAY_TRY_VOID(prefer_target_table(target.memory(), version, located));
     return located;
 }
 

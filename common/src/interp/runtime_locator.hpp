@@ -10,6 +10,7 @@ namespace pyxray {
 struct LocatedRuntime {
     RuntimeInfo info;
     const Offsets* offsets = nullptr;
+    std::string layout_note;  // where `offsets` came from (3.13+: the target's own table or not)
 };
 
 Result<LocatedRuntime> locate_runtime(const Target& target);

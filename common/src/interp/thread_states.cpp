@@ -9,8 +9,17 @@
 namespace pyxray {
 namespace {
 
+// 3.13 dropped _PyCFrame: the thread state points at its newest frame itself.
+bool has_direct_current_frame(const Offsets& offsets) {
+    return offsets.thread_state.current_frame.has_value();
+}
+
 Result<uint64_t> newest_frame(const Memory& memory, const Offsets& offsets, uint64_t tstate) {
-    PYXRAY_TRY(cframe, read_pointer(memory, tstate + offsets.thread_state.cframe));
+    if (has_direct_current_frame(offsets))
+        return read_pointer(memory, tstate + *offsets.thread_state.current_frame);
+    if (!offsets.thread_state.cframe)
+        return fail(ErrorCode::Internal, "layout table has neither current_frame nor cframe", tstate);
+    PYXRAY_TRY(cframe, read_pointer(memory, tstate + *offsets.thread_state.cframe));
     if (cframe == 0) return uint64_t{0};
     return read_pointer(memory, cframe + offsets.cframe.current_frame);
 }

@@ -14,8 +14,9 @@ std::string PythonVersion::str() const { return fmt::format("{}.{}.{}", major, m
 Result<const Offsets*> offsets_for(const PythonVersion& version) {
     if (version.major == 3 && version.minor == 11) return &offsets_3_11();
     if (version.major == 3 && version.minor == 12) return &offsets_3_12();
+    if (version.major == 3 && version.minor == 13) return &offsets_3_13();
     return fail(ErrorCode::Unsupported,
-                fmt::format("CPython {} is not supported yet (supported: 3.11, 3.12)", version.str()));
+                fmt::format("CPython {} is not supported yet (supported: 3.11, 3.12, 3.13)", version.str()));
 }
 
 }  // namespace pyxray

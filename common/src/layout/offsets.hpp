@@ -24,7 +24,8 @@ struct Offsets {
         uint64_t interp;
         uint64_t thread_id;
         uint64_t native_thread_id;
-        uint64_t cframe;  // 3.11-3.12: tstate->cframe->current_frame is the newest frame
+        std::optional<uint64_t> cframe;  // 3.11-3.12: tstate->cframe->current_frame is the newest frame
+        std::optional<uint64_t> current_frame;  // 3.13+: tstate->current_frame, no _PyCFrame
     } thread_state;
     struct {
         uint64_t current_frame;
@@ -36,6 +37,7 @@ struct Offsets {
         uint64_t instr_ptr;  // prev_instr in 3.11-3.12: the code unit before the next one
         uint64_t owner;
         std::optional<uint64_t> is_entry;  // 3.11 marks entry frames with a flag
+        bool executable_may_be_non_code = false;  // 3.13 f_executable: "code object or None"
     } interpreter_frame;
     struct {
         uint64_t size;  // bytes up to and including co_code_adaptive's offset
@@ -84,5 +86,6 @@ Result<const Offsets*> offsets_for(const PythonVersion& version);
 
 const Offsets& offsets_3_11();
 const Offsets& offsets_3_12();
+const Offsets& offsets_3_13();
 
 }  // namespace pyxray

@@ -1,6 +1,7 @@
 // Builds an Offsets table with offsetof over one version's struct mirrors, so no offset is
 // ever typed by hand. `M` names the mirrors: RuntimeState, PyInterpreterState, PyThreadState,
-// CFrame, InterpreterFrame, CodeObject, ASCIIObject, CompactUnicodeObject, UnicodeObject.
+// CFrame (3.11-3.12 only), InterpreterFrame, CodeObject, ASCIIObject, CompactUnicodeObject,
+// UnicodeObject.
 #pragma once
 
 #include <cstddef>
@@ -24,12 +25,24 @@ constexpr Offsets offsets_from_mirrors() {
     o.thread_state.interp = offsetof(typename M::PyThreadState, interp);
     o.thread_state.thread_id = offsetof(typename M::PyThreadState, thread_id);
     o.thread_state.native_thread_id = offsetof(typename M::PyThreadState, native_thread_id);
-    o.thread_state.cframe = offsetof(typename M::PyThreadState, cframe);
-    o.cframe.current_frame = offsetof(typename M::CFrame, current_frame);
+    if constexpr (requires { typename M::CFrame; }) {
+        o.thread_state.cframe = offsetof(typename M::PyThreadState, cframe);
+        o.cframe.current_frame = offsetof(typename M::CFrame, current_frame);
+    } else {
+        o.thread_state.current_frame = offsetof(typename M::PyThreadState, current_frame);
+    }
     o.interpreter_frame.size = offsetof(Frame, localsplus);
-    o.interpreter_frame.executable = offsetof(Frame, f_code);
+    if constexpr (requires { &Frame::f_executable; }) {
+        o.interpreter_frame.executable = offsetof(Frame, f_executable);
+        o.interpreter_frame.executable_may_be_non_code = true;
+    } else {
+        o.interpreter_frame.executable = offsetof(Frame, f_code);
+    }
     o.interpreter_frame.previous = offsetof(Frame, previous);
-    o.interpreter_frame.instr_ptr = offsetof(Frame, prev_instr);
+    if constexpr (requires { &Frame::instr_ptr; })
+        o.interpreter_frame.instr_ptr = offsetof(Frame, instr_ptr);
+    else
+        o.interpreter_frame.instr_ptr = offsetof(Frame, prev_instr);
     o.interpreter_frame.owner = offsetof(Frame, owner);
     if constexpr (requires { &Frame::is_entry; }) o.interpreter_frame.is_entry = offsetof(Frame, is_entry);
     o.code_object.size = offsetof(Code, co_code_adaptive);

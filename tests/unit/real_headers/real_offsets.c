@@ -1,4 +1,4 @@
-/* Compiled once per installed CPython (3.11, 3.12) against that version's own internal
+/* Compiled once per installed CPython (3.11, 3.12, 3.13) against that version's own internal
    headers, so the unit tests can check pyxray's hand-written mirrors against the real structs. */
 #define Py_BUILD_CORE 1
 #include <stddef.h>
@@ -25,12 +25,28 @@ struct RealOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     o.tstate_interp = offsetof(PyThreadState, interp);
     o.tstate_thread_id = offsetof(PyThreadState, thread_id);
     o.tstate_native_thread_id = offsetof(PyThreadState, native_thread_id);
+#if PY_VERSION_HEX < 0x030D0000
     o.tstate_cframe = offsetof(PyThreadState, cframe);
     o.cframe_current_frame = offsetof(_PyCFrame, current_frame);
+    o.tstate_current_frame = -1;
+#else
+    o.tstate_cframe = -1;
+    o.cframe_current_frame = 0;
+    o.tstate_current_frame = offsetof(PyThreadState, current_frame);
+#endif
     o.frame_size = offsetof(_PyInterpreterFrame, localsplus);
+#if PY_VERSION_HEX < 0x030D0000
     o.frame_code = offsetof(_PyInterpreterFrame, f_code);
-    o.frame_previous = offsetof(_PyInterpreterFrame, previous);
     o.frame_prev_instr = offsetof(_PyInterpreterFrame, prev_instr);
+#else
+    o.frame_code = offsetof(_PyInterpreterFrame, f_executable);
+    o.frame_prev_instr = offsetof(_PyInterpreterFrame, instr_ptr);
+    o.debug_offsets_size = sizeof(_Py_DebugOffsets);
+    o.debug_code_object = offsetof(_Py_DebugOffsets, code_object);
+    o.debug_unicode_asciiobject_size = offsetof(_Py_DebugOffsets, unicode_object.asciiobject_size);
+    o.debug_gc_collecting = offsetof(_Py_DebugOffsets, gc.collecting);
+#endif
+    o.frame_previous = offsetof(_PyInterpreterFrame, previous);
     o.frame_owner = offsetof(_PyInterpreterFrame, owner);
 #if PY_VERSION_HEX < 0x030C0000
     o.frame_is_entry = offsetof(_PyInterpreterFrame, is_entry);

@@ -16,6 +16,9 @@ struct RealOffsets {
     int64_t object_type, type_name;
     int64_t unicode_length, unicode_state, ascii_size, compact_size, unicode_data_any;
     int64_t bytes_size, bytes_sval;
+    int64_t tstate_current_frame; /* 3.13+, -1 before */
+    /* 3.13+: where _Py_DebugOffsets puts a few fields, to check pyxray's mirror of it (0 before) */
+    int64_t debug_offsets_size, debug_code_object, debug_unicode_asciiobject_size, debug_gc_collecting;
 };
 #ifdef __cplusplus
 }

@@ -1,0 +1,190 @@
+#include "layout/debug_offsets.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string_view>
+
+namespace pyxray {
+namespace {
+
+using Table = mirror::DebugOffsets313;
+
+// Generous bounds on the structs' sizes: a table outside them is not a _Py_DebugOffsets.
+// _PyRuntimeState embeds the main interpreter, so it is the big one (~300 KiB in 3.13.0).
+constexpr uint64_t kMaxRuntimeSize = 16u << 20;
+constexpr uint64_t kMaxInterpreterSize = 16u << 20;
+constexpr uint64_t kMaxThreadStateSize = 64u << 10;
+constexpr uint64_t kMaxSmallStructSize = 4u << 10;
+constexpr size_t kMaxDistinctTables = 64;
+
+Result<void> bad(std::string what) {
+    return fail(ErrorCode::BadData, fmt::format("_Py_DebugOffsets at the start of _PyRuntime is not usable: {}",
+                                                std::move(what)));
+}
+
+Result<void> check_size(std::string_view name, uint64_t size, uint64_t minimum, uint64_t maximum) {
+    if (size < minimum || size > maximum)
+        return bad(fmt::format("{}.size {} is outside {}..{}", name, size, minimum, maximum));
+    return {};
+}
+
+// Each offset pyxray reads must lie inside the struct it belongs to.
+Result<void> check_fields(std::string_view name, uint64_t size,
+                          std::initializer_list<std::pair<std::string_view, uint64_t>> fields) {
+    for (const auto& [field, offset] : fields)
+        if (offset >= size)
+            return bad(fmt::format("{}.{} = {} is not inside the struct's {} bytes", name, field, offset, size));
+    return {};
+}
+
+bool version_matches(uint64_t table_version, const PythonVersion& version) {
+    auto table = PythonVersion::from_hex(static_cast<uint32_t>(table_version));
+    if (table_version >> 32 || table.major != 3 || table.minor != 13) return false;
+    bool exact_version_known = (version.hex & 0xffff) != 0;  // Py_Version, not a library name
+    if (exact_version_known) return table_version == version.hex;
+    return version.major == 3 && version.minor == 13;
+}
+
+Result<void> check_sizes(const Table& t) {
+    PYXRAY_TRY_VOID(check_size("runtime_state", t.runtime_state.size, sizeof(Table) + 8, kMaxRuntimeSize));
+    PYXRAY_TRY_VOID(check_size("interpreter_state", t.interpreter_state.size, 64, kMaxInterpreterSize));
+    PYXRAY_TRY_VOID(check_size("thread_state", t.thread_state.size, 64, kMaxThreadStateSize));
+    PYXRAY_TRY_VOID(check_size("interpreter_frame", t.interpreter_frame.size, 32, kMaxSmallStructSize));
+    PYXRAY_TRY_VOID(check_size("code_object", t.code_object.size, 64, kMaxSmallStructSize));
+    PYXRAY_TRY_VOID(check_size("pyobject", t.pyobject.size, 16, 256));
+    PYXRAY_TRY_VOID(check_size("type_object", t.type_object.size, 32, kMaxSmallStructSize));
+    PYXRAY_TRY_VOID(check_size("bytes_object", t.bytes_object.size, 32, kMaxSmallStructSize));
+    PYXRAY_TRY_VOID(check_size("unicode_object", t.unicode_object.size, 32, kMaxSmallStructSize));
+    return {};
+}
+
+Result<void> check_offsets(const Table& t) {
+    PYXRAY_TRY_VOID(check_fields("runtime_state", t.runtime_state.size,
+                                 {{"interpreters_head", t.runtime_state.interpreters_head}}));
+    PYXRAY_TRY_VOID(check_fields("interpreter_state", t.interpreter_state.size,
+                                 {{"id", t.interpreter_state.id},
+                                  {"next", t.interpreter_state.next},
+                                  {"threads_head", t.interpreter_state.threads_head}}));
+    PYXRAY_TRY_VOID(check_fields("thread_state", t.thread_state.size,
+                                 {{"next", t.thread_state.next},
+                                  {"interp", t.thread_state.interp},
+                                  {"current_frame", t.thread_state.current_frame},
+                                  {"thread_id", t.thread_state.thread_id},
+                                  {"native_thread_id", t.thread_state.native_thread_id}}));
+    // pyxray reads a frame's bytes up to localsplus, so every field must come before it.
+    const auto& frame = t.interpreter_frame;
+    PYXRAY_TRY_VOID(check_fields("interpreter_frame", frame.size, {{"localsplus", frame.localsplus}}));
+    PYXRAY_TRY_VOID(check_fields("interpreter_frame", frame.localsplus,
+                                 {{"previous", frame.previous},
+                                  {"executable", frame.executable},
+                                  {"instr_ptr", frame.instr_ptr},
+                                  {"owner", frame.owner}}));
+    const auto& code = t.code_object;
+    PYXRAY_TRY_VOID(check_fields("code_object", code.size, {{"co_code_adaptive", code.co_code_adaptive}}));
+    PYXRAY_TRY_VOID(check_fields("code_object", code.co_code_adaptive,
+                                 {{"filename", code.filename},
+                                  {"name", code.name},
+                                  {"qualname", code.qualname},
+                                  {"linetable", code.linetable},
+                                  {"firstlineno", code.firstlineno}}));
+    PYXRAY_TRY_VOID(check_fields("pyobject", t.pyobject.size, {{"ob_type", t.pyobject.ob_type}}));
+    PYXRAY_TRY_VOID(check_fields("type_object", t.type_object.size, {{"tp_name", t.type_object.tp_name}}));
+    PYXRAY_TRY_VOID(check_fields("bytes_object", t.bytes_object.size,
+                                 {{"ob_size", t.bytes_object.ob_size}, {"ob_sval", t.bytes_object.ob_sval}}));
+    PYXRAY_TRY_VOID(check_fields("unicode_object", t.unicode_object.size,
+                                 {{"state", t.unicode_object.state},
+                                  {"length", t.unicode_object.length},
+                                  {"asciiobject_size", t.unicode_object.asciiobject_size}}));
+    return {};
+}
+
+// The table leaves out _co_firsttraceable: the compiled-in one must still fit the table's code.
+Result<void> check_fallback_fits(const Table& t, const Offsets& fallback) {
+    if (fallback.code_object.firsttraceable + 4 > t.code_object.co_code_adaptive)
+        return bad(fmt::format("the built-in _co_firsttraceable offset {} lies past co_code_adaptive {}",
+                               fallback.code_object.firsttraceable, t.code_object.co_code_adaptive));
+    return {};
+}
+
+}  // namespace
+
+Result<void> validate_debug_offsets(const Table& t, const PythonVersion& version) {
+    if (std::memcmp(t.cookie, kDebugCookie, sizeof(kDebugCookie)) != 0)
+        return bad(fmt::format("the cookie is not \"xdebugpy\" (first byte {:#04x})",
+                               static_cast<unsigned char>(t.cookie[0])));
+    if (!version_matches(t.version, version))
+        return bad(fmt::format("its version {:#x} does not match CPython {} ({:#x})", t.version, version.str(),
+                               version.hex));
+    if (t.free_threaded != 0)
+        return fail(ErrorCode::Unsupported,
+                    fmt::format("CPython {} is a free-threaded build (free_threaded = {}); pyxray decodes "
+                                "only default builds of 3.13 so far",
+                                version.str(), t.free_threaded));
+    PYXRAY_TRY_VOID(check_sizes(t));
+    return check_offsets(t);
+}
+
+Offsets merge_debug_offsets(const Table& t, const Offsets& fallback) {
+    Offsets o = fallback;
+    o.runtime_state.interpreters_head = t.runtime_state.interpreters_head;
+    o.interpreter_state.next = t.interpreter_state.next;
+    o.interpreter_state.threads_head = t.interpreter_state.threads_head;
+    o.interpreter_state.id = t.interpreter_state.id;
+    o.thread_state.next = t.thread_state.next;
+    o.thread_state.interp = t.thread_state.interp;
+    o.thread_state.thread_id = t.thread_state.thread_id;
+    o.thread_state.native_thread_id = t.thread_state.native_thread_id;
+    o.thread_state.cframe.reset();
+    o.thread_state.current_frame = t.thread_state.current_frame;
+    o.interpreter_frame.size = t.interpreter_frame.localsplus;
+    o.interpreter_frame.executable = t.interpreter_frame.executable;
+    o.interpreter_frame.previous = t.interpreter_frame.previous;
+    o.interpreter_frame.instr_ptr = t.interpreter_frame.instr_ptr;
+    o.interpreter_frame.owner = t.interpreter_frame.owner;
+    o.code_object.size = t.code_object.co_code_adaptive;
+    o.code_object.filename = t.code_object.filename;
+    o.code_object.name = t.code_object.name;
+    o.code_object.qualname = t.code_object.qualname;
+    o.code_object.linetable = t.code_object.linetable;
+    o.code_object.firstlineno = t.code_object.firstlineno;
+    o.code_object.co_code_adaptive = t.code_object.co_code_adaptive;
+    o.pyobject.ob_type = t.pyobject.ob_type;
+    o.type_object.tp_name = t.type_object.tp_name;
+    o.unicode_object.state = t.unicode_object.state;
+    o.unicode_object.length = t.unicode_object.length;
+    o.unicode_object.ascii_size = t.unicode_object.asciiobject_size;
+    o.bytes_object.ob_size = t.bytes_object.ob_size;
+    o.bytes_object.ob_sval = t.bytes_object.ob_sval;
+    return o;
+}
+
+Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime, const PythonVersion& version,
+                                          const Offsets& fallback) {
+    PYXRAY_TRY(bytes, read_bytes(memory, runtime, sizeof(Table)));
+    Table table;
+    std::memcpy(&table, bytes.data(), sizeof(Table));
+    PYXRAY_TRY_VOID(validate_debug_offsets(table, version));
+    PYXRAY_TRY_VOID(check_fallback_fits(table, fallback));
+
+    // Sessions keep a plain pointer to their table, so tables read from targets are kept for
+    // the life of the process, one per distinct table.
+    static std::mutex mutex;
+    static std::map<std::string, std::unique_ptr<const Offsets>> tables;
+    std::string key(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const Offsets* fallback_address = &fallback;
+    key.append(reinterpret_cast<const char*>(&fallback_address), sizeof(fallback_address));
+    std::lock_guard lock(mutex);
+    auto found = tables.find(key);
+    if (found != tables.end()) return found->second.get();
+    if (tables.size() >= kMaxDistinctTables)
+        return fail(ErrorCode::Unsupported,
+                    fmt::format("already holding {} distinct _Py_DebugOffsets tables", kMaxDistinctTables));
+    auto merged = std::make_unique<const Offsets>(merge_debug_offsets(table, fallback));
+    return tables.emplace(std::move(key), std::move(merged)).first->second.get();
+}
+
+}  // namespace pyxray

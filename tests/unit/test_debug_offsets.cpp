@@ -1,0 +1,250 @@
+// CPython 3.13's own offsets table (_Py_DebugOffsets): pyxray's compiled-in 3.13 table must
+// agree with the one a live pyenv 3.13.0 carries, and damaged tables must be refused by name.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "interp/runtime_locator.hpp"
+#include "layout/debug_offsets.hpp"
+#include "pyxray/core_file.hpp"
+#include "pyxray/target.hpp"
+
+extern char** environ;
+
+namespace {
+
+using pyxray::Offsets;
+using Table = pyxray::mirror::DebugOffsets313;
+
+std::string python313() {
+    const char* home = std::getenv("HOME");
+    return std::string(home ? home : "/root") + "/.pyenv/versions/3.13.0/bin/python3.13";
+}
+
+// A python3.13 that prints "ready" once initialised and lives until its stdin closes.
+class LivePython {
+public:
+    explicit LivePython(const char* executable) {
+        int out[2], in[2];
+        if (pipe2(out, O_CLOEXEC) != 0 || pipe2(in, O_CLOEXEC) != 0) return;
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+        const char* script = "import sys; print('ready', flush=True); sys.stdin.read()";
+        char* argv[] = {const_cast<char*>(executable), const_cast<char*>("-c"), const_cast<char*>(script), nullptr};
+        if (posix_spawn(&pid_, executable, &actions, nullptr, argv, environ) != 0) pid_ = 0;
+        posix_spawn_file_actions_destroy(&actions);
+        close(out[1]);
+        close(in[0]);
+        stdin_ = in[1];
+        char ready[6] = {};
+        ready_ = pid_ > 0 && read(out[0], ready, 5) == 5 && std::string(ready) == "ready";
+        close(out[0]);
+    }
+    ~LivePython() {
+        if (stdin_ >= 0) close(stdin_);
+        if (pid_ > 0) waitpid(pid_, nullptr, 0);
+    }
+    pid_t pid() const { return pid_; }
+    bool ready() const { return ready_; }
+
+private:
+    pid_t pid_ = 0;
+    int stdin_ = -1;
+    bool ready_ = false;
+};
+
+bool under_ci() {
+    const char* ci = std::getenv("CI");
+    return ci && std::string(ci) == "true";
+}
+
+pyxray::Result<pyxray::LocatedRuntime> locate_in(pid_t pid, const std::string& executable) {
+    PYXRAY_TRY(modules, pyxray::modules_of_process(pid));
+    pyxray::StaticTarget target(pyxray::make_process_memory(pid), {pyxray::TargetKind::Live, pid, executable},
+                                std::move(modules), {}, {});
+    return pyxray::locate_runtime(target);
+}
+
+// Every field both the compiled-in table and _Py_DebugOffsets describe.
+void expect_agrees(const Offsets& o, const Table& t) {
+    EXPECT_EQ(o.runtime_state.interpreters_head, t.runtime_state.interpreters_head);
+    EXPECT_EQ(o.interpreter_state.id, t.interpreter_state.id);
+    EXPECT_EQ(o.interpreter_state.next, t.interpreter_state.next);
+    EXPECT_EQ(o.interpreter_state.threads_head, t.interpreter_state.threads_head);
+    EXPECT_EQ(o.thread_state.next, t.thread_state.next);
+    EXPECT_EQ(o.thread_state.interp, t.thread_state.interp);
+    EXPECT_EQ(o.thread_state.current_frame, t.thread_state.current_frame);
+    EXPECT_FALSE(o.thread_state.cframe.has_value());
+    EXPECT_EQ(o.thread_state.thread_id, t.thread_state.thread_id);
+    EXPECT_EQ(o.thread_state.native_thread_id, t.thread_state.native_thread_id);
+    EXPECT_EQ(o.interpreter_frame.size, t.interpreter_frame.localsplus);
+    EXPECT_EQ(o.interpreter_frame.previous, t.interpreter_frame.previous);
+    EXPECT_EQ(o.interpreter_frame.executable, t.interpreter_frame.executable);
+    EXPECT_EQ(o.interpreter_frame.instr_ptr, t.interpreter_frame.instr_ptr);
+    EXPECT_EQ(o.interpreter_frame.owner, t.interpreter_frame.owner);
+    EXPECT_EQ(o.code_object.size, t.code_object.co_code_adaptive);
+    EXPECT_EQ(o.code_object.filename, t.code_object.filename);
+    EXPECT_EQ(o.code_object.name, t.code_object.name);
+    EXPECT_EQ(o.code_object.qualname, t.code_object.qualname);
+    EXPECT_EQ(o.code_object.linetable, t.code_object.linetable);
+    EXPECT_EQ(o.code_object.firstlineno, t.code_object.firstlineno);
+    EXPECT_EQ(o.code_object.co_code_adaptive, t.code_object.co_code_adaptive);
+    EXPECT_EQ(o.pyobject.ob_type, t.pyobject.ob_type);
+    EXPECT_EQ(o.type_object.tp_name, t.type_object.tp_name);
+    EXPECT_EQ(o.bytes_object.ob_size, t.bytes_object.ob_size);
+    EXPECT_EQ(o.bytes_object.ob_sval, t.bytes_object.ob_sval);
+    EXPECT_EQ(o.unicode_object.state, t.unicode_object.state);
+    EXPECT_EQ(o.unicode_object.length, t.unicode_object.length);
+    EXPECT_EQ(o.unicode_object.ascii_size, t.unicode_object.asciiobject_size);
+}
+
+TEST(DebugOffsets, CompiledIn313TableAgreesWithLivePyenv3130) {
+    std::string executable = python313();
+    if (!std::filesystem::exists(executable)) {
+        if (under_ci()) FAIL() << "CI=true but " << executable << " is missing (pyenv install 3.13.0)";
+        GTEST_SKIP() << "no " << executable << " to read _Py_DebugOffsets from";
+    }
+    LivePython python(executable.c_str());
+    ASSERT_TRUE(python.ready()) << "could not start " << executable;
+    auto located = locate_in(python.pid(), executable);
+    ASSERT_TRUE(located) << located.error().message;
+    EXPECT_EQ(located->info.version, "3.13.0");
+    EXPECT_EQ(located->layout_note, "layout from the target's _Py_DebugOffsets");
+    EXPECT_NE(located->offsets, &pyxray::offsets_3_13());
+
+    auto memory = pyxray::make_process_memory(python.pid());
+    auto bytes = pyxray::read_bytes(*memory, located->info.runtime_address, sizeof(Table));
+    ASSERT_TRUE(bytes) << bytes.error().message;
+    Table table;
+    std::memcpy(&table, bytes->data(), sizeof(table));
+    EXPECT_EQ(table.version, located->info.version_hex);
+    EXPECT_EQ(table.free_threaded, 0u);
+    expect_agrees(pyxray::offsets_3_13(), table);
+    expect_agrees(*located->offsets, table);
+    // What the table lacks comes from the compiled-in one.
+    EXPECT_EQ(located->offsets->code_object.firsttraceable, pyxray::offsets_3_13().code_object.firsttraceable);
+    EXPECT_EQ(located->offsets->unicode_object.compact_size, pyxray::offsets_3_13().unicode_object.compact_size);
+}
+
+// A table shaped like 3.13.0's own, built from pyxray's mirrors.
+Table good_table() {
+    const Offsets& o = pyxray::offsets_3_13();
+    Table t{};
+    std::memcpy(t.cookie, pyxray::kDebugCookie, sizeof(t.cookie));
+    t.version = 0x030d00f0;
+    t.runtime_state = {4096, 0, o.runtime_state.interpreters_head};
+    t.interpreter_state.size = 8192;
+    t.interpreter_state.id = o.interpreter_state.id;
+    t.interpreter_state.next = o.interpreter_state.next;
+    t.interpreter_state.threads_head = o.interpreter_state.threads_head;
+    t.thread_state.size = 512;
+    t.thread_state.next = o.thread_state.next;
+    t.thread_state.interp = o.thread_state.interp;
+    t.thread_state.current_frame = *o.thread_state.current_frame;
+    t.thread_state.thread_id = o.thread_state.thread_id;
+    t.thread_state.native_thread_id = o.thread_state.native_thread_id;
+    t.interpreter_frame = {o.interpreter_frame.size + 8,   o.interpreter_frame.previous,
+                           o.interpreter_frame.executable, o.interpreter_frame.instr_ptr,
+                           o.interpreter_frame.size,       o.interpreter_frame.owner};
+    t.code_object.size = o.code_object.co_code_adaptive + 8;
+    t.code_object.filename = o.code_object.filename;
+    t.code_object.name = o.code_object.name;
+    t.code_object.qualname = o.code_object.qualname;
+    t.code_object.linetable = o.code_object.linetable;
+    t.code_object.firstlineno = o.code_object.firstlineno;
+    t.code_object.co_code_adaptive = o.code_object.co_code_adaptive;
+    t.pyobject = {16, o.pyobject.ob_type};
+    t.type_object.size = 400;
+    t.type_object.tp_name = o.type_object.tp_name;
+    t.bytes_object = {40, o.bytes_object.ob_size, o.bytes_object.ob_sval};
+    t.unicode_object = {o.unicode_object.data_any + 8, o.unicode_object.state, o.unicode_object.length,
+                        o.unicode_object.ascii_size};
+    return t;
+}
+
+const pyxray::PythonVersion kVersion = pyxray::PythonVersion::from_hex(0x030d00f0);
+constexpr uint64_t kRuntime = 0x7f0000001000;
+
+// Reads `table` from synthetic memory the way the locator does.
+pyxray::Result<const Offsets*> read_from_memory(const Table& table,
+                                                const pyxray::PythonVersion& version = kVersion) {
+    pyxray::BufferMemory memory;
+    memory.add(kRuntime, &table, sizeof(table));
+    return pyxray::read_debug_offsets(memory, kRuntime, version, pyxray::offsets_3_13());
+}
+
+std::string rejection(const Table& table, const pyxray::PythonVersion& version = kVersion) {
+    auto read = read_from_memory(table, version);
+    return read ? "accepted" : read.error().message;
+}
+
+TEST(DebugOffsets, GoodSyntheticTableIsAcceptedAndAgrees) {
+    Table table = good_table();
+    auto read = read_from_memory(table);
+    ASSERT_TRUE(read) << read.error().message;
+    expect_agrees(**read, table);
+}
+
+TEST(DebugOffsets, CorruptCookieIsRejected) {
+    Table table = good_table();
+    table.cookie[0] = 'y';
+    EXPECT_EQ(rejection(table),
+              "_Py_DebugOffsets at the start of _PyRuntime is not usable: the cookie is not \"xdebugpy\" "
+              "(first byte 0x79)");
+}
+
+TEST(DebugOffsets, VersionOtherThanTheTargetsIsRejected) {
+    Table table = good_table();
+    table.version = 0x030c01f0;
+    EXPECT_EQ(rejection(table),
+              "_Py_DebugOffsets at the start of _PyRuntime is not usable: its version 0x30c01f0 does not "
+              "match CPython 3.13.0 (0x30d00f0)");
+    table.version = 0x030d01f0;  // 3.13.1 in a 3.13.0 process
+    EXPECT_NE(rejection(table), "accepted");
+    EXPECT_EQ(rejection(table, pyxray::PythonVersion::from_hex(0x030d01f0)), "accepted");
+}
+
+TEST(DebugOffsets, SizeOutOfBoundsIsRejected) {
+    Table table = good_table();
+    table.thread_state.size = uint64_t{1} << 40;
+    EXPECT_EQ(rejection(table),
+              "_Py_DebugOffsets at the start of _PyRuntime is not usable: thread_state.size 1099511627776 is "
+              "outside 64..65536");
+}
+
+TEST(DebugOffsets, OffsetOutsideItsStructIsRejected) {
+    Table table = good_table();
+    table.code_object.qualname = table.code_object.co_code_adaptive + 100;
+    EXPECT_EQ(rejection(table), fmt::format("_Py_DebugOffsets at the start of _PyRuntime is not usable: "
+                                            "code_object.qualname = {} is not inside the struct's {} bytes",
+                                            table.code_object.qualname, table.code_object.co_code_adaptive));
+}
+
+TEST(DebugOffsets, FreeThreadedBuildIsUnsupportedNotMisread) {
+    Table table = good_table();
+    table.free_threaded = 1;
+    auto read = read_from_memory(table);
+    ASSERT_FALSE(read);
+    EXPECT_EQ(read.error().code, pyxray::ErrorCode::Unsupported);
+    EXPECT_NE(read.error().message.find("free-threaded"), std::string::npos) << read.error().message;
+}
+
+TEST(DebugOffsets, UnreadableTableSaysWhere) {
+    pyxray::BufferMemory memory;
+    auto read = pyxray::read_debug_offsets(memory, kRuntime, kVersion, pyxray::offsets_3_13());
+    ASSERT_FALSE(read);
+    EXPECT_EQ(read.error().code, pyxray::ErrorCode::Unreadable);
+}
+
+}  // namespace
