@@ -1,12 +1,11 @@
 // CPython 3.13's own offsets table (_Py_DebugOffsets): pyxray's compiled-in 3.13 table must
 // agree with the one a live pyenv 3.13.0 carries, and damaged tables must be refused by name.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -41,7 +40,8 @@ public:
         posix_spawn_file_actions_adddup2(&actions, in[0], 0);
         posix_spawn_file_actions_adddup2(&actions, out[1], 1);
         const char* script = "import sys; print('ready', flush=True); sys.stdin.read()";
-        char* argv[] = {const_cast<char*>(executable), const_cast<char*>("-c"), const_cast<char*>(script), nullptr};
+        char* argv[] = {const_cast<char*>(executable), const_cast<char*>("-c"), const_cast<char*>(script),
+                        nullptr};
         if (posix_spawn(&pid_, executable, &actions, nullptr, argv, environ) != 0) pid_ = 0;
         posix_spawn_file_actions_destroy(&actions);
         close(out[1]);
@@ -133,8 +133,10 @@ TEST(DebugOffsets, CompiledIn313TableAgreesWithLivePyenv3130) {
     expect_agrees(pyxray::offsets_3_13(), table);
     expect_agrees(*located->offsets, table);
     // What the table lacks comes from the compiled-in one.
-    EXPECT_EQ(located->offsets->code_object.firsttraceable, pyxray::offsets_3_13().code_object.firsttraceable);
-    EXPECT_EQ(located->offsets->unicode_object.compact_size, pyxray::offsets_3_13().unicode_object.compact_size);
+    EXPECT_EQ(located->offsets->code_object.firsttraceable,
+              pyxray::offsets_3_13().code_object.firsttraceable);
+    EXPECT_EQ(located->offsets->unicode_object.compact_size,
+              pyxray::offsets_3_13().unicode_object.compact_size);
 }
 
 // A table shaped like 3.13.0's own, built from pyxray's mirrors.

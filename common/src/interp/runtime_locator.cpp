@@ -75,7 +75,8 @@ bool has_debug_offsets(const PythonVersion& version) { return version.major == 3
 
 // A table that is damaged falls back to the built-in layout; one that says the build is
 // something pyxray cannot decode (free-threaded) stops here rather than misread it.
-Result<void> prefer_target_table(const Memory& memory, const PythonVersion& version, LocatedRuntime& located) {
+Result<void> prefer_target_table(const Memory& memory, const PythonVersion& version,
+                                 LocatedRuntime& located) {
     auto table = read_debug_offsets(memory, located.info.runtime_address, version, *located.offsets);
     if (table) {
         located.offsets = *table;
@@ -83,8 +84,8 @@ Result<void> prefer_target_table(const Memory& memory, const PythonVersion& vers
         return {};
     }
     if (table.error().code == ErrorCode::Unsupported) return std::unexpected(table.error());
-    located.layout_note = fmt::format("using pyxray's built-in {}.{} layout: {}", version.major, version.minor,
-                                      table.error().message);
+    located.layout_note = fmt::format("using pyxray's built-in {}.{} layout: {}", version.major,
+                                      version.minor, table.error().message);
     return {};
 }
 

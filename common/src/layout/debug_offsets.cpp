@@ -22,8 +22,9 @@ constexpr uint64_t kMaxSmallStructSize = 4u << 10;
 constexpr size_t kMaxDistinctTables = 64;
 
 Result<void> bad(std::string what) {
-    return fail(ErrorCode::BadData, fmt::format("_Py_DebugOffsets at the start of _PyRuntime is not usable: {}",
-                                                std::move(what)));
+    return fail(
+        ErrorCode::BadData,
+        fmt::format("_Py_DebugOffsets at the start of _PyRuntime is not usable: {}", std::move(what)));
 }
 
 Result<void> check_size(std::string_view name, uint64_t size, uint64_t minimum, uint64_t maximum) {
@@ -37,7 +38,8 @@ Result<void> check_fields(std::string_view name, uint64_t size,
                           std::initializer_list<std::pair<std::string_view, uint64_t>> fields) {
     for (const auto& [field, offset] : fields)
         if (offset >= size)
-            return bad(fmt::format("{}.{} = {} is not inside the struct's {} bytes", name, field, offset, size));
+            return bad(
+                fmt::format("{}.{} = {} is not inside the struct's {} bytes", name, field, offset, size));
     return {};
 }
 
@@ -117,8 +119,8 @@ Result<void> validate_debug_offsets(const Table& t, const PythonVersion& version
         return bad(fmt::format("the cookie is not \"xdebugpy\" (first byte {:#04x})",
                                static_cast<unsigned char>(t.cookie[0])));
     if (!version_matches(t.version, version))
-        return bad(fmt::format("its version {:#x} does not match CPython {} ({:#x})", t.version, version.str(),
-                               version.hex));
+        return bad(fmt::format("its version {:#x} does not match CPython {} ({:#x})", t.version,
+                               version.str(), version.hex));
     if (t.free_threaded != 0)
         return fail(ErrorCode::Unsupported,
                     fmt::format("CPython {} is a free-threaded build (free_threaded = {}); pyxray decodes "
@@ -162,8 +164,8 @@ Offsets merge_debug_offsets(const Table& t, const Offsets& fallback) {
     return o;
 }
 
-Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime, const PythonVersion& version,
-                                          const Offsets& fallback) {
+Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime,
+                                          const PythonVersion& version, const Offsets& fallback) {
     PYXRAY_TRY(bytes, read_bytes(memory, runtime, sizeof(Table)));
     Table table;
     std::memcpy(&table, bytes.data(), sizeof(Table));

@@ -24,8 +24,7 @@ struct DebugOffsets313 {
     } runtime_state;
     struct {
         uint64_t size, id, next, threads_head, gc, imports_modules, sysdict, builtins, ceval_gil,
-            gil_runtime_state, gil_runtime_state_enabled, gil_runtime_state_locked,
-            gil_runtime_state_holder;
+            gil_runtime_state, gil_runtime_state_enabled, gil_runtime_state_locked, gil_runtime_state_holder;
     } interpreter_state;
     struct {
         uint64_t size, prev, next, interp, current_frame, thread_id, native_thread_id, datastack_chunk,
@@ -85,7 +84,7 @@ Offsets merge_debug_offsets(const mirror::DebugOffsets313& table, const Offsets&
 
 // Reads, validates and merges the table at the start of _PyRuntime. The result lives as long
 // as the process (targets with the same table share one copy).
-Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime, const PythonVersion& version,
-                                          const Offsets& fallback);
+Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime,
+                                          const PythonVersion& version, const Offsets& fallback);
 
 }  // namespace pyxray
