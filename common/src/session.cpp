@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "interp/code_objects.hpp"
+#include "interp/pthread_tids.hpp"
 #include "interp/runtime_locator.hpp"
 #include "interp/thread_states.hpp"
 #include "merge/classify.hpp"
@@ -87,6 +88,7 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     CodeCache codes(memory, *state_->offsets);
     PYXRAY_TRY(python_threads,
                read_thread_states(memory, *state_->offsets, runtime_.runtime_address, codes, true));
+    fill_native_ids_from_pthreads(*target_, python_threads);  // before 3.11 only pthread_self is kept
     PYXRAY_TRY(os_threads, target_->threads());
     Snapshot snapshot{target_->info(), runtime_, {}};
     ThreadMatcher matcher(python_threads);

@@ -43,7 +43,8 @@ Result<CodeInfo> CodeCache::read(uint64_t address) {
     field(layout.qualname, &qualname);
     field(layout.linetable, &linetable);
     field(layout.firstlineno, &first_line);
-    field(layout.firsttraceable, &first_traceable);
+    bool inline_code = !offsets_.frame_object;  // 3.8-3.10: no _co_firsttraceable, no inline code
+    if (inline_code) field(layout.firsttraceable, &first_traceable);
     CodeInfo info;
     PYXRAY_TRY(name_text, read_unicode(memory_, offsets_, name));
     PYXRAY_TRY(qualname_text, read_unicode(memory_, offsets_, qualname));
@@ -55,7 +56,7 @@ Result<CodeInfo> CodeCache::read(uint64_t address) {
     info.linetable = std::move(table);
     info.first_line = first_line;
     info.first_traceable = first_traceable;
-    info.code_units = address + layout.co_code_adaptive;
+    if (inline_code) info.code_units = address + layout.co_code_adaptive;
     return info;
 }
 

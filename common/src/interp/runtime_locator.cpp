@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 
+#include "interp/legacy_version.hpp"
 #include "layout/debug_offsets.hpp"
 #include "symbols/elf_symbols.hpp"
 
@@ -52,7 +53,7 @@ Result<PythonVersion> read_version(const Target& target, const ElfSymbols& symbo
         auto hex = read_value<uint32_t>(target.memory(), symbols.runtime_address(*symbol, module.base));
         if (hex && ((*hex >> 24) & 0xff) == 3) return PythonVersion::from_hex(*hex);
     }
-    if (auto version = version_from_name(module.path)) return *version;
+    if (auto version = version_from_name(module.path)) return with_micro_version(target, module, *version);
     return fail(ErrorCode::Unsupported,
                 fmt::format("found _PyRuntime in {} but no Py_Version symbol and no version in its name",
                             module.path));

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "interp/frame_walker.hpp"
+#include "interp/legacy_frames.hpp"
 
 namespace pyxray {
 namespace {
@@ -26,6 +27,8 @@ Result<uint64_t> newest_frame(const Memory& memory, const Offsets& offsets, uint
 
 Result<PyThread> read_thread(const Memory& memory, const Offsets& offsets, uint64_t tstate,
                              int64_t interpreter_id, CodeCache& codes, bool with_frames) {
+    if (has_frame_object_chain(offsets))
+        return read_legacy_thread(memory, offsets, tstate, interpreter_id, codes, with_frames);
     PyThread thread;
     thread.tstate = tstate;
     thread.interpreter_id = interpreter_id;

@@ -9,14 +9,20 @@ PythonVersion PythonVersion::from_hex(uint32_t hex) {
                          static_cast<int>((hex >> 8) & 0xff), hex};
 }
 
-std::string PythonVersion::str() const { return fmt::format("{}.{}.{}", major, minor, micro); }
+std::string PythonVersion::str() const {
+    if (micro < 0) return fmt::format("{}.{}", major, minor);  // micro version not known
+    return fmt::format("{}.{}.{}", major, minor, micro);
+}
 
 Result<const Offsets*> offsets_for(const PythonVersion& version) {
+    if (version.major == 3 && version.minor == 8) return &offsets_3_8();
+    if (version.major == 3 && version.minor == 9) return &offsets_3_9();
+    if (version.major == 3 && version.minor == 10) return &offsets_3_10();
     if (version.major == 3 && version.minor == 11) return &offsets_3_11();
     if (version.major == 3 && version.minor == 12) return &offsets_3_12();
     if (version.major == 3 && version.minor == 13) return &offsets_3_13();
     return fail(ErrorCode::Unsupported,
-                fmt::format("CPython {} is not supported yet (supported: 3.11, 3.12, 3.13)", version.str()));
+                fmt::format("CPython {} is not supported yet (supported: 3.8 to 3.13)", version.str()));
 }
 
 }  // namespace pyxray

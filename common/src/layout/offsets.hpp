@@ -10,6 +10,26 @@
 
 namespace pyxray {
 
+// How a code object's line table maps instructions to lines.
+enum class LineTableFormat : uint8_t {
+    Lnotab,        // 3.8-3.9 co_lnotab: (byte offset delta, line delta) pairs
+    Linetable310,  // 3.10 co_linetable: (byte length, line delta or -128 for none) pairs
+    Locations,     // 3.11+ co_linetable, Objects/locations.md
+};
+
+// 3.8-3.10 PyFrameObject: every executing Python call has one, linked by f_back, and each
+// runs in its own _PyEval_EvalFrameDefault call.
+struct FrameObjectOffsets {
+    uint64_t size;  // bytes to read to cover every field below
+    uint64_t back;
+    uint64_t code;
+    uint64_t trace;
+    uint64_t lasti;
+    uint64_t lineno;
+    bool lasti_counts_code_units;  // 3.10: f_lasti indexes 2-byte code units, not bytes
+    LineTableFormat line_table;
+};
+
 struct Offsets {
     struct {
         uint64_t interpreters_head;
@@ -26,6 +46,7 @@ struct Offsets {
         uint64_t native_thread_id;
         std::optional<uint64_t> cframe;  // 3.11-3.12: tstate->cframe->current_frame is the newest frame
         std::optional<uint64_t> current_frame;  // 3.13+: tstate->current_frame, no _PyCFrame
+        std::optional<uint64_t> frame;          // 3.8-3.10: tstate->frame, the newest PyFrameObject
     } thread_state;
     struct {
         uint64_t current_frame;
@@ -66,6 +87,8 @@ struct Offsets {
         uint64_t ob_size;
         uint64_t ob_sval;
     } bytes_object;
+    // 3.8-3.10 only (see legacy_frames.hpp); 3.11+ tables leave it empty.
+    std::optional<FrameObjectOffsets> frame_object;
 };
 
 // Frame owners (pycore_frame.h). 3.12 added FRAME_OWNED_BY_CSTACK for the shim frame that
@@ -75,7 +98,7 @@ enum class FrameOwner : uint8_t { Thread = 0, Generator = 1, FrameObject = 2, CS
 struct PythonVersion {
     int major = 0;
     int minor = 0;
-    int micro = 0;
+    int micro = 0;  // -1 when only major.minor is known (before 3.11, without Py_Version)
     uint32_t hex = 0;
     static PythonVersion from_hex(uint32_t hex);
     std::string str() const;
@@ -84,6 +107,9 @@ struct PythonVersion {
 // The compiled-in table for a version, or an Unsupported error naming what is supported.
 Result<const Offsets*> offsets_for(const PythonVersion& version);
 
+const Offsets& offsets_3_8();
+const Offsets& offsets_3_9();
+const Offsets& offsets_3_10();
 const Offsets& offsets_3_11();
 const Offsets& offsets_3_12();
 const Offsets& offsets_3_13();

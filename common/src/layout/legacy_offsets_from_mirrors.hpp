@@ -1,0 +1,68 @@
+// Builds the Offsets table of a CPython 3.8-3.10 build with offsetof over that version's struct
+// mirrors. `M` names: RuntimeState, PyInterpreterState, PyThreadState, FrameObject, CodeObject,
+// ASCIIObject, CompactUnicodeObject, UnicodeObject, and kLineTable, kLastiCountsCodeUnits.
+//
+// What 3.11+ has and these versions lack stays out of the table: no _PyInterpreterFrame, no
+// _PyCFrame chain to the newest frame, no native_thread_id (left 0: thread_states.cpp never reads
+// it when frame_object is set), no co_qualname (co_name stands in), no _co_firsttraceable and
+// no inline code units.
+#pragma once
+
+#include <cstddef>
+
+#include "layout/object_mirrors.hpp"
+#include "layout/offsets.hpp"
+
+namespace pyxray {
+
+template <class M>
+constexpr FrameObjectOffsets frame_object_offsets() {
+    using Frame = typename M::FrameObject;
+    FrameObjectOffsets f{};
+    f.back = offsetof(Frame, f_back);
+    f.code = offsetof(Frame, f_code);
+    f.trace = offsetof(Frame, f_trace);
+    f.lasti = offsetof(Frame, f_lasti);
+    f.lineno = offsetof(Frame, f_lineno);
+    f.size = offsetof(Frame, f_lineno) + sizeof(int);
+    f.lasti_counts_code_units = M::kLastiCountsCodeUnits;
+    f.line_table = M::kLineTable;
+    return f;
+}
+
+template <class M>
+constexpr Offsets legacy_offsets_from_mirrors() {
+    using Code = typename M::CodeObject;
+    using Ascii = typename M::ASCIIObject;
+    Offsets o{};
+    o.runtime_state.interpreters_head = offsetof(typename M::RuntimeState, interpreters.head);
+    o.interpreter_state.next = offsetof(typename M::PyInterpreterState, next);
+    o.interpreter_state.threads_head = offsetof(typename M::PyInterpreterState, tstate_head);
+    o.interpreter_state.id = offsetof(typename M::PyInterpreterState, id);
+    o.thread_state.next = offsetof(typename M::PyThreadState, next);
+    o.thread_state.interp = offsetof(typename M::PyThreadState, interp);
+    o.thread_state.thread_id = offsetof(typename M::PyThreadState, thread_id);
+    o.thread_state.frame = offsetof(typename M::PyThreadState, frame);
+    o.frame_object = frame_object_offsets<M>();
+    o.code_object.filename = offsetof(Code, co_filename);
+    o.code_object.name = offsetof(Code, co_name);
+    o.code_object.qualname = offsetof(Code, co_name);  // no co_qualname before 3.11
+    if constexpr (requires { &Code::co_lnotab; })
+        o.code_object.linetable = offsetof(Code, co_lnotab);
+    else
+        o.code_object.linetable = offsetof(Code, co_linetable);
+    o.code_object.firstlineno = offsetof(Code, co_firstlineno);
+    o.code_object.size = o.code_object.linetable + sizeof(void*);
+    o.pyobject.ob_type = offsetof(mirror::ObjectHead, ob_type);
+    o.type_object.tp_name = offsetof(mirror::TypeObjectPrefix, tp_name);
+    o.unicode_object.length = offsetof(Ascii, length);
+    o.unicode_object.state = offsetof(Ascii, state);
+    o.unicode_object.ascii_size = sizeof(Ascii);
+    o.unicode_object.compact_size = sizeof(typename M::CompactUnicodeObject);
+    o.unicode_object.data_any = offsetof(typename M::UnicodeObject, data_any);
+    o.bytes_object.ob_size = offsetof(mirror::VarObjectHead, ob_size);
+    o.bytes_object.ob_sval = offsetof(mirror::BytesObject, ob_sval);
+    return o;
+}
+
+}  // namespace pyxray

@@ -1,0 +1,146 @@
+// CPython 3.9 layout, mirrored from the v3.9 headers: Include/internal/pycore_runtime.h,
+// pycore_interp.h, Include/cpython/pystate.h, cpython/frameobject.h, cpython/code.h,
+// cpython/unicodeobject.h. Only the leading fields pyxray reads are mirrored.
+#include <cstddef>
+#include <cstdint>
+
+#include "layout/legacy_offsets_from_mirrors.hpp"
+#include "layout/object_mirrors.hpp"
+
+namespace pyxray {
+namespace {
+struct Mirrors {
+    using ObjectHead = mirror::ObjectHead;
+    using VarObjectHead = mirror::VarObjectHead;
+    using UnicodeState = mirror::UnicodeState;
+    using PyObject = mirror::PyObject;
+    using Py_ssize_t = mirror::Py_ssize_t;
+    using Py_hash_t = mirror::Py_hash_t;
+    struct PyThreadState;
+    struct PyInterpreterState;
+    struct FrameObject;
+
+    static constexpr LineTableFormat kLineTable = LineTableFormat::Lnotab;
+    static constexpr bool kLastiCountsCodeUnits = false;
+
+    struct RuntimeState {
+        int preinitializing;
+        int preinitialized;
+        int core_initialized;
+        int initialized;
+        uintptr_t _finalizing;  // _Py_atomic_address
+        struct {
+            void* mutex;
+            PyInterpreterState* head;
+            PyInterpreterState* main;
+            int64_t next_id;
+        } interpreters;
+    };
+
+    struct PyInterpreterState {
+        PyInterpreterState* next;
+        PyThreadState* tstate_head;
+        RuntimeState* runtime;
+        int64_t id;
+    };
+
+    struct ErrStackItem {
+        PyObject* exc_type;
+        PyObject* exc_value;
+        PyObject* exc_traceback;
+        ErrStackItem* previous_item;
+    };
+
+    struct PyThreadState {
+        PyThreadState* prev;
+        PyThreadState* next;
+        PyInterpreterState* interp;
+        FrameObject* frame;
+        int recursion_depth;
+        char overflowed;
+        char recursion_critical;
+        int stackcheck_counter;
+        int tracing;
+        int use_tracing;
+        void* c_profilefunc;
+        void* c_tracefunc;
+        PyObject* c_profileobj;
+        PyObject* c_traceobj;
+        PyObject* curexc_type;
+        PyObject* curexc_value;
+        PyObject* curexc_traceback;
+        ErrStackItem exc_state;
+        ErrStackItem* exc_info;
+        PyObject* dict;
+        int gilstate_counter;
+        PyObject* async_exc;
+        unsigned long thread_id;
+    };
+
+    struct FrameObject {
+        VarObjectHead ob_base;
+        FrameObject* f_back;
+        PyObject* f_code;
+        PyObject* f_builtins;
+        PyObject* f_globals;
+        PyObject* f_locals;
+        PyObject** f_valuestack;
+        PyObject** f_stacktop;
+        PyObject* f_trace;
+        char f_trace_lines;
+        char f_trace_opcodes;
+        PyObject* f_gen;
+        int f_lasti;
+        int f_lineno;
+        int f_iblock;
+        char f_executing;
+    };
+
+    struct CodeObject {
+        ObjectHead ob_base;
+        int co_argcount;
+        int co_posonlyargcount;
+        int co_kwonlyargcount;
+        int co_nlocals;
+        int co_stacksize;
+        int co_flags;
+        int co_firstlineno;
+        PyObject* co_code;
+        PyObject* co_consts;
+        PyObject* co_names;
+        PyObject* co_varnames;
+        PyObject* co_freevars;
+        PyObject* co_cellvars;
+        Py_ssize_t* co_cell2arg;
+        PyObject* co_filename;
+        PyObject* co_name;
+        PyObject* co_lnotab;
+    };
+
+    struct ASCIIObject {
+        ObjectHead ob_base;
+        Py_ssize_t length;
+        Py_hash_t hash;
+        UnicodeState state;
+        wchar_t* wstr;
+    };
+
+    struct CompactUnicodeObject {
+        ASCIIObject _base;
+        Py_ssize_t utf8_length;
+        char* utf8;
+        Py_ssize_t wstr_length;
+    };
+
+    struct UnicodeObject {
+        CompactUnicodeObject _base;
+        void* data_any;
+    };
+};
+
+constexpr Offsets kOffsets = legacy_offsets_from_mirrors<Mirrors>();
+}  // namespace
+
+const Offsets& offsets_3_9() { return kOffsets; }
+
+}  // namespace pyxray

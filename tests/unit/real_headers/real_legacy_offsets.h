@@ -1,0 +1,21 @@
+/* The offsets pyxray reads in CPython 3.8-3.10, as the real headers lay them out. */
+#ifndef PYXRAY_REAL_LEGACY_OFFSETS_H
+#define PYXRAY_REAL_LEGACY_OFFSETS_H
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+struct RealLegacyOffsets {
+    uint32_t version_hex;
+    int64_t runtime_interpreters_head, interp_next, interp_tstate_head, interp_id;
+    int64_t tstate_next, tstate_interp, tstate_frame, tstate_thread_id;
+    int64_t frame_back, frame_code, frame_trace, frame_lasti, frame_lineno;
+    int64_t code_filename, code_name, code_linetable, code_firstlineno;
+    int64_t object_type, type_name;
+    int64_t unicode_length, unicode_state, ascii_size, compact_size, unicode_data_any;
+    int64_t bytes_size, bytes_sval;
+};
+#ifdef __cplusplus
+}
+#endif
+#endif
