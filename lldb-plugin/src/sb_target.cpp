@@ -155,11 +155,16 @@ Result<std::vector<NativeFrame>> SbTarget::native_frames(int64_t tid) const {
                     fmt::format("LLDB knows no thread {} in process {}; list them with `thread list`", tid,
                                 process_.GetProcessID()));
     std::vector<NativeFrame> frames;
+    lldb::SBFrame next = thread.GetFrameAtIndex(0);
     for (uint32_t index = 0; index < kMaxFrameIndex && frames.size() < kMaxNativeFrames; ++index) {
-        lldb::SBFrame frame = thread.GetFrameAtIndex(index);
+        lldb::SBFrame frame = next;
         if (!frame.IsValid()) break;
-        // Inlined frames are LLDB's reconstruction; only concrete frames are real calls.
-        if (frame.IsInlined()) continue;
+        next = thread.GetFrameAtIndex(index + 1);
+        // Inlined frames are LLDB's reconstruction: one real call per CFA, named by its ELF
+        // symbol. Keep the last frame of each CFA, not the concrete one: lldb-16 sometimes
+        // gives a real call only as an inlined frame (pyenv 3.9's eval loop stopped in an
+        // inlined PyObject_Vectorcall), and skipping it loses that call.
+        if (next.IsValid() && next.GetCFA() == frame.GetCFA()) continue;
         uint64_t pc = frame.GetPC();
         if (pc == LLDB_INVALID_ADDRESS) break;
         frames.push_back(NativeFrame{pc, function_of(frame), path_of(frame.GetModule().GetFileSpec())});

@@ -4,7 +4,8 @@ import re
 
 # GCC clones and LTO copies: time_sleep.lto_priv.0, list_sort_impl.constprop.0, f.cold, ...
 GCC_SUFFIX = re.compile(r"(\.(lto_priv|constprop|isra|part)\.\d+|\.cold)+$")
-LIBC_SLEEPS = {"clock_nanosleep", "nanosleep", "clock_nanosleep_time64"}
+# time.sleep calls clock_nanosleep from 3.11 on, select before (CPython 3.8-3.10)
+LIBC_SLEEPS = {"clock_nanosleep", "nanosleep", "clock_nanosleep_time64", "select"}
 LIST_SORTS = {"list_sort_impl", "list_sort"}
 
 

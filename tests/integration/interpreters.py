@@ -44,6 +44,9 @@ def _system(path):
 
 # id -> (lookup, debian?)
 _MATRIX = {
+    "pyenv-3.8": (lambda: _pyenv(8), False),
+    "pyenv-3.9": (lambda: _pyenv(9), False),
+    "pyenv-3.10": (lambda: _pyenv(10), False),
     "pyenv-3.11": (lambda: _pyenv(11), False),
     "pyenv-3.12": (lambda: _pyenv(12), False),
     "pyenv-3.13": (lambda: _pyenv(13), False),

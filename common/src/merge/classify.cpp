@@ -8,7 +8,7 @@ namespace {
 
 // Calls between a Python caller and its callee that say nothing a Python frame does not:
 // the vectorcall machinery and the eval loop's own entry points.
-constexpr std::array<std::string_view, 38> kPlumbing = {
+constexpr std::array<std::string_view, 42> kPlumbing = {
     "_PyEval_Vector",
     "_PyEval_EvalFrame",
     "PyEval_EvalCode",
@@ -47,6 +47,11 @@ constexpr std::array<std::string_view, 38> kPlumbing = {
     "method_vectorcall_VARARGS",
     "method_vectorcall_VARARGS_KEYWORDS",
     "slot_tp_call",
+    // 3.8-3.9: the function-call path into each frame's own eval loop
+    "_PyEval_EvalCode",
+    "_PyEval_EvalCodeWithName",
+    "function_code_fastcall",
+    "call_function",
 };
 
 }  // namespace
