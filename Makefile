@@ -15,7 +15,7 @@ CMAKE_FLAGS := -G Ninja -DPYBIND11_FINDPYTHON=ON -DPython_EXECUTABLE=/usr/bin/py
 # Debian's Python has pytest; pyenv's python3 on PATH does not.
 PYTEST := /usr/bin/python3 -m pytest
 
-.PHONY: all deps build test unit-test integration-test sanitize-test demo
+.PHONY: all deps build test unit-test integration-test sanitize-test demo interpreters
 
 all: build
 
@@ -47,3 +47,7 @@ sanitize-test: deps
 
 demo: build
 	PYXRAY_BUILD=$(BUILD_PATH) scripts/demo.sh
+
+# The matrix's CPythons built from Debian's source packages (3.9.2, 3.13, 3.13t), cached outside
+# the clone (fixtures/interpreters/README.md); a rerun with everything built does nothing.
+interpreters: ; fixtures/interpreters/build.sh
