@@ -28,7 +28,7 @@ build: deps
 
 # Each recipe line must succeed. --no-tests=error: an empty ctest is a failure, and pytest's
 # own "no tests ran" (exit 5) stops make like any other failure: nothing here masks it.
-test: build
+test: build interpreters
 	$(MAKE) --no-print-directory unit-test integration-test sanitize-test
 
 unit-test:

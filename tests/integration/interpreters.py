@@ -7,6 +7,7 @@ skipped with a reason that says what was looked for.
 import glob
 import os
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,26 @@ def _system(path):
     return None, f"no {path} (Debian packages python3.11 / python3.11-dbg)"
 
 
-# id -> (lookup, debian?)
+REPO = Path(__file__).resolve().parents[2]
+BUILT_BY_RECIPE = REPO / "fixtures" / "interpreters" / "build.sh"
+
+
+def _from_source(name):
+    """An interpreter fixtures/interpreters/build.sh built from Debian's source packages."""
+    try:
+        listing = subprocess.run([str(BUILT_BY_RECIPE), "--list"], capture_output=True, text=True,
+                                 timeout=60, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return None, f"{BUILT_BY_RECIPE} --list failed: {error}"
+    for line in listing.splitlines():
+        parts = line.split(maxsplit=1)
+        if len(parts) == 2 and parts[0] == name and os.access(parts[1], os.X_OK):
+            return Path(parts[1]), None
+    return None, f"{name} is not built (run `make interpreters`)"
+
+
+# id -> (lookup, debian?). debian-3.13t (free-threaded) is built by the recipe but not in the
+# matrix yet: pyxray has no free-threaded layouts (issue 3).
 _MATRIX = {
     "pyenv-3.8": (lambda: _pyenv(8), False),
     "pyenv-3.9": (lambda: _pyenv(9), False),
@@ -52,6 +72,8 @@ _MATRIX = {
     "pyenv-3.13": (lambda: _pyenv(13), False),
     "debian-3.11": (lambda: _system("/usr/bin/python3.11"), True),
     "debian-3.11d": (lambda: _system("/usr/bin/python3.11d"), True),
+    "debian-3.9": (lambda: _from_source("debian-3.9"), False),
+    "debian-3.13": (lambda: _from_source("debian-3.13"), False),
 }
 
 INTERPRETER_IDS = list(_MATRIX)
