@@ -28,16 +28,18 @@ SLEEP_SYSCALLS = {"230": "clock_nanosleep", "270": "pselect6"}
 
 
 class FixtureProcess:
-    """stacks.py running under one interpreter, in its own directory."""
+    """A fixture program (stacks.py unless told otherwise) running under one interpreter, in its
+    own directory; it takes --record and --ready, and blocks every thread in time.sleep."""
 
-    def __init__(self, interpreter, workdir, depth=None):
+    def __init__(self, interpreter, workdir, depth=None, script=STACKS_PY):
         self.interpreter = interpreter
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.record_path = self.workdir / "record.json"
         self.ready_path = self.workdir / "ready"
         self.log_path = self.workdir / "stacks.log"
-        command = [str(interpreter.executable), str(STACKS_PY),
+        self.script = script
+        command = [str(interpreter.executable), str(script),
                    "--record", str(self.record_path), "--ready", str(self.ready_path)]
         if depth is not None:
             command += ["--depth", str(depth)]
@@ -50,7 +52,7 @@ class FixtureProcess:
     def wait_until_blocked(self):
         """Ready file, then record, then every thread in a sleep syscall; fails clearly."""
         self._wait_for(self.ready_path.exists, READY_TIMEOUT,
-                       f"{STACKS_PY.name} never wrote {self.ready_path}")
+                       f"{self.script.name} never wrote {self.ready_path}")
         self.record = json.loads(self.record_path.read_text())
         recorded = sorted(thread["tid"] for thread in self.record["threads"])
         self._wait_for(lambda: self._tasks_sleeping(recorded), SETTLE_TIMEOUT,
@@ -62,7 +64,7 @@ class FixtureProcess:
         deadline = time.monotonic() + timeout
         while not condition():
             if self.process.poll() is not None:
-                pytest.fail(f"{STACKS_PY.name} under {self.interpreter.executable} exited with "
+                pytest.fail(f"{self.script.name} under {self.interpreter.executable} exited with "
                             f"{self.process.returncode}: {self.log()}", pytrace=False)
             if time.monotonic() > deadline:
                 pytest.fail(f"{message} after {timeout:.0f} s; log: {self.log()}", pytrace=False)
