@@ -61,8 +61,7 @@ def _from_source(name):
     return None, f"{name} is not built (run `make interpreters`)"
 
 
-# id -> (lookup, debian?). debian-3.13t (free-threaded) is built by the recipe but not in the
-# matrix yet: pyxray has no free-threaded layouts (issue 3).
+# id -> (lookup, debian?). debian-3.13t is the free-threaded build (--disable-gil, python3.13t).
 _MATRIX = {
     "pyenv-3.8": (lambda: _pyenv(8), False),
     "pyenv-3.9": (lambda: _pyenv(9), False),
@@ -74,6 +73,7 @@ _MATRIX = {
     "debian-3.11d": (lambda: _system("/usr/bin/python3.11d"), True),
     "debian-3.9": (lambda: _from_source("debian-3.9"), False),
     "debian-3.13": (lambda: _from_source("debian-3.13"), False),
+    "debian-3.13t": (lambda: _from_source("debian-3.13t"), False),
 }
 
 INTERPRETER_IDS = list(_MATRIX)

@@ -30,10 +30,11 @@ std::vector<HeaderSet> header_sets() {
 void expect_matches(const HeaderSet& set) {
     const RealOffsets& r = set.offsets;
     auto version = pyxray::PythonVersion::from_hex(r.version_hex);
-    auto table = pyxray::offsets_for(version);
+    auto kind = r.free_threaded ? pyxray::BuildKind::FreeThreaded : pyxray::BuildKind::Default;
+    auto table = pyxray::offsets_for(version, kind);
     ASSERT_TRUE(table.has_value()) << set.dir << ": " << table.error().message;
     const pyxray::Offsets& o = **table;
-    SCOPED_TRACE(std::string(set.dir) + " (" + version.str() + ")");
+    SCOPED_TRACE(std::string(set.dir) + " (" + version.str() + (r.free_threaded ? ", free-threaded)" : ")"));
     EXPECT_EQ(o.runtime_state.interpreters_head, r.runtime_interpreters_head);
     EXPECT_EQ(o.interpreter_state.next, r.interp_next);
     EXPECT_EQ(o.interpreter_state.threads_head, r.interp_threads_head);

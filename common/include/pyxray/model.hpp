@@ -58,6 +58,7 @@ struct RuntimeInfo {
     uint32_t version_hex = 0;      // PY_VERSION_HEX
     std::string library;           // module that holds _PyRuntime
     bool debug_build = false;
+    bool free_threaded = false;  // Py_GIL_DISABLED (PEP 703): python3.13t and later
 };
 
 struct Snapshot {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 
+#include "interp/build_kind.hpp"
 #include "interp/legacy_version.hpp"
 #include "layout/debug_offsets.hpp"
 #include "symbols/elf_symbols.hpp"
@@ -14,8 +15,8 @@ namespace pyxray {
 namespace {
 
 constexpr size_t kMaxModulesSearched = 512;
-constexpr std::array<std::string_view, 3> kRuntimeSymbols = {"_PyRuntime", "Py_Version",
-                                                             "_Py_NegativeRefcount"};
+constexpr std::array<std::string_view, 4> kRuntimeSymbols = {"_PyRuntime", "Py_Version",
+                                                             "_Py_NegativeRefcount", kFreeThreadedSymbol};
 
 std::string basename_of(const std::string& path) {
     auto slash = path.rfind('/');
@@ -75,10 +76,10 @@ std::string list_names(const std::vector<std::string>& names) {
 bool has_debug_offsets(const PythonVersion& version) { return version.major == 3 && version.minor >= 13; }
 
 // A table that is damaged falls back to the built-in layout; one that says the build is
-// something pyxray cannot decode (free-threaded) stops here rather than misread it.
-Result<void> prefer_target_table(const Memory& memory, const PythonVersion& version,
+// something other than the binary says (free-threaded or not) stops here rather than misread it.
+Result<void> prefer_target_table(const Memory& memory, const PythonVersion& version, BuildKind kind,
                                  LocatedRuntime& located) {
-    auto table = read_debug_offsets(memory, located.info.runtime_address, version, *located.offsets);
+    auto table = read_debug_offsets(memory, located.info.runtime_address, version, *located.offsets, kind);
     if (table) {
         located.offsets = *table;
         located.layout_note = "layout from the target's _Py_DebugOffsets";
@@ -93,15 +94,20 @@ Result<void> prefer_target_table(const Memory& memory, const PythonVersion& vers
 Result<LocatedRuntime> runtime_in_module(const Target& target, const ElfSymbols& symbols,
                                          const ModuleInfo& module, uint64_t runtime_symbol) {
     PYXRAY_TRY(version, read_version(target, symbols, module));
-    PYXRAY_TRY(offsets, offsets_for(version));
+    uint64_t runtime = symbols.runtime_address(runtime_symbol, module.base);
+    PYXRAY_TRY(kind, detect_build_kind(target.memory(), runtime, version,
+                                       build_kind_from_binary(&symbols, module.path)));
+    PYXRAY_TRY(offsets, offsets_for(version, kind));
     LocatedRuntime located;
     located.offsets = offsets;
-    located.info.runtime_address = symbols.runtime_address(runtime_symbol, module.base);
+    located.info.runtime_address = runtime;
     located.info.version = version.str();
     located.info.version_hex = version.hex;
     located.info.library = module.path;
     located.info.debug_build = symbols.find("_Py_NegativeRefcount").has_value();
-    if (has_debug_offsets(version)) PYXRAY_TRY_VOID(prefer_target_table(target.memory(), version, located));
+    located.info.free_threaded = kind == BuildKind::FreeThreaded;
+    if (has_debug_offsets(version))
+        PYXRAY_TRY_VOID(prefer_target_table(target.memory(), version, kind, located));
     return located;
 }
 

@@ -112,20 +112,52 @@ Result<void> check_fallback_fits(const Table& t, const Offsets& fallback) {
     return {};
 }
 
+std::optional<BuildKind> kind_of_flag(uint64_t free_threaded) {
+    if (free_threaded == 0) return BuildKind::Default;
+    if (free_threaded == 1) return BuildKind::FreeThreaded;
+    return std::nullopt;
+}
+
+std::string_view describe(BuildKind kind) {
+    return kind == BuildKind::FreeThreaded ? "a free-threaded build" : "a default (GIL) build";
+}
+
+// A table from a free-threaded build read with the default layout (or the reverse) would
+// misplace every object field: refuse rather than decode.
+Result<void> check_build_kind(const Table& t, const PythonVersion& version, BuildKind kind) {
+    auto stated = kind_of_flag(t.free_threaded);
+    if (!stated) return bad(fmt::format("free_threaded = {} is neither 0 nor 1", t.free_threaded));
+    if (*stated != kind)
+        return fail(ErrorCode::Unsupported,
+                    fmt::format("_Py_DebugOffsets says CPython {} is {} (free_threaded = {}) but the "
+                                "binary is {}; refusing to guess its layout",
+                                version.str(), describe(*stated), t.free_threaded, describe(kind)));
+    return {};
+}
+
 }  // namespace
 
-Result<void> validate_debug_offsets(const Table& t, const PythonVersion& version) {
+std::optional<BuildKind> build_kind_of(const Table& t, const PythonVersion& version) {
+    if (std::memcmp(t.cookie, kDebugCookie, sizeof(kDebugCookie)) != 0) return std::nullopt;
+    if (!version_matches(t.version, version)) return std::nullopt;
+    return kind_of_flag(t.free_threaded);
+}
+
+Result<Table> read_debug_offsets_table(const Memory& memory, uint64_t runtime) {
+    PYXRAY_TRY(bytes, read_bytes(memory, runtime, sizeof(Table)));
+    Table table;
+    std::memcpy(&table, bytes.data(), sizeof(Table));
+    return table;
+}
+
+Result<void> validate_debug_offsets(const Table& t, const PythonVersion& version, BuildKind kind) {
     if (std::memcmp(t.cookie, kDebugCookie, sizeof(kDebugCookie)) != 0)
         return bad(fmt::format("the cookie is not \"xdebugpy\" (first byte {:#04x})",
                                static_cast<unsigned char>(t.cookie[0])));
     if (!version_matches(t.version, version))
         return bad(fmt::format("its version {:#x} does not match CPython {} ({:#x})", t.version,
                                version.str(), version.hex));
-    if (t.free_threaded != 0)
-        return fail(ErrorCode::Unsupported,
-                    fmt::format("CPython {} is a free-threaded build (free_threaded = {}); pyxray decodes "
-                                "only default builds of 3.13 so far",
-                                version.str(), t.free_threaded));
+    PYXRAY_TRY_VOID(check_build_kind(t, version, kind));
     PYXRAY_TRY_VOID(check_sizes(t));
     return check_offsets(t);
 }
@@ -165,18 +197,17 @@ Offsets merge_debug_offsets(const Table& t, const Offsets& fallback) {
 }
 
 Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime,
-                                          const PythonVersion& version, const Offsets& fallback) {
-    PYXRAY_TRY(bytes, read_bytes(memory, runtime, sizeof(Table)));
-    Table table;
-    std::memcpy(&table, bytes.data(), sizeof(Table));
-    PYXRAY_TRY_VOID(validate_debug_offsets(table, version));
+                                          const PythonVersion& version, const Offsets& fallback,
+                                          BuildKind kind) {
+    PYXRAY_TRY(table, read_debug_offsets_table(memory, runtime));
+    PYXRAY_TRY_VOID(validate_debug_offsets(table, version, kind));
     PYXRAY_TRY_VOID(check_fallback_fits(table, fallback));
 
     // Sessions keep a plain pointer to their table, so tables read from targets are kept for
     // the life of the process, one per distinct table.
     static std::mutex mutex;
     static std::map<std::string, std::unique_ptr<const Offsets>> tables;
-    std::string key(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    std::string key(reinterpret_cast<const char*>(&table), sizeof(table));
     const Offsets* fallback_address = &fallback;
     key.append(reinterpret_cast<const char*>(&fallback_address), sizeof(fallback_address));
     std::lock_guard lock(mutex);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "layout/offsets.hpp"
@@ -74,9 +75,19 @@ struct DebugOffsets313 {
 inline constexpr char kDebugCookie[8] = {'x', 'd', 'e', 'b', 'u', 'g', 'p', 'y'};
 
 // Checks a _Py_DebugOffsets table: the cookie, a version that matches `version` (the target's
-// Py_Version), the default (not free-threaded) build, struct sizes within sane bounds and
-// every offset inside the struct it belongs to. The message says which check failed.
-Result<void> validate_debug_offsets(const mirror::DebugOffsets313& table, const PythonVersion& version);
+// Py_Version), a free_threaded flag that matches `kind` (a mismatch is Unsupported: the build is
+// not what the rest of the evidence says, and no table can be trusted for it), struct sizes
+// within sane bounds and every offset inside the struct it belongs to. The message says which
+// check failed.
+Result<void> validate_debug_offsets(const mirror::DebugOffsets313& table, const PythonVersion& version,
+                                    BuildKind kind = BuildKind::Default);
+
+// The build kind the table states, if its cookie and version are right and its free_threaded
+// flag is 0 or 1; nothing for a damaged table.
+std::optional<BuildKind> build_kind_of(const mirror::DebugOffsets313& table, const PythonVersion& version);
+
+// The raw table at the start of _PyRuntime, unchecked.
+Result<mirror::DebugOffsets313> read_debug_offsets_table(const Memory& memory, uint64_t runtime);
 
 // `fallback` with every field the table also holds replaced by the table's value. Fields the
 // table lacks (the first traceable instruction, the compact unicode sizes) keep the fallback's.
@@ -85,6 +96,7 @@ Offsets merge_debug_offsets(const mirror::DebugOffsets313& table, const Offsets&
 // Reads, validates and merges the table at the start of _PyRuntime. The result lives as long
 // as the process (targets with the same table share one copy).
 Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime,
-                                          const PythonVersion& version, const Offsets& fallback);
+                                          const PythonVersion& version, const Offsets& fallback,
+                                          BuildKind kind = BuildKind::Default);
 
 }  // namespace pyxray

@@ -18,21 +18,42 @@ struct ObjectHead {
     PyTypeObject* ob_type;
 };
 
-struct VarObjectHead {
-    ObjectHead ob_base;
+// Free-threaded (Py_GIL_DISABLED) builds, 3.13+: the owning thread, a per-object lock, GC bits
+// and a split (local + shared) reference count come before ob_type (PEP 703), so every object
+// struct's fields move.
+struct FreeThreadedObjectHead {
+    uintptr_t ob_tid;
+    uint16_t _padding;
+    uint8_t ob_mutex;  // PyMutex: one byte of lock bits
+    uint8_t ob_gc_bits;
+    uint32_t ob_ref_local;
+    Py_ssize_t ob_ref_shared;
+    PyTypeObject* ob_type;
+};
+
+// The object structs below are generic over the object header (`Head`): one of the two above.
+template <class Head>
+struct VarObjectHeadOf {
+    Head ob_base;
     Py_ssize_t ob_size;
 };
 
-struct TypeObjectPrefix {
-    VarObjectHead ob_base;
+template <class Head>
+struct TypeObjectPrefixOf {
+    VarObjectHeadOf<Head> ob_base;
     const char* tp_name;
 };
 
-struct BytesObject {
-    VarObjectHead ob_base;
+template <class Head>
+struct BytesObjectOf {
+    VarObjectHeadOf<Head> ob_base;
     Py_hash_t ob_shash;
     char ob_sval[1];
 };
+
+using VarObjectHead = VarObjectHeadOf<ObjectHead>;
+using TypeObjectPrefix = TypeObjectPrefixOf<ObjectHead>;
+using BytesObject = BytesObjectOf<ObjectHead>;
 
 // The bits of PyASCIIObject.state: interned:2, kind:3, compact:1, ascii:1, then flags.
 struct UnicodeState {

@@ -14,7 +14,20 @@ std::string PythonVersion::str() const {
     return fmt::format("{}.{}.{}", major, minor, micro);
 }
 
-Result<const Offsets*> offsets_for(const PythonVersion& version) {
+namespace {
+
+// Free-threaded builds exist from 3.13 on; each needs its own table.
+Result<const Offsets*> free_threaded_offsets_for(const PythonVersion& version) {
+    if (version.major == 3 && version.minor == 13) return &offsets_3_13t();
+    return fail(
+        ErrorCode::Unsupported,
+        fmt::format("free-threaded CPython {} is not supported yet (supported: 3.13)", version.str()));
+}
+
+}  // namespace
+
+Result<const Offsets*> offsets_for(const PythonVersion& version, BuildKind kind) {
+    if (kind == BuildKind::FreeThreaded) return free_threaded_offsets_for(version);
     if (version.major == 3 && version.minor == 8) return &offsets_3_8();
     if (version.major == 3 && version.minor == 9) return &offsets_3_9();
     if (version.major == 3 && version.minor == 10) return &offsets_3_10();

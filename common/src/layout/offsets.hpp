@@ -104,8 +104,12 @@ struct PythonVersion {
     std::string str() const;
 };
 
-// The compiled-in table for a version, or an Unsupported error naming what is supported.
-Result<const Offsets*> offsets_for(const PythonVersion& version);
+// Default builds, or free-threaded ones (Py_GIL_DISABLED, PEP 703: `python3.13t`), whose
+// object header is bigger and moves every object struct's fields.
+enum class BuildKind : uint8_t { Default, FreeThreaded };
+
+// The compiled-in table for a version and build, or an Unsupported error naming what is supported.
+Result<const Offsets*> offsets_for(const PythonVersion& version, BuildKind kind = BuildKind::Default);
 
 const Offsets& offsets_3_8();
 const Offsets& offsets_3_9();
@@ -113,5 +117,6 @@ const Offsets& offsets_3_10();
 const Offsets& offsets_3_11();
 const Offsets& offsets_3_12();
 const Offsets& offsets_3_13();
+const Offsets& offsets_3_13t();
 
 }  // namespace pyxray

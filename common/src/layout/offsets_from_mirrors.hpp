@@ -1,7 +1,7 @@
 // Builds an Offsets table with offsetof over one version's struct mirrors, so no offset is
-// ever typed by hand. `M` names the mirrors: RuntimeState, PyInterpreterState, PyThreadState,
-// CFrame (3.11-3.12 only), InterpreterFrame, CodeObject, ASCIIObject, CompactUnicodeObject,
-// UnicodeObject.
+// ever typed by hand. `M` names the mirrors: ObjectHead (optional), RuntimeState,
+// PyInterpreterState, PyThreadState, CFrame (3.11-3.12 only), InterpreterFrame, CodeObject,
+// ASCIIObject, CompactUnicodeObject, UnicodeObject.
 #pragma once
 
 #include <cstddef>
@@ -11,8 +11,21 @@
 
 namespace pyxray {
 
+// The object header M's objects start with: M::ObjectHead (free-threaded builds have their
+// own), or the default one.
+template <class M>
+struct ObjectHeadOf {
+    using type = mirror::ObjectHead;
+};
+template <class M>
+requires requires { typename M::ObjectHead; }
+struct ObjectHeadOf<M> {
+    using type = typename M::ObjectHead;
+};
+
 template <class M>
 constexpr Offsets offsets_from_mirrors() {
+    using Head = typename ObjectHeadOf<M>::type;
     using Frame = typename M::InterpreterFrame;
     using Code = typename M::CodeObject;
     using Ascii = typename M::ASCIIObject;
@@ -53,15 +66,15 @@ constexpr Offsets offsets_from_mirrors() {
     o.code_object.firstlineno = offsetof(Code, co_firstlineno);
     o.code_object.firsttraceable = offsetof(Code, _co_firsttraceable);
     o.code_object.co_code_adaptive = offsetof(Code, co_code_adaptive);
-    o.pyobject.ob_type = offsetof(mirror::ObjectHead, ob_type);
-    o.type_object.tp_name = offsetof(mirror::TypeObjectPrefix, tp_name);
+    o.pyobject.ob_type = offsetof(Head, ob_type);
+    o.type_object.tp_name = offsetof(mirror::TypeObjectPrefixOf<Head>, tp_name);
     o.unicode_object.length = offsetof(Ascii, length);
     o.unicode_object.state = offsetof(Ascii, state);
     o.unicode_object.ascii_size = sizeof(Ascii);
     o.unicode_object.compact_size = sizeof(typename M::CompactUnicodeObject);
     o.unicode_object.data_any = offsetof(typename M::UnicodeObject, data_any);
-    o.bytes_object.ob_size = offsetof(mirror::VarObjectHead, ob_size);
-    o.bytes_object.ob_sval = offsetof(mirror::BytesObject, ob_sval);
+    o.bytes_object.ob_size = offsetof(mirror::VarObjectHeadOf<Head>, ob_size);
+    o.bytes_object.ob_sval = offsetof(mirror::BytesObjectOf<Head>, ob_sval);
     return o;
 }
 

@@ -51,6 +51,7 @@ std::string render_xbt_json(const Snapshot& snapshot) {
          {{"kind", snapshot.target.kind == TargetKind::Core ? "core" : "live"},
           {"pid", snapshot.target.pid},
           {"python_version", snapshot.runtime.version},
+          {"free_threaded", snapshot.runtime.free_threaded},
           {"executable", snapshot.target.executable}}},
         {"threads", std::move(threads)},
     };

@@ -55,8 +55,8 @@ void render_thread(std::string& out, const ThreadStack& thread, const RenderOpti
 std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& options) {
     std::string out;
     const char* kind = snapshot.target.kind == TargetKind::Core ? "core" : "live";
-    fmt::format_to(std::back_inserter(out), "CPython {} in {} process {}\n", snapshot.runtime.version, kind,
-                   snapshot.target.pid);
+    fmt::format_to(std::back_inserter(out), "CPython {}{} in {} process {}\n", snapshot.runtime.version,
+                   snapshot.runtime.free_threaded ? " (free-threaded)" : "", kind, snapshot.target.pid);
     for (size_t i = 0; i < snapshot.threads.size(); ++i) {
         out += "\n";
         render_thread(out, snapshot.threads[i], options);

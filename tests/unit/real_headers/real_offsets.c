@@ -1,5 +1,6 @@
-/* Compiled once per installed CPython (3.11, 3.12, 3.13) against that version's own internal
-   headers, so the unit tests can check pyxray's hand-written mirrors against the real structs. */
+/* Compiled once per installed CPython (3.11, 3.12, 3.13, free-threaded 3.13t) against that
+   version's own internal headers, so the unit tests can check pyxray's hand-written mirrors
+   against the real structs. */
 #define Py_BUILD_CORE 1
 #include <stddef.h>
 
@@ -17,6 +18,9 @@
 struct RealOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     struct RealOffsets o = {0};
     o.version_hex = PY_VERSION_HEX;
+#ifdef Py_GIL_DISABLED
+    o.free_threaded = 1;
+#endif
     o.runtime_interpreters_head = offsetof(_PyRuntimeState, interpreters.head);
     o.interp_next = offsetof(PyInterpreterState, next);
     o.interp_threads_head = offsetof(PyInterpreterState, threads.head);
