@@ -71,6 +71,10 @@ std::vector<ModuleInfo> modules_naming_executable(const CoreFile& core, const st
     return modules;
 }
 
+std::optional<uint64_t> unless_zero(uint64_t value) {
+    return value != 0 ? std::optional(value) : std::nullopt;
+}
+
 }  // namespace
 
 FileDescriptor::~FileDescriptor() {
@@ -115,11 +119,10 @@ Result<std::vector<ModuleInfo>> CoreTarget::modules() const {
 Result<std::vector<ThreadInfo>> CoreTarget::threads() const {
     std::vector<ThreadInfo> threads;
     for (const CoreThread& thread : core_->threads())
-        threads.push_back(
-            ThreadInfo{thread.tid, thread.fs_base != 0 ? std::optional(thread.fs_base) : std::nullopt});
+        threads.push_back(ThreadInfo{thread.tid, unless_zero(thread.fs_base), unless_zero(thread.sp)});
     if (!threads.empty()) return threads;
     PYXRAY_TRY(tids, unwinder_.thread_ids());
-    for (int64_t tid : tids) threads.push_back(ThreadInfo{tid, std::nullopt});
+    for (int64_t tid : tids) threads.push_back(ThreadInfo{tid, std::nullopt, std::nullopt});
     return threads;
 }
 

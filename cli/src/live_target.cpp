@@ -69,7 +69,7 @@ Result<std::vector<ModuleInfo>> LiveTarget::modules() const {
 Result<std::vector<ThreadInfo>> LiveTarget::threads() const {
     std::vector<ThreadInfo> threads;
     for (const StoppedThread& thread : process_->threads())
-        if (thread.stopped) threads.push_back(ThreadInfo{thread.tid, thread.fs_base});
+        if (thread.stopped) threads.push_back(ThreadInfo{thread.tid, thread.fs_base, thread.stack_pointer});
     return threads;
 }
 

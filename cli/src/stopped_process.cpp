@@ -56,12 +56,14 @@ bool is_dead_thread(int pid, int64_t tid) {
     return state == 'Z' || state == 'X';
 }
 
-std::optional<uint64_t> read_fs_base([[maybe_unused]] int64_t tid) {
+// fs_base (pthread_self() on x86-64) and the stack pointer, when the registers can be read.
+void read_thread_registers([[maybe_unused]] StoppedThread& thread) {
 #if defined(__x86_64__)
     user_regs_struct regs{};
-    if (ptrace(PTRACE_GETREGS, static_cast<pid_t>(tid), nullptr, &regs) == 0) return regs.fs_base;
+    if (ptrace(PTRACE_GETREGS, static_cast<pid_t>(thread.tid), nullptr, &regs) != 0) return;
+    thread.fs_base = regs.fs_base;
+    thread.stack_pointer = regs.rsp;
 #endif
-    return std::nullopt;
 }
 
 enum class WaitOutcome { Stopped, Gone, TimedOut };
@@ -180,7 +182,7 @@ Result<void> StoppedProcess::stop_thread(int64_t tid) {
             break;
     }
     thread.stopped = true;
-    thread.fs_base = read_fs_base(tid);
+    read_thread_registers(thread);
     return {};
 }
 

@@ -15,6 +15,7 @@ namespace pyxray::cli {
 struct StoppedThread {
     int64_t tid = 0;
     std::optional<uint64_t> fs_base;  // x86-64: the thread's pthread_self()
+    std::optional<uint64_t> stack_pointer;
     int pending_signal = 0;           // a signal the stop intercepted; delivered again at detach
     bool stopped = false;             // false only while stopping or when it never stopped
 };

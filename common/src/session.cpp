@@ -10,6 +10,7 @@
 #include "interp/thread_states.hpp"
 #include "merge/classify.hpp"
 #include "merge/merge.hpp"
+#include "merge/thread_matching.hpp"
 
 namespace pyxray {
 
@@ -31,29 +32,6 @@ Result<Session> Session::open(const Target& target) {
 }
 
 namespace {
-
-class ThreadMatcher {
-public:
-    explicit ThreadMatcher(const std::vector<PyThread>& threads) {
-        for (size_t i = 0; i < threads.size(); ++i) {
-            if (threads[i].native_thread_id != 0) by_native_id_.emplace(threads[i].native_thread_id, i);
-            if (threads[i].thread_id != 0) by_pthread_.emplace(threads[i].thread_id, i);
-        }
-    }
-    // The thread state of an OS thread: by native_thread_id, else by pthread_self (fs_base).
-    std::optional<size_t> match(const ThreadInfo& thread) const {
-        if (auto found = by_native_id_.find(static_cast<uint64_t>(thread.tid)); found != by_native_id_.end())
-            return found->second;
-        if (thread.pthread_self)
-            if (auto found = by_pthread_.find(*thread.pthread_self); found != by_pthread_.end())
-                return found->second;
-        return std::nullopt;
-    }
-
-private:
-    std::unordered_map<uint64_t, size_t> by_native_id_;
-    std::unordered_map<uint64_t, size_t> by_pthread_;
-};
 
 ThreadStack stack_for(const Target& target, const ThreadInfo& thread, const PyThread* python,
                       const XbtOptions& options) {
@@ -91,17 +69,17 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     fill_native_ids_from_pthreads(*target_, python_threads);  // before 3.11 only pthread_self is kept
     PYXRAY_TRY(os_threads, target_->threads());
     Snapshot snapshot{target_->info(), runtime_, {}};
-    ThreadMatcher matcher(python_threads);
-    std::vector<bool> matched(python_threads.size(), false);
+    auto assignment = assign_thread_states(python_threads, os_threads);
     for (const auto& thread : os_threads) {
-        auto index = matcher.match(thread);
-        if (index) matched[*index] = true;
         if (options.only_tid && *options.only_tid != thread.tid) continue;
-        if (!index && options.python_only && !options.only_tid) continue;
-        snapshot.threads.push_back(
-            stack_for(*target_, thread, index ? &python_threads[*index] : nullptr, options));
+        auto states = assignment.states_of.find(thread.tid);
+        bool has_state = states != assignment.states_of.end();
+        if (!has_state && options.python_only && !options.only_tid) continue;
+        std::optional<PyThread> state;
+        if (has_state) state = stack_states(python_threads, states->second);
+        snapshot.threads.push_back(stack_for(*target_, thread, state ? &*state : nullptr, options));
     }
-    if (!options.only_tid) add_unmatched(snapshot.threads, python_threads, matched);
+    if (!options.only_tid) add_unmatched(snapshot.threads, python_threads, assignment.matched);
     if (options.only_tid && snapshot.threads.empty())
         return fail(ErrorCode::InvalidArgument, fmt::format("no thread {} in the target", *options.only_tid));
     return snapshot;

@@ -28,8 +28,9 @@ struct BridgeError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-using PyModule = std::pair<std::string, uint64_t>;               // (path, base)
-using PyThread = std::pair<int64_t, std::optional<uint64_t>>;    // (tid, pthread_self)
+using PyModule = std::pair<std::string, uint64_t>;  // (path, base)
+// (tid, pthread_self, stack pointer)
+using PyThread = std::tuple<int64_t, std::optional<uint64_t>, std::optional<uint64_t>>;
 using PyFrame = std::tuple<uint64_t, std::string, std::string>;  // (pc, function, module)
 
 // Calls `read(address, length) -> bytes-like | None` in gdb's Python. None means unreadable.
@@ -84,7 +85,8 @@ std::vector<ModuleInfo> to_modules(const std::vector<PyModule>& modules) {
 std::vector<ThreadInfo> to_threads(const std::vector<PyThread>& threads) {
     std::vector<ThreadInfo> converted;
     converted.reserve(threads.size());
-    for (const auto& [tid, pthread_self] : threads) converted.push_back({tid, pthread_self});
+    for (const auto& [tid, pthread_self, stack_pointer] : threads)
+        converted.push_back({tid, pthread_self, stack_pointer});
     return converted;
 }
 

@@ -60,6 +60,14 @@ std::optional<uint64_t> pthread_self_of(lldb::SBThread& thread) {
     return value;
 }
 
+std::optional<uint64_t> stack_pointer_of(lldb::SBThread& thread) {
+    lldb::SBFrame innermost = thread.GetFrameAtIndex(0);
+    if (!innermost.IsValid()) return std::nullopt;
+    uint64_t sp = innermost.GetSP();
+    if (sp == 0 || sp == LLDB_INVALID_ADDRESS) return std::nullopt;
+    return sp;
+}
+
 // A core leaves out pages that the mapped files still hold (gcore skips read-only file mappings
 // such as .text and .rodata, where tp_name strings and Py_Version live). SBTarget::ReadMemory
 // finds those in the modules' sections, one section per call, so fill the span piece by piece.
@@ -143,7 +151,8 @@ Result<std::vector<ThreadInfo>> SbTarget::threads() const {
         lldb::SBThread thread = process_.GetThreadAtIndex(index);
         if (!thread.IsValid()) continue;
         // On Linux, live or core, LLDB's thread id is the kernel's LWP id.
-        threads.push_back(ThreadInfo{static_cast<int64_t>(thread.GetThreadID()), pthread_self_of(thread)});
+        threads.push_back(ThreadInfo{static_cast<int64_t>(thread.GetThreadID()), pthread_self_of(thread),
+                                     stack_pointer_of(thread)});
     }
     return threads;
 }

@@ -5,6 +5,8 @@ The build is `build/` at the repository root, or $PYXRAY_BUILD. Set CI=true to m
 interpreters fail instead of skip.
 """
 
+import re
+
 import pytest
 
 import interpreters
@@ -34,13 +36,30 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "matrix(frontend, mode): where a test parametrised by interpreter only "
         "counts in the end-of-run matrix")
+    config.addinivalue_line(
+        "markers", "python_since(minor): the test only exists for CPython 3.MINOR and later "
+        "(the feature it checks is absent before)")
     config.pluginmanager.register(summary.MatrixSummary(), "pyxray-matrix-summary")
+
+
+def minor_version(interpreter_id):
+    found = re.search(r"3\.(\d+)", interpreter_id)
+    return int(found.group(1)) if found else None
+
+
+def applies(metafunc, interpreter_id):
+    """Whether a test marked python_since(MINOR) applies to this interpreter at all."""
+    marker = metafunc.definition.get_closest_marker("python_since")
+    if marker is None:
+        return True
+    minor = minor_version(interpreter_id)
+    return minor is not None and minor >= marker.args[0]
 
 
 def pytest_generate_tests(metafunc):
     wanted = [name for name in ("interp_id", "frontend", "mode") if name in metafunc.fixturenames]
     if wanted == ["interp_id", "frontend", "mode"]:
-        cells = matrix_cells()
+        cells = [cell for cell in matrix_cells() if applies(metafunc, cell[0])]
         metafunc.parametrize(wanted, cells, ids=["-".join(cell) for cell in cells])
     elif wanted == ["interp_id", "frontend"]:
         pairs = [cell[:2] for cell in matrix_cells() if cell[2] == MODES[0]]

@@ -18,6 +18,7 @@ struct PyFrame {
     uint64_t frame_address = 0;
     uint64_t code_address = 0;
     bool entry = false;  // oldest frame of one _PyEval_EvalFrameDefault call
+    int64_t interpreter_id = 0;
 };
 
 // One thread's Python frames, innermost first, as walked from its PyThreadState.
@@ -31,6 +32,9 @@ struct PyThread {
     // to frames.size(). A call may run none (its only frame not yet started).
     std::vector<size_t> segment_sizes;
     std::optional<std::string> truncated;  // why the walk stopped early, if it did
+    // 3.12+: address of the shim frame of the innermost eval-loop call. It is a local of that
+    // C call, so it tells which OS thread's stack runs this thread state, and how deep.
+    uint64_t innermost_shim = 0;
 };
 
 struct StackFrame {

@@ -21,6 +21,7 @@ struct ModuleInfo {
 struct ThreadInfo {
     int64_t tid = 0;                       // OS thread id (LWP)
     std::optional<uint64_t> pthread_self;  // x86-64 fs_base, when the front-end can read it
+    std::optional<uint64_t> stack_pointer = std::nullopt;  // innermost frame's, when the front-end can read it
 };
 
 // Every front-end stops unwinding one thread here: deep C recursion (sorted() with a

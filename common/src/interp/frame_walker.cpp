@@ -83,6 +83,7 @@ void FrameWalker::walk(uint64_t newest_frame, PyThread& thread) const {
             break;
         }
         if (is_shim(*raw, offsets_)) {
+            if (thread.innermost_shim == 0) thread.innermost_shim = address;
             close_segment();
             address = raw->previous;
             continue;

@@ -54,6 +54,7 @@ void read_interpreter_threads(const Memory& memory, const Offsets& offsets, uint
         if (!visited.insert(tstate).second) break;
         auto thread = read_thread(memory, offsets, tstate, id, codes, with_frames);
         if (!thread) break;
+        for (auto& frame : thread->frames) frame.interpreter_id = id;
         out.push_back(std::move(*thread));
         tstate = read_pointer(memory, tstate + offsets.thread_state.next).value_or(0);
     }

@@ -16,7 +16,8 @@ Json frame_json(const StackFrame& frame) {
                     {"function", py.function},
                     {"qualname", py.qualname},
                     {"file", py.file},
-                    {"line", py.line}};
+                    {"line", py.line},
+                    {"interpreter_id", py.interpreter_id}};
     }
     const NativeFrame& native = frame.native;
     return Json{{"kind", "native"},

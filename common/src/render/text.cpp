@@ -1,4 +1,7 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "pyxray/render.hpp"
 
@@ -12,11 +15,25 @@ std::string basename_of(const std::string& path) {
 
 std::string line_text(int line) { return line < 0 ? "?" : std::to_string(line); }
 
-void render_frame(std::string& out, size_t index, const StackFrame& frame, const RenderOptions& options) {
+// The interpreters a thread's Python frames run in, innermost first, each once.
+std::vector<int64_t> interpreters_of(const ThreadStack& thread) {
+    std::vector<int64_t> ids;
+    for (const auto& frame : thread.frames)
+        if (frame.kind == StackFrame::Kind::Python &&
+            std::find(ids.begin(), ids.end(), frame.python.interpreter_id) == ids.end())
+            ids.push_back(frame.python.interpreter_id);
+    return ids;
+}
+
+void render_frame(std::string& out, size_t index, const StackFrame& frame, const RenderOptions& options,
+                  bool label_interpreter) {
     if (frame.kind == StackFrame::Kind::Python) {
         const PyFrame& py = frame.python;
-        fmt::format_to(std::back_inserter(out), "#{:<3} Py  {} ({}:{})\n", index, py.qualname, py.file,
+        fmt::format_to(std::back_inserter(out), "#{:<3} Py  {} ({}:{})", index, py.qualname, py.file,
                        line_text(py.line));
+        if (label_interpreter)
+            fmt::format_to(std::back_inserter(out), " [interpreter {}]", py.interpreter_id);
+        out += "\n";
         return;
     }
     const NativeFrame& native = frame.native;
@@ -28,25 +45,31 @@ void render_frame(std::string& out, size_t index, const StackFrame& frame, const
         fmt::format_to(std::back_inserter(out), "#{:<3} C   {}{}\n", index, name, module);
 }
 
-void render_frames(std::string& out, const std::vector<StackFrame>& frames, const RenderOptions& options) {
-    for (size_t i = 0; i < frames.size(); ++i) render_frame(out, i, frames[i], options);
+void render_frames(std::string& out, const std::vector<StackFrame>& frames, const RenderOptions& options,
+                   bool label_interpreters) {
+    for (size_t i = 0; i < frames.size(); ++i) render_frame(out, i, frames[i], options, label_interpreters);
 }
 
-std::string thread_heading(const ThreadStack& thread) {
+std::string thread_heading(const ThreadStack& thread, const std::vector<int64_t>& interpreters) {
     if (!thread.python) return fmt::format("Thread {} (no Python thread state)", thread.tid);
+    if (interpreters.size() > 1)
+        return fmt::format("Thread {} (Python, interpreters {})", thread.tid,
+                           fmt::join(interpreters, " in "));
     if (thread.state && thread.state->interpreter_id != 0)
         return fmt::format("Thread {} (Python, interpreter {})", thread.tid, thread.state->interpreter_id);
     return fmt::format("Thread {} (Python)", thread.tid);
 }
 
 void render_thread(std::string& out, const ThreadStack& thread, const RenderOptions& options) {
-    out += thread_heading(thread) + ":\n";
+    auto interpreters = interpreters_of(thread);
+    bool label_interpreters = interpreters.size() > 1;
+    out += thread_heading(thread, interpreters) + ":\n";
     for (const auto& note : thread.notes) out += "  note: " + note + "\n";
     if (thread.frames.empty() && thread.unmerged_native.empty()) out += "  (no frames)\n";
-    render_frames(out, thread.frames, options);
+    render_frames(out, thread.frames, options, label_interpreters);
     if (!thread.unmerged_native.empty()) {
         out += "  native stack:\n";
-        render_frames(out, thread.unmerged_native, options);
+        render_frames(out, thread.unmerged_native, options, false);
     }
 }
 

@@ -40,10 +40,10 @@ def preserved_selection():
                     frame.select()
 
 
-def _pthread_self():
-    """The selected thread's fs_base, which is pthread_self() on x86-64; None when unknown."""
+def _register(name):
+    """The selected thread's register `name` (in its newest frame); None when unknown or 0."""
     try:
-        value = int(gdb.parse_and_eval("$fs_base"))
+        value = int(gdb.parse_and_eval(f"${name}"))
     except (gdb.error, ValueError, TypeError):
         return None
     return value or None
@@ -70,20 +70,19 @@ def _native_frames(executable):
 
 
 def collect_threads(inferior, all_threads, with_frames):
-    """Every thread as (tid, pthread_self); native frames for the threads py-xbt shows.
-
-    Only the threads shown are switched to, for their fs_base and frames: switching costs
-    register reads, and without -a one thread is enough. Returns (threads, frames, selected tid)."""
+    """Every thread as (tid, pthread_self, stack pointer); native frames for the threads
+    py-xbt shows. Every thread's registers are read even without -a: the stack pointers tell
+    which OS thread runs a thread state whose recorded thread id is stale (a subinterpreter's,
+    handed between threads). Returns (threads, frames, selected tid)."""
     executable = executable_of(inferior)
     selected = gdb.selected_thread()
     threads, frames = [], {}
     with preserved_selection():
         for thread in sorted(inferior.threads(), key=lambda t: t.num):
             tid = thread.ptid[1]
-            if not (all_threads or thread == selected):
-                threads.append((tid, None))
-                continue
             thread.switch()
-            threads.append((tid, _pthread_self()))
-            frames[tid] = _native_frames(executable) if with_frames else []
+            # $fs_base is pthread_self() on x86-64
+            threads.append((tid, _register("fs_base"), _register("sp")))
+            if all_threads or thread == selected:
+                frames[tid] = _native_frames(executable) if with_frames else []
     return threads, frames, selected.ptid[1]
