@@ -90,6 +90,13 @@ public:
         return frame;
     }
 
+    // A frame with an owner number of the version under test (3.14+ renumbered them).
+    uint64_t make_frame_owned(uint64_t code, int code_unit, uint8_t owner) {
+        uint64_t frame = make_frame(code, code_unit);
+        bytes_[offset(frame + o_.interpreter_frame.owner)] = owner;
+        return frame;
+    }
+
     void link(uint64_t newer, uint64_t older) { put64(newer + o_.interpreter_frame.previous, older); }
 
     // Frames newest first; each is linked to the next.
@@ -122,6 +129,7 @@ public:
 
     void put64(uint64_t address, uint64_t value) { std::memcpy(at(address), &value, 8); }
     void put32(uint64_t address, int32_t value) { std::memcpy(at(address), &value, 4); }
+    void put_bytes(uint64_t address, const void* data, size_t size) { std::memcpy(at(address), data, size); }
 
 private:
     static constexpr uint64_t kBase = 0x10000000;

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <optional>
+#include <string>
 #include <unordered_set>
 
 #include "interp/strings.hpp"
@@ -14,7 +16,7 @@ struct RawFrame {
     uint64_t code = 0;
     uint64_t previous = 0;
     uint64_t instr_ptr = 0;
-    FrameOwner owner = FrameOwner::Thread;
+    uint8_t owner = 0;
     bool is_entry = false;
 };
 
@@ -23,9 +25,10 @@ Result<RawFrame> read_raw_frame(const Memory& memory, const Offsets& offsets, ui
     PYXRAY_TRY(bytes, read_bytes(memory, address, layout.size));
     RawFrame frame;
     std::memcpy(&frame.code, bytes.data() + layout.executable, 8);
+    frame.code &= ~layout.stackref_tag_bits;  // 3.14+: a _PyStackRef, tag bits in the low bits
     std::memcpy(&frame.previous, bytes.data() + layout.previous, 8);
     std::memcpy(&frame.instr_ptr, bytes.data() + layout.instr_ptr, 8);
-    frame.owner = static_cast<FrameOwner>(static_cast<uint8_t>(bytes[layout.owner]));
+    frame.owner = static_cast<uint8_t>(bytes[layout.owner]);
     if (layout.is_entry) frame.is_entry = bytes[*layout.is_entry] != std::byte{0};
     return frame;
 }
@@ -33,8 +36,8 @@ Result<RawFrame> read_raw_frame(const Memory& memory, const Offsets& offsets, ui
 // A frame that has not yet run its first traceable instruction is invisible to Python's own
 // tracebacks (_PyFrame_IsIncomplete in pycore_frame.h); pyxray hides it the same way. 3.13
 // renamed prev_instr to instr_ptr but kept this comparison (and _PyInterpreterFrame_LASTI).
-bool is_incomplete(const RawFrame& frame, const CodeInfo& code) {
-    return frame.owner != FrameOwner::Generator &&
+bool is_incomplete(const RawFrame& frame, const CodeInfo& code, const FrameOwners& owners) {
+    return frame.owner != owners.generator &&
            frame.instr_ptr < code.code_units + 2 * static_cast<uint64_t>(code.first_traceable);
 }
 
@@ -45,9 +48,31 @@ int current_code_unit(const RawFrame& frame, const CodeInfo& code) {
     return static_cast<int>(delta / 2);
 }
 
-// 3.12+ pushes a shim frame owned by the C stack below each eval-loop call's first frame.
+// 3.12+ pushes a shim frame below each eval-loop call's first frame (owned by the C stack in
+// 3.12-3.13, by the interpreter from 3.14).
 bool is_shim(const RawFrame& frame, const Offsets& offsets) {
-    return !offsets.interpreter_frame.is_entry && frame.owner == FrameOwner::CStack;
+    return !offsets.interpreter_frame.is_entry && frame.owner == offsets.interpreter_frame.owners.shim;
+}
+
+// Frames that are neither Python code nor an eval call's boundary: 3.14's C-stack frames and
+// 3.15's base frame. _PyFrame_IsIncomplete counts every owner from the shim's on as incomplete.
+bool is_other_non_python(const RawFrame& frame, const FrameOwners& owners) {
+    return frame.owner == owners.c_stack || frame.owner == owners.thread_base;
+}
+
+bool is_thread_base(const RawFrame& frame, const FrameOwners& owners) {
+    return owners.thread_base && frame.owner == *owners.thread_base;
+}
+
+// 3.15 puts a base frame at the bottom of every thread's chain, so a chain that ends anywhere
+// else was cut short (being unwound or torn): say so rather than present it as whole.
+std::optional<std::string> check_reached_base(const Memory& memory, const Offsets& offsets,
+                                              const PyThread& thread, uint64_t last, bool reached) {
+    if (!offsets.thread_state.base_frame || last == 0) return std::nullopt;
+    auto base = read_pointer(memory, thread.tstate + *offsets.thread_state.base_frame);
+    if (!base) return fmt::format("unreadable base frame pointer in thread state {:#x}", thread.tstate);
+    if (reached && last == *base) return std::nullopt;
+    return fmt::format("frame chain ends at {:#x}, not at the thread's base frame {:#x}", last, *base);
 }
 
 // 3.13's f_executable is "code object or None": a frame running something other than code has
@@ -67,7 +92,9 @@ void FrameWalker::walk(uint64_t newest_frame, PyThread& thread) const {
         thread.segment_sizes.push_back(segment);
         segment = 0;
     };
-    uint64_t address = newest_frame;
+    const FrameOwners& owners = offsets_.interpreter_frame.owners;
+    uint64_t address = newest_frame, last = 0;
+    bool at_base = false;
     while (address != 0) {
         if (visited.size() >= max_frames_) {
             thread.truncated = fmt::format("stopped after {} frames at {:#x}", max_frames_, address);
@@ -81,6 +108,12 @@ void FrameWalker::walk(uint64_t newest_frame, PyThread& thread) const {
         if (!raw) {
             thread.truncated = fmt::format("unreadable frame at {:#x}", address);
             break;
+        }
+        last = address;
+        at_base = is_thread_base(*raw, owners);
+        if (is_other_non_python(*raw, owners)) {
+            address = raw->previous;
+            continue;
         }
         if (is_shim(*raw, offsets_)) {
             if (thread.innermost_shim == 0) thread.innermost_shim = address;
@@ -98,7 +131,7 @@ void FrameWalker::walk(uint64_t newest_frame, PyThread& thread) const {
             break;
         }
         const CodeInfo& info = **code;
-        if (!is_incomplete(*raw, info)) {
+        if (!is_incomplete(*raw, info, owners)) {
             thread.frames.push_back(PyFrame{info.name, info.qualname, info.filename,
                                             info.line_at(current_code_unit(*raw, info)), address, raw->code,
                                             raw->is_entry});
@@ -108,6 +141,7 @@ void FrameWalker::walk(uint64_t newest_frame, PyThread& thread) const {
         address = raw->previous;
     }
     if (segment > 0) close_segment();
+    if (!thread.truncated) thread.truncated = check_reached_base(memory_, offsets_, thread, last, at_base);
 }
 
 }  // namespace pyxray

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string_view>
 
+#include "layout/debug_offsets_314.hpp"
+
 namespace pyxray {
 namespace {
 
@@ -45,10 +47,12 @@ Result<void> check_fields(std::string_view name, uint64_t size,
 
 bool version_matches(uint64_t table_version, const PythonVersion& version) {
     auto table = PythonVersion::from_hex(static_cast<uint32_t>(table_version));
-    if (table_version >> 32 || table.major != 3 || table.minor != 13) return false;
+    // Each minor version from 3.13 on has its own table layout (debug_offsets_314.hpp).
+    if (table_version >> 32 || table.major != 3 || table.minor < 13 || table.minor != version.minor)
+        return false;
     bool exact_version_known = (version.hex & 0xffff) != 0;  // Py_Version, not a library name
     if (exact_version_known) return table_version == version.hex;
-    return version.major == 3 && version.minor == 13;
+    return version.major == 3;
 }
 
 Result<void> check_sizes(const Table& t) {
@@ -199,8 +203,10 @@ Offsets merge_debug_offsets(const Table& t, const Offsets& fallback) {
 Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime,
                                           const PythonVersion& version, const Offsets& fallback,
                                           BuildKind kind) {
-    PYXRAY_TRY(table, read_debug_offsets_table(memory, runtime));
+    PYXRAY_TRY(versioned, read_versioned_debug_table(memory, runtime, version));
+    const Table& table = versioned.common;
     PYXRAY_TRY_VOID(validate_debug_offsets(table, version, kind));
+    PYXRAY_TRY_VOID(validate_later_fields(versioned));
     PYXRAY_TRY_VOID(check_fallback_fits(table, fallback));
 
     // Sessions keep a plain pointer to their table, so tables read from targets are kept for
@@ -210,13 +216,17 @@ Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime
     std::string key(reinterpret_cast<const char*>(&table), sizeof(table));
     const Offsets* fallback_address = &fallback;
     key.append(reinterpret_cast<const char*>(&fallback_address), sizeof(fallback_address));
+    key += fmt::format("/{}/{}", versioned.thread_base_frame.value_or(0),
+                       versioned.compact_unicode_size.value_or(0));
     std::lock_guard lock(mutex);
     auto found = tables.find(key);
     if (found != tables.end()) return found->second.get();
     if (tables.size() >= kMaxDistinctTables)
         return fail(ErrorCode::Unsupported,
                     fmt::format("already holding {} distinct _Py_DebugOffsets tables", kMaxDistinctTables));
-    auto merged = std::make_unique<const Offsets>(merge_debug_offsets(table, fallback));
+    Offsets offsets = merge_debug_offsets(table, fallback);
+    merge_later_fields(versioned, offsets);
+    auto merged = std::make_unique<const Offsets>(offsets);
     return tables.emplace(std::move(key), std::move(merged)).first->second.get();
 }
 

@@ -34,8 +34,10 @@ Result<const Offsets*> offsets_for(const PythonVersion& version, BuildKind kind)
     if (version.major == 3 && version.minor == 11) return &offsets_3_11();
     if (version.major == 3 && version.minor == 12) return &offsets_3_12();
     if (version.major == 3 && version.minor == 13) return &offsets_3_13();
+    if (version.major == 3 && version.minor == 14) return &offsets_3_14();
+    if (version.major == 3 && version.minor == 15) return &offsets_3_15();
     return fail(ErrorCode::Unsupported,
-                fmt::format("CPython {} is not supported yet (supported: 3.8 to 3.13)", version.str()));
+                fmt::format("CPython {} is not supported yet (supported: 3.8 to 3.15)", version.str()));
 }
 
 }  // namespace pyxray

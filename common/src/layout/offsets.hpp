@@ -30,6 +30,16 @@ struct FrameObjectOffsets {
     LineTableFormat line_table;
 };
 
+// The frame owner numbers (enum _frameowner) the walker needs; CPython renumbered them in
+// 3.14 (FRAME_OWNED_BY_INTERPRETER inserted at 3) and 3.15 (FRAME_OWNED_BY_CSTACK dropped,
+// FRAME_OWNED_BY_THREAD_STATE added). The defaults are 3.12's and 3.13's.
+struct FrameOwners {
+    uint8_t generator = 1;               // FRAME_OWNED_BY_GENERATOR: never incomplete
+    uint8_t shim = 3;                    // the entry frame each _PyEval_EvalFrameDefault call pushes
+    std::optional<uint8_t> c_stack;      // 3.14 FRAME_OWNED_BY_CSTACK: not Python, no eval call
+    std::optional<uint8_t> thread_base;  // 3.15 FRAME_OWNED_BY_THREAD_STATE: each thread's base frame
+};
+
 struct Offsets {
     struct {
         uint64_t interpreters_head;
@@ -47,6 +57,7 @@ struct Offsets {
         std::optional<uint64_t> cframe;  // 3.11-3.12: tstate->cframe->current_frame is the newest frame
         std::optional<uint64_t> current_frame;  // 3.13+: tstate->current_frame, no _PyCFrame
         std::optional<uint64_t> frame;          // 3.8-3.10: tstate->frame, the newest PyFrameObject
+        std::optional<uint64_t> base_frame;     // 3.15+: tstate->base_frame, the bottom of every chain
     } thread_state;
     struct {
         uint64_t current_frame;
@@ -57,8 +68,10 @@ struct Offsets {
         uint64_t previous;
         uint64_t instr_ptr;  // prev_instr in 3.11-3.12: the code unit before the next one
         uint64_t owner;
-        std::optional<uint64_t> is_entry;  // 3.11 marks entry frames with a flag
+        std::optional<uint64_t> is_entry;         // 3.11 marks entry frames with a flag
         bool executable_may_be_non_code = false;  // 3.13 f_executable: "code object or None"
+        uint64_t stackref_tag_bits = 0;           // 3.14+: Py_TAG_BITS, set in the _PyStackRef f_executable
+        FrameOwners owners{};
     } interpreter_frame;
     struct {
         uint64_t size;  // bytes up to and including co_code_adaptive's offset
@@ -93,6 +106,7 @@ struct Offsets {
 
 // Frame owners (pycore_frame.h). 3.12 added FRAME_OWNED_BY_CSTACK for the shim frame that
 // each _PyEval_EvalFrameDefault call pushes below its first Python frame.
+// 3.12-3.13 numbering; the walker takes each version's from Offsets::interpreter_frame.owners.
 enum class FrameOwner : uint8_t { Thread = 0, Generator = 1, FrameObject = 2, CStack = 3 };
 
 struct PythonVersion {
@@ -118,5 +132,7 @@ const Offsets& offsets_3_11();
 const Offsets& offsets_3_12();
 const Offsets& offsets_3_13();
 const Offsets& offsets_3_13t();
+const Offsets& offsets_3_14();
+const Offsets& offsets_3_15();
 
 }  // namespace pyxray
