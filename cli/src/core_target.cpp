@@ -130,4 +130,6 @@ Result<std::vector<NativeFrame>> CoreTarget::native_frames(int64_t tid) const {
     return unwinder_.frames(tid);
 }
 
+Result<std::vector<MemoryRegion>> CoreTarget::memory_regions() const { return memory_regions_of_core(*core_); }
+
 }  // namespace pyxray::cli

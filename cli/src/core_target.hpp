@@ -45,6 +45,7 @@ public:
     Result<std::vector<ModuleInfo>> modules() const override;
     Result<std::vector<ThreadInfo>> threads() const override;
     Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
+    Result<std::vector<MemoryRegion>> memory_regions() const override;
 
 private:
     CoreTarget(std::shared_ptr<const CoreFile> core, FileDescriptor fd, ElfPtr elf, NativeUnwinder unwinder,

@@ -77,4 +77,8 @@ Result<std::vector<NativeFrame>> LiveTarget::native_frames(int64_t tid) const {
     return unwinder_.frames(tid);
 }
 
+Result<std::vector<MemoryRegion>> LiveTarget::memory_regions() const {
+    return memory_regions_of_process(process_->address_space_tid());
+}
+
 }  // namespace pyxray::cli

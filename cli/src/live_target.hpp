@@ -20,6 +20,7 @@ public:
     Result<std::vector<ModuleInfo>> modules() const override;
     Result<std::vector<ThreadInfo>> threads() const override;
     Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
+    Result<std::vector<MemoryRegion>> memory_regions() const override;
 
 private:
     LiveTarget(std::unique_ptr<StoppedProcess> process, NativeUnwinder unwinder, TargetInfo info);

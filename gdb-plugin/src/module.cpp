@@ -32,6 +32,7 @@ using PyModule = std::pair<std::string, uint64_t>;  // (path, base)
 // (tid, pthread_self, stack pointer)
 using PyThread = std::tuple<int64_t, std::optional<uint64_t>, std::optional<uint64_t>>;
 using PyFrame = std::tuple<uint64_t, std::string, std::string>;  // (pc, function, module)
+using PyRegion = std::tuple<uint64_t, uint64_t, bool, std::string>;  // (start, end, writable, path)
 
 // Calls `read(address, length) -> bytes-like | None` in gdb's Python. None means unreadable.
 // Any other Python exception (Ctrl-C, a gdb error) stops all further reads and is re-raised
@@ -90,14 +91,20 @@ std::vector<ThreadInfo> to_threads(const std::vector<PyThread>& threads) {
     return converted;
 }
 
-std::map<int64_t, std::vector<NativeFrame>> to_frames(
-    const std::map<int64_t, std::vector<PyFrame>>& frames) {
+std::map<int64_t, std::vector<NativeFrame>> to_frames(const std::map<int64_t, std::vector<PyFrame>>& frames) {
     std::map<int64_t, std::vector<NativeFrame>> converted;
     for (const auto& [tid, stack] : frames) {
         auto& out = converted[tid];
         out.reserve(stack.size());
         for (const auto& [pc, function, module] : stack) out.push_back({pc, function, module});
     }
+    return converted;
+}
+
+std::vector<MemoryRegion> to_regions(const std::vector<PyRegion>& regions) {
+    std::vector<MemoryRegion> converted;
+    converted.reserve(regions.size());
+    for (const auto& [start, end, writable, path] : regions) converted.push_back({start, end, writable, path});
     return converted;
 }
 
@@ -108,14 +115,14 @@ T value_or_raise(Result<T> result) {
 }
 
 std::string xbt(const std::string& kind, int pid, const std::string& executable,
-                const std::optional<std::vector<PyModule>>& modules,
-                const std::vector<PyThread>& threads,
-                const std::map<int64_t, std::vector<PyFrame>>& frames,
-                const py::object& read_memory, bool python_only, bool native_all,
-                std::optional<int64_t> only_tid, bool json) {
+                const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
+                const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
+                bool python_only, bool native_all, std::optional<int64_t> only_tid, bool json,
+                const std::optional<std::vector<PyRegion>>& regions) {
     XbtRequest request;
     request.info = TargetInfo{parse_kind(kind), pid, executable};
     if (modules) request.modules = to_modules(*modules);
+    if (regions) request.regions = to_regions(*regions);
     request.threads = to_threads(threads);
     request.frames = to_frames(frames);
     request.options = XbtOptions{only_tid, python_only, native_all};
@@ -131,6 +138,13 @@ std::string xbt(const std::string& kind, int pid, const std::string& executable,
     auto text = run_xbt(std::move(request));
     if (reader) reader->rethrow_failure();
     return value_or_raise(std::move(text));
+}
+
+std::vector<PyRegion> core_regions_of(const std::string& core_path) {
+    std::vector<PyRegion> regions;
+    for (auto& region : value_or_raise(core_regions(core_path)))
+        regions.emplace_back(region.start, region.end, region.writable, std::move(region.path));
+    return regions;
 }
 
 std::vector<PyModule> core_modules_of(const std::string& core_path) {
@@ -151,9 +165,13 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
     m.def("xbt", &xbt, py::kw_only(), py::arg("kind"), py::arg("pid"), py::arg("executable"),
           py::arg("modules"), py::arg("threads"), py::arg("frames"), py::arg("read_memory"),
           py::arg("python_only"), py::arg("native_all"), py::arg("only_tid"), py::arg("json"),
+          py::arg("regions") = py::none(),
           "Decodes the target's Python state, merges it with the given native frames and "
           "returns the rendered text (or JSON). modules=None: read /proc/PID/maps; "
-          "read_memory=None: read /proc/PID/mem.");
+          "read_memory=None: read /proc/PID/mem; regions (start, end, writable, path) are scanned "
+          "for the runtime when no symbol names it (None: /proc/PID/maps when read_memory is None).");
+    m.def("core_regions", &core_regions_of, py::arg("core_path"),
+          "Memory regions (start, end, writable, path) from a core file's PT_LOAD segments.");
     m.def("core_modules", &core_modules_of, py::arg("core_path"),
           "Modules (path, base) from a core file's NT_FILE note.");
 }

@@ -20,12 +20,20 @@ Result<std::vector<ModuleInfo>> modules_for(const XbtRequest& request) {
     return modules_of_process(request.info.pid);
 }
 
+std::optional<std::vector<MemoryRegion>> regions_for(const XbtRequest& request) {
+    if (request.regions) return request.regions;
+    if (request.read_memory) return std::nullopt;
+    auto regions = memory_regions_of_process(request.info.pid);
+    return regions ? std::optional(std::move(*regions)) : std::nullopt;
+}
+
 }  // namespace
 
 Result<std::string> run_xbt(XbtRequest request) {
     PYXRAY_TRY(modules, modules_for(request));
     StaticTarget target(memory_for(request), request.info, std::move(modules),
                         std::move(request.threads), std::move(request.frames));
+    if (auto regions = regions_for(request)) target.set_memory_regions(std::move(*regions));
     PYXRAY_TRY(session, Session::open(target));
     PYXRAY_TRY(snapshot, session.xbt(request.options));
     return request.json ? render_xbt_json(snapshot) : render_xbt_text(snapshot);
@@ -34,6 +42,11 @@ Result<std::string> run_xbt(XbtRequest request) {
 Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path) {
     PYXRAY_TRY(core, CoreFile::open(core_path));
     return core->modules();
+}
+
+Result<std::vector<MemoryRegion>> core_regions(const std::string& core_path) {
+    PYXRAY_TRY(core, CoreFile::open(core_path));
+    return memory_regions_of_core(*core);
 }
 
 }  // namespace pyxray::gdb

@@ -24,6 +24,9 @@ struct XbtRequest {
     // Empty for a live process: the bridge reads /proc/PID/mem itself, which works while gdb
     // is the tracer and avoids a round trip through Python per page.
     std::optional<ReadCallback> read_memory;
+    // The mappings to scan for the runtime when no symbol names it. Empty: a live process's
+    // come from /proc/PID/maps; other targets then have none (the scan is not tried).
+    std::optional<std::vector<MemoryRegion>> regions;
     XbtOptions options;
     bool json = false;
 };
@@ -33,5 +36,7 @@ Result<std::string> run_xbt(XbtRequest request);
 
 // Modules of a core file from its NT_FILE note.
 Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path);
+// Memory regions of a core file (its PT_LOAD segments).
+Result<std::vector<MemoryRegion>> core_regions(const std::string& core_path);
 
 }  // namespace pyxray::gdb

@@ -5,6 +5,8 @@
 #include <lldb/API/SBError.h>
 #include <lldb/API/SBFileSpec.h>
 #include <lldb/API/SBFrame.h>
+#include <lldb/API/SBMemoryRegionInfo.h>
+#include <lldb/API/SBMemoryRegionInfoList.h>
 #include <lldb/API/SBModule.h>
 #include <lldb/API/SBSection.h>
 #include <lldb/API/SBSymbol.h>
@@ -23,6 +25,8 @@ namespace {
 constexpr uint32_t kMaxFrameIndex = kMaxNativeFrames * 8;
 // A page spans a handful of sections at most; more pieces than this means something is wrong.
 constexpr int kMaxSectionPieces = 64;
+// No real process has more mappings (the kernel's default vm.max_map_count is 65530).
+constexpr uint32_t kMaxRegions = 1 << 20;
 
 std::string path_of(const lldb::SBFileSpec& spec) {
     if (!spec.IsValid()) return {};
@@ -179,6 +183,24 @@ Result<std::vector<NativeFrame>> SbTarget::native_frames(int64_t tid) const {
         frames.push_back(NativeFrame{pc, function_of(frame), path_of(frame.GetModule().GetFileSpec())});
     }
     return frames;
+}
+
+// LLDB lists a live process's /proc/PID/maps and a core's PT_LOAD segments alike.
+Result<std::vector<MemoryRegion>> SbTarget::memory_regions() const {
+    lldb::SBMemoryRegionInfoList list = process_.GetMemoryRegions();
+    std::vector<MemoryRegion> regions;
+    uint32_t count = std::min(list.GetSize(), kMaxRegions);
+    for (uint32_t index = 0; index < count; ++index) {
+        lldb::SBMemoryRegionInfo info;
+        if (!list.GetMemoryRegionAtIndex(index, info) || !info.IsMapped() || !info.IsReadable()) continue;
+        const char* name = info.GetName();
+        regions.push_back(MemoryRegion{info.GetRegionBase(), info.GetRegionEnd(), info.IsWritable(),
+                                       name != nullptr ? name : ""});
+    }
+    if (regions.empty())
+        return fail(ErrorCode::Unsupported,
+                    fmt::format("LLDB lists no memory regions for process {}", process_.GetProcessID()));
+    return regions;
 }
 
 }  // namespace pyxray::lldb_plugin

@@ -47,6 +47,7 @@ public:
 
     struct Segment {
         uint64_t vaddr, memsz, filesz, offset;
+        bool writable;  // PF_W
     };
     const std::vector<Segment>& segments() const { return segments_; }
 
@@ -68,5 +69,9 @@ private:
 Result<std::vector<ModuleInfo>> modules_of_process(int pid);
 // Thread ids of a live process from /proc/PID/task.
 Result<std::vector<int64_t>> threads_of_process(int pid);
+// Mappings of a live process from /proc/PID/maps, and of a core from its PT_LOAD segments
+// (named after the NT_FILE entry that covers them, if any).
+Result<std::vector<MemoryRegion>> memory_regions_of_process(int pid);
+std::vector<MemoryRegion> memory_regions_of_core(const CoreFile& core);
 
 }  // namespace pyxray

@@ -34,6 +34,14 @@ struct NativeFrame {
     std::string module;    // path of the module holding pc, empty when unknown
 };
 
+// One mapping of the target's address space: a /proc/PID/maps line, a core's PT_LOAD segment.
+struct MemoryRegion {
+    uint64_t start = 0;
+    uint64_t end = 0;  // one past the last byte
+    bool writable = false;
+    std::string path;  // the mapped file; empty when anonymous or unknown
+};
+
 enum class TargetKind { Live, Core };
 
 struct TargetInfo {
@@ -51,6 +59,11 @@ public:
     virtual Result<std::vector<ThreadInfo>> threads() const = 0;
     // Innermost first.
     virtual Result<std::vector<NativeFrame>> native_frames(int64_t tid) const = 0;
+    // The address space's mappings: without symbols, the runtime is found by scanning the
+    // writable ones. Front-ends that cannot list them keep this answer.
+    virtual Result<std::vector<MemoryRegion>> memory_regions() const {
+        return fail(ErrorCode::Unsupported, "this front-end cannot list the target's memory regions");
+    }
 };
 
 // A target whose modules, threads and frames were collected up front (the gdb bridge, tests).
@@ -64,6 +77,12 @@ public:
     Result<std::vector<ModuleInfo>> modules() const override { return modules_; }
     Result<std::vector<ThreadInfo>> threads() const override { return threads_; }
     Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
+    // Regions are optional: without them memory_regions() says the front-end cannot list them.
+    void set_memory_regions(std::vector<MemoryRegion> regions) { regions_ = std::move(regions); }
+    Result<std::vector<MemoryRegion>> memory_regions() const override {
+        if (regions_) return *regions_;
+        return Target::memory_regions();
+    }
 
 private:
     std::unique_ptr<Memory> memory_;
@@ -71,6 +90,7 @@ private:
     std::vector<ModuleInfo> modules_;
     std::vector<ThreadInfo> threads_;
     std::map<int64_t, std::vector<NativeFrame>> frames_;
+    std::optional<std::vector<MemoryRegion>> regions_;
 };
 
 }  // namespace pyxray

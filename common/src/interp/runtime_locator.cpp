@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <filesystem>
 
 #include "interp/build_kind.hpp"
 #include "interp/legacy_version.hpp"
+#include "interp/runtime_scan.hpp"
+#include "interp/version_text.hpp"
 #include "layout/debug_offsets.hpp"
 #include "symbols/elf_symbols.hpp"
 
@@ -48,16 +51,29 @@ std::optional<PythonVersion> version_from_name(const std::string& path) {
     return std::nullopt;
 }
 
-Result<PythonVersion> read_version(const Target& target, const ElfSymbols& symbols,
-                                   const ModuleInfo& module) {
+// Most trusted first: Py_Version (3.11+, exported, so stripping keeps it), the version in the
+// 3.13+ _Py_DebugOffsets, the module's name with the micro version the target holds, and last
+// the text Py_GetVersion() left in the module's .bss (a stripped or renamed libpython < 3.11).
+Result<PythonVersion> read_version(const Target& target, const ElfSymbols& symbols, const ModuleInfo& module,
+                                   uint64_t runtime) {
     if (auto symbol = symbols.find("Py_Version")) {
         auto hex = read_value<uint32_t>(target.memory(), symbols.runtime_address(*symbol, module.base));
         if (hex && ((*hex >> 24) & 0xff) == 3) return PythonVersion::from_hex(*hex);
     }
-    if (auto version = version_from_name(module.path)) return with_micro_version(target, module, *version);
-    return fail(ErrorCode::Unsupported,
-                fmt::format("found _PyRuntime in {} but no Py_Version symbol and no version in its name",
-                            module.path));
+    if (auto version = debug_offsets_version(target.memory(), runtime)) return *version;
+    auto named = version_from_name(module.path);
+    if (named) {
+        PythonVersion version = with_micro_version(target, module, *named);
+        if (version.micro >= 0) return version;
+        return version_from_buffer_scan(target.memory(), symbols, module, named->minor).value_or(version);
+    }
+    if (auto version = version_from_buffer_scan(target.memory(), symbols, module, std::nullopt))
+        return *version;
+    return fail(
+        ErrorCode::Unsupported,
+        fmt::format("found _PyRuntime in {} but no Py_Version symbol, no _Py_DebugOffsets, no version "
+                    "in its name and no Py_GetVersion() text in its .bss",
+                    module.path));
 }
 
 std::string describe_target(const TargetInfo& info) {
@@ -82,6 +98,7 @@ Result<void> prefer_target_table(const Memory& memory, const PythonVersion& vers
     auto table = read_debug_offsets(memory, located.info.runtime_address, version, *located.offsets, kind);
     if (table) {
         located.offsets = *table;
+        located.from_target_table = true;
         located.layout_note = "layout from the target's _Py_DebugOffsets";
         return {};
     }
@@ -91,10 +108,10 @@ Result<void> prefer_target_table(const Memory& memory, const PythonVersion& vers
     return {};
 }
 
+// `runtime` is a run-time address: the _PyRuntime symbol's or the .PyRuntime section's.
 Result<LocatedRuntime> runtime_in_module(const Target& target, const ElfSymbols& symbols,
-                                         const ModuleInfo& module, uint64_t runtime_symbol) {
-    PYXRAY_TRY(version, read_version(target, symbols, module));
-    uint64_t runtime = symbols.runtime_address(runtime_symbol, module.base);
+                                         const ModuleInfo& module, uint64_t runtime, std::string found_by) {
+    PYXRAY_TRY(version, read_version(target, symbols, module, runtime));
     PYXRAY_TRY(kind, detect_build_kind(target.memory(), runtime, version,
                                        build_kind_from_binary(&symbols, module.path)));
     PYXRAY_TRY(offsets, offsets_for(version, kind));
@@ -106,27 +123,98 @@ Result<LocatedRuntime> runtime_in_module(const Target& target, const ElfSymbols&
     located.info.library = module.path;
     located.info.debug_build = symbols.find("_Py_NegativeRefcount").has_value();
     located.info.free_threaded = kind == BuildKind::FreeThreaded;
+    located.found_by = std::move(found_by);
     if (has_debug_offsets(version))
         PYXRAY_TRY_VOID(prefer_target_table(target.memory(), version, kind, located));
     return located;
 }
 
+// A cookie proves nothing alone: the table behind it must be accepted (not merely replaced by
+// the built-in layout) and the runtime must lead to an interpreter.
+Result<LocatedRuntime> runtime_at_cookie(const Target& target, uint64_t runtime, std::string region) {
+    PYXRAY_TRY(version, debug_offsets_version(target.memory(), runtime));
+    PYXRAY_TRY(kind, detect_build_kind(target.memory(), runtime, version, std::nullopt));
+    PYXRAY_TRY(offsets, offsets_for(version, kind));
+    LocatedRuntime located;
+    located.offsets = offsets;
+    located.info.runtime_address = runtime;
+    located.info.version = version.str();
+    located.info.version_hex = version.hex;
+    located.info.library = std::move(region);
+    located.info.free_threaded = kind == BuildKind::FreeThreaded;
+    located.found_by = "a scan of writable memory for _Py_DebugOffsets' cookie";
+    PYXRAY_TRY_VOID(prefer_target_table(target.memory(), version, kind, located));
+    if (!located.from_target_table) return fail(ErrorCode::BadData, located.layout_note, runtime);
+    PYXRAY_TRY_VOID(check_interpreters_head(target.memory(), runtime, *located.offsets));
+    return located;
+}
+
+std::string region_holding(const std::vector<MemoryRegion>& regions, uint64_t address) {
+    for (const MemoryRegion& region : regions)
+        if (region.start <= address && address < region.end) return region.path;
+    return {};
+}
+
+// The last resort, for 3.13+ binaries without symbols or whose files are gone. On failure the
+// error says what the scan covered; a runtime of a version or build pyxray cannot decode is
+// reported as such rather than as no runtime at all.
+Result<LocatedRuntime> runtime_from_cookie_scan(const Target& target) {
+    auto regions = target.memory_regions();
+    if (!regions)
+        return fail(ErrorCode::NotPython,
+                    fmt::format("no scan for _Py_DebugOffsets' cookie: {}", regions.error().message));
+    std::optional<LocatedRuntime> found;
+    std::optional<Error> unsupported;
+    std::string last_refusal;
+    CookieScanReport report;
+    auto accept = [&](uint64_t address) {
+        auto located = runtime_at_cookie(target, address, region_holding(*regions, address));
+        if (located)
+            found = std::move(*located);
+        else if (located.error().code == ErrorCode::Unsupported && !unsupported)
+            unsupported = located.error();
+        else
+            last_refusal = fmt::format(" (the last at {:#x}: {})", address, located.error().message);
+        return found.has_value();
+    };
+    scan_for_debug_cookie(target.memory(), *regions, CookieScanLimits{}, accept, report);
+    if (found) return std::move(*found);
+    if (unsupported) return std::unexpected(*unsupported);
+    return fail(ErrorCode::NotPython,
+                fmt::format("no valid _Py_DebugOffsets among {}{}", report.summary(), last_refusal));
+}
+
 }  // namespace
 
+// In each module (Python's first): the _PyRuntime symbol, else the .PyRuntime section CPython
+// puts it in (3.10+); then, in no module, a scan of writable memory for the cookie (3.13+).
 Result<LocatedRuntime> locate_runtime(const Target& target) {
     PYXRAY_TRY(modules, target.modules());
-    std::vector<std::string> searched;
+    std::vector<std::string> searched, missing;
     for (const auto& module : search_order(std::move(modules))) {
         auto symbols = ElfSymbols::open(module.path, kRuntimeSymbols);
+        std::error_code error;
+        if (!symbols && !std::filesystem::exists(module.path, error))
+            missing.push_back(basename_of(module.path));
         if (!symbols) continue;
         searched.push_back(basename_of(module.path));
         if (auto runtime = symbols->find("_PyRuntime"))
-            return runtime_in_module(target, *symbols, module, *runtime);
+            return runtime_in_module(target, *symbols, module,
+                                     symbols->runtime_address(*runtime, module.base),
+                                     fmt::format("the _PyRuntime symbol of {}", module.path));
+        if (auto section = symbols->section(".PyRuntime"))
+            return runtime_in_module(target, *symbols, module,
+                                     symbols->runtime_address(section->address, module.base),
+                                     fmt::format("the .PyRuntime section of {}", module.path));
     }
-    return fail(ErrorCode::NotPython,
-                fmt::format("no CPython runtime in {}: no _PyRuntime symbol in {}; is this a Python "
-                            "process?",
-                            describe_target(target.info()), list_names(searched)));
+    auto scanned = runtime_from_cookie_scan(target);
+    if (scanned || scanned.error().code != ErrorCode::NotPython) return scanned;
+    std::string unopened = missing.empty() ? "" : fmt::format(" (not on disk: {})", list_names(missing));
+    return fail(
+        ErrorCode::NotPython,
+        fmt::format("no CPython runtime in {}: no _PyRuntime symbol and no .PyRuntime section in {}{}; "
+                    "{}; is this a Python process?",
+                    describe_target(target.info()), list_names(searched), unopened, scanned.error().message));
 }
 
 }  // namespace pyxray

@@ -166,7 +166,7 @@ private:
         core->executable_ = guess_executable();
         core->files_ = notes_.mapped_files;
         core->threads_ = std::move(notes_.threads);
-        for (const CoreSegment& s : segments_) core->segments_.push_back({s.vaddr, s.memsz, s.filesz, s.offset});
+        for (const CoreSegment& s : segments_) core->segments_.push_back({s.vaddr, s.memsz, s.filesz, s.offset, s.writable});
         core->file_size_ = file_size_;
         core->image_ = std::make_shared<const CoreImage>(
             CoreImage{path_, file_, file_size_, std::move(segments_), std::move(notes_.mapped_files)});

@@ -13,6 +13,7 @@ namespace pyxray {
 namespace {
 
 constexpr size_t kMaxSymbols = 2'000'000;
+constexpr size_t kMaxSections = 65'536;
 
 struct FileCloser {
     int fd;
@@ -48,6 +49,13 @@ void read_symbol_table(Elf* elf, Elf_Scn* section, const GElf_Shdr& header,
     }
 }
 
+void remember_section(Elf* elf, size_t names_index, const GElf_Shdr& header,
+                      std::unordered_map<std::string, ElfSection>& out) {
+    if ((header.sh_flags & SHF_ALLOC) == 0 || out.size() >= kMaxSections) return;
+    const char* name = elf_strptr(elf, names_index, header.sh_name);
+    if (name != nullptr) out.emplace(name, ElfSection{header.sh_addr, header.sh_size});
+}
+
 uint64_t lowest_load_address(Elf* elf) {
     size_t count = 0;
     if (elf_getphdrnum(elf, &count) != 0) return 0;
@@ -73,12 +81,15 @@ Result<ElfSymbols> ElfSymbols::open(const std::string& path, std::span<const std
         return fail(ErrorCode::Io, fmt::format("'{}' is not an ELF file", path));
     ElfSymbols result;
     result.link_base_ = lowest_load_address(elf.get());
+    size_t names_index = 0;
+    bool have_section_names = elf_getshdrstrndx(elf.get(), &names_index) == 0;
     Elf_Scn* section = nullptr;
     while ((section = elf_nextscn(elf.get(), section)) != nullptr) {
         GElf_Shdr header;
         if (gelf_getshdr(section, &header) == nullptr) continue;
         if (header.sh_type == SHT_SYMTAB || header.sh_type == SHT_DYNSYM)
             read_symbol_table(elf.get(), section, header, names, result.symbols_);
+        if (have_section_names) remember_section(elf.get(), names_index, header, result.sections_);
     }
     return result;
 }
@@ -86,6 +97,12 @@ Result<ElfSymbols> ElfSymbols::open(const std::string& path, std::span<const std
 std::optional<uint64_t> ElfSymbols::find(std::string_view name) const {
     auto found = symbols_.find(std::string(name));
     if (found == symbols_.end()) return std::nullopt;
+    return found->second;
+}
+
+std::optional<ElfSection> ElfSymbols::section(std::string_view name) const {
+    auto found = sections_.find(std::string(name));
+    if (found == sections_.end()) return std::nullopt;
     return found->second;
 }
 

@@ -1,5 +1,5 @@
-// Symbol lookup in an ELF file on disk (.symtab and .dynsym), and the load bias that maps
-// its addresses to a running process or core.
+// Symbol and section lookup in an ELF file on disk (.symtab and .dynsym, section headers), and
+// the load bias that maps its addresses to a running process or core.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,11 @@
 
 namespace pyxray {
 
+struct ElfSection {
+    uint64_t address = 0;  // sh_addr, a link-time address
+    uint64_t size = 0;
+};
+
 class ElfSymbols {
 public:
     // Reads the symbols named in `names` from the file at `path` (only those: a libpython
@@ -22,6 +27,8 @@ public:
 
     // The symbol's st_value (a link-time address), if the file defines it.
     std::optional<uint64_t> find(std::string_view name) const;
+    // A section the file loads into memory (SHF_ALLOC), by name; `strip` keeps these headers.
+    std::optional<ElfSection> section(std::string_view name) const;
     // The address of the file's offset 0 at link time: subtract from a mapping's base to get
     // the load bias.
     uint64_t link_base() const { return link_base_; }
@@ -32,6 +39,7 @@ public:
 
 private:
     std::unordered_map<std::string, uint64_t> symbols_;
+    std::unordered_map<std::string, ElfSection> sections_;
     uint64_t link_base_ = 0;
 };
 

@@ -6,6 +6,7 @@ import gdb
 import _pyxray_gdb
 
 _CORE_FILE = re.compile(r"Local core dump file:\s*`(.+)', file type")
+_CORE_SECTION = re.compile(r"^\s*(0x[0-9a-f]+) - (0x[0-9a-f]+) is load\d+", re.MULTILINE)
 
 
 def core_file_path():
@@ -43,6 +44,24 @@ def _modules_from_gdb(why_not_core):
             f"py-xbt: cannot tell where files are mapped: {why_not_core}; "
             f"`info proc mappings`: {why_mappings}")
     return modules
+
+
+def target_regions(connection_type):
+    """Memory regions (start, end, writable, path) of a core, for the core to scan when no
+    symbol locates the runtime: the core's PT_LOAD segments, else the core sections gdb lists
+    in `info target` (which do not say which are writable: all are offered). None for other
+    targets: a native one's come from /proc/PID/maps in the core library."""
+    if connection_type != "core":
+        return None
+    path = core_file_path()
+    if path is not None:
+        try:
+            return _pyxray_gdb.core_regions(path)
+        except _pyxray_gdb.Error:
+            pass
+    text = gdb.execute("info target", to_string=True)
+    return [(int(start, 16), int(end, 16), True, "")
+            for start, end in _CORE_SECTION.findall(text)] or None
 
 
 def target_modules(connection_type):

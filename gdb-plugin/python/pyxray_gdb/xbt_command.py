@@ -4,7 +4,7 @@ import gdb
 import _pyxray_gdb
 from pyxray_gdb.arguments import USAGE, parse_xbt_arguments
 from pyxray_gdb.collect import collect_threads, executable_of, selected_inferior
-from pyxray_gdb.modules import target_modules
+from pyxray_gdb.modules import target_modules, target_regions
 
 
 def _one_line(text):
@@ -39,7 +39,8 @@ def xbt(arguments):
         python_only=arguments.python_only,
         native_all=arguments.native_all,
         only_tid=None if arguments.all_threads else selected_tid,
-        json=arguments.json)
+        json=arguments.json,
+        regions=None if native else target_regions(connection_type))
 
 
 class XbtCommand(gdb.Command):
