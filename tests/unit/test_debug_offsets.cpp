@@ -1,5 +1,7 @@
-// CPython 3.13's own offsets table (_Py_DebugOffsets): pyxray's compiled-in 3.13 table must
-// agree with the one a live pyenv 3.13.0 carries, and damaged tables must be refused by name.
+// CPython 3.13's own offsets table (_Py_DebugOffsets): pyxray's compiled-in 3.13 tables must
+// agree with the one every live 3.13 build of the matrix carries (the default table with the
+// default builds, the free-threaded one with 3.13t), and damaged or mismatched tables must be
+// refused by name.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -7,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +18,7 @@
 
 #include "interp/runtime_locator.hpp"
 #include "layout/debug_offsets.hpp"
+#include "matrix_interpreters.hpp"
 #include "pyxray/core_file.hpp"
 #include "pyxray/target.hpp"
 
@@ -23,11 +28,6 @@ namespace {
 
 using pyxray::Offsets;
 using Table = pyxray::mirror::DebugOffsets313;
-
-std::string python313() {
-    const char* home = std::getenv("HOME");
-    return std::string(home ? home : "/root") + "/.pyenv/versions/3.13.0/bin/python3.13";
-}
 
 // A python3.13 that prints "ready" once initialised and lives until its stdin closes.
 class LivePython {
@@ -47,8 +47,7 @@ public:
         close(out[1]);
         close(in[0]);
         stdin_ = in[1];
-        char ready[6] = {};
-        ready_ = pid_ > 0 && read(out[0], ready, 5) == 5 && std::string(ready) == "ready";
+        ready_ = pid_ > 0 && read_line(out[0]) == "ready\n";
         close(out[0]);
     }
     ~LivePython() {
@@ -56,6 +55,17 @@ public:
         if (pid_ > 0) waitpid(pid_, nullptr, 0);
     }
     pid_t pid() const { return pid_; }
+    // The whole line, newline included: closing the pipe before print() has written all of it
+    // would give the target a BrokenPipeError.
+    static std::string read_line(int fd) {
+        std::string line;
+        char c = 0;
+        while (line.size() < 64 && read(fd, &c, 1) == 1) {
+            line += c;
+            if (c == '\n') break;
+        }
+        return line;
+    }
     bool ready() const { return ready_; }
 
 private:
@@ -63,11 +73,6 @@ private:
     int stdin_ = -1;
     bool ready_ = false;
 };
-
-bool under_ci() {
-    const char* ci = std::getenv("CI");
-    return ci && std::string(ci) == "true";
-}
 
 pyxray::Result<pyxray::LocatedRuntime> locate_in(pid_t pid, const std::string& executable) {
     PYXRAY_TRY(modules, pyxray::modules_of_process(pid));
@@ -109,39 +114,83 @@ void expect_agrees(const Offsets& o, const Table& t) {
     EXPECT_EQ(o.unicode_object.ascii_size, t.unicode_object.asciiobject_size);
 }
 
-TEST(DebugOffsets, CompiledIn313TableAgreesWithLivePyenv3130) {
-    std::string executable = python313();
-    if (!std::filesystem::exists(executable)) {
-        if (under_ci()) FAIL() << "CI=true but " << executable << " is missing (pyenv install 3.13.0)";
-        GTEST_SKIP() << "no " << executable << " to read _Py_DebugOffsets from";
-    }
+// One 3.13 build of the matrix and the compiled-in table that must describe it.
+struct Build313 {
+    const char* id;
+    bool free_threaded;
+};
+
+void PrintTo(const Build313& build, std::ostream* out) { *out << build.id; }
+
+const Offsets& compiled_in_table(const Build313& build) {
+    return build.free_threaded ? pyxray::offsets_3_13t() : pyxray::offsets_3_13();
+}
+
+class Live313 : public ::testing::TestWithParam<Build313> {};
+
+TEST_P(Live313, CompiledInTableAgreesWithTheTargetsDebugOffsets) {
+    const Build313& build = GetParam();
+    PYXRAY_REQUIRE_PYTHON(executable, build.id);
     LivePython python(executable.c_str());
     ASSERT_TRUE(python.ready()) << "could not start " << executable;
     auto located = locate_in(python.pid(), executable);
     ASSERT_TRUE(located) << located.error().message;
-    EXPECT_EQ(located->info.version, "3.13.0");
+    EXPECT_EQ(located->info.version.rfind("3.13.", 0), 0u) << located->info.version;
+    EXPECT_EQ(located->info.free_threaded, build.free_threaded);
+    // The table was read and accepted, not replaced by the compiled-in one.
     EXPECT_EQ(located->layout_note, "layout from the target's _Py_DebugOffsets");
-    EXPECT_NE(located->offsets, &pyxray::offsets_3_13());
+    EXPECT_NE(located->offsets, &compiled_in_table(build));
 
     auto memory = pyxray::make_process_memory(python.pid());
-    auto bytes = pyxray::read_bytes(*memory, located->info.runtime_address, sizeof(Table));
-    ASSERT_TRUE(bytes) << bytes.error().message;
-    Table table;
-    std::memcpy(&table, bytes->data(), sizeof(table));
-    EXPECT_EQ(table.version, located->info.version_hex);
-    EXPECT_EQ(table.free_threaded, 0u);
-    expect_agrees(pyxray::offsets_3_13(), table);
-    expect_agrees(*located->offsets, table);
+    auto table = pyxray::read_debug_offsets_table(*memory, located->info.runtime_address);
+    ASSERT_TRUE(table) << table.error().message;
+    EXPECT_EQ(std::string(table->cookie, 8), "xdebugpy");
+    EXPECT_EQ(table->version, located->info.version_hex);
+    EXPECT_EQ(table->free_threaded, build.free_threaded ? 1u : 0u);
+    expect_agrees(compiled_in_table(build), *table);
+    expect_agrees(*located->offsets, *table);
     // What the table lacks comes from the compiled-in one.
     EXPECT_EQ(located->offsets->code_object.firsttraceable,
-              pyxray::offsets_3_13().code_object.firsttraceable);
+              compiled_in_table(build).code_object.firsttraceable);
     EXPECT_EQ(located->offsets->unicode_object.compact_size,
-              pyxray::offsets_3_13().unicode_object.compact_size);
+              compiled_in_table(build).unicode_object.compact_size);
 }
 
-// A table shaped like 3.13.0's own, built from pyxray's mirrors.
-Table good_table() {
-    const Offsets& o = pyxray::offsets_3_13();
+INSTANTIATE_TEST_SUITE_P(EveryMatrixBuild, Live313,
+                         ::testing::Values(Build313{"pyenv-3.13", false}, Build313{"debian-3.13", false},
+                                           Build313{"debian-3.13t", true}),
+                         [](const auto& info) {
+                             std::string name = info.param.id;
+                             std::replace_if(
+                                 name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
+                             return name;
+                         });
+
+// The agreement test above could not tell the two tables apart if they matched where it looks.
+TEST(DebugOffsets, DefaultAndFreeThreadedTablesDifferInEveryObjectField) {
+    const Offsets& gil = pyxray::offsets_3_13();
+    const Offsets& ft = pyxray::offsets_3_13t();
+    EXPECT_LT(gil.pyobject.ob_type, ft.pyobject.ob_type);
+    EXPECT_LT(gil.type_object.tp_name, ft.type_object.tp_name);
+    EXPECT_LT(gil.code_object.filename, ft.code_object.filename);
+    EXPECT_LT(gil.code_object.co_code_adaptive, ft.code_object.co_code_adaptive);
+    EXPECT_LT(gil.unicode_object.length, ft.unicode_object.length);
+    EXPECT_LT(gil.unicode_object.ascii_size, ft.unicode_object.ascii_size);
+    EXPECT_LT(gil.bytes_object.ob_sval, ft.bytes_object.ob_sval);
+    // Every object grows by the same header difference.
+    uint64_t growth = ft.pyobject.ob_type - gil.pyobject.ob_type;
+    EXPECT_EQ(ft.code_object.firstlineno - gil.code_object.firstlineno, growth);
+    EXPECT_EQ(ft.unicode_object.state - gil.unicode_object.state, growth);
+    // The runtime, interpreter, thread and frame structs do not change.
+    EXPECT_EQ(gil.runtime_state.interpreters_head, ft.runtime_state.interpreters_head);
+    EXPECT_EQ(gil.interpreter_state.threads_head, ft.interpreter_state.threads_head);
+    EXPECT_EQ(gil.thread_state.current_frame, ft.thread_state.current_frame);
+    EXPECT_EQ(gil.interpreter_frame.instr_ptr, ft.interpreter_frame.instr_ptr);
+}
+
+// A table shaped like 3.13.0's own, built from pyxray's mirrors (the free-threaded ones for a
+// 3.13t table, whose free_threaded flag the caller sets).
+Table good_table(const Offsets& o = pyxray::offsets_3_13()) {
     Table t{};
     std::memcpy(t.cookie, pyxray::kDebugCookie, sizeof(t.cookie));
     t.version = 0x030d00f0;
@@ -166,10 +215,10 @@ Table good_table() {
     t.code_object.linetable = o.code_object.linetable;
     t.code_object.firstlineno = o.code_object.firstlineno;
     t.code_object.co_code_adaptive = o.code_object.co_code_adaptive;
-    t.pyobject = {16, o.pyobject.ob_type};
+    t.pyobject = {o.pyobject.ob_type + 8, o.pyobject.ob_type};
     t.type_object.size = 400;
     t.type_object.tp_name = o.type_object.tp_name;
-    t.bytes_object = {40, o.bytes_object.ob_size, o.bytes_object.ob_sval};
+    t.bytes_object = {o.bytes_object.ob_sval + 8, o.bytes_object.ob_size, o.bytes_object.ob_sval};
     t.unicode_object = {o.unicode_object.data_any + 8, o.unicode_object.state, o.unicode_object.length,
                         o.unicode_object.ascii_size};
     return t;
@@ -178,16 +227,22 @@ Table good_table() {
 const pyxray::PythonVersion kVersion = pyxray::PythonVersion::from_hex(0x030d00f0);
 constexpr uint64_t kRuntime = 0x7f0000001000;
 
-// Reads `table` from synthetic memory the way the locator does.
+using pyxray::BuildKind;
+
+// Reads `table` from synthetic memory the way the locator does, for a build of `kind`.
 pyxray::Result<const Offsets*> read_from_memory(const Table& table,
-                                                const pyxray::PythonVersion& version = kVersion) {
+                                                const pyxray::PythonVersion& version = kVersion,
+                                                BuildKind kind = BuildKind::Default) {
     pyxray::BufferMemory memory;
     memory.add(kRuntime, &table, sizeof(table));
-    return pyxray::read_debug_offsets(memory, kRuntime, version, pyxray::offsets_3_13());
+    const Offsets& fallback =
+        kind == BuildKind::FreeThreaded ? pyxray::offsets_3_13t() : pyxray::offsets_3_13();
+    return pyxray::read_debug_offsets(memory, kRuntime, version, fallback, kind);
 }
 
-std::string rejection(const Table& table, const pyxray::PythonVersion& version = kVersion) {
-    auto read = read_from_memory(table, version);
+std::string rejection(const Table& table, const pyxray::PythonVersion& version = kVersion,
+                      BuildKind kind = BuildKind::Default) {
+    auto read = read_from_memory(table, version, kind);
     return read ? "accepted" : read.error().message;
 }
 
@@ -233,13 +288,55 @@ TEST(DebugOffsets, OffsetOutsideItsStructIsRejected) {
                                             table.code_object.qualname, table.code_object.co_code_adaptive));
 }
 
-TEST(DebugOffsets, FreeThreadedBuildIsUnsupportedNotMisread) {
-    Table table = good_table();
+TEST(DebugOffsets, FreeThreadedTableOfAFreeThreadedBuildIsAcceptedAndAgrees) {
+    Table table = good_table(pyxray::offsets_3_13t());
     table.free_threaded = 1;
-    auto read = read_from_memory(table);
+    auto read = read_from_memory(table, kVersion, BuildKind::FreeThreaded);
+    ASSERT_TRUE(read) << read.error().message;
+    expect_agrees(**read, table);
+    EXPECT_EQ((*read)->code_object.firsttraceable, pyxray::offsets_3_13t().code_object.firsttraceable);
+}
+
+TEST(DebugOffsets, FreeThreadedTableInADefaultBuildIsRefusedByName) {
+    Table table = good_table(pyxray::offsets_3_13t());
+    table.free_threaded = 1;
+    auto read = read_from_memory(table, kVersion, BuildKind::Default);
     ASSERT_FALSE(read);
     EXPECT_EQ(read.error().code, pyxray::ErrorCode::Unsupported);
-    EXPECT_NE(read.error().message.find("free-threaded"), std::string::npos) << read.error().message;
+    EXPECT_EQ(read.error().message,
+              "_Py_DebugOffsets says CPython 3.13.0 is a free-threaded build (free_threaded = 1) but the "
+              "binary is a default (GIL) build; refusing to guess its layout");
+}
+
+TEST(DebugOffsets, DefaultTableInAFreeThreadedBuildIsRefusedByName) {
+    auto read = read_from_memory(good_table(), kVersion, BuildKind::FreeThreaded);
+    ASSERT_FALSE(read);
+    EXPECT_EQ(read.error().code, pyxray::ErrorCode::Unsupported);
+    EXPECT_EQ(read.error().message,
+              "_Py_DebugOffsets says CPython 3.13.0 is a default (GIL) build (free_threaded = 0) but the "
+              "binary is a free-threaded build; refusing to guess its layout");
+}
+
+TEST(DebugOffsets, FreeThreadedFlagOtherThanZeroOrOneIsDamage) {
+    Table table = good_table();
+    table.free_threaded = 2;
+    auto read = read_from_memory(table);
+    ASSERT_FALSE(read);
+    EXPECT_EQ(read.error().code, pyxray::ErrorCode::BadData);  // falls back to the built-in table
+    EXPECT_EQ(
+        read.error().message,
+        "_Py_DebugOffsets at the start of _PyRuntime is not usable: free_threaded = 2 is neither 0 nor 1");
+    EXPECT_EQ(pyxray::build_kind_of(table, kVersion), std::nullopt);
+}
+
+TEST(DebugOffsets, BuildKindOfATableNeedsItsCookieAndVersion) {
+    Table table = good_table();
+    EXPECT_EQ(pyxray::build_kind_of(table, kVersion), BuildKind::Default);
+    table.free_threaded = 1;
+    EXPECT_EQ(pyxray::build_kind_of(table, kVersion), BuildKind::FreeThreaded);
+    EXPECT_EQ(pyxray::build_kind_of(table, pyxray::PythonVersion::from_hex(0x030c01f0)), std::nullopt);
+    table.cookie[7] = 'x';
+    EXPECT_EQ(pyxray::build_kind_of(table, kVersion), std::nullopt);
 }
 
 TEST(DebugOffsets, UnreadableTableSaysWhere) {
