@@ -28,8 +28,9 @@ build: deps
 
 # Each recipe line must succeed. --no-tests=error: an empty ctest is a failure, and pytest's
 # own "no tests ran" (exit 5) stops make like any other failure: nothing here masks it.
-test: build interpreters
-	$(MAKE) --no-print-directory unit-test integration-test sanitize-test
+# Interpreters first: configuring finds their headers for the unit tests' layout checks.
+test: deps interpreters
+	$(MAKE) --no-print-directory build unit-test integration-test sanitize-test
 
 unit-test:
 	ctest --test-dir $(BUILD_PATH) --output-on-failure --no-tests=error -j$(JOBS)
@@ -50,4 +51,5 @@ demo: build
 
 # The matrix's CPythons built from Debian's source packages (3.9.2, 3.13, 3.13t), cached outside
 # the clone (fixtures/interpreters/README.md); a rerun with everything built does nothing.
-interpreters: ; fixtures/interpreters/build.sh
+interpreters: deps
+	fixtures/interpreters/build.sh
