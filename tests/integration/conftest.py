@@ -10,6 +10,7 @@ import re
 import pytest
 
 import interpreters
+import stripped
 import summary
 from drivers import FRONTENDS, GDB_WITHOUT_DEBUG_INFO
 from targets import CoreTargets, LiveTargets
@@ -25,9 +26,15 @@ def frontends_for(interpreter_id):
     return list(FRONTENDS)
 
 
+def matrix_ids():
+    """Every interpreter as installed, then a stripped copy of each (stripped.py)."""
+    return interpreters.INTERPRETER_IDS + [stripped.stripped_id(interpreter_id)
+                                           for interpreter_id in interpreters.INTERPRETER_IDS]
+
+
 def matrix_cells():
     return [(interpreter_id, frontend, mode)
-            for interpreter_id in interpreters.INTERPRETER_IDS
+            for interpreter_id in matrix_ids()
             for frontend in frontends_for(interpreter_id)
             for mode in MODES]
 
@@ -65,10 +72,14 @@ def pytest_generate_tests(metafunc):
         pairs = [cell[:2] for cell in matrix_cells() if cell[2] == MODES[0]]
         metafunc.parametrize(wanted, pairs, ids=["-".join(pair) for pair in pairs])
     elif wanted == ["interp_id"]:
-        metafunc.parametrize("interp_id", interpreters.INTERPRETER_IDS)
+        metafunc.parametrize("interp_id", matrix_ids())
     elif wanted:
         raise pytest.UsageError(f"{metafunc.function.__name__}: parametrise by interp_id, by "
                                 f"interp_id and frontend, or by all three with mode (got {wanted})")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    stripped.cleanup()
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import stripped
+
 PYENV_VERSIONS = Path(os.path.expanduser("~/.pyenv/versions"))
 
 
@@ -21,6 +23,8 @@ class Interpreter:
     id: str
     executable: Path
     debian: bool  # Debian's /usr/bin/python3.11*: stripped, debug info from python3.11-dbg
+    environment: tuple = ()  # (name, value) pairs to run it with (stripped copies: PYTHONHOME)
+    libraries: tuple = ()  # the libpython it must map (stripped copies: the stripped one)
 
 
 def _pyenv(minor):
@@ -84,7 +88,11 @@ def under_ci():
 
 
 def find(interpreter_id):
-    """The interpreter, or pytest.fail (CI) / pytest.skip (elsewhere) saying what is missing."""
+    """The interpreter, or pytest.fail (CI) / pytest.skip (elsewhere) saying what is missing.
+    An id ending in stripped.SUFFIX is a stripped copy of the interpreter named before it."""
+    original, is_stripped = stripped.split_id(interpreter_id)
+    if is_stripped:
+        return stripped.copy_of(find(original))
     lookup, debian = _MATRIX[interpreter_id]
     executable, missing = lookup()
     if executable is not None:

@@ -4,6 +4,8 @@ from collections import defaultdict
 
 import pytest
 
+from stripped import display_name, split_id
+
 
 def cell_of(item):
     """(interpreter, front-end, mode) of a matrix test, or None for the others."""
@@ -50,7 +52,7 @@ class MatrixSummary:
         modes = sorted({cell[2] for cell in tally}, key=_mode_order)
         table = [["interpreter", "front-end", *modes]]
         for interpreter, frontend in rows:
-            table.append([interpreter, frontend,
+            table.append([display_name(interpreter), frontend,
                           *(_verdict(tally.get((interpreter, frontend, mode))) for mode in modes)])
         widths = [max(len(row[column]) for row in table) for column in range(len(table[0]))]
         terminalreporter.write_sep("=", "pyxray matrix (tests passed / failed / skipped)")
@@ -69,7 +71,9 @@ def _position(order, value):
 
 
 def _row_order(row):
-    return _position(INTERPRETER_ORDER, row[0]), _position(FRONTEND_ORDER, row[1])
+    """Each interpreter's stripped copy right after it."""
+    original, is_stripped = split_id(row[0])
+    return _position(INTERPRETER_ORDER, original), is_stripped, _position(FRONTEND_ORDER, row[1])
 
 
 def _mode_order(mode):

@@ -43,9 +43,10 @@ class FixtureProcess:
                    "--record", str(self.record_path), "--ready", str(self.ready_path)]
         if depth is not None:
             command += ["--depth", str(depth)]
+        environment = dict(os.environ, **dict(interpreter.environment))
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                            stdout=log, stderr=subprocess.STDOUT)
+                                            stdout=log, stderr=subprocess.STDOUT, env=environment)
         self.pid = self.process.pid
         self.record = None
 
@@ -54,11 +55,32 @@ class FixtureProcess:
         self._wait_for(self.ready_path.exists, READY_TIMEOUT,
                        f"{self.script.name} never wrote {self.ready_path}")
         self.record = json.loads(self.record_path.read_text())
+        self._check_mapped_libraries()
         recorded = sorted(thread["tid"] for thread in self.record["threads"])
         self._wait_for(lambda: self._tasks_sleeping(recorded), SETTLE_TIMEOUT,
                        f"threads of pid {self.pid} not all in a sleep syscall "
                        f"({'/'.join(SLEEP_SYSCALLS.values())}): {self._syscalls()}")
         return self.record
+
+    def _check_mapped_libraries(self):
+        """A copy run with its own environment (stripped.py) must run the copied executable and
+        its own libpython (none, for a static build), not the original one that RUNPATH or the
+        loader's cache would otherwise find: fail if it maps any other."""
+        if not self.interpreter.environment:
+            return
+        running = os.readlink(f"/proc/{self.pid}/exe")
+        if running != str(self.interpreter.executable):
+            pytest.fail(f"pid {self.pid} runs {running}, expected {self.interpreter.executable}",
+                        pytrace=False)
+        expected = {str(path) for path in self.interpreter.libraries}
+        mapped = set()
+        for line in Path(f"/proc/{self.pid}/maps").read_text().splitlines():
+            fields = line.split(maxsplit=5)
+            if len(fields) == 6 and ("libpython" in Path(fields[5]).name or fields[5] in expected):
+                mapped.add(fields[5])
+        if mapped != expected:
+            pytest.fail(f"pid {self.pid} under {self.interpreter.executable} maps libpython "
+                        f"{sorted(mapped)}, expected only {sorted(expected)}", pytrace=False)
 
     def _wait_for(self, condition, timeout, message):
         deadline = time.monotonic() + timeout
