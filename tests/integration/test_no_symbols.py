@@ -3,23 +3,37 @@
 - A CPython 3.13 whose executable and libpython were deleted after it started: no file to open,
   so only the scan of writable memory for _Py_DebugOffsets' cookie can find _PyRuntime, and the
   version comes from the table. Live and on a core, in gdb, LLDB and the CLI.
+- Debian's CPython 3.11 linked statically into a stripped program named `app` that does not
+  export _PyRuntime or Py_Version (as applications embedding Python often do): the runtime is
+  found by its .PyRuntime section, the version in the .bss text (no name, no Py_Version).
 - A stripped CPython 3.9 libpython loaded under another name (LD_PRELOAD of `librenamed.so`):
   no Py_Version, no `version.0` symbol and no "python3.9" in the module's name, so the version
   comes from the text Py_GetVersion() left in the module's .bss.
 """
 
 import shutil
+import subprocess
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 import interpreters
-from drivers import CLI, FRONTENDS, GDB_SCRIPT, LLDB, LLDB_PLUGIN, extract_json, require, run
+from drivers import (CLI, FRONTENDS, GDB_SCRIPT, LLDB, LLDB_PLUGIN, extract_json, require, run,
+                     xbt_json)
 from frames import comparable, oracle_keys, python_frames, threads_by_tid
 from stripped import strip_copy
 from targets import FixtureProcess, Target, make_core
 
 SCAN_INTERPRETER = "pyenv-3.13"
+EMBEDDED_INTERPRETER = "debian-3.11"
+# Debian's libpython3.11-dev: the static libpython and what it links against.
+STATIC_LIBPYTHON = Path("/usr/lib/python3.11/config-3.11-x86_64-linux-gnu/libpython3.11-pic.a")
+STATIC_LIBS = ["-lexpat", "-lz", "-lm", "-ldl", "-lpthread", "-lutil"]
+APP_C = ("#include <Python.h>\n"
+         "int main(int argc, char** argv) { return Py_BytesMain(argc, argv); }\n")
+# Extension modules still find the C API in the program; only the runtime's symbols are hidden.
+HIDE_RUNTIME = "{ global: *; local: _PyRuntime; Py_Version; };\n"
 RENAMED_INTERPRETER = "pyenv-3.9"
 MODES = ["live", "core"]
 
@@ -127,3 +141,40 @@ def test_version_of_a_renamed_stripped_libpython_from_its_version_text(tool, ren
     completed = xbt_without_files(tool, renamed)
     document = extract_json(completed, f"{tool} py-xbt on 3.9 with a renamed stripped libpython")
     assert_matches_record(document, renamed)
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """stacks.py run by a stripped program with Debian's 3.11 linked in statically and its
+    runtime symbols hidden, live and on a core."""
+    original = interpreters.find(EMBEDDED_INTERPRETER)
+    if not STATIC_LIBPYTHON.exists():
+        pytest.fail(f"no {STATIC_LIBPYTHON} (Debian package libpython3.11-dev)", pytrace=False)
+    root = tmp_path_factory.mktemp("embedded")
+    (root / "app.c").write_text(APP_C)
+    (root / "hide.map").write_text(HIDE_RUNTIME)
+    app = root / "app"
+    run(["gcc", "-O1", "-I/usr/include/python3.11", root / "app.c", "-o", app,
+         "-Wl,--export-dynamic", f"-Wl,--version-script={root / 'hide.map'}", STATIC_LIBPYTHON,
+         *STATIC_LIBS]).check_returncode()
+    subprocess.run(["strip", "--strip-all", str(app)], check=True, timeout=120)
+    exported = run(["readelf", "-W", "--dyn-syms", app]).stdout.split()
+    assert "_PyRuntime" not in exported and "Py_Version" not in exported
+    assert ".PyRuntime" in run(["readelf", "-W", "-S", app]).stdout
+    interpreter = replace(original, id=EMBEDDED_INTERPRETER + "-embedded", executable=app,
+                          environment=(("PYTHONHOME", "/usr"),), libraries=())
+    process = FixtureProcess(interpreter, root / "work")
+    try:
+        record = process.wait_until_blocked()
+        yield {"live": Target("live", interpreter, record, process.pid),
+               "core": Target("core", interpreter, record, process.pid,
+                              make_core(process.pid, root / "work" / "core"))}
+    finally:
+        process.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("kind", MODES)
+@pytest.mark.parametrize("tool", FRONTENDS)
+def test_runtime_section_and_version_text_of_an_embedding_program(tool, kind, embedded):
+    assert_matches_record(xbt_json(tool, embedded[kind]), embedded[kind])
