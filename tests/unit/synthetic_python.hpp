@@ -42,11 +42,10 @@ public:
         uint64_t object = alloc(o_.unicode_object.ascii_size + ascii.size() + 1);
         put64(object + o_.pyobject.ob_type, str_type_);
         put64(object + o_.unicode_object.length, ascii.size());
-        mirror::UnicodeState state{};
-        state.kind = 1;
-        state.compact = 1;
-        state.ascii = 1;
-        std::memcpy(at(object + o_.unicode_object.state), &state, sizeof(state));
+        if (o_.unicode_object.state_interned_byte)
+            put_compact_ascii_state<mirror::FreeThreadedUnicodeState>(object);
+        else
+            put_compact_ascii_state<mirror::UnicodeState>(object);
         std::memcpy(at(object + o_.unicode_object.ascii_size), ascii.data(), ascii.size());
         return object;
     }
@@ -76,7 +75,35 @@ public:
         put64(code + o_.code_object.linetable, make_bytes(table));
         put32(code + o_.code_object.firstlineno, first_line);
         put32(code + o_.code_object.firsttraceable, first_traceable);
+        if (o_.code_object.co_tlbc) {  // free-threaded 3.14+: entry 0 is co_code_adaptive
+            uint64_t copies = alloc(8 + 8 * kMaxThreadCopies);
+            put64(copies, 1);
+            put64(copies + 8, code + o_.code_object.co_code_adaptive);
+            put64(code + *o_.code_object.co_tlbc, copies);
+        }
         return code;
+    }
+
+    // Free-threaded 3.14+: a thread's own copy of `code`'s bytecode (`units` code units),
+    // appended to its co_tlbc; returns the copy's tlbc index.
+    int32_t add_thread_copy(uint64_t code, int units = 16) {
+        uint64_t copies = get64(code + *o_.code_object.co_tlbc);
+        uint64_t index = get64(copies);
+        put64(copies + 8 + 8 * index, alloc(2 * units));
+        put64(copies, index + 1);
+        return static_cast<int32_t>(index);
+    }
+
+    // Free-threaded 3.14+: a frame stopped at `code_unit` of copy `index` of `code`'s bytecode.
+    uint64_t make_frame_in_copy(uint64_t code, int32_t index, int code_unit) {
+        uint64_t frame = make_frame(code, 0);
+        uint64_t copies = get64(code + *o_.code_object.co_tlbc);
+        uint64_t start = index >= 0 && index < static_cast<int32_t>(get64(copies))
+                             ? get64(copies + 8 + 8 * index)
+                             : code + o_.code_object.co_code_adaptive;
+        put64(frame + o_.interpreter_frame.instr_ptr, start + 2 * code_unit);
+        put32(frame + *o_.interpreter_frame.tlbc_index, index);
+        return frame;
     }
 
     // A frame stopped at `code_unit` of `code`.
@@ -128,11 +155,27 @@ public:
     }
 
     void put64(uint64_t address, uint64_t value) { std::memcpy(at(address), &value, 8); }
+    uint64_t get64(uint64_t address) {
+        uint64_t value = 0;
+        std::memcpy(&value, at(address), 8);
+        return value;
+    }
     void put32(uint64_t address, int32_t value) { std::memcpy(at(address), &value, 4); }
     void put_bytes(uint64_t address, const void* data, size_t size) { std::memcpy(at(address), data, size); }
 
+    static constexpr int kMaxThreadCopies = 8;  // room each synthetic co_tlbc has
+
 private:
     static constexpr uint64_t kBase = 0x10000000;
+
+    template <class State>
+    void put_compact_ascii_state(uint64_t object) {
+        State state{};
+        state.kind = 1;
+        state.compact = 1;
+        state.ascii = 1;
+        std::memcpy(at(object + o_.unicode_object.state), &state, sizeof(state));
+    }
 
     uint64_t alloc(size_t size) {
         uint64_t address = kBase + next_;

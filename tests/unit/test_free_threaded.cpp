@@ -121,14 +121,25 @@ TEST(BuildKind, OnlyTheFreeThreadedLibpythonDefinesTheMarkerSymbol) {
     }
 }
 
-TEST(BuildKind, FreeThreadedTablesExistFor313Only) {
+TEST(BuildKind, FreeThreadedTablesExistFrom313) {
     auto table = pyxray::offsets_for(k313, BuildKind::FreeThreaded);
     ASSERT_TRUE(table);
     EXPECT_EQ(*table, &pyxray::offsets_3_13t());
+    auto v314 = pyxray::offsets_for(PythonVersion::from_hex(0x030e02f0), BuildKind::FreeThreaded);
+    ASSERT_TRUE(v314);
+    EXPECT_EQ(*v314, &pyxray::offsets_3_14t());
+    auto v315 = pyxray::offsets_for(PythonVersion::from_hex(0x030f00a2), BuildKind::FreeThreaded);
+    ASSERT_TRUE(v315);
+    EXPECT_EQ(*v315, &pyxray::offsets_3_15t());
+    auto v316 = pyxray::offsets_for(PythonVersion::from_hex(0x031000a1), BuildKind::FreeThreaded);
+    ASSERT_FALSE(v316);
+    EXPECT_EQ(v316.error().message,
+              "free-threaded CPython 3.16.0 is not supported yet (supported: 3.13 to 3.15)");
     auto v312 = pyxray::offsets_for(PythonVersion::from_hex(0x030c01f0), BuildKind::FreeThreaded);
     ASSERT_FALSE(v312);
     EXPECT_EQ(v312.error().code, pyxray::ErrorCode::Unsupported);
-    EXPECT_EQ(v312.error().message, "free-threaded CPython 3.12.1 is not supported yet (supported: 3.13)");
+    EXPECT_EQ(v312.error().message,
+              "free-threaded CPython 3.12.1 is not supported yet (supported: 3.13 to 3.15)");
 }
 
 std::vector<pyxray::PyThread> walk(const pyxray::testing::SyntheticPython& image, const Offsets& offsets) {

@@ -19,6 +19,37 @@ int CodeInfo::line_at(int code_unit) const {
     return line;
 }
 
+// Far more copies than a process has threads: the array grows with the thread indices in use.
+constexpr int64_t kMaxThreadCopies = 1 << 20;
+
+Result<uint64_t> CodeInfo::read_thread_copy(const Memory& memory, int32_t index) const {
+    auto bad = [&](std::string why) {
+        return fail(ErrorCode::BadData, fmt::format("thread-local bytecode of {}: {}", qualname, why),
+                    thread_copies.value_or(0));
+    };
+    if (index < 0) return bad(fmt::format("negative tlbc_index {}", index));
+    if (*thread_copies == 0) {  // no array yet: only the main copy exists
+        if (index == 0) return code_units;
+        return bad(fmt::format("tlbc_index {} but co_tlbc is NULL", index));
+    }
+    PYXRAY_TRY(size, read_value<int64_t>(memory, *thread_copies));  // _PyCodeArray.size
+    if (size <= 0 || size > kMaxThreadCopies)
+        return bad(fmt::format("implausible co_tlbc size {} at {:#x}", size, *thread_copies));
+    if (index >= size) return bad(fmt::format("tlbc_index {} is outside co_tlbc's {} entries", index, size));
+    PYXRAY_TRY(copy, read_pointer(memory, *thread_copies + 8 + 8 * static_cast<uint64_t>(index)));
+    if (copy == 0) return bad(fmt::format("co_tlbc entry {} is NULL", index));
+    return copy;
+}
+
+Result<uint64_t> CodeInfo::bytecode_start(const Memory& memory, std::optional<int32_t> tlbc_index) const {
+    if (!thread_copies || !tlbc_index) return code_units;
+    auto found = copies_.find(*tlbc_index);
+    if (found != copies_.end()) return found->second;
+    PYXRAY_TRY(copy, read_thread_copy(memory, *tlbc_index));
+    copies_.emplace(*tlbc_index, copy);
+    return copy;
+}
+
 Result<void> CodeCache::check_is_code(uint64_t address) {
     PYXRAY_TRY(type, read_pointer(memory_, address + offsets_.pyobject.ob_type));
     auto known = type_is_code_.find(type);
@@ -57,6 +88,11 @@ Result<CodeInfo> CodeCache::read(uint64_t address) {
     info.first_line = first_line;
     info.first_traceable = first_traceable;
     if (inline_code) info.code_units = address + layout.co_code_adaptive;
+    if (layout.co_tlbc) {
+        uint64_t copies = 0;
+        field(*layout.co_tlbc, &copies);
+        info.thread_copies = copies;
+    }
     return info;
 }
 

@@ -12,12 +12,16 @@
 namespace pyxray {
 namespace {
 
+// A deep recursion of frames with the same damage says it once per frame: keep the first few.
+constexpr size_t kMaxFrameNotes = 16;
+
 struct RawFrame {
     uint64_t code = 0;
     uint64_t previous = 0;
     uint64_t instr_ptr = 0;
     uint8_t owner = 0;
     bool is_entry = false;
+    std::optional<int32_t> tlbc_index;  // free-threaded 3.14+: which copy of the bytecode runs
 };
 
 Result<RawFrame> read_raw_frame(const Memory& memory, const Offsets& offsets, uint64_t address) {
@@ -30,22 +34,51 @@ Result<RawFrame> read_raw_frame(const Memory& memory, const Offsets& offsets, ui
     std::memcpy(&frame.instr_ptr, bytes.data() + layout.instr_ptr, 8);
     frame.owner = static_cast<uint8_t>(bytes[layout.owner]);
     if (layout.is_entry) frame.is_entry = bytes[*layout.is_entry] != std::byte{0};
+    if (layout.tlbc_index) {
+        int32_t index = 0;
+        std::memcpy(&index, bytes.data() + *layout.tlbc_index, sizeof(index));
+        frame.tlbc_index = index;
+    }
     return frame;
 }
 
 // A frame that has not yet run its first traceable instruction is invisible to Python's own
 // tracebacks (_PyFrame_IsIncomplete in pycore_frame.h); pyxray hides it the same way. 3.13
 // renamed prev_instr to instr_ptr but kept this comparison (and _PyInterpreterFrame_LASTI).
-bool is_incomplete(const RawFrame& frame, const CodeInfo& code, const FrameOwners& owners) {
+// `bytecode` is where the frame's bytecode starts (_PyFrame_GetBytecode: free-threaded 3.14+
+// runs a thread-local copy of it).
+bool is_incomplete(const RawFrame& frame, uint64_t bytecode, const CodeInfo& code,
+                   const FrameOwners& owners) {
     return frame.owner != owners.generator &&
-           frame.instr_ptr < code.code_units + 2 * static_cast<uint64_t>(code.first_traceable);
+           frame.instr_ptr < bytecode + 2 * static_cast<uint64_t>(code.first_traceable);
 }
 
 // prev_instr points at the last code unit started (3.11-3.12), instr_ptr at the one executing
-// (3.13): either way it is the code unit whose line Python reports.
-int current_code_unit(const RawFrame& frame, const CodeInfo& code) {
-    int64_t delta = static_cast<int64_t>(frame.instr_ptr - code.code_units);
+// (3.13+): either way it is the code unit whose line Python reports, counted from the start of
+// the bytecode copy the frame runs.
+int current_code_unit(const RawFrame& frame, uint64_t bytecode) {
+    int64_t delta = static_cast<int64_t>(frame.instr_ptr - bytecode);
     return static_cast<int>(delta / 2);
+}
+
+// The frame as Python shows it, or nothing while it is incomplete. When its bytecode copy
+// cannot be found (a tlbc_index co_tlbc does not hold) the frame is still shown, its line
+// unknown, and a note on the thread says why.
+std::optional<PyFrame> python_frame(const Memory& memory, const RawFrame& raw, uint64_t address,
+                                    const CodeInfo& info, const FrameOwners& owners, PyThread& thread) {
+    PyFrame frame{info.name, info.qualname, info.filename, -1, address, raw.code, raw.is_entry};
+    auto bytecode = info.bytecode_start(memory, raw.tlbc_index);
+    if (!bytecode) {
+        if (thread.notes.size() < kMaxFrameNotes)
+            thread.notes.push_back(
+                fmt::format("frame at {:#x}: line unknown: {}", address, bytecode.error().message));
+        else if (thread.notes.size() == kMaxFrameNotes)
+            thread.notes.push_back("more frames whose line is unknown are not listed");
+        return frame;
+    }
+    if (is_incomplete(raw, *bytecode, info, owners)) return std::nullopt;
+    frame.line = info.line_at(current_code_unit(raw, *bytecode));
+    return frame;
 }
 
 // 3.12+ pushes a shim frame below each eval-loop call's first frame (owned by the C stack in
@@ -130,11 +163,8 @@ void FrameWalker::walk(uint64_t newest_frame, PyThread& thread) const {
             thread.truncated = fmt::format("frame at {:#x}: {}", address, code.error().message);
             break;
         }
-        const CodeInfo& info = **code;
-        if (!is_incomplete(*raw, info, owners)) {
-            thread.frames.push_back(PyFrame{info.name, info.qualname, info.filename,
-                                            info.line_at(current_code_unit(*raw, info)), address, raw->code,
-                                            raw->is_entry});
+        if (auto frame = python_frame(memory_, *raw, address, **code, owners, thread)) {
+            thread.frames.push_back(std::move(*frame));
             ++segment;
         }
         if (raw->is_entry) close_segment();

@@ -216,8 +216,9 @@ Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime
     std::string key(reinterpret_cast<const char*>(&table), sizeof(table));
     const Offsets* fallback_address = &fallback;
     key.append(reinterpret_cast<const char*>(&fallback_address), sizeof(fallback_address));
-    key += fmt::format("/{}/{}", versioned.thread_base_frame.value_or(0),
-                       versioned.compact_unicode_size.value_or(0));
+    key += fmt::format("/{}/{}/{}/{}", versioned.thread_base_frame.value_or(0),
+                       versioned.compact_unicode_size.value_or(0), versioned.frame_tlbc_index.value_or(0),
+                       versioned.code_tlbc.value_or(0));
     std::lock_guard lock(mutex);
     auto found = tables.find(key);
     if (found != tables.end()) return found->second.get();

@@ -69,6 +69,14 @@ mirror::DebugOffsets313 project(const Later& t) {
     return c;
 }
 
+// The thread-local bytecode fields, which only a free-threaded build's table describes.
+template <class Later>
+void take_tlbc_fields(const Later& t, VersionedDebugTable& out) {
+    if (t.free_threaded != 1) return;
+    out.frame_tlbc_index = t.interpreter_frame.tlbc_index;
+    out.code_tlbc = t.code_object.co_tlbc;
+}
+
 template <class Table>
 Result<Table> read_table(const Memory& memory, uint64_t runtime) {
     PYXRAY_TRY(bytes, read_bytes(memory, runtime, sizeof(Table)));
@@ -94,11 +102,13 @@ Result<VersionedDebugTable> read_versioned_debug_table(const Memory& memory, uin
     if (version.major == 3 && version.minor == 14) {
         PYXRAY_TRY(table, read_table<mirror::DebugOffsets314>(memory, runtime));
         out.common = project(table);
+        take_tlbc_fields(table, out);
     } else if (version.major == 3 && version.minor == 15) {
         PYXRAY_TRY(table, read_table<mirror::DebugOffsets315>(memory, runtime));
         out.common = project(table);
         out.thread_base_frame = table.thread_state.base_frame;
         out.compact_unicode_size = table.unicode_object.compactunicodeobject_size;
+        take_tlbc_fields(table, out);
     } else {
         PYXRAY_TRY(table, read_table<mirror::DebugOffsets313>(memory, runtime));
         out.common = table;
@@ -111,6 +121,15 @@ Result<void> validate_later_fields(const VersionedDebugTable& table) {
     if (table.thread_base_frame && *table.thread_base_frame >= common.thread_state.size)
         return bad(fmt::format("thread_state.base_frame = {} is not inside the struct's {} bytes",
                                *table.thread_base_frame, common.thread_state.size));
+    // The walker reads a frame up to localsplus and a code object up to co_code_adaptive.
+    if (table.frame_tlbc_index && *table.frame_tlbc_index + 4 > common.interpreter_frame.localsplus)
+        return bad(
+            fmt::format("interpreter_frame.tlbc_index = {} is not inside the frame's {} bytes before "
+                        "localsplus",
+                        *table.frame_tlbc_index, common.interpreter_frame.localsplus));
+    if (table.code_tlbc && *table.code_tlbc + 8 > common.code_object.co_code_adaptive)
+        return bad(fmt::format("code_object.co_tlbc = {} is not before co_code_adaptive ({})",
+                               *table.code_tlbc, common.code_object.co_code_adaptive));
     if (table.compact_unicode_size) {
         uint64_t size = *table.compact_unicode_size;
         uint64_t ascii = common.unicode_object.asciiobject_size;
@@ -124,6 +143,8 @@ Result<void> validate_later_fields(const VersionedDebugTable& table) {
 void merge_later_fields(const VersionedDebugTable& table, Offsets& offsets) {
     if (table.thread_base_frame) offsets.thread_state.base_frame = *table.thread_base_frame;
     if (table.compact_unicode_size) offsets.unicode_object.compact_size = *table.compact_unicode_size;
+    if (table.frame_tlbc_index) offsets.interpreter_frame.tlbc_index = *table.frame_tlbc_index;
+    if (table.code_tlbc) offsets.code_object.co_tlbc = *table.code_tlbc;
 }
 
 }  // namespace pyxray

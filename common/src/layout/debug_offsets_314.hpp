@@ -166,6 +166,10 @@ struct VersionedDebugTable {
     mirror::DebugOffsets313 common;
     std::optional<uint64_t> thread_base_frame;     // 3.15: PyThreadState.base_frame
     std::optional<uint64_t> compact_unicode_size;  // 3.15: sizeof(PyCompactUnicodeObject)
+    // 3.14+ free-threaded tables (free_threaded == 1): where the thread-local bytecode is
+    // found. A default build's table holds no such fields, so these stay empty for it.
+    std::optional<uint64_t> frame_tlbc_index;  // _PyInterpreterFrame.tlbc_index
+    std::optional<uint64_t> code_tlbc;         // PyCodeObject.co_tlbc
 };
 
 // The table at the start of _PyRuntime, in the layout of `version`'s own _Py_DebugOffsets.

@@ -64,4 +64,20 @@ struct UnicodeState {
     unsigned int rest : 25;
 };
 
+// PyASCIIObject.state of free-threaded 3.14+ (Include/cpython/unicodeobject.h: "Needs to be
+// accessed atomically, so can't be a bit field"): interned takes the first byte, so kind,
+// compact and ascii start at bit 8. Same size as UnicodeState.
+struct FreeThreadedUnicodeState {
+    unsigned char interned;
+    unsigned int kind : 3;
+    unsigned int compact : 1;
+    unsigned int ascii : 1;
+    unsigned int statically_allocated : 1;
+};
+static_assert(sizeof(FreeThreadedUnicodeState) == sizeof(UnicodeState));
+
+// Stands for a field one build of a version has and the other lacks: as a
+// [[no_unique_address]] member it takes no room, so the fields after it keep their offsets.
+struct Absent {};
+
 }  // namespace pyxray::mirror

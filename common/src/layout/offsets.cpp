@@ -19,9 +19,11 @@ namespace {
 // Free-threaded builds exist from 3.13 on; each needs its own table.
 Result<const Offsets*> free_threaded_offsets_for(const PythonVersion& version) {
     if (version.major == 3 && version.minor == 13) return &offsets_3_13t();
-    return fail(
-        ErrorCode::Unsupported,
-        fmt::format("free-threaded CPython {} is not supported yet (supported: 3.13)", version.str()));
+    if (version.major == 3 && version.minor == 14) return &offsets_3_14t();
+    if (version.major == 3 && version.minor == 15) return &offsets_3_15t();
+    return fail(ErrorCode::Unsupported,
+                fmt::format("free-threaded CPython {} is not supported yet (supported: 3.13 to 3.15)",
+                            version.str()));
 }
 
 }  // namespace

@@ -72,6 +72,8 @@ struct Offsets {
         bool executable_may_be_non_code = false;  // 3.13 f_executable: "code object or None"
         uint64_t stackref_tag_bits = 0;           // 3.14+: Py_TAG_BITS, set in the _PyStackRef f_executable
         FrameOwners owners{};
+        // Free-threaded 3.14+: the int32_t index of the thread-local bytecode copy instr_ptr is in.
+        std::optional<uint64_t> tlbc_index;
     } interpreter_frame;
     struct {
         uint64_t size;  // bytes up to and including co_code_adaptive's offset
@@ -82,6 +84,9 @@ struct Offsets {
         uint64_t firstlineno;
         uint64_t firsttraceable;
         uint64_t co_code_adaptive;
+        // Free-threaded 3.14+: the _PyCodeArray of thread-local bytecode copies (entry 0 is
+        // co_code_adaptive).
+        std::optional<uint64_t> co_tlbc;
     } code_object;
     struct {
         uint64_t ob_type;
@@ -95,6 +100,9 @@ struct Offsets {
         uint64_t ascii_size;    // sizeof(PyASCIIObject): compact ASCII data follows
         uint64_t compact_size;  // sizeof(PyCompactUnicodeObject): compact non-ASCII data follows
         uint64_t data_any;      // PyUnicodeObject.data.any, for legacy strings
+        // Free-threaded 3.14+: state.interned is a whole byte before kind, compact and ascii
+        // (mirror::FreeThreadedUnicodeState), not two bits.
+        bool state_interned_byte = false;
     } unicode_object;
     struct {
         uint64_t ob_size;
@@ -133,6 +141,8 @@ const Offsets& offsets_3_12();
 const Offsets& offsets_3_13();
 const Offsets& offsets_3_13t();
 const Offsets& offsets_3_14();
+const Offsets& offsets_3_14t();
 const Offsets& offsets_3_15();
+const Offsets& offsets_3_15t();
 
 }  // namespace pyxray

@@ -31,6 +31,7 @@ ThreadStack base_stack(int64_t tid, const PyThread& python) {
     identity.truncated = python.truncated;
     stack.state = std::move(identity);
     if (python.truncated) stack.notes.push_back("Python stack truncated: " + *python.truncated);
+    stack.notes.insert(stack.notes.end(), python.notes.begin(), python.notes.end());
     return stack;
 }
 

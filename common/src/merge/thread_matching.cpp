@@ -110,6 +110,7 @@ PyThread stack_states(const std::vector<PyThread>& states, const std::vector<siz
         stacked.segment_sizes.insert(stacked.segment_sizes.end(), outer.segment_sizes.begin(),
                                      outer.segment_sizes.end());
         if (!stacked.truncated && outer.truncated) stacked.truncated = outer.truncated;
+        stacked.notes.insert(stacked.notes.end(), outer.notes.begin(), outer.notes.end());
     }
     return stacked;
 }
