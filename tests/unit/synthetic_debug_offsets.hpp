@@ -13,8 +13,8 @@ namespace synthetic {
 
 using Table = pyxray::mirror::DebugOffsets313;
 
-inline Table table_313() {
-    const pyxray::Offsets& o = pyxray::offsets_3_13();
+// From the free-threaded table for a 3.13t-shaped one (whose free_threaded flag the caller sets).
+inline Table table_313(const pyxray::Offsets& o = pyxray::offsets_3_13()) {
     Table t{};
     std::memcpy(t.cookie, pyxray::kDebugCookie, sizeof(t.cookie));
     t.version = 0x030d00f0;
@@ -39,10 +39,10 @@ inline Table table_313() {
     t.code_object.linetable = o.code_object.linetable;
     t.code_object.firstlineno = o.code_object.firstlineno;
     t.code_object.co_code_adaptive = o.code_object.co_code_adaptive;
-    t.pyobject = {16, o.pyobject.ob_type};
+    t.pyobject = {o.pyobject.ob_type + 8, o.pyobject.ob_type};
     t.type_object.size = 400;
     t.type_object.tp_name = o.type_object.tp_name;
-    t.bytes_object = {40, o.bytes_object.ob_size, o.bytes_object.ob_sval};
+    t.bytes_object = {o.bytes_object.ob_sval + 8, o.bytes_object.ob_size, o.bytes_object.ob_sval};
     t.unicode_object = {o.unicode_object.data_any + 8, o.unicode_object.state, o.unicode_object.length,
                         o.unicode_object.ascii_size};
     return t;

@@ -21,6 +21,7 @@
 #include "matrix_interpreters.hpp"
 #include "pyxray/core_file.hpp"
 #include "pyxray/target.hpp"
+#include "synthetic_debug_offsets.hpp"
 
 extern char** environ;
 
@@ -188,41 +189,8 @@ TEST(DebugOffsets, DefaultAndFreeThreadedTablesDifferInEveryObjectField) {
     EXPECT_EQ(gil.interpreter_frame.instr_ptr, ft.interpreter_frame.instr_ptr);
 }
 
-// A table shaped like 3.13.0's own, built from pyxray's mirrors (the free-threaded ones for a
-// 3.13t table, whose free_threaded flag the caller sets).
-Table good_table(const Offsets& o = pyxray::offsets_3_13()) {
-    Table t{};
-    std::memcpy(t.cookie, pyxray::kDebugCookie, sizeof(t.cookie));
-    t.version = 0x030d00f0;
-    t.runtime_state = {4096, 0, o.runtime_state.interpreters_head};
-    t.interpreter_state.size = 8192;
-    t.interpreter_state.id = o.interpreter_state.id;
-    t.interpreter_state.next = o.interpreter_state.next;
-    t.interpreter_state.threads_head = o.interpreter_state.threads_head;
-    t.thread_state.size = 512;
-    t.thread_state.next = o.thread_state.next;
-    t.thread_state.interp = o.thread_state.interp;
-    t.thread_state.current_frame = *o.thread_state.current_frame;
-    t.thread_state.thread_id = o.thread_state.thread_id;
-    t.thread_state.native_thread_id = o.thread_state.native_thread_id;
-    t.interpreter_frame = {o.interpreter_frame.size + 8,   o.interpreter_frame.previous,
-                           o.interpreter_frame.executable, o.interpreter_frame.instr_ptr,
-                           o.interpreter_frame.size,       o.interpreter_frame.owner};
-    t.code_object.size = o.code_object.co_code_adaptive + 8;
-    t.code_object.filename = o.code_object.filename;
-    t.code_object.name = o.code_object.name;
-    t.code_object.qualname = o.code_object.qualname;
-    t.code_object.linetable = o.code_object.linetable;
-    t.code_object.firstlineno = o.code_object.firstlineno;
-    t.code_object.co_code_adaptive = o.code_object.co_code_adaptive;
-    t.pyobject = {o.pyobject.ob_type + 8, o.pyobject.ob_type};
-    t.type_object.size = 400;
-    t.type_object.tp_name = o.type_object.tp_name;
-    t.bytes_object = {o.bytes_object.ob_sval + 8, o.bytes_object.ob_size, o.bytes_object.ob_sval};
-    t.unicode_object = {o.unicode_object.data_any + 8, o.unicode_object.state, o.unicode_object.length,
-                        o.unicode_object.ascii_size};
-    return t;
-}
+// A table shaped like 3.13.0's own, built from pyxray's mirrors.
+Table good_table(const Offsets& o = pyxray::offsets_3_13()) { return synthetic::table_313(o); }
 
 const pyxray::PythonVersion kVersion = pyxray::PythonVersion::from_hex(0x030d00f0);
 constexpr uint64_t kRuntime = 0x7f0000001000;

@@ -3,27 +3,17 @@
 
 #include "interp/thread_states.hpp"
 #include "synthetic_python.hpp"
+#include "walk_helpers.hpp"
 
 namespace {
+
+using pyxray::testing::names;
+using pyxray::testing::walk;
 
 using pyxray::FrameOwner;
 using pyxray::Offsets;
 using pyxray::PyThread;
 using pyxray::testing::SyntheticPython;
-
-std::vector<PyThread> walk(const SyntheticPython& image, const Offsets& offsets) {
-    auto memory = image.memory();
-    pyxray::CodeCache codes(*memory, offsets);
-    auto threads = pyxray::read_thread_states(*memory, offsets, image.runtime(), codes, true);
-    EXPECT_TRUE(threads.has_value()) << threads.error().message;
-    return threads.value_or(std::vector<PyThread>{});
-}
-
-std::vector<std::string> names(const PyThread& thread) {
-    std::vector<std::string> out;
-    for (const auto& frame : thread.frames) out.push_back(frame.qualname + ":" + std::to_string(frame.line));
-    return out;
-}
 
 TEST(FrameWalker, ShimFramesSplitEvalCallsIn312) {
     const Offsets& o = pyxray::offsets_3_12();

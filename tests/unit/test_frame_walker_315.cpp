@@ -10,8 +10,12 @@
 #include "interp/thread_states.hpp"
 #include "layout/debug_offsets_314.hpp"
 #include "synthetic_python.hpp"
+#include "walk_helpers.hpp"
 
 namespace {
+
+using pyxray::testing::names;
+using pyxray::testing::walk;
 
 using pyxray::Offsets;
 using pyxray::PyThread;
@@ -21,20 +25,6 @@ using Table = pyxray::mirror::DebugOffsets315;
 const pyxray::PythonVersion kVersion = pyxray::PythonVersion::from_hex(0x030f00a2);  // 3.15.0a2
 constexpr uint8_t kGenerator = 1, kInterpreter = 3, kThreadState = 4;
 constexpr uint64_t kRefcntTag = 1;  // Py_TAG_REFCNT; PyStackRef_NULL is this tag alone
-
-std::vector<PyThread> walk(const SyntheticPython& image, const Offsets& offsets) {
-    auto memory = image.memory();
-    pyxray::CodeCache codes(*memory, offsets);
-    auto threads = pyxray::read_thread_states(*memory, offsets, image.runtime(), codes, true);
-    EXPECT_TRUE(threads.has_value()) << threads.error().message;
-    return threads.value_or(std::vector<PyThread>{});
-}
-
-std::vector<std::string> names(const PyThread& thread) {
-    std::vector<std::string> out;
-    for (const auto& frame : thread.frames) out.push_back(frame.qualname + ":" + std::to_string(frame.line));
-    return out;
-}
 
 uint64_t tagged_frame(SyntheticPython& image, const Offsets& o, uint64_t code, int unit) {
     uint64_t frame = image.make_frame(code, unit);

@@ -11,8 +11,12 @@
 #include "interp/thread_states.hpp"
 #include "layout/debug_offsets_314.hpp"
 #include "synthetic_python.hpp"
+#include "walk_helpers.hpp"
 
 namespace {
+
+using pyxray::testing::names;
+using pyxray::testing::walk;
 
 using pyxray::BuildKind;
 using pyxray::Offsets;
@@ -24,20 +28,6 @@ const PythonVersion k314 = PythonVersion::from_hex(0x030e02f0);  // 3.14.2
 const PythonVersion k315 = PythonVersion::from_hex(0x030f00a2);  // 3.15.0a2
 constexpr uint8_t kGenerator = 1, kInterpreter = 3, kThreadState = 4;
 constexpr uint64_t kDeferred = 1;  // Py_TAG_DEFERRED: on None, code objects, immortal objects
-
-std::vector<PyThread> walk(const SyntheticPython& image, const Offsets& offsets) {
-    auto memory = image.memory();
-    pyxray::CodeCache codes(*memory, offsets);
-    auto threads = pyxray::read_thread_states(*memory, offsets, image.runtime(), codes, true);
-    EXPECT_TRUE(threads.has_value()) << threads.error().message;
-    return threads.value_or(std::vector<PyThread>{});
-}
-
-std::vector<std::string> names(const PyThread& thread) {
-    std::vector<std::string> out;
-    for (const auto& frame : thread.frames) out.push_back(frame.qualname + ":" + std::to_string(frame.line));
-    return out;
-}
 
 // f_executable as a deferred _PyStackRef, the way the free-threaded eval loop stores code.
 uint64_t deferred(SyntheticPython& image, const Offsets& o, uint64_t frame, uint64_t code) {

@@ -9,26 +9,16 @@
 #include "interp/thread_states.hpp"
 #include "legacy_synthetic.hpp"
 #include "symbols/elf_symbols.hpp"
+#include "walk_helpers.hpp"
 
 namespace {
+
+using pyxray::testing::names;
+using pyxray::testing::walk;
 
 using pyxray::Offsets;
 using pyxray::PyThread;
 using pyxray::testing::LegacySyntheticPython;
-
-std::vector<PyThread> walk(const LegacySyntheticPython& image, const Offsets& offsets) {
-    auto memory = image.memory();
-    pyxray::CodeCache codes(*memory, offsets);
-    auto threads = pyxray::read_thread_states(*memory, offsets, image.runtime(), codes, true);
-    EXPECT_TRUE(threads.has_value()) << threads.error().message;
-    return threads.value_or(std::vector<PyThread>{});
-}
-
-std::vector<std::string> names(const PyThread& thread) {
-    std::vector<std::string> out;
-    for (const auto& frame : thread.frames) out.push_back(frame.qualname + ":" + std::to_string(frame.line));
-    return out;
-}
 
 class LegacyWalker : public ::testing::TestWithParam<int> {
 protected:
