@@ -1,5 +1,7 @@
-"""The end-of-run matrix: interpreter x front-end x live/core -> passed / failed / skipped."""
+"""The end-of-run matrix: interpreter x front-end x mode -> passed / failed / not available,
+with the reason for every cell that is not available."""
 
+import re
 from collections import defaultdict
 
 import pytest
@@ -24,6 +26,7 @@ class MatrixSummary:
     def __init__(self):
         self.cells = {}  # nodeid -> cell
         self.outcomes = {}  # nodeid -> "passed" | "failed" | "skipped"
+        self.skip_reasons = defaultdict(set)  # (interpreter, front-end) -> reasons
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items):
@@ -39,6 +42,7 @@ class MatrixSummary:
             self.outcomes[report.nodeid] = "failed"
         elif report.skipped:
             self.outcomes[report.nodeid] = "skipped"
+            self.skip_reasons[self.cells[report.nodeid][:2]].add(_skip_reason(report))
         elif report.when == "call":
             self.outcomes[report.nodeid] = "passed"
 
@@ -55,13 +59,27 @@ class MatrixSummary:
             table.append([display_name(interpreter), frontend,
                           *(_verdict(tally.get((interpreter, frontend, mode))) for mode in modes)])
         widths = [max(len(row[column]) for row in table) for column in range(len(table[0]))]
-        terminalreporter.write_sep("=", "pyxray matrix (tests passed / failed / skipped)")
+        terminalreporter.write_sep("=", "pyxray matrix (tests passed / failed / not available)")
         for row in table:
             terminalreporter.write_line(
                 "  ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip())
+        terminalreporter.write_line("('-': the row has no test of that mode; live-deep is the "
+                                    "10,000+ frame stack, agree the three front-ends compared)")
+        for (interpreter, frontend), reasons in sorted(self.skip_reasons.items(),
+                                                       key=lambda item: _row_order(item[0])):
+            for reason in sorted(reasons):
+                terminalreporter.write_line(
+                    f"not available: {display_name(interpreter)} {frontend}: {reason}")
 
 
-INTERPRETER_ORDER = ["pyenv-3.11", "pyenv-3.12", "debian-3.11", "debian-3.11d"]
+def _skip_reason(report):
+    """pytest keeps a skip as (file, line, 'Skipped: reason')."""
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    return str(report.longrepr)
+
+
+INTERPRETER_ORDER = ["pyenv", "debian"]
 FRONTEND_ORDER = ["gdb", "gdb-nodebuginfo", "lldb", "cli", "agree"]
 MODE_ORDER = ["live", "core"]
 
@@ -71,9 +89,12 @@ def _position(order, value):
 
 
 def _row_order(row):
-    """Each interpreter's stripped copy right after it."""
+    """By version, pyenv's before Debian's, each interpreter's stripped copy right after it."""
     original, is_stripped = split_id(row[0])
-    return _position(INTERPRETER_ORDER, original), is_stripped, _position(FRONTEND_ORDER, row[1])
+    version = tuple(int(part) for part in re.findall(r"\d+", original))
+    source = original.split("-", 1)[0]
+    return (version, _position(INTERPRETER_ORDER, source), original, is_stripped,
+            _position(FRONTEND_ORDER, row[1]))
 
 
 def _mode_order(mode):
@@ -90,5 +111,5 @@ def _verdict(counts):
     if passed == total:
         return f"passed {passed}"
     if skipped == total:
-        return f"skipped {skipped}"
-    return f"{passed} ok {skipped} skip"
+        return f"n/a {skipped}"
+    return f"{passed} ok {skipped} n/a"
