@@ -63,7 +63,7 @@ class MatrixSummary:
         for row in table:
             terminalreporter.write_line(
                 "  ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip())
-        terminalreporter.write_line("('-': the row has no test of that mode; live-deep is the "
+        terminalreporter.write_line("('-': the row has no test of that mode; live-deep and core-deep: the "
                                     "10,000+ frame stack, agree the three front-ends compared)")
         for (interpreter, frontend), reasons in sorted(self.skip_reasons.items(),
                                                        key=lambda item: _row_order(item[0])):

@@ -180,14 +180,15 @@ class LiveTargets:
 class CoreTargets:
     """One gcore core per interpreter, made on first use from a stacks.py stopped right after."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, depth=None):
         self.directory = Path(directory)
+        self.depth = depth
         self.targets = {}
 
     def get(self, interpreter):
         if interpreter.id not in self.targets:
             workdir = self.directory / interpreter.id
-            process = FixtureProcess(interpreter, workdir)
+            process = FixtureProcess(interpreter, workdir, self.depth)
             try:
                 record = process.wait_until_blocked()
                 core = make_core(process.pid, workdir / "core")

@@ -1,4 +1,5 @@
-"""A 100,000-frame Python stack decodes completely in all three front-ends (CPython 3.11+
+"""A 100,000-frame Python stack decodes completely in all three front-ends, live and in a core
+(CPython 3.11+
 runs Python-to-Python calls without C recursion, so stacks.py can recurse that deep). Before
 3.11 every Python call also recurses in C, so there the stack is 10,000 frames deep (stacks.py
 gives that thread a big C stack)."""
@@ -10,7 +11,7 @@ import pytest
 
 from drivers import xbt_json
 from frames import comparable, oracle_keys, python_frames, recorded_threads, threads_by_tid
-from targets import LiveTargets
+from targets import CoreTargets, LiveTargets
 
 DEPTH = 100_000
 DEPTH_BEFORE_311 = 10_000
@@ -31,6 +32,13 @@ def deep_targets(tmp_path_factory):
     shutil.rmtree(directory, ignore_errors=True)  # 11 MB records; pytest keeps three runs
 
 
+@pytest.fixture(scope="module")
+def deep_cores(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("deep-cores")
+    yield {depth: CoreTargets(directory / str(depth), depth=depth) for depth in (DEPTH, DEPTH_BEFORE_311)}
+    shutil.rmtree(directory, ignore_errors=True)
+
+
 def first_difference(actual, expected):
     """Where two long frame lists part, for a message pytest's diff would take ages over."""
     for index, (got, wanted) in enumerate(zip(actual, expected)):
@@ -39,10 +47,7 @@ def first_difference(actual, expected):
     return f"{len(actual)} frames, expected {len(expected)}"
 
 
-@pytest.mark.matrix(mode="live-deep")
-def test_deep_stack_decodes_completely(interp_id, frontend, interpreter, deep_targets):
-    depth = depth_for(interpreter)
-    target = deep_targets[depth].get(interpreter)
+def check_deep_thread(frontend, target, depth):
     recorded = recorded_threads(target.record)["deep"]
     assert len(recorded["frames"]) > depth
     thread = threads_by_tid(xbt_json(frontend, target, "--python-only")).get(recorded["tid"])
@@ -53,3 +58,15 @@ def test_deep_stack_decodes_completely(interp_id, frontend, interpreter, deep_ta
     if actual != expected:  # not assert: pytest's diff of 100,000 frames would take minutes
         pytest.fail(f"deep thread: {first_difference(actual, expected)}; "
                     f"notes: {thread.get('notes')}", pytrace=False)
+
+
+@pytest.mark.matrix(mode="live-deep")
+def test_deep_stack_decodes_completely(interp_id, frontend, interpreter, deep_targets):
+    depth = depth_for(interpreter)
+    check_deep_thread(frontend, deep_targets[depth].get(interpreter), depth)
+
+
+@pytest.mark.matrix(mode="core-deep")
+def test_deep_stack_decodes_completely_in_a_core(interp_id, frontend, interpreter, deep_cores):
+    depth = depth_for(interpreter)
+    check_deep_thread(frontend, deep_cores[depth].get(interpreter), depth)
