@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The pyxray demo: start fixtures/stacks.py (four threads: a method of a class, a plain sleeper,
-# a Python key function called back from C's list.sort, a recursion), then show `py-xbt -a`
-# from gdb, from LLDB and from the CLI on the live process, make a core with gcore and show the
-# CLI and gdb on the core. Run it through `make demo` (which builds first).
+# The pyxray demo: start fixtures/stacks.py (five threads: a method of a class, a plain sleeper,
+# a Python key function called back from C's list.sort, a recursion, a generator with non-ASCII
+# names resumed from C's list()), then show `py-xbt -a` from gdb, from LLDB and from the CLI on
+# the live process, make a core with gcore and show the CLI and gdb on the core. Run it through `make demo` (which builds first).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)

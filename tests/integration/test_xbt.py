@@ -105,6 +105,24 @@ def test_sorter_key_function_above_list_sort(interp_id, frontend, mode, target):
             f"sorter: no list sort frame between key_fn and sorter: {between}"
 
 
+def test_generator_resumed_by_c_sits_above_list_extend(interp_id, frontend, mode, target):
+    """Innermost first: ..., Ωmega.générer (a generator frame), C list() frames, `consume`."""
+    recorded, thread = merged_thread(xbt_json(frontend, target), target, "generator")
+    frames = thread["frames"]
+    indices = python_indices(frames)
+    assert len(indices) >= 2, f"generator: fewer than two Python frames\n{describe(frames)}"
+    generator, caller = indices[0], indices[1]
+    keys = ["file", "line", "function"]
+    assert comparable([frames[generator], frames[caller]], keys) == \
+        comparable(recorded["frames"][:2], keys)
+    assert frames[generator]["function"] == "générer"
+    between = [plain_name(frame.get("function")) for frame in frames[generator + 1:caller]]
+    assert between, f"generator: no C frames between the generator and consume\n{describe(frames)}"
+    if names_static_functions(frontend, interp_id):
+        assert any("list_extend" in name for name in between), \
+            f"generator: no list_extend between the generator and consume: {between}"
+
+
 def test_python_only_has_no_native_frames(interp_id, frontend, mode, target):
     document = xbt_json(frontend, target, "--python-only")
     for thread in document.get("threads", []):
