@@ -1,0 +1,56 @@
+// Safe decoding of remote Python objects: what Python's own repr() prints, read from target
+// memory without running code. One file per type family under objects/; this class is the
+// only way in. Every walk is bounded (ReprLimits) and cycle-checked; nothing here throws.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "layout/offsets.hpp"
+#include "pyxray/memory.hpp"
+#include "pyxray/result.hpp"
+
+namespace pyxray {
+
+struct ReprLimits {
+    size_t max_string = 200;  // characters of a str (bytes of a bytes) before the cut marker
+    size_t max_items = 50;    // items of a container before the cut marker
+    size_t max_depth = 6;     // nesting levels of containers before the cut marker
+    bool verbose = false;     // instances of user classes also show their attributes
+};
+
+class ObjectReader {
+public:
+    ObjectReader(const Memory& memory, const Offsets& offsets, ReprLimits limits = {});
+
+    // What repr() would print for the object at `address`; never fails: unreadable memory
+    // gives "<unreadable at 0x...>", an object pyxray cannot decode "<TYPE object at 0x...>".
+    std::string repr(uint64_t address) const;
+
+    // tp_name of the object's type ("int", "Token").
+    Result<std::string> type_name(uint64_t address) const;
+    // An exact int that fits in 64 bits (a thread ident, a counter).
+    Result<int64_t> int_value(uint64_t address) const;
+    // A str's text as UTF-8, cut at `max_chars`.
+    Result<std::string> str_value(uint64_t address, size_t max_chars = 4096) const;
+    // A dict's (key, value) object addresses in iteration order; every layout 3.8-3.15,
+    // split tables included. At most `max_items` pairs (error Truncated past it).
+    Result<std::vector<std::pair<uint64_t, uint64_t>>> dict_items(uint64_t dict, size_t max_items = 1 << 16) const;
+    // The value of a dict's str key, or nothing when the key is absent.
+    Result<std::optional<uint64_t>> dict_get(uint64_t dict, std::string_view key) const;
+    // An attribute stored in the object's instance dictionary (tp_dictoffset, 3.11+ managed
+    // dicts and inline values) or a __slots__ member, or nothing when absent.
+    Result<std::optional<uint64_t>> attribute(uint64_t object, std::string_view name) const;
+
+private:
+    const Memory& memory_;
+    const Offsets& offsets_;
+    ReprLimits limits_;
+};
+
+}  // namespace pyxray
