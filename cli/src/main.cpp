@@ -12,6 +12,7 @@
 #include "core_target.hpp"
 #include "live_target.hpp"
 #include "pyxray/render.hpp"
+#include "repr_command.hpp"
 #include "pyxray/session.hpp"
 
 namespace {
@@ -84,6 +85,8 @@ int run(int argc, char** argv) {
     app.require_subcommand(1);
     XbtArguments args;
     add_xbt_command(app, args);
+    cli::ReprArguments repr_args;
+    CLI::App* repr = cli::add_repr_command(app, repr_args);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& request) {
@@ -95,6 +98,7 @@ int run(int argc, char** argv) {
     } catch (const CLI::ParseError& error) {
         return report_error(fmt::format("{}; see pyxray --help", error.what()));
     }
+    if (repr->parsed()) return cli::run_repr_command(repr_args);
     auto output = run_xbt(args);
     if (!output) return report_error(output.error().message);
     if (!output->empty() && output->back() != '\n') output->push_back('\n');

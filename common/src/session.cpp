@@ -11,6 +11,7 @@
 #include "merge/classify.hpp"
 #include "merge/merge.hpp"
 #include "merge/thread_matching.hpp"
+#include "objects/object_reader.hpp"
 
 namespace pyxray {
 
@@ -83,6 +84,16 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     if (options.only_tid && snapshot.threads.empty())
         return fail(ErrorCode::InvalidArgument, fmt::format("no thread {} in the target", *options.only_tid));
     return snapshot;
+}
+
+Result<ObjectRepr> Session::repr(uint64_t address, const ReprLimits& limits) const {
+    ObjectReader reader(target_->memory(), *state_->offsets, limits);
+    PYXRAY_TRY_VOID(reader.check_object(address));
+    ObjectRepr out;
+    out.address = address;
+    out.repr = reader.repr(address);
+    if (auto type = reader.type_name(address)) out.type = *type;
+    return out;
 }
 
 }  // namespace pyxray

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "layout/object_offsets.hpp"
 #include "pyxray/result.hpp"
 
 namespace pyxray {
@@ -110,6 +111,9 @@ struct Offsets {
     } bytes_object;
     // 3.8-3.10 only (see legacy_frames.hpp); 3.11+ tables leave it empty.
     std::optional<FrameObjectOffsets> frame_object;
+
+    // ---- the object decoder (objects/, issue 4): layout/object_offsets.hpp ----
+    ObjectLayouts objects{};
 };
 
 // Frame owners (pycore_frame.h). 3.12 added FRAME_OWNED_BY_CSTACK for the shim frame that
