@@ -7,5 +7,7 @@ namespace pyxray::lldb_plugin {
 
 // `py-xbt`: merged Python and C backtraces. False when LLDB refused the command.
 bool add_xbt_command(lldb::SBCommandInterpreter& interpreter);
+// py-up, py-down, py-frame, py-locals, py-print, py-list.
+bool add_frame_commands(lldb::SBCommandInterpreter& interpreter);
 
 }  // namespace pyxray::lldb_plugin

@@ -12,5 +12,6 @@ __attribute__((used, visibility("default"))) bool PluginInitialize(SBDebugger de
 bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     lldb::SBCommandInterpreter interpreter = debugger.GetCommandInterpreter();
     if (!interpreter.IsValid()) return false;
-    return pyxray::lldb_plugin::add_xbt_command(interpreter);
+    return pyxray::lldb_plugin::add_xbt_command(interpreter) &&
+           pyxray::lldb_plugin::add_frame_commands(interpreter);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "pyxray/model.hpp"
 
@@ -12,6 +13,8 @@ struct RenderOptions {
 };
 
 std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& options = {});
+// A Python frame's variables (when read), one `name = repr` line each, after `indent`.
+void render_locals(std::string& out, const PyFrame& frame, std::string_view indent);
 // The `--json` document: {"pyxray": 1, "target": {...}, "threads": [...]}.
 std::string render_xbt_json(const Snapshot& snapshot);
 

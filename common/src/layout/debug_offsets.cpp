@@ -197,6 +197,9 @@ Offsets merge_debug_offsets(const Table& t, const Offsets& fallback) {
     o.unicode_object.ascii_size = t.unicode_object.asciiobject_size;
     o.bytes_object.ob_size = t.bytes_object.ob_size;
     o.bytes_object.ob_sval = t.bytes_object.ob_sval;
+    o.frame_variables.localsplus = t.interpreter_frame.localsplus;
+    o.frame_variables.code_local_names = t.code_object.localsplusnames;
+    o.frame_variables.code_local_kinds = t.code_object.localspluskinds;
     return o;
 }
 
