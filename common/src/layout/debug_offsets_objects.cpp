@@ -34,8 +34,16 @@ void merge_later_object_debug_offsets(const LaterObjectDebugFields& f, ObjectLay
     }
     if (f.type_size && f.tp_basicsize) take(o.type.tp_basicsize, *f.tp_basicsize, *f.type_size);
     if (f.type_size && f.tp_dictoffset) take(o.type.tp_dictoffset, *f.tp_dictoffset, *f.type_size);
-    if (f.heap_type_size && f.ht_cached_keys)
+    if (f.heap_type_size && f.ht_cached_keys) {
+        uint64_t before = o.heap_type.ht_cached_keys;
         take(o.heap_type.ht_cached_keys, *f.ht_cached_keys, *f.heap_type_size);
+        // `PyObject *ht_name, *ht_slots, *ht_qualname;` come right before ht_cached_keys in every
+        // version, so the table's ht_cached_keys also says where the names are.
+        if (o.heap_type.ht_cached_keys != before && o.heap_type.ht_cached_keys >= 24) {
+            o.heap_type.ht_qualname = o.heap_type.ht_cached_keys - 8;
+            o.heap_type.ht_name = o.heap_type.ht_cached_keys - 24;
+        }
+    }
 }
 
 }  // namespace pyxray
