@@ -80,3 +80,22 @@ def test_json_gives_type_names_and_says_which_address_is_no_object(interp_id, mo
     assert [o.get("repr") for o in objects[:-1]] == [entry[1] for entry in recorded]
     assert [o.get("type") for o in objects[:-1]] == [entry[2] for entry in recorded]
     assert objects[-1]["address"] == hex(not_an_object) and objects[-1].get("error"), objects[-1]
+
+
+# What --verbose adds after each instance's default repr: __slots__ first, then the __dict__
+# (a plain dict, 3.11's values, 3.12's dict-or-values word, 3.13+ inline values).
+VERBOSE_ATTRIBUTES = {
+    "token": "{kind='name', text='x'}",
+    "slotted": "{x=1, y='y'}",
+    "both": "{a=1, extra='e'}",
+}
+
+
+@pytest.mark.matrix(frontend="cli")
+def test_verbose_shows_instance_attributes(interp_id, mode, target):
+    recorded = {entry[0]: entry for entry in objects_locals(target.record)}
+    names = sorted(VERBOSE_ATTRIBUTES)
+    completed, lines = run_repr(target, [recorded[name][3] for name in names], ["--verbose"])
+    assert completed.returncode == 0, completed.stderr
+    assert dict(zip(names, lines)) == {
+        name: f"{recorded[name][1]} {VERBOSE_ATTRIBUTES[name]}" for name in names}
