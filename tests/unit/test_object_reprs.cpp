@@ -1,6 +1,7 @@
 // The object decoder on bytes: float formatting and big ints against Python's own output,
 // str/bytes escaping per kind, dicts of every version's layout on synthetic images, the caps
 // and recursion markers, and garbage memory giving markers, never a crash.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -260,6 +261,87 @@ TEST_P(EveryVersion, GarbageGivesMarkersNotCrashes) {
     }
 }
 
+}  // namespace
+
+namespace {
+
+// A heap type `__main__.Token` whose instances keep `kind` and `text` where `version` keeps
+// instance attributes, and one instance of it.
+struct Instance {
+    uint64_t type, object;
+};
+
+Instance token_instance(ObjectImage& image) {
+    const Offsets& o = image.offsets();
+    const auto& managed = o.objects.managed_dict;
+    uint64_t kind = image.str("kind"), text = image.str("text");
+    uint64_t type_dict = image.dict({{image.str("__module__"), image.str("__main__")}}, true);
+    uint64_t flags = pyxray::type_flags::kHeapType;
+    auto basicsize = static_cast<int64_t>(o.pyobject.ob_type + 8);  // sizeof(PyObject)
+    if (managed.format != pyxray::ManagedDictFormat::None) flags |= pyxray::type_flags::kManagedDict;
+    if (managed.format == pyxray::ManagedDictFormat::Inline313) flags |= pyxray::type_flags::kInlineValues;
+    uint64_t base = image.builtin("object");
+    uint64_t type = image.type_object("Token", flags, basicsize, base, type_dict);
+    image.put<uint64_t>(type + o.objects.heap_type.ht_qualname, image.str("Token"));
+    uint64_t keys = image.keys({{kind, 1}, {text, 1}}, true, 2);
+    image.put<uint64_t>(type + o.objects.heap_type.ht_cached_keys, keys);
+    uint64_t name = image.str("name"), x = image.str("x");
+    uint64_t block = image.alloc(256);
+    uint64_t object = block + 64;  // room for the pre-header
+    image.put<uint64_t>(object + o.pyobject.ob_type, type);
+    switch (managed.format) {
+        case pyxray::ManagedDictFormat::None: {
+            image.put<int64_t>(type + o.objects.type.tp_dictoffset, 16);
+            image.put<uint64_t>(object + 16, image.dict({{kind, name}, {text, x}}, true));
+            break;
+        }
+        case pyxray::ManagedDictFormat::Pointers311:
+            image.put<uint64_t>(object + managed.values_offset, image.values({name, x}, {0, 1}));
+            break;
+        case pyxray::ManagedDictFormat::DictOrValues312:
+            image.put<uint64_t>(object + managed.dict_offset, image.values({name, x}, {0, 1}) - 1);
+            break;
+        case pyxray::ManagedDictFormat::Inline313: {
+            const auto& v = o.objects.dict_values;
+            uint64_t values = object + static_cast<uint64_t>(basicsize);
+            image.put<uint8_t>(values + v.capacity, 2);
+            image.put<uint8_t>(values + v.size, 2);
+            image.put<uint8_t>(values + v.valid, 1);
+            image.put<uint64_t>(values + v.values, name);
+            image.put<uint64_t>(values + v.values + 8, x);
+            image.put<uint8_t>(values + v.values + 16, 0);
+            image.put<uint8_t>(values + v.values + 17, 1);
+            break;
+        }
+    }
+    return {type, object};
+}
+
+TEST_P(EveryVersion, InstanceAttributesWhereverTheVersionKeepsThem) {
+    ObjectImage image(GetParam().table());
+    Instance token = token_instance(image);
+    auto memory = image.finish();
+    ObjectReader reader(*memory, GetParam().table());
+    std::string address = fmt::format("{:#x}", token.object);
+    EXPECT_EQ(reader.repr(token.object), "<__main__.Token object at " + address + ">");
+    EXPECT_EQ(reader.repr(token.type), "<class '__main__.Token'>");
+    auto kind = reader.attribute(token.object, "kind");
+    ASSERT_TRUE(kind) << kind.error().message;
+    ASSERT_TRUE(kind->has_value());
+    EXPECT_EQ(reader.repr(**kind), "'name'");
+    auto missing = reader.attribute(token.object, "nothing");
+    ASSERT_TRUE(missing);
+    EXPECT_FALSE(missing->has_value());
+    ReprLimits verbose;
+    verbose.verbose = true;
+    ObjectReader verbose_reader(*memory, GetParam().table(), verbose);
+    EXPECT_EQ(verbose_reader.repr(token.object),
+              "<__main__.Token object at " + address + "> {kind='name', text='x'}");
+}
+
+}  // namespace
+
+namespace {
 INSTANTIATE_TEST_SUITE_P(Objects, EveryVersion, ::testing::ValuesIn(kVersions), [](const auto& info) {
     std::string name = info.param.name;
     for (char& c : name)
