@@ -7,8 +7,6 @@
 #include <memory>
 #include <optional>
 
-#include "core_target.hpp"
-#include "live_target.hpp"
 #include "pyxray/session.hpp"
 
 namespace pyxray::cli {
@@ -34,17 +32,6 @@ Result<uint64_t> parse_address(const std::string& text) {
     return value;
 }
 
-Result<std::unique_ptr<Target>> open_repr_target(const ReprArguments& args) {
-    if (args.has_pid) {
-        PYXRAY_TRY(live, LiveTarget::attach(args.pid));
-        return std::unique_ptr<Target>(std::move(live));
-    }
-    std::optional<std::string> exe;
-    if (args.has_exe) exe = args.exe;
-    PYXRAY_TRY(core, CoreTarget::open(args.core, exe));
-    return std::unique_ptr<Target>(std::move(core));
-}
-
 struct Output {
     std::string text;
     bool all_objects = true;
@@ -52,7 +39,7 @@ struct Output {
 
 // Everything is decoded while the target is stopped; the text is written after it resumes.
 Result<Output> decode(const ReprArguments& args, const std::vector<uint64_t>& addresses) {
-    PYXRAY_TRY(target, open_repr_target(args));
+    PYXRAY_TRY(target, open_target(args.target));
     PYXRAY_TRY(session, Session::open(*target));
     std::vector<ObjectRepr> objects;
     Output output;
@@ -74,12 +61,7 @@ Result<Output> decode(const ReprArguments& args, const std::vector<uint64_t>& ad
 CLI::App* add_repr_command(CLI::App& app, ReprArguments& args) {
     CLI::App* repr = app.add_subcommand(
         "repr", "Safe repr() of objects in a live process or a core dump, read without running code");
-    CLI::Option* pid = repr->add_option("--pid", args.pid, "Process to stop, inspect and resume");
-    CLI::Option* core = repr->add_option("--core", args.core, "ELF core dump to inspect");
-    CLI::Option* exe = repr->add_option(
-        "--exe", args.exe, "Executable that produced the core (default: found from the core's notes)");
-    pid->excludes(core);
-    exe->needs(core);
+    TargetOptionHandles handles = add_target_options(*repr, args.target);
     repr->add_option("--max-string", args.limits.max_string, "Characters of a str (bytes of a bytes) shown")
         ->capture_default_str();
     repr->add_option("--max-items", args.limits.max_items, "Items of a container shown")
@@ -91,13 +73,7 @@ CLI::App* add_repr_command(CLI::App& app, ReprArguments& args) {
     repr->add_option("address", args.addresses,
                      "Object addresses: 0x-prefixed hex or decimal (as id() prints)")
         ->required();
-    repr->callback([&args, pid, core, exe] {
-        args.has_pid = pid->count() > 0;
-        args.has_core = core->count() > 0;
-        args.has_exe = exe->count() > 0;
-        if (!args.has_pid && !args.has_core)
-            throw CLI::ValidationError("repr needs --pid PID or --core CORE");
-    });
+    repr->callback([&args, handles] { check_target_options(handles, args.target, "repr"); });
     return repr;
 }
 

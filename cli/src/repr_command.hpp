@@ -7,16 +7,12 @@
 #include <vector>
 
 #include "pyxray/repr.hpp"
+#include "target_options.hpp"
 
 namespace pyxray::cli {
 
 struct ReprArguments {
-    int pid = 0;
-    std::string core;
-    std::string exe;
-    bool has_pid = false;
-    bool has_core = false;
-    bool has_exe = false;
+    TargetOptions target;
     bool json = false;
     ReprLimits limits;
     std::vector<std::string> addresses;

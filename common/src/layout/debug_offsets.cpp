@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "layout/debug_offsets_314.hpp"
+#include "layout/debug_offsets_objects.hpp"
 
 namespace pyxray {
 namespace {
@@ -200,6 +201,7 @@ Offsets merge_debug_offsets(const Table& t, const Offsets& fallback) {
     o.frame_variables.localsplus = t.interpreter_frame.localsplus;
     o.frame_variables.code_local_names = t.code_object.localsplusnames;
     o.frame_variables.code_local_kinds = t.code_object.localspluskinds;
+    merge_object_debug_offsets(t, o.objects);
     return o;
 }
 

@@ -36,6 +36,7 @@ constexpr bool has_tp_print_tail(int minor) { return minor == 8; }            //
 constexpr bool has_am_send(int minor) { return minor >= 10; }                 // bpo-41756: am_send
 constexpr bool has_tp_watched(int minor) { return minor >= 12; }              // gh-91051: type watchers
 constexpr bool has_tp_versions_used(int minor) { return minor >= 13; }        // gh-113743
+constexpr bool has_tp_iteritem(int minor) { return minor >= 15; }       // 3.15 virtual iterators
 constexpr bool has_long_lv_tag(int minor) { return minor >= 12; }             // gh-101291: lv_tag
 constexpr bool has_tuple_hash_cache(int minor) { return minor >= 14; }        // gh-131525: ob_hash
 constexpr bool has_function_common_fields(int minor) { return minor >= 10; }  // bpo-42990
@@ -67,11 +68,21 @@ struct TypeObjectTail313 {  // 3.13-3.14
     unsigned char tp_watched;
     uint16_t tp_versions_used;
 };
+struct TypeObjectTail315 {  // the 3.15 pre-release: _tp_iteritem (as pyo3's 3.15 bindings have it)
+    unsigned int tp_version_tag;
+    Fn tp_finalize;
+    Fn tp_vectorcall;
+    unsigned char tp_watched;
+    uint16_t tp_versions_used;
+    Fn _tp_iteritem;
+};
 template <int kMinor>
 using TypeObjectTail = std::conditional_t<
     has_tp_print_tail(kMinor), TypeObjectTail38,
-    std::conditional_t<has_tp_versions_used(kMinor), TypeObjectTail313,
-                       std::conditional_t<has_tp_watched(kMinor), TypeObjectTail312, TypeObjectTail39>>>;
+    std::conditional_t<
+        has_tp_iteritem(kMinor), TypeObjectTail315,
+        std::conditional_t<has_tp_versions_used(kMinor), TypeObjectTail313,
+                           std::conditional_t<has_tp_watched(kMinor), TypeObjectTail312, TypeObjectTail39>>>>;
 
 template <class Head, int kMinor>
 struct TypeObjectOf {

@@ -47,8 +47,12 @@ Result<std::string> Decoder::code_repr(uint64_t object) const {
 Result<std::string> Decoder::module_repr(uint64_t object) const {
     PYXRAY_TRY(dict, read_pointer(memory, object + offsets.objects.module_object.md_dict));
     PYXRAY_TRY(spec, dict_get_str(dict, "__spec__"));
+    // Names and paths whole; a loader shown without descending into anything (depth 0, not
+    // verbose), so a module reachable from its own loader cannot recurse.
     Decoder inner(memory, offsets, limits);
     inner.limits.max_string = kMaxStringChars;
+    inner.limits.max_depth = 0;
+    inner.limits.verbose = false;
     auto quoted = [&](uint64_t str) -> Result<std::string> { return inner.str_repr(str); };
     if (spec && !is_none(*this, *spec)) {
         PYXRAY_TRY(name, attribute(*spec, "name"));
@@ -109,38 +113,6 @@ void Decoder::append_cell(std::string& out, uint64_t object, size_t) {
     auto type = type_of(*ref);
     out += fmt::format("<cell at {}: {} object at {}>", hex_address(object),
                        type ? type->name.substr(0, 80) : std::string("?"), hex_address(*ref));
-}
-
-void Decoder::append_exception(std::string& out, uint64_t object, const TypeInfo& type, size_t depth) {
-    std::string_view name = type.name;
-    if (size_t dot = name.rfind('.'); dot != std::string_view::npos) name = name.substr(dot + 1);
-    ActiveGuard guard(*this, object);
-    if (!guard.entered) {
-        out += std::string(name) + "(...)";
-        return;
-    }
-    auto args = read_pointer(memory, object + offsets.objects.exception_object.args);
-    if (!args) {
-        out += unreadable(object);
-        return;
-    }
-    out += name;
-    if (*args == 0) {
-        out += "()";
-        return;
-    }
-    auto size = read_value<int64_t>(memory, *args + offsets.objects.tuple_object.ob_size);
-    if (size && *size == 1) {
-        auto first = read_pointer(memory, *args + offsets.objects.tuple_object.ob_item);
-        out += "(";
-        if (first)
-            append_repr(out, *first, depth + 1);
-        else
-            out += unreadable(*args);
-        out += ")";
-        return;
-    }
-    append_repr(out, *args, depth + 1);
 }
 
 }  // namespace pyxray::objects

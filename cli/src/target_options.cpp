@@ -1,0 +1,41 @@
+#include "target_options.hpp"
+
+#include <optional>
+
+#include "core_target.hpp"
+#include "live_target.hpp"
+
+namespace pyxray::cli {
+
+TargetOptionHandles add_target_options(CLI::App& command, TargetOptions& options) {
+    TargetOptionHandles handles{};
+    handles.pid = command.add_option("--pid", options.pid, "Process to stop, inspect and resume");
+    handles.core = command.add_option("--core", options.core, "ELF core dump to inspect");
+    handles.exe = command.add_option(
+        "--exe", options.exe, "Executable that produced the core (default: found from the core's notes)");
+    handles.pid->excludes(handles.core);
+    handles.exe->needs(handles.core);
+    return handles;
+}
+
+void check_target_options(const TargetOptionHandles& handles, TargetOptions& options,
+                          const std::string& name) {
+    options.has_pid = handles.pid->count() > 0;
+    options.has_core = handles.core->count() > 0;
+    options.has_exe = handles.exe->count() > 0;
+    if (!options.has_pid && !options.has_core)
+        throw CLI::ValidationError(name + " needs --pid PID or --core CORE");
+}
+
+Result<std::unique_ptr<Target>> open_target(const TargetOptions& options) {
+    if (options.has_pid) {
+        PYXRAY_TRY(live, LiveTarget::attach(options.pid));
+        return std::unique_ptr<Target>(std::move(live));
+    }
+    std::optional<std::string> exe;
+    if (options.has_exe) exe = options.exe;
+    PYXRAY_TRY(core, CoreTarget::open(options.core, exe));
+    return std::unique_ptr<Target>(std::move(core));
+}
+
+}  // namespace pyxray::cli

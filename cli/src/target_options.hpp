@@ -1,0 +1,38 @@
+// The `--pid PID | --core CORE [--exe PATH]` options every subcommand that reads a target
+// takes, and opening that target. (`xbt` in main.cpp still has its own copy; new subcommands
+// such as `repr` use this one.)
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "pyxray/result.hpp"
+#include "pyxray/target.hpp"
+
+namespace pyxray::cli {
+
+struct TargetOptions {
+    int pid = 0;
+    std::string core;
+    std::string exe;
+    bool has_pid = false;
+    bool has_core = false;
+    bool has_exe = false;
+};
+
+// Adds the options to `command`; call check_target_options() from its callback.
+struct TargetOptionHandles {
+    CLI::Option* pid;
+    CLI::Option* core;
+    CLI::Option* exe;
+};
+TargetOptionHandles add_target_options(CLI::App& command, TargetOptions& options);
+// Records which options were given; throws CLI::ValidationError (CLI11's way) without a target.
+void check_target_options(const TargetOptionHandles& handles, TargetOptions& options,
+                          const std::string& name);
+
+// A stopped live process or an opened core.
+Result<std::unique_ptr<Target>> open_target(const TargetOptions& options);
+
+}  // namespace pyxray::cli
