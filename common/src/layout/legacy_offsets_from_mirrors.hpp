@@ -12,6 +12,7 @@
 
 #include "layout/object_mirrors.hpp"
 #include "layout/offsets.hpp"
+#include "layout/thread_status_mirrors.hpp"
 
 namespace pyxray {
 
@@ -62,6 +63,7 @@ constexpr Offsets legacy_offsets_from_mirrors() {
     o.unicode_object.data_any = offsetof(typename M::UnicodeObject, data_any);
     o.bytes_object.ob_size = offsetof(mirror::VarObjectHead, ob_size);
     o.bytes_object.ob_sval = offsetof(mirror::BytesObject, ob_sval);
+    fill_thread_status<M>(o);
     return o;
 }
 

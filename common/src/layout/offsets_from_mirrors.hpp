@@ -8,6 +8,7 @@
 
 #include "layout/object_mirrors.hpp"
 #include "layout/offsets.hpp"
+#include "layout/thread_status_mirrors.hpp"
 
 namespace pyxray {
 
@@ -75,6 +76,7 @@ constexpr Offsets offsets_from_mirrors() {
     o.unicode_object.data_any = offsetof(typename M::UnicodeObject, data_any);
     o.bytes_object.ob_size = offsetof(mirror::VarObjectHeadOf<Head>, ob_size);
     o.bytes_object.ob_sval = offsetof(mirror::BytesObjectOf<Head>, ob_sval);
+    fill_thread_status<M>(o);
     return o;
 }
 
