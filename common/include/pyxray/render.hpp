@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "pyxray/model.hpp"
 
@@ -12,6 +13,18 @@ struct RenderOptions {
 };
 
 std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& options = {});
+// One thread's notes and frames as py-xbt prints them under its heading.
+std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options = {});
+// A thread name with control characters replaced, safe to print on a terminal.
+std::string printable_thread_name(std::string_view name);
+
+struct ThreadsRenderOptions {
+    bool stacks = false;  // each thread's merged stack under its line
+    RenderOptions frames;
+};
+
+// py-threads: one line per thread (tid, name, GIL, GC, state, innermost Python frame).
+std::string render_threads_text(const Snapshot& snapshot, const ThreadsRenderOptions& options = {});
 // The `--json` document: {"pyxray": 1, "target": {...}, "threads": [...]}.
 std::string render_xbt_json(const Snapshot& snapshot);
 
