@@ -29,9 +29,10 @@ struct BridgeError : std::runtime_error {
 };
 
 using PyModule = std::pair<std::string, uint64_t>;  // (path, base)
-// (tid, pthread_self, stack pointer)
-using PyThread = std::tuple<int64_t, std::optional<uint64_t>, std::optional<uint64_t>>;
-using PyFrame = std::tuple<uint64_t, std::string, std::string>;  // (pc, function, module)
+// (tid, pthread_self, stack pointer, OS name)
+using PyThread =
+    std::tuple<int64_t, std::optional<uint64_t>, std::optional<uint64_t>, std::optional<std::string>>;
+using PyFrame = std::tuple<uint64_t, std::string, std::string>;      // (pc, function, module)
 using PyRegion = std::tuple<uint64_t, uint64_t, bool, std::string>;  // (start, end, writable, path)
 
 // Calls `read(address, length) -> bytes-like | None` in gdb's Python. None means unreadable.
@@ -86,8 +87,8 @@ std::vector<ModuleInfo> to_modules(const std::vector<PyModule>& modules) {
 std::vector<ThreadInfo> to_threads(const std::vector<PyThread>& threads) {
     std::vector<ThreadInfo> converted;
     converted.reserve(threads.size());
-    for (const auto& [tid, pthread_self, stack_pointer] : threads)
-        converted.push_back({tid, pthread_self, stack_pointer});
+    for (const auto& [tid, pthread_self, stack_pointer, name] : threads)
+        converted.push_back({tid, pthread_self, stack_pointer, name});
     return converted;
 }
 
@@ -104,7 +105,8 @@ std::map<int64_t, std::vector<NativeFrame>> to_frames(const std::map<int64_t, st
 std::vector<MemoryRegion> to_regions(const std::vector<PyRegion>& regions) {
     std::vector<MemoryRegion> converted;
     converted.reserve(regions.size());
-    for (const auto& [start, end, writable, path] : regions) converted.push_back({start, end, writable, path});
+    for (const auto& [start, end, writable, path] : regions)
+        converted.push_back({start, end, writable, path});
     return converted;
 }
 
@@ -114,19 +116,22 @@ T value_or_raise(Result<T> result) {
     return std::move(*result);
 }
 
-std::string xbt(const std::string& kind, int pid, const std::string& executable,
-                const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
-                const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
-                bool python_only, bool native_all, std::optional<int64_t> only_tid, bool json,
-                const std::optional<std::vector<PyRegion>>& regions) {
+// What every entry point is told about the target.
+XbtRequest target_request(const std::string& kind, int pid, const std::string& executable,
+                          const std::optional<std::vector<PyModule>>& modules,
+                          const std::vector<PyThread>& threads,
+                          const std::map<int64_t, std::vector<PyFrame>>& frames,
+                          const std::optional<std::vector<PyRegion>>& regions) {
     XbtRequest request;
     request.info = TargetInfo{parse_kind(kind), pid, executable};
     if (modules) request.modules = to_modules(*modules);
     if (regions) request.regions = to_regions(*regions);
     request.threads = to_threads(threads);
     request.frames = to_frames(frames);
-    request.options = XbtOptions{only_tid, python_only, native_all};
-    request.json = json;
+    return request;
+}
+
+std::string run(XbtRequest request, const py::object& read_memory) {
     // Shared so the reader's failure survives the copy std::function makes.
     std::shared_ptr<PythonReader> reader;
     if (!read_memory.is_none()) {
@@ -138,6 +143,28 @@ std::string xbt(const std::string& kind, int pid, const std::string& executable,
     auto text = run_xbt(std::move(request));
     if (reader) reader->rethrow_failure();
     return value_or_raise(std::move(text));
+}
+
+std::string xbt(const std::string& kind, int pid, const std::string& executable,
+                const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
+                const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
+                bool python_only, bool native_all, std::optional<int64_t> only_tid, bool json,
+                const std::optional<std::vector<PyRegion>>& regions) {
+    XbtRequest request = target_request(kind, pid, executable, modules, threads, frames, regions);
+    request.options = XbtOptions{only_tid, python_only, native_all};
+    request.json = json;
+    return run(std::move(request), read_memory);
+}
+
+std::string threads(const std::string& kind, int pid, const std::string& executable,
+                    const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
+                    const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
+                    bool stacks, bool json, const std::optional<std::vector<PyRegion>>& regions) {
+    XbtRequest request = target_request(kind, pid, executable, modules, threads, frames, regions);
+    request.threads_view = true;
+    request.stacks = stacks;
+    request.json = json;
+    return run(std::move(request), read_memory);
 }
 
 std::vector<PyRegion> core_regions_of(const std::string& core_path) {
@@ -170,6 +197,12 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
           "returns the rendered text (or JSON). modules=None: read /proc/PID/maps; "
           "read_memory=None: read /proc/PID/mem; regions (start, end, writable, path) are scanned "
           "for the runtime when no symbol names it (None: /proc/PID/maps when read_memory is None).");
+    m.def("threads", &threads, py::kw_only(), py::arg("kind"), py::arg("pid"), py::arg("executable"),
+          py::arg("modules"), py::arg("threads"), py::arg("frames"), py::arg("read_memory"),
+          py::arg("stacks"), py::arg("json"), py::arg("regions") = py::none(),
+          "py-threads: every thread's one-line status (tid, name, GIL, GC, state, innermost "
+          "Python frame), each merged stack under it when stacks=True; JSON is py-xbt's document. "
+          "Arguments as for xbt().");
     m.def("core_regions", &core_regions_of, py::arg("core_path"),
           "Memory regions (start, end, writable, path) from a core file's PT_LOAD segments.");
     m.def("core_modules", &core_modules_of, py::arg("core_path"),

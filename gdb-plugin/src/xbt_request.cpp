@@ -31,12 +31,14 @@ std::optional<std::vector<MemoryRegion>> regions_for(const XbtRequest& request) 
 
 Result<std::string> run_xbt(XbtRequest request) {
     PYXRAY_TRY(modules, modules_for(request));
-    StaticTarget target(memory_for(request), request.info, std::move(modules),
-                        std::move(request.threads), std::move(request.frames));
+    StaticTarget target(memory_for(request), request.info, std::move(modules), std::move(request.threads),
+                        std::move(request.frames));
     if (auto regions = regions_for(request)) target.set_memory_regions(std::move(*regions));
     PYXRAY_TRY(session, Session::open(target));
     PYXRAY_TRY(snapshot, session.xbt(request.options));
-    return request.json ? render_xbt_json(snapshot) : render_xbt_text(snapshot);
+    if (request.json) return render_xbt_json(snapshot);
+    if (request.threads_view) return render_threads_text(snapshot, ThreadsRenderOptions{request.stacks, {}});
+    return render_xbt_text(snapshot);
 }
 
 Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path) {

@@ -12,5 +12,7 @@ __attribute__((used, visibility("default"))) bool PluginInitialize(SBDebugger de
 bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     lldb::SBCommandInterpreter interpreter = debugger.GetCommandInterpreter();
     if (!interpreter.IsValid()) return false;
-    return pyxray::lldb_plugin::add_xbt_command(interpreter);
+    bool xbt = pyxray::lldb_plugin::add_xbt_command(interpreter);
+    bool threads = pyxray::lldb_plugin::add_threads_command(interpreter);
+    return xbt && threads;
 }

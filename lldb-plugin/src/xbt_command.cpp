@@ -7,10 +7,10 @@
 #include <lldb/API/SBTarget.h>
 #include <lldb/API/SBThread.h>
 
-#include <exception>
 #include <string>
 #include <string_view>
 
+#include "command_support.hpp"
 #include "commands.hpp"
 #include "pyxray/render.hpp"
 #include "pyxray/session.hpp"
@@ -55,29 +55,10 @@ Result<XbtArguments> parse_arguments(char** argv) {
     return arguments;
 }
 
-bool can_be_read(lldb::StateType state) {
-    return state == lldb::eStateStopped || state == lldb::eStateCrashed || state == lldb::eStateSuspended;
-}
-
-Result<lldb::SBProcess> stopped_process(lldb::SBTarget& target) {
-    lldb::SBProcess process = target.GetProcess();
-    if (!target.IsValid() || !process.IsValid())
-        return fail(ErrorCode::InvalidArgument,
-                    "no process: attach to one (process attach -p PID), launch one, or open a "
-                    "core (target create --core FILE), then retry");
-    lldb::StateType state = process.GetState();
-    if (!can_be_read(state))
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("process {} is {}; py-xbt needs it stopped (process interrupt) "
-                                "or a core file",
-                                process.GetProcessID(), lldb::SBDebugger::StateAsCString(state)));
-    return process;
-}
-
 Result<std::string> run_xbt(lldb::SBDebugger& debugger, char** argv) {
     PYXRAY_TRY(arguments, parse_arguments(argv));
     lldb::SBTarget selected = debugger.GetSelectedTarget();
-    PYXRAY_TRY(process, stopped_process(selected));
+    PYXRAY_TRY(process, stopped_process(selected, "py-xbt"));
     if (!arguments.all_threads) {
         lldb::SBThread thread = process.GetSelectedThread();
         if (!thread.IsValid())
@@ -89,38 +70,13 @@ Result<std::string> run_xbt(lldb::SBDebugger& debugger, char** argv) {
     SbTarget target(selected, process);
     PYXRAY_TRY(session, Session::open(target));
     PYXRAY_TRY(snapshot, session.xbt(arguments.options));
-    std::string text = arguments.json ? render_xbt_json(snapshot) : render_xbt_text(snapshot);
-    if (!text.empty() && text.back() != '\n') text.push_back('\n');
-    return text;
-}
-
-std::string one_line(std::string message) {
-    for (char& c : message)
-        if (c == '\n' || c == '\r') c = ' ';
-    return message;
+    return arguments.json ? render_xbt_json(snapshot) : render_xbt_text(snapshot);
 }
 
 class XbtCommand final : public lldb::SBCommandPluginInterface {
 public:
     bool DoExecute(lldb::SBDebugger debugger, char** command, lldb::SBCommandReturnObject& result) override {
-        // Nothing may unwind into LLDB: an escaping exception would end the user's session.
-        try {
-            auto output = run_xbt(debugger, command);
-            if (!output) return report_error(result, output.error().message);
-            result.Printf("%s", output->c_str());
-            result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
-            return true;
-        } catch (const std::exception& error) {
-            return report_error(result, fmt::format("internal error: {}", error.what()));
-        } catch (...) {
-            return report_error(result, "internal error");
-        }
-    }
-
-private:
-    static bool report_error(lldb::SBCommandReturnObject& result, const std::string& message) {
-        result.SetError(one_line(fmt::format("py-xbt: {}", message)).c_str());
-        return false;
+        return run_command("py-xbt", result, [&] { return run_xbt(debugger, command); });
     }
 };
 

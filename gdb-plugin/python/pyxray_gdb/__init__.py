@@ -9,7 +9,9 @@ def register():
     if _registered:
         return
     # Imported here so a failing _pyxray_gdb import surfaces in pyxray.py's one-line error.
+    from pyxray_gdb.threads_command import ThreadsCommand
     from pyxray_gdb.xbt_command import XbtCommand
 
     XbtCommand()
+    ThreadsCommand()
     _registered = True

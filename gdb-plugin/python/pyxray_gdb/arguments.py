@@ -1,9 +1,9 @@
-"""py-xbt's command line."""
+"""py-xbt's and py-threads' command lines: flags only."""
 from dataclasses import dataclass
 
 import gdb
 
-_FLAGS = {
+_XBT_FLAGS = {
     "-a": "all_threads",
     "--all-threads": "all_threads",
     "--python-only": "python_only",
@@ -11,7 +11,13 @@ _FLAGS = {
     "--json": "json",
 }
 
+_THREADS_FLAGS = {
+    "--stacks": "stacks",
+    "--json": "json",
+}
+
 USAGE = "py-xbt [-a|--all-threads] [--python-only] [--native-all] [--json]"
+THREADS_USAGE = "py-threads [--stacks] [--json]"
 
 
 @dataclass(frozen=True)
@@ -22,12 +28,26 @@ class XbtArguments:
     json: bool = False
 
 
-def parse_xbt_arguments(argument_string):
+@dataclass(frozen=True)
+class ThreadsArguments:
+    stacks: bool = False
+    json: bool = False
+
+
+def _parse_flags(command, flags, argument_string):
     chosen = {}
     for word in gdb.string_to_argv(argument_string):
-        field = _FLAGS.get(word)
+        field = flags.get(word)
         if field is None:
             raise gdb.GdbError(
-                f"py-xbt: unknown option '{word}'; valid options: {', '.join(_FLAGS)}")
+                f"{command}: unknown option '{word}'; valid options: {', '.join(flags)}")
         chosen[field] = True
-    return XbtArguments(**chosen)
+    return chosen
+
+
+def parse_xbt_arguments(argument_string):
+    return XbtArguments(**_parse_flags("py-xbt", _XBT_FLAGS, argument_string))
+
+
+def parse_threads_arguments(argument_string):
+    return ThreadsArguments(**_parse_flags("py-threads", _THREADS_FLAGS, argument_string))

@@ -21,14 +21,13 @@ def _memory_reader(inferior):
     return read
 
 
-def xbt(arguments):
-    inferior, connection_type = selected_inferior()
-    threads, frames, selected_tid = collect_threads(
-        inferior, arguments.all_threads, not arguments.python_only)
-    # A native inferior is one gdb traces on this machine: the core reads its /proc files
-    # directly, much faster than a Python call per page. Cores and remote targets go via gdb.
+def target_arguments(inferior, connection_type, threads, frames):
+    """The bridge's keyword arguments that describe the target, shared by every command.
+
+    A native inferior is one gdb traces on this machine: the core reads its /proc files
+    directly, much faster than a Python call per page. Cores and remote targets go via gdb."""
     native = connection_type == "native"
-    return _pyxray_gdb.xbt(
+    return dict(
         kind="core" if connection_type == "core" else "live",
         pid=inferior.pid,
         executable=executable_of(inferior),
@@ -36,11 +35,36 @@ def xbt(arguments):
         threads=threads,
         frames=frames,
         read_memory=None if native else _memory_reader(inferior),
+        regions=None if native else target_regions(connection_type))
+
+
+def run_command(command, thunk):
+    """Runs thunk() and returns its text; every failure reaches gdb as one line, since a
+    traceback would bury the message."""
+    try:
+        return thunk()
+    except gdb.GdbError as error:
+        raise gdb.GdbError(_one_line(error)) from None
+    except _pyxray_gdb.Error as error:
+        raise gdb.GdbError(_one_line(f"{command}: {error}")) from None
+    except gdb.error as error:
+        raise gdb.GdbError(_one_line(f"{command}: gdb failed: {error}")) from None
+    except Exception as error:
+        raise gdb.GdbError(_one_line(
+            f"{command}: internal error, please report it: {type(error).__name__}: {error}"
+        )) from None
+
+
+def xbt(arguments):
+    inferior, connection_type = selected_inferior()
+    threads, frames, selected_tid = collect_threads(
+        inferior, arguments.all_threads, not arguments.python_only)
+    return _pyxray_gdb.xbt(
+        **target_arguments(inferior, connection_type, threads, frames),
         python_only=arguments.python_only,
         native_all=arguments.native_all,
         only_tid=None if arguments.all_threads else selected_tid,
-        json=arguments.json,
-        regions=None if native else target_regions(connection_type))
+        json=arguments.json)
 
 
 class XbtCommand(gdb.Command):
@@ -58,17 +82,5 @@ Works on live processes and core files; needs no debug info for libpython."""
 
     def invoke(self, argument, from_tty):
         self.dont_repeat()
-        # Every failure reaches gdb as one line: a traceback would bury the message.
-        try:
-            text = xbt(parse_xbt_arguments(argument))
-        except gdb.GdbError as error:
-            raise gdb.GdbError(_one_line(error)) from None
-        except _pyxray_gdb.Error as error:
-            raise gdb.GdbError(_one_line(f"py-xbt: {error}")) from None
-        except gdb.error as error:
-            raise gdb.GdbError(_one_line(f"py-xbt: gdb failed: {error}")) from None
-        except Exception as error:
-            raise gdb.GdbError(_one_line(
-                f"py-xbt: internal error, please report it: {type(error).__name__}: {error}"
-            )) from None
+        text = run_command("py-xbt", lambda: xbt(parse_xbt_arguments(argument)))
         gdb.write(text if text.endswith("\n") else text + "\n")
