@@ -11,6 +11,7 @@
 
 #include "pyxray/render.hpp"
 #include "pyxray/session.hpp"
+#include "repr_command.hpp"
 #include "target_options.hpp"
 #include "threads_command.hpp"
 
@@ -28,10 +29,11 @@ struct XbtArguments {
 void add_xbt_command(CLI::App& app, XbtArguments& args) {
     CLI::App* xbt = app.add_subcommand(
         "xbt", "Merged Python/C backtrace of every thread of a live process or a core dump");
-    cli::add_target_options(*xbt, args.target);
+    cli::TargetOptionHandles handles = cli::add_target_options(*xbt, args.target);
     xbt->add_flag("--python-only", args.python_only, "Show Python frames only");
     xbt->add_flag("--native-all", args.native_all, "Keep the interpreter's own plumbing frames");
     xbt->add_flag("--json", args.json, "Print one JSON document instead of text");
+    xbt->callback([&args, handles] { cli::check_target_options(handles, args.target, "xbt"); });
 }
 
 // Returns the rendered text only after the target is gone, so a live process resumes before we
@@ -59,6 +61,8 @@ int run(int argc, char** argv) {
     add_xbt_command(app, args);
     cli::ThreadsArguments threads_args;
     CLI::App* threads = cli::add_threads_command(app, threads_args);
+    cli::ReprArguments repr_args;
+    CLI::App* repr = cli::add_repr_command(app, repr_args);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& request) {
@@ -70,6 +74,7 @@ int run(int argc, char** argv) {
     } catch (const CLI::ParseError& error) {
         return report_error(fmt::format("{}; see pyxray --help", error.what()));
     }
+    if (repr->parsed()) return cli::run_repr_command(repr_args);
     auto output = threads->parsed() ? cli::run_threads(threads_args) : run_xbt(args);
     if (!output) return report_error(output.error().message);
     if (!output->empty() && output->back() != '\n') output->push_back('\n');

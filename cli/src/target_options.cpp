@@ -7,21 +7,24 @@
 
 namespace pyxray::cli {
 
-void add_target_options(CLI::App& command, TargetOptions& options) {
-    CLI::Option* pid = command.add_option("--pid", options.pid, "Process to stop, inspect and resume");
-    CLI::Option* core = command.add_option("--core", options.core, "ELF core dump to inspect");
-    CLI::Option* exe = command.add_option(
+TargetOptionHandles add_target_options(CLI::App& command, TargetOptions& options) {
+    TargetOptionHandles handles{};
+    handles.pid = command.add_option("--pid", options.pid, "Process to stop, inspect and resume");
+    handles.core = command.add_option("--core", options.core, "ELF core dump to inspect");
+    handles.exe = command.add_option(
         "--exe", options.exe, "Executable that produced the core (default: found from the core's notes)");
-    pid->excludes(core);
-    exe->needs(core);
-    std::string name = command.get_name();
-    command.callback([&options, pid, core, exe, name] {
-        options.has_pid = pid->count() > 0;
-        options.has_core = core->count() > 0;
-        options.has_exe = exe->count() > 0;
-        if (!options.has_pid && !options.has_core)
-            throw CLI::ValidationError(name + " needs --pid PID or --core CORE");
-    });
+    handles.pid->excludes(handles.core);
+    handles.exe->needs(handles.core);
+    return handles;
+}
+
+void check_target_options(const TargetOptionHandles& handles, TargetOptions& options,
+                          const std::string& name) {
+    options.has_pid = handles.pid->count() > 0;
+    options.has_core = handles.core->count() > 0;
+    options.has_exe = handles.exe->count() > 0;
+    if (!options.has_pid && !options.has_core)
+        throw CLI::ValidationError(name + " needs --pid PID or --core CORE");
 }
 
 Result<std::unique_ptr<Target>> open_target(const TargetOptions& options) {

@@ -1,4 +1,5 @@
-// The target every `pyxray` subcommand inspects: --pid PID, or --core CORE [--exe PATH].
+// The `--pid PID | --core CORE [--exe PATH]` options every subcommand that reads a target
+// takes (xbt, threads, repr), and opening that target.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -19,10 +20,18 @@ struct TargetOptions {
     bool has_exe = false;
 };
 
-// Adds --pid, --core and --exe to `command`; its callback (set here) checks one target was named.
-void add_target_options(CLI::App& command, TargetOptions& options);
+// Adds the options to `command`; call check_target_options() from its callback.
+struct TargetOptionHandles {
+    CLI::Option* pid;
+    CLI::Option* core;
+    CLI::Option* exe;
+};
+TargetOptionHandles add_target_options(CLI::App& command, TargetOptions& options);
+// Records which options were given; throws CLI::ValidationError (CLI11's way) without a target.
+void check_target_options(const TargetOptionHandles& handles, TargetOptions& options,
+                          const std::string& name);
 
-// A live process (stopped while the target lives) or a core.
+// A stopped live process or an opened core.
 Result<std::unique_ptr<Target>> open_target(const TargetOptions& options);
 
 }  // namespace pyxray::cli

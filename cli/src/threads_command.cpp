@@ -8,7 +8,8 @@ namespace pyxray::cli {
 CLI::App* add_threads_command(CLI::App& app, ThreadsArguments& args) {
     CLI::App* threads = app.add_subcommand(
         "threads", "One line per thread: tid, Python name, GIL, GC, state and innermost Python frame");
-    add_target_options(*threads, args.target);
+    TargetOptionHandles handles = add_target_options(*threads, args.target);
+    threads->callback([&args, handles] { check_target_options(handles, args.target, "threads"); });
     threads->add_flag("--stacks", args.stacks, "Add each thread's merged stack under its line");
     threads->add_flag("--json", args.json, "Print one JSON document instead of text");
     return threads;

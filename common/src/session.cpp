@@ -14,6 +14,7 @@
 #include "merge/classify.hpp"
 #include "merge/merge.hpp"
 #include "merge/thread_matching.hpp"
+#include "objects/object_reader.hpp"
 
 namespace pyxray {
 
@@ -90,14 +91,16 @@ void set_name(ThreadStack& stack, const ThreadNames& names, const ThreadInfo* os
     }
 }
 
-// Every interpreter's threading names, the first interpreter read first.
+// Every interpreter's threading names (idents are process-wide: the first found wins).
 ThreadNames all_thread_names(const Memory& memory, const Offsets& offsets,
                              const InterpreterStatuses& statuses) {
     ThreadNames names;
-    (void)memory;
-    (void)offsets;
-    (void)statuses;
-    names.note = "thread names from threading need the object decoder (objects/object_reader.hpp)";
+    ObjectReader reader(memory, offsets);
+    for (const auto& [interp, status] : statuses.read_so_far()) {
+        ThreadNames found = read_thread_names(reader, status.modules);
+        names.by_ident.merge(found.by_ident);
+        if (names.note.empty()) names.note = std::move(found.note);
+    }
     return names;
 }
 
@@ -151,6 +154,16 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     if (options.only_tid && snapshot.threads.empty())
         return fail(ErrorCode::InvalidArgument, fmt::format("no thread {} in the target", *options.only_tid));
     return snapshot;
+}
+
+Result<ObjectRepr> Session::repr(uint64_t address, const ReprLimits& limits) const {
+    ObjectReader reader(target_->memory(), *state_->offsets, limits);
+    PYXRAY_TRY_VOID(reader.check_object(address));
+    ObjectRepr out;
+    out.address = address;
+    out.repr = reader.repr(address);
+    if (auto type = reader.type_name(address)) out.type = *type;
+    return out;
 }
 
 }  // namespace pyxray

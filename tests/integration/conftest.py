@@ -71,11 +71,16 @@ def pytest_generate_tests(metafunc):
     elif wanted == ["interp_id", "frontend"]:
         pairs = [cell[:2] for cell in matrix_cells() if cell[2] == MODES[0]]
         metafunc.parametrize(wanted, pairs, ids=["-".join(pair) for pair in pairs])
+    elif wanted == ["interp_id", "mode"]:
+        # One front-end's own tests (marked matrix(frontend=...)), on every target.
+        pairs = [(cell[0], cell[2]) for cell in matrix_cells()
+                 if cell[1] == FRONTENDS[0] and applies(metafunc, cell[0])]
+        metafunc.parametrize(wanted, pairs, ids=["-".join(pair) for pair in pairs])
     elif wanted == ["interp_id"]:
         metafunc.parametrize("interp_id", matrix_ids())
     elif wanted:
         raise pytest.UsageError(f"{metafunc.function.__name__}: parametrise by interp_id, by "
-                                f"interp_id and frontend, or by all three with mode (got {wanted})")
+                                f"interp_id and frontend or mode, or by all three (got {wanted})")
 
 
 def pytest_sessionfinish(session, exitstatus):

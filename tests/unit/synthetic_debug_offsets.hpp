@@ -42,6 +42,17 @@ inline Table table_313(const pyxray::Offsets& o = pyxray::offsets_3_13()) {
     t.pyobject = {o.pyobject.ob_type + 8, o.pyobject.ob_type};
     t.type_object.size = 400;
     t.type_object.tp_name = o.type_object.tp_name;
+    t.type_object.tp_flags = o.objects.type.tp_flags;
+    const auto& objects = o.objects;
+    t.tuple_object = {objects.tuple_object.ob_item + 8, objects.tuple_object.ob_item,
+                      objects.tuple_object.ob_size};
+    t.list_object = {objects.list_object.ob_item + 16, objects.list_object.ob_item,
+                     objects.list_object.ob_size};
+    t.dict_object = {objects.dict_object.ma_values + 8, objects.dict_object.ma_keys,
+                     objects.dict_object.ma_values};
+    t.float_object = {objects.float_object.ob_fval + 8, objects.float_object.ob_fval};
+    t.long_object = {objects.long_object.digits + 8, objects.long_object.size_or_tag,
+                     objects.long_object.digits};
     t.bytes_object = {o.bytes_object.ob_sval + 8, o.bytes_object.ob_size, o.bytes_object.ob_sval};
     t.unicode_object = {o.unicode_object.data_any + 8, o.unicode_object.state, o.unicode_object.length,
                         o.unicode_object.ascii_size};

@@ -113,6 +113,17 @@ void expect_agrees(const Offsets& o, const Table& t) {
     EXPECT_EQ(o.unicode_object.state, t.unicode_object.state);
     EXPECT_EQ(o.unicode_object.length, t.unicode_object.length);
     EXPECT_EQ(o.unicode_object.ascii_size, t.unicode_object.asciiobject_size);
+    // The object decoder's fields (layout/object_offsets.hpp).
+    EXPECT_EQ(o.objects.type.tp_flags, t.type_object.tp_flags);
+    EXPECT_EQ(o.objects.tuple_object.ob_size, t.tuple_object.ob_size);
+    EXPECT_EQ(o.objects.tuple_object.ob_item, t.tuple_object.ob_item);
+    EXPECT_EQ(o.objects.list_object.ob_size, t.list_object.ob_size);
+    EXPECT_EQ(o.objects.list_object.ob_item, t.list_object.ob_item);
+    EXPECT_EQ(o.objects.dict_object.ma_keys, t.dict_object.ma_keys);
+    EXPECT_EQ(o.objects.dict_object.ma_values, t.dict_object.ma_values);
+    EXPECT_EQ(o.objects.float_object.ob_fval, t.float_object.ob_fval);
+    EXPECT_EQ(o.objects.long_object.size_or_tag, t.long_object.lv_tag);
+    EXPECT_EQ(o.objects.long_object.digits, t.long_object.ob_digit);
 }
 
 // One 3.13 build of the matrix and the compiled-in table that must describe it.

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "pyxray/model.hpp"
+#include "pyxray/repr.hpp"
 #include "pyxray/result.hpp"
 #include "pyxray/target.hpp"
 
@@ -24,6 +25,9 @@ public:
 
     Result<Snapshot> xbt(const XbtOptions& options) const;
     const RuntimeInfo& runtime() const { return runtime_; }
+
+    // The safe repr (and type name) of the object at `address`; fails when it is no object.
+    Result<ObjectRepr> repr(uint64_t address, const ReprLimits& limits = {}) const;
 
     Session(Session&&) noexcept;
     Session& operator=(Session&&) noexcept;

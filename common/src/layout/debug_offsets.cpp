@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "layout/debug_offsets_314.hpp"
+#include "layout/debug_offsets_objects.hpp"
 
 namespace pyxray {
 namespace {
@@ -222,6 +223,7 @@ Offsets merge_debug_offsets(const Table& t, const Offsets& fallback) {
     o.bytes_object.ob_size = t.bytes_object.ob_size;
     o.bytes_object.ob_sval = t.bytes_object.ob_sval;
     merge_thread_status(t, o);
+    merge_object_debug_offsets(t, o.objects);
     return o;
 }
 

@@ -77,6 +77,13 @@ void take_tlbc_fields(const Later& t, VersionedDebugTable& out) {
     out.code_tlbc = t.code_object.co_tlbc;
 }
 
+// The set layout 3.14+ tables describe, for the object decoder.
+template <class Later>
+void take_object_fields(const Later& t, VersionedDebugTable& out) {
+    out.objects.set_object =
+        LaterObjectDebugFields::Set{t.set_object.size, t.set_object.used, t.set_object.table, t.set_object.mask};
+}
+
 template <class Table>
 Result<Table> read_table(const Memory& memory, uint64_t runtime) {
     PYXRAY_TRY(bytes, read_bytes(memory, runtime, sizeof(Table)));
@@ -103,12 +110,19 @@ Result<VersionedDebugTable> read_versioned_debug_table(const Memory& memory, uin
         PYXRAY_TRY(table, read_table<mirror::DebugOffsets314>(memory, runtime));
         out.common = project(table);
         take_tlbc_fields(table, out);
+        take_object_fields(table, out);
     } else if (version.major == 3 && version.minor == 15) {
         PYXRAY_TRY(table, read_table<mirror::DebugOffsets315>(memory, runtime));
         out.common = project(table);
         out.thread_base_frame = table.thread_state.base_frame;
         out.compact_unicode_size = table.unicode_object.compactunicodeobject_size;
         take_tlbc_fields(table, out);
+        take_object_fields(table, out);
+        out.objects.type_size = table.type_object.size;
+        out.objects.tp_basicsize = table.type_object.tp_basicsize;
+        out.objects.tp_dictoffset = table.type_object.tp_dictoffset;
+        out.objects.heap_type_size = table.heap_type_object.size;
+        out.objects.ht_cached_keys = table.heap_type_object.ht_cached_keys;
     } else {
         PYXRAY_TRY(table, read_table<mirror::DebugOffsets313>(memory, runtime));
         out.common = table;
@@ -145,6 +159,7 @@ void merge_later_fields(const VersionedDebugTable& table, Offsets& offsets) {
     if (table.compact_unicode_size) offsets.unicode_object.compact_size = *table.compact_unicode_size;
     if (table.frame_tlbc_index) offsets.interpreter_frame.tlbc_index = *table.frame_tlbc_index;
     if (table.code_tlbc) offsets.code_object.co_tlbc = *table.code_tlbc;
+    merge_later_object_debug_offsets(table.objects, offsets.objects);
 }
 
 }  // namespace pyxray

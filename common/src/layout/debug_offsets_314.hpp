@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "layout/debug_offsets.hpp"
+#include "layout/debug_offsets_objects.hpp"
 
 namespace pyxray {
 namespace mirror {
@@ -170,6 +171,7 @@ struct VersionedDebugTable {
     // found. A default build's table holds no such fields, so these stay empty for it.
     std::optional<uint64_t> frame_tlbc_index;  // _PyInterpreterFrame.tlbc_index
     std::optional<uint64_t> code_tlbc;         // PyCodeObject.co_tlbc
+    LaterObjectDebugFields objects;            // the object decoder's (debug_offsets_objects.hpp)
 };
 
 // The table at the start of _PyRuntime, in the layout of `version`'s own _Py_DebugOffsets.

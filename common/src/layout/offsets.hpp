@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "layout/object_offsets.hpp"
 #include "pyxray/result.hpp"
 
 namespace pyxray {
@@ -131,6 +132,9 @@ struct Offsets {
     std::optional<FrameObjectOffsets> frame_object;
     // Empty when neither pyxray's mirrors nor the target's _Py_DebugOffsets say where they are.
     std::optional<ThreadStatusOffsets> thread_status;
+
+    // ---- the object decoder (objects/, issue 4): layout/object_offsets.hpp ----
+    ObjectLayouts objects{};
 };
 
 // Frame owners (pycore_frame.h). 3.12 added FRAME_OWNED_BY_CSTACK for the shim frame that

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "layout/legacy_offsets_from_mirrors.hpp"
+#include "layout/object_layout_mirrors.hpp"
 #include "layout/object_mirrors.hpp"
 
 namespace pyxray {
@@ -163,7 +164,7 @@ struct Mirrors {
     };
 };
 
-constexpr Offsets kOffsets = legacy_offsets_from_mirrors<Mirrors>();
+constexpr Offsets kOffsets = with_object_layouts<mirror::ObjectHead, 10>(legacy_offsets_from_mirrors<Mirrors>());
 }  // namespace
 
 const Offsets& offsets_3_10() { return kOffsets; }

@@ -4,6 +4,7 @@
 // (only Py_TRACE_REFS would, and neither Debian nor pyenv builds with it).
 #include <cstddef>
 
+#include "layout/object_layout_mirrors.hpp"
 #include "layout/object_mirrors.hpp"
 #include "layout/offsets_from_mirrors.hpp"
 
@@ -174,7 +175,7 @@ struct Mirrors {
     };
 };
 
-constexpr Offsets kOffsets = offsets_from_mirrors<Mirrors>();
+constexpr Offsets kOffsets = with_object_layouts<mirror::ObjectHead, 11>(offsets_from_mirrors<Mirrors>());
 }  // namespace
 
 const Offsets& offsets_3_11() { return kOffsets; }

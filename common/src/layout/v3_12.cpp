@@ -4,6 +4,7 @@
 // (gh-100762), dropped PyASCIIObject.wstr (PEP 623) and moved PyInterpreterState.id first.
 #include <cstddef>
 
+#include "layout/object_layout_mirrors.hpp"
 #include "layout/object_mirrors.hpp"
 #include "layout/offsets_from_mirrors.hpp"
 
@@ -167,7 +168,7 @@ struct Mirrors {
     };
 };
 
-constexpr Offsets kOffsets = offsets_from_mirrors<Mirrors>();
+constexpr Offsets kOffsets = with_object_layouts<mirror::ObjectHead, 12>(offsets_from_mirrors<Mirrors>());
 }  // namespace
 
 const Offsets& offsets_3_12() { return kOffsets; }

@@ -1,5 +1,6 @@
 // CPython 3.14 layout, default build: the 3.14 mirrors (v3_14_mirrors.hpp) over the default
 // object header.
+#include "layout/object_layout_mirrors.hpp"
 #include "layout/v3_14_mirrors.hpp"
 
 namespace pyxray {
@@ -23,7 +24,7 @@ constexpr Offsets make_offsets() {
     return o;
 }
 
-constexpr Offsets kOffsets = make_offsets();
+constexpr Offsets kOffsets = with_object_layouts<mirror::ObjectHead, 14>(make_offsets());
 }  // namespace
 
 const Offsets& offsets_3_14() { return kOffsets; }

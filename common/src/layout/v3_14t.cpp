@@ -2,6 +2,7 @@
 // (v3_14_mirrors.hpp, which says what the build changes and where each change was read) over
 // PEP 703's object header, with the thread-local bytecode fields and the free-threaded string
 // state.
+#include "layout/object_layout_mirrors.hpp"
 #include "layout/v3_14_mirrors.hpp"
 
 namespace pyxray {
@@ -26,7 +27,7 @@ constexpr Offsets make_offsets() {
     return o;
 }
 
-constexpr Offsets kOffsets = make_offsets();
+constexpr Offsets kOffsets = with_object_layouts<mirror::FreeThreadedObjectHead, 14>(make_offsets());
 }  // namespace
 
 const Offsets& offsets_3_14t() { return kOffsets; }

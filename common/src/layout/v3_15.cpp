@@ -1,5 +1,6 @@
 // CPython 3.15 layout, default build: the 3.15 mirrors (v3_15_mirrors.hpp) over the default
 // object header.
+#include "layout/object_layout_mirrors.hpp"
 #include "layout/v3_15_mirrors.hpp"
 
 namespace pyxray {
@@ -24,7 +25,7 @@ constexpr Offsets make_offsets() {
     return o;
 }
 
-constexpr Offsets kOffsets = make_offsets();
+constexpr Offsets kOffsets = with_object_layouts<mirror::ObjectHead, 15>(make_offsets());
 }  // namespace
 
 const Offsets& offsets_3_15() { return kOffsets; }

@@ -13,16 +13,10 @@
 
 #include "layout/offsets.hpp"
 #include "pyxray/memory.hpp"
+#include "pyxray/repr.hpp"
 #include "pyxray/result.hpp"
 
 namespace pyxray {
-
-struct ReprLimits {
-    size_t max_string = 200;  // characters of a str (bytes of a bytes) before the cut marker
-    size_t max_items = 50;    // items of a container before the cut marker
-    size_t max_depth = 6;     // nesting levels of containers before the cut marker
-    bool verbose = false;     // instances of user classes also show their attributes
-};
 
 class ObjectReader {
 public:
@@ -40,12 +34,16 @@ public:
     Result<std::string> str_value(uint64_t address, size_t max_chars = 4096) const;
     // A dict's (key, value) object addresses in iteration order; every layout 3.8-3.15,
     // split tables included. At most `max_items` pairs (error Truncated past it).
-    Result<std::vector<std::pair<uint64_t, uint64_t>>> dict_items(uint64_t dict, size_t max_items = 1 << 16) const;
+    Result<std::vector<std::pair<uint64_t, uint64_t>>> dict_items(uint64_t dict,
+                                                                  size_t max_items = 1 << 16) const;
     // The value of a dict's str key, or nothing when the key is absent.
     Result<std::optional<uint64_t>> dict_get(uint64_t dict, std::string_view key) const;
     // An attribute stored in the object's instance dictionary (tp_dictoffset, 3.11+ managed
     // dicts and inline values) or a __slots__ member, or nothing when absent.
     Result<std::optional<uint64_t>> attribute(uint64_t object, std::string_view name) const;
+    // Whether `address` holds an object: its type is readable and is itself an instance of a
+    // type (Py_TPFLAGS_TYPE_SUBCLASS on the type's type). The error says what failed.
+    Result<void> check_object(uint64_t address) const;
 
 private:
     const Memory& memory_;
