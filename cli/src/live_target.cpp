@@ -5,6 +5,9 @@
 
 #include <array>
 #include <cstring>
+#include <fstream>
+#include <optional>
+#include <string>
 
 #include "pyxray/core_file.hpp"
 
@@ -66,10 +69,24 @@ Result<std::vector<ModuleInfo>> LiveTarget::modules() const {
     return modules_of_process(process_->address_space_tid());
 }
 
+namespace {
+
+// The kernel's name for the thread (at most 15 bytes), empty when it cannot be read.
+std::optional<std::string> os_thread_name(int pid, int64_t tid) {
+    std::ifstream comm(fmt::format("/proc/{}/task/{}/comm", pid, tid));
+    std::string name;
+    if (!comm || !std::getline(comm, name) || name.empty()) return std::nullopt;
+    return name;
+}
+
+}  // namespace
+
 Result<std::vector<ThreadInfo>> LiveTarget::threads() const {
     std::vector<ThreadInfo> threads;
     for (const StoppedThread& thread : process_->threads())
-        if (thread.stopped) threads.push_back(ThreadInfo{thread.tid, thread.fs_base, thread.stack_pointer});
+        if (thread.stopped)
+            threads.push_back(ThreadInfo{thread.tid, thread.fs_base, thread.stack_pointer,
+                                         os_thread_name(process_->pid(), thread.tid)});
     return threads;
 }
 

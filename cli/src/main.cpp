@@ -9,23 +9,18 @@
 #include <optional>
 #include <string>
 
-#include "core_target.hpp"
-#include "live_target.hpp"
 #include "pyxray/render.hpp"
 #include "pyxray/session.hpp"
 #include "repr_command.hpp"
+#include "target_options.hpp"
+#include "threads_command.hpp"
 
 namespace {
 
 using namespace pyxray;
 
 struct XbtArguments {
-    int pid = 0;
-    std::string core;
-    std::string exe;
-    bool has_pid = false;
-    bool has_core = false;
-    bool has_exe = false;
+    cli::TargetOptions target;
     bool python_only = false;
     bool native_all = false;
     bool locals = false;
@@ -36,12 +31,7 @@ struct XbtArguments {
 void add_xbt_command(CLI::App& app, XbtArguments& args) {
     CLI::App* xbt = app.add_subcommand(
         "xbt", "Merged Python/C backtrace of every thread of a live process or a core dump");
-    CLI::Option* pid = xbt->add_option("--pid", args.pid, "Process to stop, inspect and resume");
-    CLI::Option* core = xbt->add_option("--core", args.core, "ELF core dump to inspect");
-    CLI::Option* exe = xbt->add_option(
-        "--exe", args.exe, "Executable that produced the core (default: found from the core's notes)");
-    pid->excludes(core);
-    exe->needs(core);
+    cli::TargetOptionHandles handles = cli::add_target_options(*xbt, args.target);
     xbt->add_flag("--python-only", args.python_only, "Show Python frames only");
     xbt->add_flag("--native-all", args.native_all, "Keep the interpreter's own plumbing frames");
     xbt->add_flag("--locals", args.locals, "Show each Python frame's arguments and local variables");
@@ -55,29 +45,13 @@ void add_xbt_command(CLI::App& app, XbtArguments& args) {
         ->check(CLI::PositiveNumber);
     xbt->add_flag("--verbose", args.limits.verbose, "With --locals: also the attributes of class instances");
     xbt->add_flag("--json", args.json, "Print one JSON document instead of text");
-    xbt->callback([&args, pid, core, exe] {
-        args.has_pid = pid->count() > 0;
-        args.has_core = core->count() > 0;
-        args.has_exe = exe->count() > 0;
-        if (!args.has_pid && !args.has_core) throw CLI::ValidationError("xbt needs --pid PID or --core CORE");
-    });
-}
-
-Result<std::unique_ptr<Target>> open_target(const XbtArguments& args) {
-    if (args.has_pid) {
-        PYXRAY_TRY(live, cli::LiveTarget::attach(args.pid));
-        return std::unique_ptr<Target>(std::move(live));
-    }
-    std::optional<std::string> exe;
-    if (args.has_exe) exe = args.exe;
-    PYXRAY_TRY(core, cli::CoreTarget::open(args.core, exe));
-    return std::unique_ptr<Target>(std::move(core));
+    xbt->callback([&args, handles] { cli::check_target_options(handles, args.target, "xbt"); });
 }
 
 // Returns the rendered text only after the target is gone, so a live process resumes before we
 // spend time writing.
 Result<std::string> run_xbt(const XbtArguments& args) {
-    PYXRAY_TRY(target, open_target(args));
+    PYXRAY_TRY(target, cli::open_target(args.target));
     PYXRAY_TRY(session, Session::open(*target));
     XbtOptions options;
     options.python_only = args.python_only;
@@ -98,6 +72,8 @@ int run(int argc, char** argv) {
     app.require_subcommand(1);
     XbtArguments args;
     add_xbt_command(app, args);
+    cli::ThreadsArguments threads_args;
+    CLI::App* threads = cli::add_threads_command(app, threads_args);
     cli::ReprArguments repr_args;
     CLI::App* repr = cli::add_repr_command(app, repr_args);
     try {
@@ -112,7 +88,7 @@ int run(int argc, char** argv) {
         return report_error(fmt::format("{}; see pyxray --help", error.what()));
     }
     if (repr->parsed()) return cli::run_repr_command(repr_args);
-    auto output = run_xbt(args);
+    auto output = threads->parsed() ? cli::run_threads(threads_args) : run_xbt(args);
     if (!output) return report_error(output.error().message);
     if (!output->empty() && output->back() != '\n') output->push_back('\n');
     std::fwrite(output->data(), 1, output->size(), stdout);

@@ -1,6 +1,5 @@
 // The `--pid PID | --core CORE [--exe PATH]` options every subcommand that reads a target
-// takes, and opening that target. (`xbt` in main.cpp still has its own copy; new subcommands
-// such as `repr` use this one.)
+// takes (xbt, threads, repr), and opening that target.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -8,7 +8,10 @@
 #include "interp/frame_variables.hpp"
 #include "interp/pthread_tids.hpp"
 #include "interp/runtime_locator.hpp"
+#include "interp/thread_names.hpp"
 #include "interp/thread_states.hpp"
+#include "interp/thread_status.hpp"
+#include "merge/activity.hpp"
 #include "merge/classify.hpp"
 #include "merge/merge.hpp"
 #include "merge/thread_matching.hpp"
@@ -36,18 +39,70 @@ Result<Session> Session::open(const Target& target) {
 namespace {
 
 ThreadStack stack_for(const Target& target, const ThreadInfo& thread, const PyThread* python,
-                      const XbtOptions& options) {
-    if (python && options.python_only) return python_only_thread(thread.tid, *python);
+                      const XbtOptions& options, std::optional<bool> holds_gil) {
+    if (python && options.python_only) {
+        ThreadStack stack = python_only_thread(thread.tid, *python);
+        stack.activity = thread_activity(nullptr, holds_gil);
+        return stack;
+    }
     auto native = target.native_frames(thread.tid);
     if (!native) {
         ThreadStack stack =
             python ? python_only_thread(thread.tid, *python) : native_only_thread(thread.tid, {});
         stack.notes.push_back("no native stack: " + native.error().message);
+        stack.activity = thread_activity(nullptr, holds_gil);
         return stack;
     }
     for (auto& frame : *native) frame.function = std::string(without_symbol_version(frame.function));
-    if (!python) return native_only_thread(thread.tid, *native);
-    return merge_thread(thread.tid, *native, *python, options.native_all);
+    ThreadStack stack = python ? merge_thread(thread.tid, *native, *python, options.native_all)
+                               : native_only_thread(thread.tid, *native);
+    stack.activity = thread_activity(&*native, holds_gil);
+    return stack;
+}
+
+// The GIL and GC of the thread's (innermost) interpreter. A thread without a thread state
+// cannot hold a GIL, and belongs to no interpreter whose collector could run.
+void set_interpreter_status(ThreadStack& stack, const PyThread* python, const InterpreterStatus* status) {
+    if (!python) {
+        stack.holds_gil = false;
+        return;
+    }
+    if (!status) {
+        stack.gil_note = fmt::format("the interpreter of thread state {:#x} is unreadable", python->tstate);
+        return;
+    }
+    stack.holds_gil = holds_gil(*status, python->tstate);
+    if (!stack.holds_gil) stack.gil_note = status->gil_note;
+    stack.gc_collecting = status->gc_collecting;
+}
+
+// Python's name for the thread when threading knows it, else the OS's.
+void set_name(ThreadStack& stack, const ThreadNames& names, const ThreadInfo* os) {
+    if (stack.state) {
+        auto found = names.by_ident.find(stack.state->thread_id);
+        if (found != names.by_ident.end()) {
+            stack.name = found->second;
+            stack.name_source = NameSource::Threading;
+            return;
+        }
+    }
+    if (os && os->name && !os->name->empty()) {
+        stack.name = *os->name;
+        stack.name_source = NameSource::Os;
+    }
+}
+
+// Every interpreter's threading names (idents are process-wide: the first found wins).
+ThreadNames all_thread_names(const Memory& memory, const Offsets& offsets,
+                             const InterpreterStatuses& statuses) {
+    ThreadNames names;
+    ObjectReader reader(memory, offsets);
+    for (const auto& [interp, status] : statuses.read_so_far()) {
+        ThreadNames found = read_thread_names(reader, status.modules);
+        names.by_ident.merge(found.by_ident);
+        if (names.note.empty()) names.note = std::move(found.note);
+    }
+    return names;
 }
 
 void fill_locals(const Memory& memory, const Offsets& offsets, const ObjectReader& objects, PyFrame& frame) {
@@ -72,11 +127,13 @@ void fill_all_locals(const Memory& memory, const Offsets& offsets, const ReprLim
 
 // Thread states no OS thread claims: shown with their Python frames, if they have any.
 void add_unmatched(std::vector<ThreadStack>& out, const std::vector<PyThread>& threads,
-                   const std::vector<bool>& matched) {
+                   const std::vector<bool>& matched, InterpreterStatuses& statuses) {
     for (size_t i = 0; i < threads.size(); ++i) {
         if (matched[i] || threads[i].frames.empty()) continue;
         ThreadStack stack = python_only_thread(static_cast<int64_t>(threads[i].native_thread_id), threads[i]);
         stack.notes.push_back(fmt::format("no OS thread matches thread state {:#x}", threads[i].tstate));
+        set_interpreter_status(stack, &threads[i], statuses.of_thread_state(threads[i].tstate));
+        stack.activity = thread_activity(nullptr, stack.holds_gil);
         out.push_back(std::move(stack));
     }
 }
@@ -92,6 +149,8 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     PYXRAY_TRY(os_threads, target_->threads());
     Snapshot snapshot{target_->info(), runtime_, {}};
     auto assignment = assign_thread_states(python_threads, os_threads);
+    InterpreterStatuses statuses(memory, *state_->offsets, runtime_.runtime_address);
+    std::vector<const ThreadInfo*> os_of;  // per snapshot thread, its OS thread (null if none)
     for (const auto& thread : os_threads) {
         if (options.only_tid && *options.only_tid != thread.tid) continue;
         auto states = assignment.states_of.find(thread.tid);
@@ -99,9 +158,20 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
         if (!has_state && options.python_only && !options.only_tid) continue;
         std::optional<PyThread> state;
         if (has_state) state = stack_states(python_threads, states->second);
-        snapshot.threads.push_back(stack_for(*target_, thread, state ? &*state : nullptr, options));
+        const InterpreterStatus* status = state ? statuses.of_thread_state(state->tstate) : nullptr;
+        ThreadStack stack;
+        set_interpreter_status(stack, state ? &*state : nullptr, status);
+        ThreadStack merged = stack_for(*target_, thread, state ? &*state : nullptr, options, stack.holds_gil);
+        merged.holds_gil = stack.holds_gil;
+        merged.gil_note = std::move(stack.gil_note);
+        merged.gc_collecting = stack.gc_collecting;
+        snapshot.threads.push_back(std::move(merged));
+        os_of.push_back(&thread);
     }
-    if (!options.only_tid) add_unmatched(snapshot.threads, python_threads, assignment.matched);
+    if (!options.only_tid) add_unmatched(snapshot.threads, python_threads, assignment.matched, statuses);
+    os_of.resize(snapshot.threads.size(), nullptr);
+    ThreadNames names = all_thread_names(memory, *state_->offsets, statuses);
+    for (size_t i = 0; i < snapshot.threads.size(); ++i) set_name(snapshot.threads[i], names, os_of[i]);
     if (options.only_tid && snapshot.threads.empty())
         return fail(ErrorCode::InvalidArgument, fmt::format("no thread {} in the target", *options.only_tid));
     if (options.locals) fill_all_locals(memory, *state_->offsets, *options.locals, snapshot);

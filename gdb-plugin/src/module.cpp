@@ -29,8 +29,9 @@ struct BridgeError : std::runtime_error {
 };
 
 using PyModule = std::pair<std::string, uint64_t>;  // (path, base)
-// (tid, pthread_self, stack pointer)
-using PyThread = std::tuple<int64_t, std::optional<uint64_t>, std::optional<uint64_t>>;
+// (tid, pthread_self, stack pointer, OS name)
+using PyThread =
+    std::tuple<int64_t, std::optional<uint64_t>, std::optional<uint64_t>, std::optional<std::string>>;
 using PyFrame = std::tuple<uint64_t, std::string, std::string>;      // (pc, function, module)
 using PyRegion = std::tuple<uint64_t, uint64_t, bool, std::string>;  // (start, end, writable, path)
 
@@ -86,8 +87,8 @@ std::vector<ModuleInfo> to_modules(const std::vector<PyModule>& modules) {
 std::vector<ThreadInfo> to_threads(const std::vector<PyThread>& threads) {
     std::vector<ThreadInfo> converted;
     converted.reserve(threads.size());
-    for (const auto& [tid, pthread_self, stack_pointer] : threads)
-        converted.push_back({tid, pthread_self, stack_pointer});
+    for (const auto& [tid, pthread_self, stack_pointer, name] : threads)
+        converted.push_back({tid, pthread_self, stack_pointer, name});
     return converted;
 }
 
@@ -170,6 +171,19 @@ std::string xbt(const std::string& kind, int pid, const std::string& executable,
     });
 }
 
+std::string threads(const std::string& kind, int pid, const std::string& executable,
+                    const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
+                    const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
+                    bool stacks, bool json, const std::optional<std::vector<PyRegion>>& regions) {
+    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions};
+    return run_request(arguments, [&](XbtRequest request) {
+        request.threads_view = true;
+        request.stacks = stacks;
+        request.json = json;
+        return run_xbt(std::move(request));
+    });
+}
+
 FrameVerb verb_named(const std::string& name) {
     for (FrameVerb verb : kFrameVerbs)
         if (frame_command_name(verb) == name) return verb;
@@ -236,6 +250,12 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
           "Runs a Python-frame command (py-up, py-locals, ...) on thread tid whose selected Python frame is "
           "`selected`; returns (text, selected Python frame, native frame index to select or None).");
     m.def("frame_commands", &frame_commands, "(name, usage, help) of every Python-frame command.");
+    m.def("threads", &threads, py::kw_only(), py::arg("kind"), py::arg("pid"), py::arg("executable"),
+          py::arg("modules"), py::arg("threads"), py::arg("frames"), py::arg("read_memory"),
+          py::arg("stacks"), py::arg("json"), py::arg("regions") = py::none(),
+          "py-threads: every thread's one-line status (tid, name, GIL, GC, state, innermost "
+          "Python frame), each merged stack under it when stacks=True; JSON is py-xbt's document. "
+          "Arguments as for xbt().");
     m.def("core_regions", &core_regions_of, py::arg("core_path"),
           "Memory regions (start, end, writable, path) from a core file's PT_LOAD segments.");
     m.def("core_modules", &core_modules_of, py::arg("core_path"),

@@ -43,7 +43,10 @@ auto with_session(XbtRequest& request, Use use) -> decltype(use(std::declval<con
 Result<std::string> run_xbt(XbtRequest request) {
     return with_session(request, [&](const Session& session) -> Result<std::string> {
         PYXRAY_TRY(snapshot, session.xbt(request.options));
-        return request.json ? render_xbt_json(snapshot) : render_xbt_text(snapshot);
+        if (request.json) return render_xbt_json(snapshot);
+        if (request.threads_view)
+            return render_threads_text(snapshot, ThreadsRenderOptions{request.stacks, {}});
+        return render_xbt_text(snapshot);
     });
 }
 

@@ -30,6 +30,10 @@ struct XbtRequest {
     std::optional<std::vector<MemoryRegion>> regions;
     XbtOptions options;
     bool json = false;
+    // py-threads: the one-line-per-thread view (with each stack under its line when `stacks`)
+    // instead of py-xbt's; its JSON is py-xbt's document.
+    bool threads_view = false;
+    bool stacks = false;
 };
 
 // Builds the target, opens a session, takes the snapshot and renders it (text or JSON).

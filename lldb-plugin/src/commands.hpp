@@ -9,5 +9,7 @@ namespace pyxray::lldb_plugin {
 bool add_xbt_command(lldb::SBCommandInterpreter& interpreter);
 // py-up, py-down, py-frame, py-locals, py-print, py-list.
 bool add_frame_commands(lldb::SBCommandInterpreter& interpreter);
+// `py-threads`: one line per thread (tid, name, GIL, GC, state, innermost Python frame).
+bool add_threads_command(lldb::SBCommandInterpreter& interpreter);
 
 }  // namespace pyxray::lldb_plugin

@@ -12,6 +12,8 @@ __attribute__((used, visibility("default"))) bool PluginInitialize(SBDebugger de
 bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     lldb::SBCommandInterpreter interpreter = debugger.GetCommandInterpreter();
     if (!interpreter.IsValid()) return false;
-    return pyxray::lldb_plugin::add_xbt_command(interpreter) &&
-           pyxray::lldb_plugin::add_frame_commands(interpreter);
+    bool xbt = pyxray::lldb_plugin::add_xbt_command(interpreter);
+    bool threads = pyxray::lldb_plugin::add_threads_command(interpreter);
+    bool frames = pyxray::lldb_plugin::add_frame_commands(interpreter);
+    return xbt && threads && frames;
 }

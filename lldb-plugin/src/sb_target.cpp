@@ -64,6 +64,13 @@ std::optional<uint64_t> pthread_self_of(lldb::SBThread& thread) {
     return value;
 }
 
+// LLDB's name for the thread: the OS's (comm) on a live Linux process; usually none in a core.
+std::optional<std::string> name_of(lldb::SBThread& thread) {
+    const char* name = thread.GetName();
+    if (name == nullptr || *name == '\0') return std::nullopt;
+    return std::string(name);
+}
+
 std::optional<uint64_t> stack_pointer_of(lldb::SBThread& thread) {
     lldb::SBFrame innermost = thread.GetFrameAtIndex(0);
     if (!innermost.IsValid()) return std::nullopt;
@@ -156,7 +163,7 @@ Result<std::vector<ThreadInfo>> SbTarget::threads() const {
         if (!thread.IsValid()) continue;
         // On Linux, live or core, LLDB's thread id is the kernel's LWP id.
         threads.push_back(ThreadInfo{static_cast<int64_t>(thread.GetThreadID()), pthread_self_of(thread),
-                                     stack_pointer_of(thread)});
+                                     stack_pointer_of(thread), name_of(thread)});
     }
     return threads;
 }

@@ -96,18 +96,18 @@ def run_lldb(target, commands):
     return run(lldb_command(target, commands))
 
 
-def cli_command(target, flags, with_exe=True):
+def cli_command(target, flags, with_exe=True, subcommand="xbt"):
     require(CLI, "the pyxray CLI")
     if target.kind == "live":
-        return [CLI, "xbt", "--pid", target.pid, *flags]
-    command = [CLI, "xbt", "--core", target.core]
+        return [CLI, subcommand, "--pid", target.pid, *flags]
+    command = [CLI, subcommand, "--core", target.core]
     if with_exe:
         command += ["--exe", target.executable]
     return command + list(flags)
 
 
-def run_cli(target, flags, with_exe=True):
-    return run(cli_command(target, flags, with_exe))
+def run_cli(target, flags, with_exe=True, subcommand="xbt"):
+    return run(cli_command(target, flags, with_exe, subcommand))
 
 
 def run_xbt(frontend, target, flags):
@@ -121,6 +121,20 @@ def run_xbt(frontend, target, flags):
         return run_lldb(target, [xbt])
     if frontend == "cli":
         return run_cli(target, flags)
+    raise ValueError(f"unknown front-end {frontend}")
+
+
+def run_threads(frontend, target, flags):
+    """`py-threads FLAGS` (debuggers) or `pyxray threads FLAGS` (CLI)."""
+    command = " ".join(["py-threads", *flags])
+    if frontend == "gdb":
+        return run_gdb(target, [command])
+    if frontend == GDB_WITHOUT_DEBUG_INFO:
+        return run_gdb(target, [command], HIDE_DEBUG_INFO)
+    if frontend == "lldb":
+        return run_lldb(target, [command])
+    if frontend == "cli":
+        return run_cli(target, flags, subcommand="threads")
     raise ValueError(f"unknown front-end {frontend}")
 
 

@@ -58,6 +58,34 @@ struct StackFrame {
     std::optional<size_t> native_index = std::nullopt;
 };
 
+// What a thread is doing, from its native stack and the GIL (py-threads' state word).
+enum class ThreadActivity : uint8_t {
+    Unknown,        // no native stack and no GIL to tell
+    Running,        // executing Python bytecode (the eval loop is its innermost frame)
+    Native,         // in C code or a syscall other than a sleep or a wait
+    WaitingForGil,  // blocked taking the GIL (take_gil, PyEval_RestoreThread on its stack)
+    Idle,           // sleeping, or waiting on a lock, condition, select/poll
+};
+
+// The spellings JSON and text use; never renamed.
+constexpr const char* activity_name(ThreadActivity activity) {
+    switch (activity) {
+        case ThreadActivity::Running:
+            return "running";
+        case ThreadActivity::Native:
+            return "native";
+        case ThreadActivity::WaitingForGil:
+            return "waiting_for_gil";
+        case ThreadActivity::Idle:
+            return "idle";
+        case ThreadActivity::Unknown:
+            break;
+    }
+    return "unknown";
+}
+
+enum class NameSource : uint8_t { None, Threading, Os };
+
 struct ThreadStack {
     int64_t tid = 0;
     bool python = false;  // a PyThreadState belongs to this thread
@@ -68,6 +96,14 @@ struct ThreadStack {
     // When native and Python stacks could not be merged: the native stack, and why.
     std::vector<StackFrame> unmerged_native;
     std::vector<std::string> notes;
+    // Thread-level status. The name is threading's (the Thread object's name, decoded from
+    // memory), else the OS's (comm), else none.
+    std::optional<std::string> name;
+    NameSource name_source = NameSource::None;
+    std::optional<bool> holds_gil;      // empty when not known or there is no GIL: see gil_note
+    std::string gil_note;               // why holds_gil is empty
+    std::optional<bool> gc_collecting;  // a collection is running in this thread's interpreter
+    ThreadActivity activity = ThreadActivity::Unknown;  // JSON "state"
 };
 
 struct RuntimeInfo {

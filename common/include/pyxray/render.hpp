@@ -15,6 +15,18 @@ struct RenderOptions {
 std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& options = {});
 // A Python frame's variables (when read), one `name = repr` line each, after `indent`.
 void render_locals(std::string& out, const PyFrame& frame, std::string_view indent);
+// One thread's notes and frames as py-xbt prints them under its heading.
+std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options = {});
+// A thread name with control characters replaced, safe to print on a terminal.
+std::string printable_thread_name(std::string_view name);
+
+struct ThreadsRenderOptions {
+    bool stacks = false;  // each thread's merged stack under its line
+    RenderOptions frames;
+};
+
+// py-threads: one line per thread (tid, name, GIL, GC, state, innermost Python frame).
+std::string render_threads_text(const Snapshot& snapshot, const ThreadsRenderOptions& options = {});
 // The `--json` document: {"pyxray": 1, "target": {...}, "threads": [...]}.
 std::string render_xbt_json(const Snapshot& snapshot);
 

@@ -21,7 +21,11 @@ struct ModuleInfo {
 struct ThreadInfo {
     int64_t tid = 0;                       // OS thread id (LWP)
     std::optional<uint64_t> pthread_self;  // x86-64 fs_base, when the front-end can read it
-    std::optional<uint64_t> stack_pointer = std::nullopt;  // innermost frame's, when the front-end can read it
+    std::optional<uint64_t> stack_pointer =
+        std::nullopt;  // innermost frame's, when the front-end can read it
+    // The OS's name for the thread (comm: gdb's InferiorThread.name, SBThread::GetName(),
+    // /proc/PID/task/TID/comm); cores generally have none.
+    std::optional<std::string> name = std::nullopt;
 };
 
 // Every front-end stops unwinding one thread here: deep C recursion (sorted() with a
@@ -70,8 +74,7 @@ public:
 class StaticTarget final : public Target {
 public:
     StaticTarget(std::unique_ptr<Memory> memory, TargetInfo info, std::vector<ModuleInfo> modules,
-                 std::vector<ThreadInfo> threads,
-                 std::map<int64_t, std::vector<NativeFrame>> frames);
+                 std::vector<ThreadInfo> threads, std::map<int64_t, std::vector<NativeFrame>> frames);
     const Memory& memory() const override { return *memory_; }
     TargetInfo info() const override { return info_; }
     Result<std::vector<ModuleInfo>> modules() const override { return modules_; }

@@ -140,6 +140,30 @@ Result<void> check_build_kind(const Table& t, const PythonVersion& version, Buil
     return {};
 }
 
+// The GIL and GC fields (py-threads). The table gives the GIL's `locked` and `last_holder` as
+// offsets in PyInterpreterState of the interpreter's own _gil; pyxray follows ceval.gil (which
+// may point at the main interpreter's GIL), so it keeps them relative to the GIL's struct.
+// `enabled` is already relative to the struct, and meaningful only in free-threaded tables. A
+// table whose fields do not fit keeps the compiled-in ones.
+void merge_thread_status(const Table& t, Offsets& o) {
+    const auto& is = t.interpreter_state;
+    uint64_t size = is.size;
+    bool fits = is.gc < size && is.gc + t.gc.collecting < size && is.imports_modules < size &&
+                is.ceval_gil < size && is.gil_runtime_state < size && is.gil_runtime_state_locked < size &&
+                is.gil_runtime_state_holder < size && is.gil_runtime_state_locked >= is.gil_runtime_state &&
+                is.gil_runtime_state_holder >= is.gil_runtime_state && t.gc.collecting < t.gc.size &&
+                is.gil_runtime_state_enabled < kMaxSmallStructSize;
+    if (!fits) return;
+    ThreadStatusOffsets s;
+    s.gil = is.ceval_gil;
+    s.gil_locked = is.gil_runtime_state_locked - is.gil_runtime_state;
+    s.gil_last_holder = is.gil_runtime_state_holder - is.gil_runtime_state;
+    if (t.free_threaded == 1) s.gil_enabled = is.gil_runtime_state_enabled;
+    s.gc_collecting = is.gc + t.gc.collecting;
+    s.modules = is.imports_modules;
+    o.thread_status = s;
+}
+
 }  // namespace
 
 std::optional<BuildKind> build_kind_of(const Table& t, const PythonVersion& version) {
@@ -201,6 +225,7 @@ Offsets merge_debug_offsets(const Table& t, const Offsets& fallback) {
     o.frame_variables.localsplus = t.interpreter_frame.localsplus;
     o.frame_variables.code_local_names = t.code_object.localsplusnames;
     o.frame_variables.code_local_kinds = t.code_object.localspluskinds;
+    merge_thread_status(t, o);
     merge_object_debug_offsets(t, o.objects);
     return o;
 }

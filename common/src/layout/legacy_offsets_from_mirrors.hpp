@@ -12,6 +12,7 @@
 
 #include "layout/object_mirrors.hpp"
 #include "layout/offsets.hpp"
+#include "layout/thread_status_mirrors.hpp"
 
 namespace pyxray {
 
@@ -81,6 +82,7 @@ constexpr Offsets legacy_offsets_from_mirrors() {
     o.bytes_object.ob_size = offsetof(mirror::VarObjectHead, ob_size);
     o.bytes_object.ob_sval = offsetof(mirror::BytesObject, ob_sval);
     o.frame_variables = legacy_frame_variable_offsets<M>();
+    fill_thread_status<M>(o);
     return o;
 }
 

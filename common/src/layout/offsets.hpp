@@ -56,6 +56,25 @@ struct FrameVariableOffsets {
     std::optional<uint64_t> code_free_names;   // 3.8-3.10 co_freevars
 };
 
+// Where a thread's status is kept (py-threads): the GIL, the GC's running flag, sys.modules.
+// Grouped so the version tables and the _Py_DebugOffsets merge fill them in one place.
+struct ThreadStatusOffsets {
+    // 3.8-3.11: one GIL for the process, _PyRuntime.ceval.gil, inline. 3.12+ (PEP 684, a GIL
+    // per interpreter): PyInterpreterState.ceval.gil points at the interpreter's GIL.
+    bool gil_in_runtime = false;
+    uint64_t gil = 0;              // in _PyRuntimeState (inline GIL) or PyInterpreterState (pointer)
+    uint64_t gil_last_holder = 0;  // in struct _gil_runtime_state: the PyThreadState* holding it last
+    uint64_t gil_locked = 0;       // in struct _gil_runtime_state: int, 1 while taken
+    // Free-threaded builds (Py_GIL_DISABLED): _gil_runtime_state.enabled, 0 while there is no GIL.
+    std::optional<uint64_t> gil_enabled;
+    // 3.8: _PyRuntime.gc.collecting; 3.9+ (bpo-40533, a GC per interpreter):
+    // PyInterpreterState.gc.collecting. An int, 1 while a collection runs.
+    bool gc_in_runtime = false;
+    uint64_t gc_collecting = 0;
+    // PyInterpreterState.modules (3.8-3.11), .imports.modules (3.12+): the sys.modules dict.
+    uint64_t modules = 0;
+};
+
 struct Offsets {
     struct {
         uint64_t interpreters_head;
@@ -126,6 +145,8 @@ struct Offsets {
     } bytes_object;
     // 3.8-3.10 only (see legacy_frames.hpp); 3.11+ tables leave it empty.
     std::optional<FrameObjectOffsets> frame_object;
+    // Empty when neither pyxray's mirrors nor the target's _Py_DebugOffsets say where they are.
+    std::optional<ThreadStatusOffsets> thread_status;
 
     // ---- the object decoder (objects/, issue 4): layout/object_offsets.hpp ----
     ObjectLayouts objects{};

@@ -20,6 +20,7 @@ struct Mirrors {
     struct PyThreadState;
     struct PyInterpreterState;
     struct FrameObject;
+    using GilRuntimeState = mirror::GilRuntimeState;
 
     // bpo-43933/PEP 626: 3.10 replaced co_lnotab with co_linetable and counts f_lasti in
     // code units (PyFrame_GetLineNumber passes f_lasti * sizeof(_Py_CODEUNIT)).
@@ -38,6 +39,17 @@ struct Mirrors {
             PyInterpreterState* main;
             int64_t next_id;
         } interpreters;
+        struct {
+            void* mutex;
+            void* head;
+        } xidregistry;
+        unsigned long main_thread;
+        void (*exitfuncs[32])(void);  // NEXITFUNCS
+        int nexitfuncs;
+        struct {
+            int signals_pending;  // _Py_atomic_int
+            GilRuntimeState gil;
+        } ceval;
     };
 
     struct PyInterpreterState {
@@ -45,6 +57,18 @@ struct Mirrors {
         PyThreadState* tstate_head;
         RuntimeState* runtime;
         int64_t id;
+        int64_t id_refcount;
+        int requires_idref;
+        void* id_mutex;
+        int finalizing;
+        struct {
+            int recursion_limit;
+            int eval_breaker;      // _Py_atomic_int
+            int gil_drop_request;  // _Py_atomic_int
+            mirror::PendingCalls39 pending;
+        } ceval;
+        mirror::GcRuntimeState gc;  // 3.9+: one collector per interpreter
+        PyObject* modules;
     };
 
     struct ErrStackItem {

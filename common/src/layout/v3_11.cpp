@@ -20,6 +20,7 @@ struct Mirrors {
     struct PyThreadState;
     struct PyInterpreterState;
     struct InterpreterFrame;
+    using GilRuntimeState = mirror::GilRuntimeState;
 
     struct RuntimeState {
         int _initialized;
@@ -34,6 +35,17 @@ struct Mirrors {
             PyInterpreterState* main;
             int64_t next_id;
         } interpreters;
+        struct {
+            void* mutex;
+            void* head;
+        } xidregistry;
+        unsigned long main_thread;
+        void (*exitfuncs[32])(void);  // NEXITFUNCS
+        int nexitfuncs;
+        struct {
+            int signals_pending;  // _Py_atomic_int
+            GilRuntimeState gil;
+        } ceval;
     };
 
     struct PyInterpreterState {
@@ -46,6 +58,20 @@ struct Mirrors {
         } threads;
         RuntimeState* runtime;
         int64_t id;
+        int64_t id_refcount;
+        int requires_idref;
+        void* id_mutex;
+        int _initialized;
+        int finalizing;
+        bool _static;
+        struct {
+            int recursion_limit;
+            int eval_breaker;      // _Py_atomic_int
+            int gil_drop_request;  // _Py_atomic_int
+            mirror::PendingCalls39 pending;
+        } ceval;
+        mirror::GcRuntimeState gc;
+        PyObject* modules;
     };
 
     struct CFrame {

@@ -20,6 +20,7 @@ struct Mirrors {
     struct PyThreadState;
     struct PyInterpreterState;
     struct InterpreterFrame;
+    using GilRuntimeState = mirror::GilRuntimeState;
 
     struct RuntimeState {
         int _initialized;
@@ -52,6 +53,23 @@ struct Mirrors {
             long count;
             size_t stacksize;
         } threads;
+        RuntimeState* runtime;
+        uintptr_t _finalizing;  // _Py_atomic_address
+        mirror::GcRuntimeState gc;
+        PyObject* sysdict;
+        PyObject* builtins;
+        struct {
+            int eval_breaker;      // _Py_atomic_int
+            int gil_drop_request;  // _Py_atomic_int
+            int recursion_limit;
+            GilRuntimeState* gil;  // the interpreter's own _gil, or the main interpreter's
+            int own_gil;
+            int gc_scheduled;  // _Py_atomic_int
+            mirror::PendingCalls312 pending;
+        } ceval;
+        struct {
+            PyObject* modules;
+        } imports;
     };
 
     struct CFrame {

@@ -7,16 +7,19 @@
 // _ceval_state to the front of PyInterpreterState and added co_executors to code objects.
 //
 // `Head` is the object header: the default build's (v3_13.cpp) or the free-threaded one
-// (v3_13t.cpp). Nothing else in these prefixes depends on Py_GIL_DISABLED in 3.13: its #ifdefs
-// in the headers above guard fields after the mirrored prefixes (PyInterpreterState's
-// mimalloc/brc state, _PyThreadStateImpl's extras), macros and inline functions only.
+// (v3_13t.cpp). Besides the GIL's struct (its leading `enabled`, see GilRuntimeState below),
+// nothing else in these prefixes depends on Py_GIL_DISABLED in 3.13: its #ifdefs in the headers
+// above guard fields after the mirrored prefixes (PyInterpreterState's mimalloc/brc state,
+// _PyThreadStateImpl's extras, _gc_runtime_state's immortalize), macros and inline functions only.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "layout/debug_offsets.hpp"
 #include "layout/object_mirrors.hpp"
+#include "layout/thread_status_mirrors.hpp"
 
 namespace pyxray::mirror {
 
@@ -29,6 +32,9 @@ struct Mirrors313 {
     using Py_ssize_t = mirror::Py_ssize_t;
     using Py_hash_t = mirror::Py_hash_t;
     using PyMutex = uint8_t;
+    // The GIL's struct is the one prefix Py_GIL_DISABLED changes: `enabled` comes first.
+    using GilRuntimeState = std::conditional_t<std::is_same_v<Head, mirror::FreeThreadedObjectHead>,
+                                               mirror::FreeThreadedGilRuntimeState, mirror::GilRuntimeState>;
     struct PyThreadState;
     struct PyInterpreterState;
     struct InterpreterFrame;
@@ -94,6 +100,16 @@ struct Mirrors313 {
             Py_ssize_t count;
             size_t stacksize;
         } threads;
+        void* runtime;
+        PyThreadState* _finalizing;
+        unsigned long _finalizing_id;
+        mirror::GcRuntimeState gc;
+        PyObject* sysdict;
+        PyObject* builtins;
+        struct {
+            PyObject* modules;
+        } imports;
+        GilRuntimeState _gil;
     };
 
     struct PyThreadState {

@@ -20,6 +20,7 @@ struct Mirrors {
     struct PyThreadState;
     struct PyInterpreterState;
     struct FrameObject;
+    using GilRuntimeState = mirror::GilRuntimeState;
 
     static constexpr LineTableFormat kLineTable = LineTableFormat::Lnotab;
     static constexpr bool kLastiCountsCodeUnits = false;
@@ -36,12 +37,34 @@ struct Mirrors {
             PyInterpreterState* main;
             int64_t next_id;
         } interpreters;
+        struct {
+            void* mutex;
+            void* head;
+        } xidregistry;
+        unsigned long main_thread;
+        void (*exitfuncs[32])(void);  // NEXITFUNCS
+        int nexitfuncs;
+        mirror::GcRuntimeState gc;  // 3.8 only: one collector for the process
+        struct {
+            int recursion_limit;
+            int tracing_possible;
+            int eval_breaker;      // _Py_atomic_int
+            int gil_drop_request;  // _Py_atomic_int
+            mirror::PendingCalls38 pending;
+            int signals_pending;  // _Py_atomic_int
+            GilRuntimeState gil;
+        } ceval;
     };
 
     struct PyInterpreterState {
         PyInterpreterState* next;
         PyThreadState* tstate_head;
         int64_t id;
+        int64_t id_refcount;
+        int requires_idref;
+        void* id_mutex;
+        int finalizing;
+        PyObject* modules;
     };
 
     struct ErrStackItem {

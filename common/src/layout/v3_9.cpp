@@ -20,6 +20,7 @@ struct Mirrors {
     struct PyThreadState;
     struct PyInterpreterState;
     struct FrameObject;
+    using GilRuntimeState = mirror::GilRuntimeState;
 
     static constexpr LineTableFormat kLineTable = LineTableFormat::Lnotab;
     static constexpr bool kLastiCountsCodeUnits = false;
@@ -36,6 +37,17 @@ struct Mirrors {
             PyInterpreterState* main;
             int64_t next_id;
         } interpreters;
+        struct {
+            void* mutex;
+            void* head;
+        } xidregistry;
+        unsigned long main_thread;
+        void (*exitfuncs[32])(void);  // NEXITFUNCS
+        int nexitfuncs;
+        struct {
+            int signals_pending;  // _Py_atomic_int
+            GilRuntimeState gil;
+        } ceval;
     };
 
     struct PyInterpreterState {
@@ -43,6 +55,19 @@ struct Mirrors {
         PyThreadState* tstate_head;
         RuntimeState* runtime;
         int64_t id;
+        int64_t id_refcount;
+        int requires_idref;
+        void* id_mutex;
+        int finalizing;
+        struct {
+            int recursion_limit;
+            int tracing_possible;
+            int eval_breaker;      // _Py_atomic_int
+            int gil_drop_request;  // _Py_atomic_int
+            mirror::PendingCalls39 pending;
+        } ceval;
+        mirror::GcRuntimeState gc;  // 3.9+: one collector per interpreter
+        PyObject* modules;
     };
 
     struct ErrStackItem {

@@ -37,9 +37,39 @@ Json frames_json(const std::vector<StackFrame>& frames) {
     return list;
 }
 
+const char* name_source(NameSource source) {
+    switch (source) {
+        case NameSource::Threading:
+            return "threading";
+        case NameSource::Os:
+            return "os";
+        case NameSource::None:
+            break;
+    }
+    return nullptr;
+}
+
+template <class T>
+Json optional_json(const std::optional<T>& value) {
+    return value ? Json(*value) : Json(nullptr);
+}
+
+// name (threading's, else the OS's, else null) and where it came from; holds_gil (null when
+// unknown or there is no GIL, with holds_gil_reason); gc_collecting; state (activity_name).
+void add_thread_status(Json& out, const ThreadStack& thread) {
+    out["name"] = optional_json(thread.name);
+    const char* source = name_source(thread.name_source);
+    out["name_source"] = source ? Json(source) : Json(nullptr);
+    out["holds_gil"] = optional_json(thread.holds_gil);
+    if (!thread.holds_gil) out["holds_gil_reason"] = thread.gil_note;
+    out["gc_collecting"] = optional_json(thread.gc_collecting);
+    out["state"] = activity_name(thread.activity);
+}
+
 Json thread_json(const ThreadStack& thread) {
     Json out{{"tid", thread.tid}, {"python", thread.python}, {"merged", thread.merged}};
     if (thread.state) out["interpreter_id"] = thread.state->interpreter_id;
+    add_thread_status(out, thread);
     out["notes"] = thread.notes;
     out["frames"] = frames_json(thread.frames);
     if (!thread.unmerged_native.empty()) out["native_frames"] = frames_json(thread.unmerged_native);

@@ -54,20 +54,21 @@ void render_frames(std::string& out, const std::vector<StackFrame>& frames, cons
     for (size_t i = 0; i < frames.size(); ++i) render_frame(out, i, frames[i], options, label_interpreters);
 }
 
+// `Thread 13567 "MainThread" (Python, holds GIL)`: the name when there is one.
 std::string thread_heading(const ThreadStack& thread, const std::vector<int64_t>& interpreters) {
-    if (!thread.python) return fmt::format("Thread {} (no Python thread state)", thread.tid);
+    std::string named = fmt::format("Thread {}", thread.tid);
+    if (thread.name) named += fmt::format(" \"{}\"", printable_thread_name(*thread.name));
+    if (!thread.python) return named + " (no Python thread state)";
+    std::string gil = thread.holds_gil.value_or(false) ? ", holds GIL" : "";
     if (interpreters.size() > 1)
-        return fmt::format("Thread {} (Python, interpreters {})", thread.tid,
-                           fmt::join(interpreters, " in "));
+        return fmt::format("{} (Python, interpreters {}{})", named, fmt::join(interpreters, " in "), gil);
     if (thread.state && thread.state->interpreter_id != 0)
-        return fmt::format("Thread {} (Python, interpreter {})", thread.tid, thread.state->interpreter_id);
-    return fmt::format("Thread {} (Python)", thread.tid);
+        return fmt::format("{} (Python, interpreter {}{})", named, thread.state->interpreter_id, gil);
+    return fmt::format("{} (Python{})", named, gil);
 }
 
-void render_thread(std::string& out, const ThreadStack& thread, const RenderOptions& options) {
-    auto interpreters = interpreters_of(thread);
-    bool label_interpreters = interpreters.size() > 1;
-    out += thread_heading(thread, interpreters) + ":\n";
+void render_thread_body(std::string& out, const ThreadStack& thread, const RenderOptions& options) {
+    bool label_interpreters = interpreters_of(thread).size() > 1;
     for (const auto& note : thread.notes) out += "  note: " + note + "\n";
     if (thread.frames.empty() && thread.unmerged_native.empty()) out += "  (no frames)\n";
     render_frames(out, thread.frames, options, label_interpreters);
@@ -75,6 +76,11 @@ void render_thread(std::string& out, const ThreadStack& thread, const RenderOpti
         out += "  native stack:\n";
         render_frames(out, thread.unmerged_native, options, false);
     }
+}
+
+void render_thread(std::string& out, const ThreadStack& thread, const RenderOptions& options) {
+    out += thread_heading(thread, interpreters_of(thread)) + ":\n";
+    render_thread_body(out, thread, options);
 }
 
 }  // namespace
@@ -86,6 +92,18 @@ void render_locals(std::string& out, const PyFrame& frame, std::string_view inde
     if (frame.locals->empty()) fmt::format_to(std::back_inserter(out), "{}(no locals)\n", indent);
     for (const auto& variable : *frame.locals)
         fmt::format_to(std::back_inserter(out), "{}{} = {}\n", indent, variable.name, variable.repr);
+}
+
+std::string printable_thread_name(std::string_view name) {
+    std::string out;
+    for (char c : name) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+    return out;
+}
+
+std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options) {
+    std::string out;
+    render_thread_body(out, thread, options);
+    return out;
 }
 
 std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& options) {

@@ -6,15 +6,15 @@ import gdb
 # The core's bound on one thread's unwind, shared by every front-end.
 from _pyxray_gdb import MAX_NATIVE_FRAMES
 
-NO_PROCESS = "py-xbt: no process; attach, run or open a core first"
+NO_PROCESS = "no process; attach, run or open a core first"
 
 
-def selected_inferior():
+def selected_inferior(command="py-xbt"):
     """The selected inferior and its connection type ('native', 'core', 'remote', ...)."""
     inferior = gdb.selected_inferior()
     connection = inferior.connection
     if connection is None or not inferior.threads():
-        raise gdb.GdbError(NO_PROCESS)
+        raise gdb.GdbError(f"{command}: {NO_PROCESS}")
     return inferior, connection.type
 
 
@@ -69,8 +69,16 @@ def _native_frames(executable):
     return frames
 
 
+def _thread_name(thread):
+    """gdb's name for the thread: the OS's (comm) on a live Linux process, None if none."""
+    try:
+        return thread.name or None
+    except gdb.error:
+        return None
+
+
 def collect_threads(inferior, all_threads, with_frames):
-    """Every thread as (tid, pthread_self, stack pointer); native frames for the threads
+    """Every thread as (tid, pthread_self, stack pointer, OS name); native frames for the threads
     py-xbt shows. Every thread's registers are read even without -a: the stack pointers tell
     which OS thread runs a thread state whose recorded thread id is stale (a subinterpreter's,
     handed between threads). Returns (threads, frames, selected tid)."""
@@ -82,7 +90,7 @@ def collect_threads(inferior, all_threads, with_frames):
             tid = thread.ptid[1]
             thread.switch()
             # $fs_base is pthread_self() on x86-64
-            threads.append((tid, _register("fs_base"), _register("sp")))
+            threads.append((tid, _register("fs_base"), _register("sp"), _thread_name(thread)))
             if all_threads or thread == selected:
                 frames[tid] = _native_frames(executable) if with_frames else []
     return threads, frames, selected.ptid[1]

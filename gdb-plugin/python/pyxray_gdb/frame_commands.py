@@ -30,7 +30,7 @@ def _select_native_frame(index):
 
 
 def _run(name, argument):
-    inferior, connection_type = selected_inferior()
+    inferior, connection_type = selected_inferior(name)
     threads, frames, tid = collect_threads(inferior, False, True)
     key = (inferior.num, tid)
     text, selected, native_index = _pyxray_gdb.frame_command(

@@ -1,0 +1,32 @@
+#include "threads_command.hpp"
+
+#include "pyxray/render.hpp"
+#include "pyxray/session.hpp"
+
+namespace pyxray::cli {
+
+CLI::App* add_threads_command(CLI::App& app, ThreadsArguments& args) {
+    CLI::App* threads = app.add_subcommand(
+        "threads", "One line per thread: tid, Python name, GIL, GC, state and innermost Python frame");
+    TargetOptionHandles handles = add_target_options(*threads, args.target);
+    threads->callback([&args, handles] { check_target_options(handles, args.target, "threads"); });
+    threads->add_flag("--stacks", args.stacks, "Add each thread's merged stack under its line");
+    threads->add_flag("--json", args.json, "Print one JSON document instead of text");
+    return threads;
+}
+
+Result<std::string> run_threads(const ThreadsArguments& args) {
+    Snapshot snapshot;
+    {
+        PYXRAY_TRY(target, open_target(args.target));
+        PYXRAY_TRY(session, Session::open(*target));
+        PYXRAY_TRY(taken, session.xbt(XbtOptions{}));
+        snapshot = std::move(taken);
+    }
+    if (args.json) return render_xbt_json(snapshot);
+    ThreadsRenderOptions options;
+    options.stacks = args.stacks;
+    return render_threads_text(snapshot, options);
+}
+
+}  // namespace pyxray::cli

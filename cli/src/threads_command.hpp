@@ -1,0 +1,23 @@
+// `pyxray threads (--pid PID | --core CORE [--exe PATH]) [--stacks] [--json]`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "pyxray/result.hpp"
+#include "target_options.hpp"
+
+namespace pyxray::cli {
+
+struct ThreadsArguments {
+    TargetOptions target;
+    bool stacks = false;
+    bool json = false;
+};
+
+CLI::App* add_threads_command(CLI::App& app, ThreadsArguments& args);
+
+// The rendered text, made after the target is gone (a live process resumes first).
+Result<std::string> run_threads(const ThreadsArguments& args);
+
+}  // namespace pyxray::cli

@@ -1,0 +1,90 @@
+// py-threads' text: a header, then one line per thread (tid, name, GIL, GC, state word and
+// innermost Python frame), each optionally followed by its merged stack.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "pyxray/render.hpp"
+
+namespace pyxray {
+namespace {
+
+// Code points, not bytes: names are UTF-8 and columns should line up for non-ASCII ones too.
+size_t display_width(std::string_view text) {
+    return static_cast<size_t>(std::count_if(
+        text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+}
+
+std::string padded(std::string_view text, size_t width) {
+    std::string out(text);
+    for (size_t w = display_width(text); w < width; ++w) out += ' ';
+    return out;
+}
+
+std::string name_cell(const ThreadStack& thread) {
+    return thread.name ? printable_thread_name(*thread.name) : "-";
+}
+
+// "held", "-" (not held), "n/a" (no GIL: a free-threaded build with the GIL disabled), "?".
+std::string gil_cell(const ThreadStack& thread, const Snapshot& snapshot) {
+    if (thread.holds_gil) return *thread.holds_gil ? "held" : "-";
+    return snapshot.runtime.free_threaded ? "n/a" : "?";
+}
+
+std::string gc_cell(const ThreadStack& thread) {
+    if (!thread.gc_collecting) return thread.python ? "?" : "-";
+    return *thread.gc_collecting ? "yes" : "-";
+}
+
+std::string frame_cell(const ThreadStack& thread) {
+    for (const auto& frame : thread.frames)
+        if (frame.kind == StackFrame::Kind::Python)
+            return fmt::format("{} ({}:{})", frame.python.qualname, frame.python.file,
+                               frame.python.line < 0 ? "?" : std::to_string(frame.python.line));
+    return thread.python ? "(no Python frame)" : "(no Python thread state)";
+}
+
+std::string gil_summary(const Snapshot& snapshot) {
+    for (const auto& thread : snapshot.threads)
+        if (thread.holds_gil.value_or(false)) return fmt::format("GIL held by {}", thread.tid);
+    for (const auto& thread : snapshot.threads)
+        if (thread.python && !thread.holds_gil)
+            return thread.gil_note.empty() ? "GIL unknown" : thread.gil_note;
+    return "GIL free";
+}
+
+}  // namespace
+
+std::string render_threads_text(const Snapshot& snapshot, const ThreadsRenderOptions& options) {
+    std::string out;
+    const char* kind = snapshot.target.kind == TargetKind::Core ? "core" : "live";
+    fmt::format_to(std::back_inserter(out), "CPython {}{} in {} process {}: {} threads, {}\n\n",
+                   snapshot.runtime.version, snapshot.runtime.free_threaded ? " (free-threaded)" : "", kind,
+                   snapshot.target.pid, snapshot.threads.size(), gil_summary(snapshot));
+    size_t tid_width = 3, name_width = 4;
+    for (const auto& thread : snapshot.threads) {
+        tid_width = std::max(tid_width, std::to_string(thread.tid).size());
+        name_width = std::max(name_width, display_width(name_cell(thread)));
+    }
+    name_width = std::min<size_t>(name_width, 40);
+    auto line = [&](std::string_view tid, std::string_view name, std::string_view gil, std::string_view gc,
+                    std::string_view state, std::string_view frame) {
+        std::string text =
+            fmt::format("{}  {}  {}  {}  {}  {}", padded(tid, tid_width), padded(name, name_width),
+                        padded(gil, 4), padded(gc, 3), padded(state, 15), frame);
+        while (!text.empty() && text.back() == ' ') text.pop_back();
+        return text + "\n";
+    };
+    out += line("TID", "NAME", "GIL", "GC", "STATE", "PYTHON FRAME");
+    for (const auto& thread : snapshot.threads) {
+        out += line(std::to_string(thread.tid), name_cell(thread), gil_cell(thread, snapshot),
+                    gc_cell(thread), activity_name(thread.activity), frame_cell(thread));
+        if (options.stacks) {
+            out += render_thread_stack_text(thread, options.frames);
+            out += "\n";
+        }
+    }
+    return out;
+}
+
+}  // namespace pyxray
