@@ -350,3 +350,16 @@ INSTANTIATE_TEST_SUITE_P(Objects, EveryVersion, ::testing::ValuesIn(kVersions), 
 });
 
 }  // namespace
+
+namespace {
+
+TEST(BigInt, AboveTheDigitCapGivesAMarker) {
+    ObjectImage image(pyxray::offsets_3_12());
+    uint64_t huge = image.integer(false, std::vector<uint32_t>(pyxray::objects::kMaxIntDigits + 1, 1));
+    auto memory = image.finish();
+    ObjectReader reader(*memory, pyxray::offsets_3_12());
+    EXPECT_EQ(reader.repr(huge),
+              fmt::format("<int of {} 30-bit digits at {:#x}>", pyxray::objects::kMaxIntDigits + 1, huge));
+}
+
+}  // namespace
