@@ -12,8 +12,8 @@
 #include "core_target.hpp"
 #include "live_target.hpp"
 #include "pyxray/render.hpp"
-#include "repr_command.hpp"
 #include "pyxray/session.hpp"
+#include "repr_command.hpp"
 
 namespace {
 

@@ -225,9 +225,9 @@ Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime
     if (objects.set_object)
         key += fmt::format("/set {} {} {} {}", objects.set_object->size, objects.set_object->used,
                            objects.set_object->table, objects.set_object->mask);
-    key += fmt::format("/types {} {} {} {} {}", objects.type_size.value_or(0), objects.tp_basicsize.value_or(0),
-                       objects.tp_dictoffset.value_or(0), objects.heap_type_size.value_or(0),
-                       objects.ht_cached_keys.value_or(0));
+    key += fmt::format("/types {} {} {} {} {}", objects.type_size.value_or(0),
+                       objects.tp_basicsize.value_or(0), objects.tp_dictoffset.value_or(0),
+                       objects.heap_type_size.value_or(0), objects.ht_cached_keys.value_or(0));
     std::lock_guard lock(mutex);
     auto found = tables.find(key);
     if (found != tables.end()) return found->second.get();
