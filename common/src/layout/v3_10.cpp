@@ -173,7 +173,8 @@ struct Mirrors {
     };
 };
 
-constexpr Offsets kOffsets = with_object_layouts<mirror::ObjectHead, 10>(legacy_offsets_from_mirrors<Mirrors>());
+constexpr Offsets kOffsets =
+    with_object_layouts<mirror::ObjectHead, 10>(legacy_offsets_from_mirrors<Mirrors>());
 }  // namespace
 
 const Offsets& offsets_3_10() { return kOffsets; }

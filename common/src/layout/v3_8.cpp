@@ -170,7 +170,8 @@ struct Mirrors {
     };
 };
 
-constexpr Offsets kOffsets = with_object_layouts<mirror::ObjectHead, 8>(legacy_offsets_from_mirrors<Mirrors>());
+constexpr Offsets kOffsets =
+    with_object_layouts<mirror::ObjectHead, 8>(legacy_offsets_from_mirrors<Mirrors>());
 }  // namespace
 
 const Offsets& offsets_3_8() { return kOffsets; }

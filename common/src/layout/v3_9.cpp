@@ -173,7 +173,8 @@ struct Mirrors {
     };
 };
 
-constexpr Offsets kOffsets = with_object_layouts<mirror::ObjectHead, 9>(legacy_offsets_from_mirrors<Mirrors>());
+constexpr Offsets kOffsets =
+    with_object_layouts<mirror::ObjectHead, 9>(legacy_offsets_from_mirrors<Mirrors>());
 }  // namespace
 
 const Offsets& offsets_3_9() { return kOffsets; }

@@ -11,7 +11,7 @@
 //   'abc'...<+4800 chars>             a str cut at max_string characters (bytes: "bytes")
 //   [1, 2, ...<+48 items>]            a container cut at max_items items
 //   <list at 0x...: max depth>        a container nested deeper than max_depth
-//   <int of 1200 digits at 0x...>     an int longer than the digit cap
+//   <int of 1200 30-bit digits at 0x...>  an int above kMaxIntDigits (about 9,000 decimal digits)
 //   ...<budget exhausted>             the whole request hit its work cap
 #pragma once
 
