@@ -10,7 +10,8 @@
 // (v3_13t.cpp). Besides the GIL's struct (its leading `enabled`, see GilRuntimeState below),
 // nothing else in these prefixes depends on Py_GIL_DISABLED in 3.13: its #ifdefs in the headers
 // above guard fields after the mirrored prefixes (PyInterpreterState's mimalloc/brc state,
-// _PyThreadStateImpl's extras, _gc_runtime_state's immortalize), macros and inline functions only.
+// _PyThreadStateImpl's extras), macros and inline functions only, except _gc_runtime_state's
+// trailing `immortalize` (see GcRuntimeStateOf), embedded before sys.modules.
 #pragma once
 
 #include <cstddef>
@@ -103,7 +104,7 @@ struct Mirrors313 {
         void* runtime;
         PyThreadState* _finalizing;
         unsigned long _finalizing_id;
-        mirror::GcRuntimeState gc;
+        mirror::GcRuntimeStateOf<std::is_same_v<Head, mirror::FreeThreadedObjectHead>> gc;
         PyObject* sysdict;
         PyObject* builtins;
         struct {
