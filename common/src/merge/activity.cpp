@@ -64,21 +64,32 @@ bool is_idle_call(std::string_view name) {
                        [&](std::string_view prefix) { return name.starts_with(prefix); });
 }
 
+bool in_libc(const NativeFrame& frame) {
+    auto slash = frame.module.rfind('/');
+    std::string_view file = std::string_view(frame.module).substr(slash == std::string::npos ? 0 : slash + 1);
+    return file.starts_with("libc.so") || file.starts_with("libc-");
+}
+
 }  // namespace
 
+// Only the frames above the innermost eval-loop call say what the thread does now: a wait for
+// the GIL, a sleep or a wait (idle), or other C code. A thread holding the GIL runs Python
+// (the eval loop or C code it called, which keeps every other thread out); one that released
+// it and does not wait is in C or a syscall. Without a GIL to ask (free-threaded builds, or
+// unknown), a thread whose innermost frame is in libc is in a syscall, any other runs.
 ThreadActivity thread_activity(const std::vector<NativeFrame>* native, std::optional<bool> holds_gil) {
     if (!native || native->empty())
         return holds_gil.value_or(false) ? ThreadActivity::Running : ThreadActivity::Unknown;
     bool idle = false;
-    // Only the frames the innermost eval-loop call runs say what the thread does now.
     for (const NativeFrame& frame : *native) {
         std::string_view name = base_symbol_name(without_symbol_version(frame.function));
-        if (classify_native(name) == NativeRole::EvalLoop)
-            return idle ? ThreadActivity::Idle : ThreadActivity::Running;
+        if (classify_native(name) == NativeRole::EvalLoop) break;
         if (is_one_of(name, kTakingGil)) return ThreadActivity::WaitingForGil;
         if (is_idle_call(name)) idle = true;
     }
-    return idle ? ThreadActivity::Idle : ThreadActivity::Native;
+    if (idle) return ThreadActivity::Idle;
+    if (holds_gil) return *holds_gil ? ThreadActivity::Running : ThreadActivity::Native;
+    return in_libc(native->front()) ? ThreadActivity::Native : ThreadActivity::Running;
 }
 
 }  // namespace pyxray
