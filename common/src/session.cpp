@@ -55,7 +55,7 @@ ThreadStack stack_for(const Target& target, const ThreadInfo& thread, const PyTh
     for (auto& frame : *native) frame.function = std::string(without_symbol_version(frame.function));
     ThreadStack stack = python ? merge_thread(thread.tid, *native, *python, options.native_all)
                                : native_only_thread(thread.tid, *native);
-    stack.activity = thread_activity(&*native, holds_gil);
+    stack.activity = thread_activity(&*native, holds_gil, python != nullptr);
     return stack;
 }
 

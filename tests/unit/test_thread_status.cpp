@@ -186,6 +186,14 @@ TEST(ThreadActivity, FromTheNativeStackAndTheGil) {
     auto stripped =
         stack({"pthread_cond_timedwait", "??", "PyEval_RestoreThread", "_PyEval_EvalFrameDefault"});
     EXPECT_EQ(thread_activity(&stripped, false), ThreadActivity::WaitingForGil);
+    // A stripped libpython names neither take_gil nor its callers: the condition variable says it.
+    auto unnamed = stack({"__futex_abstimed_wait_common", "pthread_cond_timedwait@@GLIBC_2.3.2", "", "",
+                          "_PyEval_EvalFrameDefault"});
+    EXPECT_EQ(thread_activity(&unnamed, false), ThreadActivity::WaitingForGil);
+    EXPECT_EQ(thread_activity(&unnamed, false, /*python=*/false), ThreadActivity::Idle);
+    EXPECT_EQ(thread_activity(&unnamed, std::nullopt), ThreadActivity::Idle);  // no GIL to take
+    auto gdb_select = stack({"__GI___select", "pysleep", "time_sleep", "_PyEval_EvalFrameDefault"});
+    EXPECT_EQ(thread_activity(&gdb_select, false), ThreadActivity::Idle);
     auto reading = stack({"__libc_read", "_Py_read", "_io_FileIO_readinto", "_PyEval_EvalFrameDefault"});
     EXPECT_EQ(thread_activity(&reading, false), ThreadActivity::Native);
     // A wait in an older eval-loop call does not make the running one idle.
