@@ -109,6 +109,28 @@ struct PendingCalls312 {
     int last;
 };
 
+// _PyRuntimeState's struct _xidregistry, 3.8-3.11 (only its size matters here).
+struct XidRegistry {
+    void* mutex;
+    void* head;
+};
+
+constexpr int kExitFuncs = 32;  // NEXITFUNCS
+
+// struct _ceval_runtime_state of 3.9-3.11 (bpo-40513 moved the rest to each interpreter).
+struct RuntimeCeval39 {
+    int signals_pending;  // _Py_atomic_int
+    GilRuntimeState gil;
+};
+
+// struct _ceval_state of 3.10-3.11 (3.9's also has tracing_possible).
+struct InterpreterCeval310 {
+    int recursion_limit;
+    int eval_breaker;      // _Py_atomic_int
+    int gil_drop_request;  // _Py_atomic_int
+    PendingCalls39 pending;
+};
+
 }  // namespace pyxray::mirror
 
 namespace pyxray {

@@ -37,12 +37,9 @@ struct Mirrors {
             PyInterpreterState* main;
             int64_t next_id;
         } interpreters;
-        struct {
-            void* mutex;
-            void* head;
-        } xidregistry;
+        mirror::XidRegistry xidregistry;
         unsigned long main_thread;
-        void (*exitfuncs[32])(void);  // NEXITFUNCS
+        void (*exitfuncs[mirror::kExitFuncs])(void);
         int nexitfuncs;
         mirror::GcRuntimeState gc;  // 3.8 only: one collector for the process
         struct {
@@ -161,7 +158,8 @@ struct Mirrors {
     };
 };
 
-constexpr Offsets kOffsets = with_object_layouts<mirror::ObjectHead, 8>(legacy_offsets_from_mirrors<Mirrors>());
+constexpr Offsets kOffsets =
+    with_object_layouts<mirror::ObjectHead, 8>(legacy_offsets_from_mirrors<Mirrors>());
 }  // namespace
 
 const Offsets& offsets_3_8() { return kOffsets; }
