@@ -12,6 +12,7 @@
 #include "interp/thread_names.hpp"
 #include "interp/thread_status.hpp"
 #include "layout/debug_offsets.hpp"
+#include "layout/debug_offsets_314.hpp"
 #include "layout/offsets.hpp"
 #include "merge/activity.hpp"
 #include "pyxray/memory.hpp"
@@ -151,6 +152,39 @@ TEST(ThreadStatus, FromTheTargetsDebugOffsets) {
         EXPECT_EQ(kept.thread_status->gil, offsets_3_13().thread_status->gil);
         EXPECT_EQ(kept.thread_status->gc_collecting, offsets_3_13().thread_status->gc_collecting);
     }
+}
+
+// 3.14 and 3.15 tables: the same fields, projected from their own shapes (pyxray has no
+// compiled-in 3.14/3.15 mirror of them, so these tables are the only source there).
+template <class Later>
+void expect_projected(const Offsets& fallback, uint64_t free_threaded) {
+    Later t{};
+    t.free_threaded = free_threaded;
+    auto& is = t.interpreter_state;
+    is.size = 0x4000;
+    is.ceval_gil = 0x10;
+    is.gc = 0x800;
+    is.imports_modules = 0xa00;
+    is.gil_runtime_state = 0x2000;
+    is.gil_runtime_state_locked = 0x2000 + 28;
+    is.gil_runtime_state_holder = 0x2000 + 20;
+    t.gc.size = 0x300;
+    t.gc.collecting = 0x120;
+    Offsets merged = merge_debug_offsets(common_part(t), fallback);
+    ASSERT_TRUE(merged.thread_status.has_value());
+    EXPECT_EQ(merged.thread_status->gil, 0x10u);
+    EXPECT_EQ(merged.thread_status->gil_locked, 28u);
+    EXPECT_EQ(merged.thread_status->gil_last_holder, 20u);
+    EXPECT_EQ(merged.thread_status->gil_enabled.has_value(), free_threaded == 1);
+    EXPECT_EQ(merged.thread_status->gc_collecting, 0x800u + 0x120u);
+    EXPECT_EQ(merged.thread_status->modules, 0xa00u);
+}
+
+TEST(ThreadStatus, From314And315DebugOffsets) {
+    expect_projected<mirror::DebugOffsets314>(offsets_3_14(), 0);
+    expect_projected<mirror::DebugOffsets314>(offsets_3_14t(), 1);
+    expect_projected<mirror::DebugOffsets315>(offsets_3_15(), 0);
+    expect_projected<mirror::DebugOffsets315>(offsets_3_15t(), 1);
 }
 
 TEST(ThreadStatus, UnreadableGilIsUnknownWithANote) {
