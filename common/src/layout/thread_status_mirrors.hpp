@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "layout/object_mirrors.hpp"
 #include "layout/offsets.hpp"
@@ -52,9 +53,10 @@ struct GcGenerationStats {
 
 constexpr int kGcGenerations = 3;  // NUM_GENERATIONS
 
-// struct _gc_runtime_state up to `collecting`: the same prefix in 3.8 to 3.13 (3.13t's extras
-// come after it).
-struct GcRuntimeState {
+// struct _gc_runtime_state of 3.8 to 3.13; 3.13t ends it with `int immortalize`, which moves
+// what follows the struct in PyInterpreterState (sys.modules) by 8 bytes.
+template <bool kFreeThreaded>
+struct GcRuntimeStateOf {
     PyObject* trash_delete_later;
     int trash_delete_nesting;
     int enabled;
@@ -68,7 +70,10 @@ struct GcRuntimeState {
     PyObject* callbacks;
     Py_ssize_t long_lived_total;
     Py_ssize_t long_lived_pending;
+    [[no_unique_address]] std::conditional_t<kFreeThreaded, int, Absent> immortalize;
 };
+
+using GcRuntimeState = GcRuntimeStateOf<false>;
 
 constexpr int kPendingCalls = 32;  // NPENDINGCALLS, 3.8-3.12
 
