@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The pyxray demo: start fixtures/stacks.py (five threads: a method of a class, a plain sleeper,
+# The pyxray demo: start fixtures/stacks.py (six threads: a method of a class, a plain sleeper,
 # a Python key function called back from C's list.sort, a recursion, a generator with non-ASCII
-# names resumed from C's list()), then show `py-xbt -a` from gdb, from LLDB and from the CLI on
-# the live process, make a core with gcore and show the CLI and gdb on the core. Run it through `make demo` (which builds first).
+# names resumed from C's list(), a function holding a local of every type pyxray decodes), then
+# show `py-xbt -a` from gdb, from LLDB and from the CLI on the live process, make a core with
+# gcore and show the CLI (also with every frame's variables) and gdb on the core. Run it through `make demo` (which builds first).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -95,6 +96,8 @@ kill "$FIXTURE_PID"; wait "$FIXTURE_PID" 2>/dev/null || true; FIXTURE_PID=
 echo; echo "demo: made a core with gcore ($(du -h "$CORE" | cut -f1)) and stopped the process"
 
 section "CLI, core" "$CLI xbt --core $CORE" "$CLI" xbt --core "$CORE"
+section "CLI, core, variables" "$CLI xbt --core $CORE --python-only --locals --max-items 8" \
+  "$CLI" xbt --core "$CORE" --python-only --locals --max-items 8
 section "gdb, core" "gdb -c $CORE $PYTHON -ex 'source $GDB_SCRIPT' -ex 'py-xbt -a'" \
   gdb_xbt -c "$CORE" "$PYTHON"
 

@@ -23,6 +23,8 @@ struct XbtArguments {
     cli::TargetOptions target;
     bool python_only = false;
     bool native_all = false;
+    bool locals = false;
+    ReprLimits limits;
     bool json = false;
 };
 
@@ -32,6 +34,16 @@ void add_xbt_command(CLI::App& app, XbtArguments& args) {
     cli::TargetOptionHandles handles = cli::add_target_options(*xbt, args.target);
     xbt->add_flag("--python-only", args.python_only, "Show Python frames only");
     xbt->add_flag("--native-all", args.native_all, "Keep the interpreter's own plumbing frames");
+    xbt->add_flag("--locals", args.locals, "Show each Python frame's arguments and local variables");
+    xbt->add_option("--max-string", args.limits.max_string,
+                    "With --locals: characters of a str shown (default 200)")
+        ->check(CLI::PositiveNumber);
+    xbt->add_option("--max-items", args.limits.max_items,
+                    "With --locals: items of a container shown (default 50)")
+        ->check(CLI::PositiveNumber);
+    xbt->add_option("--max-depth", args.limits.max_depth, "With --locals: nesting levels shown (default 6)")
+        ->check(CLI::PositiveNumber);
+    xbt->add_flag("--verbose", args.limits.verbose, "With --locals: also the attributes of class instances");
     xbt->add_flag("--json", args.json, "Print one JSON document instead of text");
     xbt->callback([&args, handles] { cli::check_target_options(handles, args.target, "xbt"); });
 }
@@ -44,6 +56,7 @@ Result<std::string> run_xbt(const XbtArguments& args) {
     XbtOptions options;
     options.python_only = args.python_only;
     options.native_all = args.native_all;
+    if (args.locals) options.locals = args.limits;
     PYXRAY_TRY(snapshot, session.xbt(options));
     return args.json ? render_xbt_json(snapshot) : render_xbt_text(snapshot);
 }

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "interp/code_objects.hpp"
+#include "interp/frame_variables.hpp"
 #include "interp/pthread_tids.hpp"
 #include "interp/runtime_locator.hpp"
 #include "interp/thread_names.hpp"
@@ -108,6 +109,26 @@ ThreadNames all_thread_names(const Memory& memory, const Offsets& offsets,
     return names;
 }
 
+void fill_locals(const Memory& memory, const Offsets& offsets, const ObjectReader& objects, PyFrame& frame) {
+    auto namespaces =
+        read_frame_namespaces(memory, offsets, objects, frame.frame_address, frame.code_address);
+    if (!namespaces) {
+        frame.locals_error = namespaces.error().message;
+        return;
+    }
+    frame.locals.emplace();
+    for (const auto& variable : namespaces->locals)
+        frame.locals->push_back({variable.name, objects.repr(variable.object)});
+}
+
+void fill_all_locals(const Memory& memory, const Offsets& offsets, const ReprLimits& limits,
+                     Snapshot& snapshot) {
+    ObjectReader objects(memory, offsets, limits);
+    for (auto& thread : snapshot.threads)
+        for (auto& frame : thread.frames)
+            if (frame.kind == StackFrame::Kind::Python) fill_locals(memory, offsets, objects, frame.python);
+}
+
 // Thread states no OS thread claims: shown with their Python frames, if they have any.
 void add_unmatched(std::vector<ThreadStack>& out, const std::vector<PyThread>& threads,
                    const std::vector<bool>& matched, InterpreterStatuses& statuses) {
@@ -154,6 +175,7 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     for (size_t i = 0; i < snapshot.threads.size(); ++i) set_name(snapshot.threads[i], names, os_of[i]);
     if (options.only_tid && snapshot.threads.empty())
         return fail(ErrorCode::InvalidArgument, fmt::format("no thread {} in the target", *options.only_tid));
+    if (options.locals) fill_all_locals(memory, *state_->offsets, *options.locals, snapshot);
     return snapshot;
 }
 
@@ -165,6 +187,36 @@ Result<ObjectRepr> Session::repr(uint64_t address, const ReprLimits& limits) con
     out.repr = reader.repr(address);
     if (auto type = reader.type_name(address)) out.type = *type;
     return out;
+}
+
+Result<std::vector<Variable>> Session::frame_locals(const PyFrame& frame, const ReprLimits& limits) const {
+    PyFrame filled = frame;
+    fill_locals(target_->memory(), *state_->offsets,
+                ObjectReader(target_->memory(), *state_->offsets, limits), filled);
+    if (filled.locals_error)
+        return fail(ErrorCode::BadData,
+                    "cannot read the locals of " + frame.qualname + ": " + *filled.locals_error);
+    return std::move(*filled.locals);
+}
+
+Result<NameLookup> Session::lookup_name(const PyFrame& frame, const std::string& name,
+                                        const ReprLimits& limits) const {
+    const Memory& memory = target_->memory();
+    ObjectReader objects(memory, *state_->offsets, limits);
+    PYXRAY_TRY(namespaces, read_frame_namespaces(memory, *state_->offsets, objects, frame.frame_address,
+                                                 frame.code_address));
+    for (const auto& variable : namespaces.locals)
+        if (variable.name == name) return NameLookup{NameLookup::Scope::Local, objects.repr(variable.object)};
+    std::pair<uint64_t, NameLookup::Scope> dicts[] = {{namespaces.globals, NameLookup::Scope::Global},
+                                                      {namespaces.builtins, NameLookup::Scope::Builtin}};
+    for (const auto& [dict, scope] : dicts) {
+        if (dict == 0) continue;
+        PYXRAY_TRY(found, objects.dict_get(dict, name));
+        if (found) return NameLookup{scope, objects.repr(*found)};
+    }
+    return fail(ErrorCode::InvalidArgument,
+                fmt::format("name '{}' is not defined in {} (searched its locals, globals and builtins)",
+                            name, frame.qualname));
 }
 
 }  // namespace pyxray

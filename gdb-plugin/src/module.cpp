@@ -116,55 +116,100 @@ T value_or_raise(Result<T> result) {
     return std::move(*result);
 }
 
-// What every entry point is told about the target.
-XbtRequest target_request(const std::string& kind, int pid, const std::string& executable,
-                          const std::optional<std::vector<PyModule>>& modules,
-                          const std::vector<PyThread>& threads,
-                          const std::map<int64_t, std::vector<PyFrame>>& frames,
-                          const std::optional<std::vector<PyRegion>>& regions) {
-    XbtRequest request;
-    request.info = TargetInfo{parse_kind(kind), pid, executable};
-    if (modules) request.modules = to_modules(*modules);
-    if (regions) request.regions = to_regions(*regions);
-    request.threads = to_threads(threads);
-    request.frames = to_frames(frames);
-    return request;
-}
+// What every entry point gets from gdb's Python side: the target, its threads and frames.
+struct TargetArguments {
+    std::string kind;
+    int pid = 0;
+    std::string executable;
+    std::optional<std::vector<PyModule>> modules;
+    std::vector<PyThread> threads;
+    std::map<int64_t, std::vector<PyFrame>> frames;
+    py::object read_memory;
+    std::optional<std::vector<PyRegion>> regions;
+};
 
-std::string run(XbtRequest request, const py::object& read_memory) {
+// Runs `run(request)` on the request the arguments describe. A Python exception raised by the
+// memory callback (Ctrl-C, a gdb error) wins over whatever the core made of the failed read.
+template <class Run>
+auto run_request(const TargetArguments& arguments, Run run) {
+    XbtRequest request;
+    request.info = TargetInfo{parse_kind(arguments.kind), arguments.pid, arguments.executable};
+    if (arguments.modules) request.modules = to_modules(*arguments.modules);
+    if (arguments.regions) request.regions = to_regions(*arguments.regions);
+    request.threads = to_threads(arguments.threads);
+    request.frames = to_frames(arguments.frames);
     // Shared so the reader's failure survives the copy std::function makes.
     std::shared_ptr<PythonReader> reader;
-    if (!read_memory.is_none()) {
-        reader = std::make_shared<PythonReader>(read_memory.cast<py::function>());
+    if (!arguments.read_memory.is_none()) {
+        reader = std::make_shared<PythonReader>(arguments.read_memory.cast<py::function>());
         request.read_memory = [reader](uint64_t address, std::span<std::byte> out) {
             return (*reader)(address, out);
         };
     }
-    auto text = run_xbt(std::move(request));
+    auto result = run(std::move(request));
     if (reader) reader->rethrow_failure();
-    return value_or_raise(std::move(text));
+    return value_or_raise(std::move(result));
+}
+
+std::optional<ReprLimits> limits_of(const std::optional<std::tuple<size_t, size_t, size_t, bool>>& locals) {
+    if (!locals) return std::nullopt;
+    auto [max_string, max_items, max_depth, verbose] = *locals;
+    return ReprLimits{max_string, max_items, max_depth, verbose};
 }
 
 std::string xbt(const std::string& kind, int pid, const std::string& executable,
                 const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
                 const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
                 bool python_only, bool native_all, std::optional<int64_t> only_tid, bool json,
-                const std::optional<std::vector<PyRegion>>& regions) {
-    XbtRequest request = target_request(kind, pid, executable, modules, threads, frames, regions);
-    request.options = XbtOptions{only_tid, python_only, native_all};
-    request.json = json;
-    return run(std::move(request), read_memory);
+                const std::optional<std::vector<PyRegion>>& regions,
+                const std::optional<std::tuple<size_t, size_t, size_t, bool>>& locals) {
+    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions};
+    return run_request(arguments, [&](XbtRequest request) {
+        request.options = XbtOptions{only_tid, python_only, native_all, limits_of(locals)};
+        request.json = json;
+        return run_xbt(std::move(request));
+    });
 }
 
 std::string threads(const std::string& kind, int pid, const std::string& executable,
                     const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
                     const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
                     bool stacks, bool json, const std::optional<std::vector<PyRegion>>& regions) {
-    XbtRequest request = target_request(kind, pid, executable, modules, threads, frames, regions);
-    request.threads_view = true;
-    request.stacks = stacks;
-    request.json = json;
-    return run(std::move(request), read_memory);
+    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions};
+    return run_request(arguments, [&](XbtRequest request) {
+        request.threads_view = true;
+        request.stacks = stacks;
+        request.json = json;
+        return run_xbt(std::move(request));
+    });
+}
+
+FrameVerb verb_named(const std::string& name) {
+    for (FrameVerb verb : kFrameVerbs)
+        if (frame_command_name(verb) == name) return verb;
+    throw BridgeError("unknown frame command '" + name + "'");
+}
+
+// (text, selected Python frame, native frame to select or None)
+std::tuple<std::string, size_t, std::optional<size_t>> frame_command(
+    const std::string& kind, int pid, const std::string& executable,
+    const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
+    const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
+    const std::optional<std::vector<PyRegion>>& regions, const std::string& command_name,
+    const std::vector<std::string>& words, int64_t tid, size_t selected) {
+    FrameCommand command = value_or_raise(parse_frame_command(verb_named(command_name), words));
+    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions};
+    auto output = run_request(arguments, [&](XbtRequest request) {
+        return run_frame_command(std::move(request), tid, selected, command);
+    });
+    return {std::move(output.text), output.selected, output.native_index};
+}
+
+std::vector<std::tuple<std::string, std::string, std::string>> frame_commands() {
+    std::vector<std::tuple<std::string, std::string, std::string>> commands;
+    for (FrameVerb verb : kFrameVerbs)
+        commands.emplace_back(frame_command_name(verb), frame_command_usage(verb), frame_command_help(verb));
+    return commands;
 }
 
 std::vector<PyRegion> core_regions_of(const std::string& core_path) {
@@ -192,11 +237,19 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
     m.def("xbt", &xbt, py::kw_only(), py::arg("kind"), py::arg("pid"), py::arg("executable"),
           py::arg("modules"), py::arg("threads"), py::arg("frames"), py::arg("read_memory"),
           py::arg("python_only"), py::arg("native_all"), py::arg("only_tid"), py::arg("json"),
-          py::arg("regions") = py::none(),
+          py::arg("regions") = py::none(), py::arg("locals") = py::none(),
           "Decodes the target's Python state, merges it with the given native frames and "
           "returns the rendered text (or JSON). modules=None: read /proc/PID/maps; "
           "read_memory=None: read /proc/PID/mem; regions (start, end, writable, path) are scanned "
-          "for the runtime when no symbol names it (None: /proc/PID/maps when read_memory is None).");
+          "for the runtime when no symbol names it (None: /proc/PID/maps when read_memory is None); "
+          "locals=(max_string, max_items, max_depth, verbose) also decodes every Python frame's variables.");
+    m.def("frame_command", &frame_command, py::kw_only(), py::arg("kind"), py::arg("pid"),
+          py::arg("executable"), py::arg("modules"), py::arg("threads"), py::arg("frames"),
+          py::arg("read_memory"), py::arg("regions"), py::arg("command"), py::arg("words"), py::arg("tid"),
+          py::arg("selected"),
+          "Runs a Python-frame command (py-up, py-locals, ...) on thread tid whose selected Python frame is "
+          "`selected`; returns (text, selected Python frame, native frame index to select or None).");
+    m.def("frame_commands", &frame_commands, "(name, usage, help) of every Python-frame command.");
     m.def("threads", &threads, py::kw_only(), py::arg("kind"), py::arg("pid"), py::arg("executable"),
           py::arg("modules"), py::arg("threads"), py::arg("frames"), py::arg("read_memory"),
           py::arg("stacks"), py::arg("json"), py::arg("regions") = py::none(),

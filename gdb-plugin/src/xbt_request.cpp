@@ -27,18 +27,34 @@ std::optional<std::vector<MemoryRegion>> regions_for(const XbtRequest& request) 
     return regions ? std::optional(std::move(*regions)) : std::nullopt;
 }
 
-}  // namespace
-
-Result<std::string> run_xbt(XbtRequest request) {
+// Builds the target the request describes, opens a session on it and hands it to `use`.
+template <class Use>
+auto with_session(XbtRequest& request, Use use) -> decltype(use(std::declval<const Session&>())) {
     PYXRAY_TRY(modules, modules_for(request));
     StaticTarget target(memory_for(request), request.info, std::move(modules), std::move(request.threads),
                         std::move(request.frames));
     if (auto regions = regions_for(request)) target.set_memory_regions(std::move(*regions));
     PYXRAY_TRY(session, Session::open(target));
-    PYXRAY_TRY(snapshot, session.xbt(request.options));
-    if (request.json) return render_xbt_json(snapshot);
-    if (request.threads_view) return render_threads_text(snapshot, ThreadsRenderOptions{request.stacks, {}});
-    return render_xbt_text(snapshot);
+    return use(session);
+}
+
+}  // namespace
+
+Result<std::string> run_xbt(XbtRequest request) {
+    return with_session(request, [&](const Session& session) -> Result<std::string> {
+        PYXRAY_TRY(snapshot, session.xbt(request.options));
+        if (request.json) return render_xbt_json(snapshot);
+        if (request.threads_view)
+            return render_threads_text(snapshot, ThreadsRenderOptions{request.stacks, {}});
+        return render_xbt_text(snapshot);
+    });
+}
+
+Result<FrameCommandOutput> run_frame_command(XbtRequest request, int64_t tid, size_t selected,
+                                             const FrameCommand& command) {
+    return with_session(request, [&](const Session& session) {
+        return pyxray::run_frame_command(session, tid, selected, command);
+    });
 }
 
 Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "pyxray/frame_commands.hpp"
 #include "pyxray/memory.hpp"
 #include "pyxray/result.hpp"
 #include "pyxray/session.hpp"
@@ -37,6 +38,11 @@ struct XbtRequest {
 
 // Builds the target, opens a session, takes the snapshot and renders it (text or JSON).
 Result<std::string> run_xbt(XbtRequest request);
+
+// py-up, py-locals, ... on thread `tid` whose selected Python frame is `selected`; the
+// request's options and json are not used.
+Result<FrameCommandOutput> run_frame_command(XbtRequest request, int64_t tid, size_t selected,
+                                             const FrameCommand& command);
 
 // Modules of a core file from its NT_FILE note.
 Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path);

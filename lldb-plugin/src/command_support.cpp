@@ -1,11 +1,12 @@
 #include "command_support.hpp"
 
 #include <fmt/format.h>
-
-#include <exception>
+#include <lldb/API/SBThread.h>
 
 namespace pyxray::lldb_plugin {
 namespace {
+
+constexpr size_t kMaxArguments = 64;
 
 bool can_be_read(lldb::StateType state) {
     return state == lldb::eStateStopped || state == lldb::eStateCrashed || state == lldb::eStateSuspended;
@@ -15,11 +16,6 @@ std::string one_line(std::string message) {
     for (char& c : message)
         if (c == '\n' || c == '\r') c = ' ';
     return message;
-}
-
-bool report_error(lldb::SBCommandReturnObject& result, const char* command, const std::string& message) {
-    result.SetError(one_line(fmt::format("{}: {}", command, message)).c_str());
-    return false;
 }
 
 }  // namespace
@@ -33,26 +29,32 @@ Result<lldb::SBProcess> stopped_process(lldb::SBTarget& target, const char* comm
     lldb::StateType state = process.GetState();
     if (!can_be_read(state))
         return fail(ErrorCode::InvalidArgument,
-                    fmt::format("process {} is {}; {} needs it stopped (process interrupt) "
-                                "or a core file",
+                    fmt::format("process {} is {}; {} needs it stopped (process interrupt) or a core file",
                                 process.GetProcessID(), lldb::SBDebugger::StateAsCString(state), command));
     return process;
 }
 
-bool run_command(const char* command, lldb::SBCommandReturnObject& result,
-                 const std::function<Result<std::string>()>& body) {
-    try {
-        auto output = body();
-        if (!output) return report_error(result, command, output.error().message);
-        if (!output->empty() && output->back() != '\n') output->push_back('\n');
-        result.Printf("%s", output->c_str());
-        result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
-        return true;
-    } catch (const std::exception& error) {
-        return report_error(result, command, fmt::format("internal error: {}", error.what()));
-    } catch (...) {
-        return report_error(result, command, "internal error");
+Result<int64_t> selected_thread_id(lldb::SBProcess& process) {
+    lldb::SBThread thread = process.GetSelectedThread();
+    if (!thread.IsValid())
+        return fail(ErrorCode::InvalidArgument,
+                    "no selected thread; pick one (thread select N) or pass -a for all");
+    return static_cast<int64_t>(thread.GetThreadID());
+}
+
+Result<std::vector<std::string>> words_of(char** argv) {
+    std::vector<std::string> words;
+    for (size_t index = 0; argv != nullptr && argv[index] != nullptr; ++index) {
+        if (index >= kMaxArguments) return fail(ErrorCode::InvalidArgument, "too many arguments");
+        words.emplace_back(argv[index]);
     }
+    return words;
+}
+
+bool report_error(lldb::SBCommandReturnObject& result, const std::string& command,
+                  const std::string& message) {
+    result.SetError(one_line(fmt::format("{}: {}", command, message)).c_str());
+    return false;
 }
 
 }  // namespace pyxray::lldb_plugin

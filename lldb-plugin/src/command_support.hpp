@@ -1,5 +1,5 @@
-// What every pyxray LLDB command shares: the stopped process it reads, and running a command
-// body so that its result (or any failure, as one line) lands in LLDB's return object.
+// What every pyxray command in LLDB shares: finding the stopped process, and reporting a
+// failure as one line without letting anything unwind into LLDB.
 #pragma once
 
 #include <lldb/API/SBCommandReturnObject.h>
@@ -7,19 +7,41 @@
 #include <lldb/API/SBProcess.h>
 #include <lldb/API/SBTarget.h>
 
-#include <functional>
+#include <cstdint>
+#include <exception>
 #include <string>
+#include <vector>
 
 #include "pyxray/result.hpp"
 
 namespace pyxray::lldb_plugin {
 
-// The target's process, if it is stopped (or a core); `command` names who needs it.
+// The target's process when it can be read: stopped, crashed, suspended, or a core.
 Result<lldb::SBProcess> stopped_process(lldb::SBTarget& target, const char* command);
+// The OS thread id of the process's selected thread.
+Result<int64_t> selected_thread_id(lldb::SBProcess& process);
+// LLDB's argv as words; fails past a sane count.
+Result<std::vector<std::string>> words_of(char** argv);
 
-// Runs `body`: its text becomes the command's output; its error, or an exception (nothing may
-// unwind into LLDB: it would end the user's session), a one-line "COMMAND: message" failure.
-bool run_command(const char* command, lldb::SBCommandReturnObject& result,
-                 const std::function<Result<std::string>()>& body);
+bool report_error(lldb::SBCommandReturnObject& result, const std::string& command,
+                  const std::string& message);
+
+// Runs `run() -> Result<std::string>` and hands its text or error to LLDB; C++ exceptions
+// become one-line errors too: an exception escaping into LLDB would end the user's session.
+template <class Run>
+bool run_command(lldb::SBCommandReturnObject& result, const std::string& command, Run run) {
+    try {
+        auto output = run();
+        if (!output) return report_error(result, command, output.error().message);
+        if (!output->empty() && output->back() != '\n') output->push_back('\n');
+        result.Printf("%s", output->c_str());
+        result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+        return true;
+    } catch (const std::exception& error) {
+        return report_error(result, command, std::string("internal error: ") + error.what());
+    } catch (...) {
+        return report_error(result, command, "internal error");
+    }
+}
 
 }  // namespace pyxray::lldb_plugin

@@ -7,6 +7,8 @@ namespace pyxray::lldb_plugin {
 
 // `py-xbt`: merged Python and C backtraces. False when LLDB refused the command.
 bool add_xbt_command(lldb::SBCommandInterpreter& interpreter);
+// py-up, py-down, py-frame, py-locals, py-print, py-list.
+bool add_frame_commands(lldb::SBCommandInterpreter& interpreter);
 // `py-threads`: one line per thread (tid, name, GIL, GC, state, innermost Python frame).
 bool add_threads_command(lldb::SBCommandInterpreter& interpreter);
 

@@ -14,5 +14,6 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     if (!interpreter.IsValid()) return false;
     bool xbt = pyxray::lldb_plugin::add_xbt_command(interpreter);
     bool threads = pyxray::lldb_plugin::add_threads_command(interpreter);
-    return xbt && threads;
+    bool frames = pyxray::lldb_plugin::add_frame_commands(interpreter);
+    return xbt && threads && frames;
 }

@@ -168,28 +168,50 @@ Result<std::vector<ThreadInfo>> SbTarget::threads() const {
     return threads;
 }
 
-Result<std::vector<NativeFrame>> SbTarget::native_frames(int64_t tid) const {
-    lldb::SBThread thread = process_.GetThreadByID(static_cast<lldb::tid_t>(tid));
-    if (!thread.IsValid())
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("LLDB knows no thread {} in process {}; list them with `thread list`", tid,
-                                process_.GetProcessID()));
-    std::vector<NativeFrame> frames;
+// The frames of `thread` pyxray reports, innermost first, each with LLDB's index for it.
+// Inlined frames are LLDB's reconstruction: one real call per CFA, named by its ELF symbol.
+// Keep the last frame of each CFA, not the concrete one: lldb-16 sometimes gives a real call
+// only as an inlined frame (pyenv 3.9's eval loop stopped in an inlined PyObject_Vectorcall),
+// and skipping it loses that call.
+static std::vector<std::pair<uint32_t, lldb::SBFrame>> reported_frames(lldb::SBThread& thread) {
+    std::vector<std::pair<uint32_t, lldb::SBFrame>> frames;
     lldb::SBFrame next = thread.GetFrameAtIndex(0);
     for (uint32_t index = 0; index < kMaxFrameIndex && frames.size() < kMaxNativeFrames; ++index) {
         lldb::SBFrame frame = next;
         if (!frame.IsValid()) break;
         next = thread.GetFrameAtIndex(index + 1);
-        // Inlined frames are LLDB's reconstruction: one real call per CFA, named by its ELF
-        // symbol. Keep the last frame of each CFA, not the concrete one: lldb-16 sometimes
-        // gives a real call only as an inlined frame (pyenv 3.9's eval loop stopped in an
-        // inlined PyObject_Vectorcall), and skipping it loses that call.
         if (next.IsValid() && next.GetCFA() == frame.GetCFA()) continue;
-        uint64_t pc = frame.GetPC();
-        if (pc == LLDB_INVALID_ADDRESS) break;
-        frames.push_back(NativeFrame{pc, function_of(frame), path_of(frame.GetModule().GetFileSpec())});
+        if (frame.GetPC() == LLDB_INVALID_ADDRESS) break;
+        frames.emplace_back(index, frame);
     }
     return frames;
+}
+
+Result<lldb::SBThread> SbTarget::thread_by_id(int64_t tid) const {
+    lldb::SBThread thread = process_.GetThreadByID(static_cast<lldb::tid_t>(tid));
+    if (!thread.IsValid())
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("LLDB knows no thread {} in process {}; list them with `thread list`", tid,
+                                process_.GetProcessID()));
+    return thread;
+}
+
+Result<std::vector<NativeFrame>> SbTarget::native_frames(int64_t tid) const {
+    PYXRAY_TRY(thread, thread_by_id(tid));
+    std::vector<NativeFrame> frames;
+    for (auto& [index, frame] : reported_frames(thread))
+        frames.push_back(
+            NativeFrame{frame.GetPC(), function_of(frame), path_of(frame.GetModule().GetFileSpec())});
+    return frames;
+}
+
+Result<uint32_t> SbTarget::lldb_frame_index(int64_t tid, size_t native_index) const {
+    PYXRAY_TRY(thread, thread_by_id(tid));
+    auto frames = reported_frames(thread);
+    if (native_index >= frames.size())
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("thread {} has no native frame {}", tid, native_index));
+    return frames[native_index].first;
 }
 
 // LLDB lists a live process's /proc/PID/maps and a core's PT_LOAD segments alike.

@@ -3,6 +3,7 @@
 
 #include <lldb/API/SBProcess.h>
 #include <lldb/API/SBTarget.h>
+#include <lldb/API/SBThread.h>
 
 #include <memory>
 #include <vector>
@@ -24,8 +25,11 @@ public:
     Result<std::vector<ThreadInfo>> threads() const override;
     Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
     Result<std::vector<MemoryRegion>> memory_regions() const override;
+    // LLDB's frame index of native_frames(tid)[native_index] (LLDB also lists inlined frames).
+    Result<uint32_t> lldb_frame_index(int64_t tid, size_t native_index) const;
 
 private:
+    Result<lldb::SBThread> thread_by_id(int64_t tid) const;
     // SB handles are cheap references whose query methods are not const.
     mutable lldb::SBTarget target_;
     mutable lldb::SBProcess process_;

@@ -61,7 +61,7 @@ Result<std::string> run_threads(lldb::SBDebugger& debugger, char** argv) {
 class ThreadsCommand final : public lldb::SBCommandPluginInterface {
 public:
     bool DoExecute(lldb::SBDebugger debugger, char** command, lldb::SBCommandReturnObject& result) override {
-        return run_command("py-threads", result, [&] { return run_threads(debugger, command); });
+        return run_command(result, "py-threads", [&] { return run_threads(debugger, command); });
     }
 };
 

@@ -1,14 +1,13 @@
-// `py-xbt [-a|--all-threads] [--python-only] [--native-all] [--json]`: parse arguments, open a
-// Session over the stopped process, render, hand the text to LLDB.
+// `py-xbt [-a|--all-threads] [--python-only] [--native-all] [--locals ...] [--json]`: parse
+// arguments, open a Session over the stopped process, render, hand the text to LLDB.
 #include <fmt/format.h>
 #include <lldb/API/SBCommandReturnObject.h>
 #include <lldb/API/SBDebugger.h>
 #include <lldb/API/SBProcess.h>
 #include <lldb/API/SBTarget.h>
-#include <lldb/API/SBThread.h>
 
 #include <string>
-#include <string_view>
+#include <vector>
 
 #include "command_support.hpp"
 #include "commands.hpp"
@@ -19,52 +18,59 @@
 namespace pyxray::lldb_plugin {
 namespace {
 
-constexpr const char* kSyntax = "py-xbt [-a|--all-threads] [--python-only] [--native-all] [--json]";
+constexpr const char* kSyntax =
+    "py-xbt [-a|--all-threads] [--python-only] [--native-all] [--locals [--max-string N] [--max-items N] "
+    "[--max-depth N] [--verbose]] [--json]";
 constexpr const char* kHelp =
     "Print the selected thread's backtrace with Python frames merged into the C frames "
     "(-a: every thread; --python-only: no C frames; --native-all: keep interpreter plumbing; "
+    "--locals: each Python frame's variables, their reprs cut at --max-string characters, "
+    "--max-items items and --max-depth levels, --verbose adding instances' attributes; "
     "--json: machine-readable).";
-constexpr size_t kMaxArguments = 64;
 
 struct XbtArguments {
     bool all_threads = false;
     bool json = false;
+    bool locals = false;
+    ReprLimits limits;
     XbtOptions options;
 };
 
-Result<XbtArguments> parse_arguments(char** argv) {
+Result<XbtArguments> parse_arguments(const std::vector<std::string>& words) {
     XbtArguments arguments;
-    for (size_t index = 0; argv != nullptr && argv[index] != nullptr; ++index) {
-        if (index >= kMaxArguments) return fail(ErrorCode::InvalidArgument, "too many arguments");
-        std::string_view argument(argv[index]);
-        if (argument == "-a" || argument == "--all-threads") {
+    for (size_t index = 0; index < words.size(); ++index) {
+        const std::string& word = words[index];
+        PYXRAY_TRY(limit, take_repr_limit_option(words, index, arguments.limits));
+        if (limit) continue;
+        if (word == "-a" || word == "--all-threads") {
             arguments.all_threads = true;
-        } else if (argument == "--python-only") {
+        } else if (word == "--python-only") {
             arguments.options.python_only = true;
-        } else if (argument == "--native-all") {
+        } else if (word == "--native-all") {
             arguments.options.native_all = true;
-        } else if (argument == "--json") {
+        } else if (word == "--locals") {
+            arguments.locals = true;
+        } else if (word == "--json") {
             arguments.json = true;
         } else {
             return fail(ErrorCode::InvalidArgument,
-                        fmt::format("unknown option '{}'; valid options: -a/--all-threads, "
-                                    "--python-only, --native-all, --json",
-                                    argument));
+                        fmt::format("unknown option '{}'; valid options: -a/--all-threads, --python-only, "
+                                    "--native-all, --locals, {}, --json",
+                                    word, kReprLimitOptions));
         }
     }
+    if (arguments.locals) arguments.options.locals = arguments.limits;
     return arguments;
 }
 
 Result<std::string> run_xbt(lldb::SBDebugger& debugger, char** argv) {
-    PYXRAY_TRY(arguments, parse_arguments(argv));
+    PYXRAY_TRY(words, words_of(argv));
+    PYXRAY_TRY(arguments, parse_arguments(words));
     lldb::SBTarget selected = debugger.GetSelectedTarget();
     PYXRAY_TRY(process, stopped_process(selected, "py-xbt"));
     if (!arguments.all_threads) {
-        lldb::SBThread thread = process.GetSelectedThread();
-        if (!thread.IsValid())
-            return fail(ErrorCode::InvalidArgument,
-                        "no selected thread; pick one (thread select N) or pass -a for all");
-        arguments.options.only_tid = static_cast<int64_t>(thread.GetThreadID());
+        PYXRAY_TRY(tid, selected_thread_id(process));
+        arguments.options.only_tid = tid;
     }
     // A fresh target per command: nothing read before the last resume is reused.
     SbTarget target(selected, process);
@@ -76,7 +82,7 @@ Result<std::string> run_xbt(lldb::SBDebugger& debugger, char** argv) {
 class XbtCommand final : public lldb::SBCommandPluginInterface {
 public:
     bool DoExecute(lldb::SBDebugger debugger, char** command, lldb::SBCommandReturnObject& result) override {
-        return run_command("py-xbt", result, [&] { return run_xbt(debugger, command); });
+        return run_command(result, "py-xbt", [&] { return run_xbt(debugger, command); });
     }
 };
 

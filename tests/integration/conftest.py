@@ -46,6 +46,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "python_since(minor): the test only exists for CPython 3.MINOR and later "
         "(the feature it checks is absent before)")
+    config.addinivalue_line(
+        "markers", "frontends(*names): the test only exists for these front-ends (a command "
+        "the others do not have); gdb covers gdb-nodebuginfo")
     config.pluginmanager.register(summary.MatrixSummary(), "pyxray-matrix-summary")
 
 
@@ -63,10 +66,19 @@ def applies(metafunc, interpreter_id):
     return minor is not None and minor >= marker.args[0]
 
 
+def has_frontend(metafunc, frontend):
+    """Whether a test marked frontends(...) exists for this front-end at all."""
+    marker = metafunc.definition.get_closest_marker("frontends")
+    if marker is None:
+        return True
+    return frontend in marker.args or (frontend == GDB_WITHOUT_DEBUG_INFO and "gdb" in marker.args)
+
+
 def pytest_generate_tests(metafunc):
     wanted = [name for name in ("interp_id", "frontend", "mode") if name in metafunc.fixturenames]
     if wanted == ["interp_id", "frontend", "mode"]:
-        cells = [cell for cell in matrix_cells() if applies(metafunc, cell[0])]
+        cells = [cell for cell in matrix_cells()
+                 if applies(metafunc, cell[0]) and has_frontend(metafunc, cell[1])]
         metafunc.parametrize(wanted, cells, ids=["-".join(cell) for cell in cells])
     elif wanted == ["interp_id", "frontend"]:
         pairs = [cell[:2] for cell in matrix_cells() if cell[2] == MODES[0]]

@@ -74,9 +74,10 @@ def run_gdb(target, commands, extra_iex=(), merge_stderr=False):
     return run(gdb_command(target, commands, extra_iex), merge_stderr=merge_stderr)
 
 
-def lldb_command(target, commands, batch=True):
+def lldb_command(target, commands, batch=True, detach=True):
     """lldb-16 at the target with the plugin loaded. Either way LLDB stops running -o commands
-    at the first that fails; with batch it then exits 1, without it reads on from stdin."""
+    at the first that fails; with batch it then exits 1, without it reads on from stdin.
+    detach=False leaves a live process attached after the -o commands, for commands on stdin."""
     require(LLDB_PLUGIN, "the LLDB plugin")
     if target.kind == "live":
         opening = f"process attach -p {target.pid}"
@@ -86,7 +87,7 @@ def lldb_command(target, commands, batch=True):
                "-o", opening, "-o", f"plugin load {LLDB_PLUGIN}"]
     for line in commands:
         command += ["-o", line]
-    if target.kind == "live":
+    if target.kind == "live" and detach:
         command += ["-o", "process detach"]
     return command
 

@@ -342,6 +342,76 @@ TEST_P(EveryVersion, InstanceAttributesWhereverTheVersionKeepsThem) {
 }  // namespace
 
 namespace {
+
+TEST(BigInt, AboveTheDigitCapGivesAMarker) {
+    ObjectImage image(pyxray::offsets_3_12());
+    uint64_t huge = image.integer(false, std::vector<uint32_t>(pyxray::objects::kMaxIntDigits + 1, 1));
+    auto memory = image.finish();
+    ObjectReader reader(*memory, pyxray::offsets_3_12());
+    EXPECT_EQ(reader.repr(huge),
+              fmt::format("<int of {} 30-bit digits at {:#x}>", pyxray::objects::kMaxIntDigits + 1, huge));
+}
+
+}  // namespace
+
+namespace {
+
+// A set or frozenset with `keys` in table slots 0, 2, 4...; a dummy (hash -1) in slot 1.
+uint64_t set_object(ObjectImage& image, const char* type_name, const std::vector<uint64_t>& keys) {
+    const auto& s = image.offsets().objects.set_object;
+    uint64_t type = image.builtin(type_name);
+    uint64_t object = image.object(type, s.table + 64);
+    uint64_t slots = 8;
+    while (slots < 2 * keys.size() + 2) slots *= 2;
+    uint64_t table = image.alloc(slots * s.entry_size);
+    for (size_t i = 0; i < keys.size(); ++i) {
+        image.put<uint64_t>(table + 2 * i * s.entry_size + s.entry_key, keys[i]);
+        image.put<int64_t>(table + 2 * i * s.entry_size + s.entry_hash, static_cast<int64_t>(i) + 7);
+    }
+    image.put<uint64_t>(table + s.entry_size + s.entry_key, image.none());  // a deleted entry's dummy
+    image.put<int64_t>(table + s.entry_size + s.entry_hash, -1);
+    image.put<int64_t>(object + s.used, static_cast<int64_t>(keys.size()));
+    image.put<uint64_t>(object + s.mask, slots - 1);
+    image.put<uint64_t>(object + s.table, table);
+    return object;
+}
+
+TEST_P(EveryVersion, SetsExceptionsAndByteArrays) {
+    const Offsets& o = GetParam().table();
+    ObjectImage image(o);
+    uint64_t numbers = set_object(image, "set", {image.small_int(1), image.small_int(2), image.small_int(3)});
+    uint64_t frozen = set_object(image, "frozenset", {image.str("f")});
+    uint64_t empty = set_object(image, "set", {});
+    uint64_t empty_frozen = set_object(image, "frozenset", {});
+    uint64_t value_error = image.type_object("ValueError", pyxray::type_flags::kBaseExceptionSubclass);
+    auto exception = [&](const std::vector<uint64_t>& args) {
+        uint64_t object = image.object(value_error, o.objects.exception_object.args + 64);
+        image.put<uint64_t>(object + o.objects.exception_object.args, image.tuple(args));
+        return object;
+    };
+    uint64_t two_args = exception({image.str("bad"), image.small_int(42)});
+    uint64_t one_arg = exception({image.str("k")});
+    uint64_t no_args = exception({});
+    uint64_t bytearray = image.object(image.builtin("bytearray"), o.objects.bytearray_object.ob_start + 16);
+    uint64_t data = image.alloc(8);
+    image.put_bytes(data, "ba\n", 3);
+    image.put<int64_t>(bytearray + o.objects.bytearray_object.ob_size, 3);
+    image.put<uint64_t>(bytearray + o.objects.bytearray_object.ob_start, data);
+    auto memory = image.finish();
+    ObjectReader reader(*memory, o);
+    EXPECT_EQ(reader.repr(numbers), "{1, 2, 3}");
+    EXPECT_EQ(reader.repr(frozen), "frozenset({'f'})");
+    EXPECT_EQ(reader.repr(empty), "set()");
+    EXPECT_EQ(reader.repr(empty_frozen), "frozenset()");
+    EXPECT_EQ(reader.repr(two_args), "ValueError('bad', 42)");
+    EXPECT_EQ(reader.repr(one_arg), "ValueError('k')");
+    EXPECT_EQ(reader.repr(no_args), "ValueError()");
+    EXPECT_EQ(reader.repr(bytearray), "bytearray(b'ba\\n')");
+}
+
+}  // namespace
+
+namespace {
 INSTANTIATE_TEST_SUITE_P(Objects, EveryVersion, ::testing::ValuesIn(kVersions), [](const auto& info) {
     std::string name = info.param.name;
     for (char& c : name)

@@ -10,6 +10,12 @@
 
 namespace pyxray {
 
+// A frame variable as py-xbt --locals and py-locals show it.
+struct Variable {
+    std::string name;
+    std::string repr;
+};
+
 struct PyFrame {
     std::string function;  // co_name
     std::string qualname;  // co_qualname
@@ -19,6 +25,10 @@ struct PyFrame {
     uint64_t code_address = 0;
     bool entry = false;  // oldest frame of one _PyEval_EvalFrameDefault call
     int64_t interpreter_id = 0;
+    // Only when asked for (--locals): arguments, locals, cells and free variables in the
+    // frame's f_locals order, or (locals_error) why they could not be read.
+    std::optional<std::vector<Variable>> locals = std::nullopt;
+    std::optional<std::string> locals_error = std::nullopt;
 };
 
 // One thread's Python frames, innermost first, as walked from its PyThreadState.
@@ -43,6 +53,9 @@ struct StackFrame {
     Kind kind = Kind::Native;
     PyFrame python;      // when kind == Python
     NativeFrame native;  // when kind == Native
+    // Python frames of a merged stack: the index, in the native stack the front-end gave, of
+    // the eval-loop frame that runs this one (what py-up/py-down select in the debugger).
+    std::optional<size_t> native_index = std::nullopt;
 };
 
 // What a thread is doing, from its native stack and the GIL (py-threads' state word).

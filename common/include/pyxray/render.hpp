@@ -13,6 +13,8 @@ struct RenderOptions {
 };
 
 std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& options = {});
+// A Python frame's variables (when read), one `name = repr` line each, after `indent`.
+void render_locals(std::string& out, const PyFrame& frame, std::string_view indent);
 // One thread's notes and frames as py-xbt prints them under its heading.
 std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options = {});
 // A thread name with control characters replaced, safe to print on a terminal.

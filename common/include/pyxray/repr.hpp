@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "pyxray/result.hpp"
+
 namespace pyxray {
 
 // Cut markers (documented in objects/decoder.hpp): 'abc'...<+N chars>, b'..'...<+N bytes>,
@@ -18,6 +20,13 @@ struct ReprLimits {
     size_t max_depth = 6;     // nesting levels of containers before the cut marker
     bool verbose = false;     // instances of user classes also show their attributes
 };
+
+// The command-line words that set ReprLimits, the same in every front-end.
+inline constexpr const char* kReprLimitOptions = "--max-string N, --max-items N, --max-depth N, --verbose";
+
+// Takes words[index] when it is --max-string N, --max-items N, --max-depth N or --verbose
+// (leaving index at the option's last word) and says whether it was one.
+Result<bool> take_repr_limit_option(const std::vector<std::string>& words, size_t& index, ReprLimits& limits);
 
 // One address asked for: its repr and type name, or why it is no object.
 struct ObjectRepr {

@@ -13,9 +13,17 @@
 namespace pyxray {
 
 struct XbtOptions {
-    std::optional<int64_t> only_tid;  // the selected thread; every thread when empty
-    bool python_only = false;         // no native frames at all
-    bool native_all = false;          // keep interpreter plumbing frames
+    std::optional<int64_t> only_tid;   // the selected thread; every thread when empty
+    bool python_only = false;          // no native frames at all
+    bool native_all = false;           // keep interpreter plumbing frames
+    std::optional<ReprLimits> locals;  // decode every Python frame's variables, within these limits
+};
+
+// Where a name used in a frame is bound, as Python looks it up: locals, globals, builtins.
+struct NameLookup {
+    enum class Scope { Local, Global, Builtin };
+    Scope scope = Scope::Local;
+    std::string repr;
 };
 
 class Session {
@@ -24,6 +32,12 @@ public:
     static Result<Session> open(const Target& target);
 
     Result<Snapshot> xbt(const XbtOptions& options) const;
+    // The variables of one Python frame (from a snapshot of this session), in f_locals order.
+    Result<std::vector<Variable>> frame_locals(const PyFrame& frame, const ReprLimits& limits) const;
+    // `name` as the Python frame `frame` (from a snapshot of this session) would see it; an
+    // error names the scopes searched when it is bound in none.
+    Result<NameLookup> lookup_name(const PyFrame& frame, const std::string& name,
+                                   const ReprLimits& limits) const;
     const RuntimeInfo& runtime() const { return runtime_; }
 
     // The safe repr (and type name) of the object at `address`; fails when it is no object.

@@ -222,6 +222,9 @@ Offsets merge_debug_offsets(const Table& t, const Offsets& fallback) {
     o.unicode_object.ascii_size = t.unicode_object.asciiobject_size;
     o.bytes_object.ob_size = t.bytes_object.ob_size;
     o.bytes_object.ob_sval = t.bytes_object.ob_sval;
+    o.frame_variables.localsplus = t.interpreter_frame.localsplus;
+    o.frame_variables.code_local_names = t.code_object.localsplusnames;
+    o.frame_variables.code_local_kinds = t.code_object.localspluskinds;
     merge_thread_status(t, o);
     merge_object_debug_offsets(t, o.objects);
     return o;
@@ -246,6 +249,13 @@ Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime
     key += fmt::format("/{}/{}/{}/{}", versioned.thread_base_frame.value_or(0),
                        versioned.compact_unicode_size.value_or(0), versioned.frame_tlbc_index.value_or(0),
                        versioned.code_tlbc.value_or(0));
+    const auto& objects = versioned.objects;  // 3.14+/3.15+ object fields (debug_offsets_objects.hpp)
+    if (objects.set_object)
+        key += fmt::format("/set {} {} {} {}", objects.set_object->size, objects.set_object->used,
+                           objects.set_object->table, objects.set_object->mask);
+    key += fmt::format("/types {} {} {} {} {}", objects.type_size.value_or(0),
+                       objects.tp_basicsize.value_or(0), objects.tp_dictoffset.value_or(0),
+                       objects.heap_type_size.value_or(0), objects.ht_cached_keys.value_or(0));
     std::lock_guard lock(mutex);
     auto found = tables.find(key);
     if (found != tables.end()) return found->second.get();

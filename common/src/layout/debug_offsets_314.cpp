@@ -80,8 +80,8 @@ void take_tlbc_fields(const Later& t, VersionedDebugTable& out) {
 // The set layout 3.14+ tables describe, for the object decoder.
 template <class Later>
 void take_object_fields(const Later& t, VersionedDebugTable& out) {
-    out.objects.set_object =
-        LaterObjectDebugFields::Set{t.set_object.size, t.set_object.used, t.set_object.table, t.set_object.mask};
+    out.objects.set_object = LaterObjectDebugFields::Set{t.set_object.size, t.set_object.used,
+                                                         t.set_object.table, t.set_object.mask};
 }
 
 template <class Table>

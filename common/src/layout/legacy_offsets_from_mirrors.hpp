@@ -31,6 +31,24 @@ constexpr FrameObjectOffsets frame_object_offsets() {
     return f;
 }
 
+// Before 3.11 a frame object holds co_nlocals fast locals, then one cell per co_cellvars name,
+// then one per co_freevars name, all in f_localsplus.
+template <class M>
+constexpr FrameVariableOffsets legacy_frame_variable_offsets() {
+    using Frame = typename M::FrameObject;
+    using Code = typename M::CodeObject;
+    FrameVariableOffsets v{};
+    v.localsplus = offsetof(Frame, f_localsplus);
+    v.locals = offsetof(Frame, f_locals);
+    v.globals = offsetof(Frame, f_globals);
+    v.builtins = offsetof(Frame, f_builtins);
+    v.code_flags = offsetof(Code, co_flags);
+    v.code_local_names = offsetof(Code, co_varnames);
+    v.code_cell_names = offsetof(Code, co_cellvars);
+    v.code_free_names = offsetof(Code, co_freevars);
+    return v;
+}
+
 template <class M>
 constexpr Offsets legacy_offsets_from_mirrors() {
     using Code = typename M::CodeObject;
@@ -63,6 +81,7 @@ constexpr Offsets legacy_offsets_from_mirrors() {
     o.unicode_object.data_any = offsetof(typename M::UnicodeObject, data_any);
     o.bytes_object.ob_size = offsetof(mirror::VarObjectHead, ob_size);
     o.bytes_object.ob_sval = offsetof(mirror::BytesObject, ob_sval);
+    o.frame_variables = legacy_frame_variable_offsets<M>();
     fill_thread_status<M>(o);
     return o;
 }

@@ -36,7 +36,7 @@ constexpr bool has_tp_print_tail(int minor) { return minor == 8; }            //
 constexpr bool has_am_send(int minor) { return minor >= 10; }                 // bpo-41756: am_send
 constexpr bool has_tp_watched(int minor) { return minor >= 12; }              // gh-91051: type watchers
 constexpr bool has_tp_versions_used(int minor) { return minor >= 13; }        // gh-113743
-constexpr bool has_tp_iteritem(int minor) { return minor >= 15; }       // 3.15 virtual iterators
+constexpr bool has_tp_iteritem(int minor) { return minor >= 15; }             // 3.15 virtual iterators
 constexpr bool has_long_lv_tag(int minor) { return minor >= 12; }             // gh-101291: lv_tag
 constexpr bool has_tuple_hash_cache(int minor) { return minor >= 14; }        // gh-131525: ob_hash
 constexpr bool has_function_common_fields(int minor) { return minor >= 10; }  // bpo-42990

@@ -41,6 +41,21 @@ struct FrameOwners {
     std::optional<uint8_t> thread_base;  // 3.15 FRAME_OWNED_BY_THREAD_STATE: each thread's base frame
 };
 
+// What `--locals` and `py-print` read: where a frame keeps its variables and namespaces, and
+// how its code object names them. One shape for the frame objects of 3.8-3.10 and the
+// interpreter frames of 3.11+.
+struct FrameVariableOffsets {
+    uint64_t localsplus;        // the frame's first fast-local slot
+    uint64_t locals;            // f_locals: the namespace of unoptimized code (module, class body)
+    uint64_t globals;           // f_globals
+    uint64_t builtins;          // f_builtins
+    uint64_t code_flags;        // co_flags (CO_OPTIMIZED)
+    uint64_t code_local_names;  // 3.11+ co_localsplusnames; 3.8-3.10 co_varnames
+    std::optional<uint64_t> code_local_kinds;  // 3.11+ co_localspluskinds
+    std::optional<uint64_t> code_cell_names;   // 3.8-3.10 co_cellvars
+    std::optional<uint64_t> code_free_names;   // 3.8-3.10 co_freevars
+};
+
 // Where a thread's status is kept (py-threads): the GIL, the GC's running flag, sys.modules.
 // Grouped so the version tables and the _Py_DebugOffsets merge fill them in one place.
 struct ThreadStatusOffsets {
@@ -135,6 +150,7 @@ struct Offsets {
 
     // ---- the object decoder (objects/, issue 4): layout/object_offsets.hpp ----
     ObjectLayouts objects{};
+    FrameVariableOffsets frame_variables{};
 };
 
 // Frame owners (pycore_frame.h). 3.12 added FRAME_OWNED_BY_CSTACK for the shim frame that

@@ -24,6 +24,19 @@ struct ObjectHeadOf<M> {
     using type = typename M::ObjectHead;
 };
 
+template <class Frame, class Code>
+constexpr FrameVariableOffsets frame_variable_offsets() {
+    FrameVariableOffsets v{};
+    v.localsplus = offsetof(Frame, localsplus);
+    v.locals = offsetof(Frame, f_locals);
+    v.globals = offsetof(Frame, f_globals);
+    v.builtins = offsetof(Frame, f_builtins);
+    v.code_flags = offsetof(Code, co_flags);
+    v.code_local_names = offsetof(Code, co_localsplusnames);
+    v.code_local_kinds = offsetof(Code, co_localspluskinds);
+    return v;
+}
+
 template <class M>
 constexpr Offsets offsets_from_mirrors() {
     using Head = typename ObjectHeadOf<M>::type;
@@ -76,6 +89,7 @@ constexpr Offsets offsets_from_mirrors() {
     o.unicode_object.data_any = offsetof(typename M::UnicodeObject, data_any);
     o.bytes_object.ob_size = offsetof(mirror::VarObjectHeadOf<Head>, ob_size);
     o.bytes_object.ob_sval = offsetof(mirror::BytesObjectOf<Head>, ob_sval);
+    o.frame_variables = frame_variable_offsets<Frame, Code>();
     fill_thread_status<M>(o);
     return o;
 }

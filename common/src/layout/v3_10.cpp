@@ -92,6 +92,13 @@ struct Mirrors {
         unsigned long thread_id;
     };
 
+    static constexpr int kMaxBlocks = 20;  // CO_MAXBLOCKS
+    struct TryBlock {                      // PyTryBlock
+        int b_type;
+        int b_handler;
+        int b_level;
+    };
+
     struct FrameObject {
         VarObjectHead ob_base;
         FrameObject* f_back;
@@ -109,6 +116,8 @@ struct Mirrors {
         int f_lineno;
         int f_iblock;
         signed char f_state;  // PyFrameState
+        TryBlock f_blockstack[kMaxBlocks];
+        PyObject* f_localsplus[1];
     };
 
     struct CodeObject {

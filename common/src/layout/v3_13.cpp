@@ -7,8 +7,8 @@
 
 namespace pyxray {
 namespace {
-constexpr Offsets kOffsets =
-    with_object_layouts<mirror::ObjectHead, 13>(offsets_from_mirrors<mirror::Mirrors313<mirror::ObjectHead>>());
+constexpr Offsets kOffsets = with_object_layouts<mirror::ObjectHead, 13>(
+    offsets_from_mirrors<mirror::Mirrors313<mirror::ObjectHead>>());
 }  // namespace
 
 const Offsets& offsets_3_13() { return kOffsets; }

@@ -97,6 +97,13 @@ struct Mirrors {
         unsigned long thread_id;
     };
 
+    static constexpr int kMaxBlocks = 20;  // CO_MAXBLOCKS
+    struct TryBlock {                      // PyTryBlock
+        int b_type;
+        int b_handler;
+        int b_level;
+    };
+
     struct FrameObject {
         VarObjectHead ob_base;
         FrameObject* f_back;
@@ -114,6 +121,8 @@ struct Mirrors {
         int f_lineno;
         int f_iblock;
         char f_executing;
+        TryBlock f_blockstack[kMaxBlocks];
+        PyObject* f_localsplus[1];
     };
 
     struct CodeObject {

@@ -74,12 +74,15 @@ ThreadStack merge_thread(int64_t tid, const std::vector<NativeFrame>& native, co
     stack.merged = true;
     stack.frames.reserve(python.frames.size() + native.size());
     size_t segment = 0, next_python = 0;
-    for (const auto& frame : native) {
+    for (size_t index = 0; index < native.size(); ++index) {
+        const NativeFrame& frame = native[index];
         NativeRole role = classify_native(frame.function);
         if (role == NativeRole::EvalLoop) {
             size_t end = next_python + python.segment_sizes[segment++];
-            for (; next_python < end; ++next_python)
+            for (; next_python < end; ++next_python) {
                 stack.frames.push_back(python_frame(python.frames[next_python]));
+                stack.frames.back().native_index = index;
+            }
             if (native_all) stack.frames.push_back(native_frame(frame));
         } else if (role == NativeRole::Other || native_all) {
             stack.frames.push_back(native_frame(frame));

@@ -16,6 +16,7 @@ constexpr uint64_t kMaxSetTable = uint64_t{1} << 28;
 constexpr size_t kSetBlock = 256;  // setentry records read at a time
 
 Result<std::vector<uint64_t>> read_pointers(const Memory& memory, uint64_t address, size_t count) {
+    if (count == 0) return std::vector<uint64_t>();
     PYXRAY_TRY(bytes, read_bytes(memory, address, count * sizeof(uint64_t)));
     std::vector<uint64_t> out(count);
     std::memcpy(out.data(), bytes.data(), count * sizeof(uint64_t));

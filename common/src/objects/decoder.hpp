@@ -11,7 +11,7 @@
 //   'abc'...<+4800 chars>             a str cut at max_string characters (bytes: "bytes")
 //   [1, 2, ...<+48 items>]            a container cut at max_items items
 //   <list at 0x...: max depth>        a container nested deeper than max_depth
-//   <int of 1200 digits at 0x...>     an int longer than the digit cap
+//   <int of 1200 30-bit digits at 0x...>  an int above kMaxIntDigits (about 9,000 decimal digits)
 //   ...<budget exhausted>             the whole request hit its work cap
 #pragma once
 
@@ -73,6 +73,8 @@ using Items = std::vector<std::pair<uint64_t, uint64_t>>;
 inline constexpr size_t kMaxBaseChain = 64;         // tp_base links followed
 inline constexpr size_t kMaxIntDigits = 1000;       // 30-bit digits (about 9,000 decimal digits)
 inline constexpr size_t kMaxDepthCap = 32;          // whatever ReprLimits::max_depth says
+inline constexpr size_t kMaxStringCap = 1 << 20;    // whatever ReprLimits::max_string says
+inline constexpr size_t kMaxItemsCap = 1 << 16;     // whatever ReprLimits::max_items says
 inline constexpr size_t kWorkBudget = 20000;        // objects visited per request
 inline constexpr size_t kMaxOutput = 1 << 20;       // bytes of repr per request
 inline constexpr size_t kMaxMembers = 256;          // tp_members entries per type

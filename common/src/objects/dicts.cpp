@@ -130,7 +130,7 @@ Result<Items> Decoder::collect_dict(uint64_t dict, size_t max_items, int64_t& us
     PYXRAY_TRY(table, read_keys(memory, offsets, keys));
     Items items;
     std::vector<uint64_t> split_values;
-    if (values != 0) {  // 3.8-3.10 split table: values[i] belongs to entry i
+    if (values != 0 && table.nentries > 0) {  // 3.8-3.10 split table: values[i] belongs to entry i
         PYXRAY_TRY(bytes, read_bytes(memory, values, static_cast<size_t>(table.nentries) * sizeof(uint64_t)));
         split_values.resize(static_cast<size_t>(table.nentries));
         std::memcpy(split_values.data(), bytes.data(), bytes.size());

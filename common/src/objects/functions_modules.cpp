@@ -47,8 +47,12 @@ Result<std::string> Decoder::code_repr(uint64_t object) const {
 Result<std::string> Decoder::module_repr(uint64_t object) const {
     PYXRAY_TRY(dict, read_pointer(memory, object + offsets.objects.module_object.md_dict));
     PYXRAY_TRY(spec, dict_get_str(dict, "__spec__"));
+    // Names and paths whole; a loader shown without descending into anything (depth 0, not
+    // verbose), so a module reachable from its own loader cannot recurse.
     Decoder inner(memory, offsets, limits);
     inner.limits.max_string = kMaxStringChars;
+    inner.limits.max_depth = 0;
+    inner.limits.verbose = false;
     auto quoted = [&](uint64_t str) -> Result<std::string> { return inner.str_repr(str); };
     if (spec && !is_none(*this, *spec)) {
         PYXRAY_TRY(name, attribute(*spec, "name"));

@@ -38,7 +38,8 @@ Result<LongValue> read_long(const Memory& memory, const Offsets& offsets, uint64
         count = raw < 0 ? static_cast<uint64_t>(-(raw + 1)) + 1 : static_cast<uint64_t>(raw);
     }
     if (count > max_digits)
-        return fail(ErrorCode::Truncated, fmt::format("<int of {} digits at {:#x}>", count, object), object);
+        return fail(ErrorCode::Truncated, fmt::format("<int of {} 30-bit digits at {:#x}>", count, object),
+                    object);
     if (count == 0) return value;
     PYXRAY_TRY(bytes, read_bytes(memory, object + layout.digits, count * sizeof(uint32_t)));
     value.digits.resize(count);

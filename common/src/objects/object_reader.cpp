@@ -20,6 +20,8 @@ std::string unreadable(uint64_t address) { return fmt::format("<unreadable at {}
 Decoder::Decoder(const Memory& memory_in, const Offsets& offsets_in, const ReprLimits& limits_in)
     : memory(memory_in), offsets(offsets_in), limits(limits_in) {
     limits.max_depth = std::min(limits.max_depth, kMaxDepthCap);
+    limits.max_string = std::min(limits.max_string, kMaxStringCap);
+    limits.max_items = std::min(limits.max_items, kMaxItemsCap);
 }
 
 bool Decoder::enter(uint64_t address) {

@@ -9,11 +9,20 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+Json locals_json(const std::vector<Variable>& locals) {
+    Json out = Json::object();
+    for (const auto& variable : locals) out[variable.name] = variable.repr;
+    return out;
+}
+
 Json frame_json(const StackFrame& frame) {
     if (frame.kind == StackFrame::Kind::Python) {
         const PyFrame& py = frame.python;
-        return Json{{"kind", "python"}, {"function", py.function}, {"qualname", py.qualname},
-                    {"file", py.file},  {"line", py.line},         {"interpreter_id", py.interpreter_id}};
+        Json out{{"kind", "python"}, {"function", py.function}, {"qualname", py.qualname},
+                 {"file", py.file},  {"line", py.line},         {"interpreter_id", py.interpreter_id}};
+        if (py.locals) out["locals"] = locals_json(*py.locals);
+        if (py.locals_error) out["locals_error"] = *py.locals_error;
+        return out;
     }
     const NativeFrame& native = frame.native;
     return Json{{"kind", "native"},

@@ -25,6 +25,9 @@ std::vector<int64_t> interpreters_of(const ThreadStack& thread) {
     return ids;
 }
 
+// Under its frame line, aligned with the function name.
+constexpr std::string_view kLocalsIndent = "         ";
+
 void render_frame(std::string& out, size_t index, const StackFrame& frame, const RenderOptions& options,
                   bool label_interpreter) {
     if (frame.kind == StackFrame::Kind::Python) {
@@ -34,6 +37,7 @@ void render_frame(std::string& out, size_t index, const StackFrame& frame, const
         if (label_interpreter)
             fmt::format_to(std::back_inserter(out), " [interpreter {}]", py.interpreter_id);
         out += "\n";
+        render_locals(out, py, kLocalsIndent);
         return;
     }
     const NativeFrame& native = frame.native;
@@ -80,6 +84,15 @@ void render_thread(std::string& out, const ThreadStack& thread, const RenderOpti
 }
 
 }  // namespace
+
+void render_locals(std::string& out, const PyFrame& frame, std::string_view indent) {
+    if (frame.locals_error)
+        fmt::format_to(std::back_inserter(out), "{}(locals unreadable: {})\n", indent, *frame.locals_error);
+    if (!frame.locals) return;
+    if (frame.locals->empty()) fmt::format_to(std::back_inserter(out), "{}(no locals)\n", indent);
+    for (const auto& variable : *frame.locals)
+        fmt::format_to(std::back_inserter(out), "{}{} = {}\n", indent, variable.name, variable.repr);
+}
 
 std::string printable_thread_name(std::string_view name) {
     std::string out;

@@ -5,7 +5,7 @@ import gdb
 import _pyxray_gdb
 from pyxray_gdb.arguments import THREADS_USAGE, parse_threads_arguments
 from pyxray_gdb.collect import collect_threads, selected_inferior
-from pyxray_gdb.xbt_command import run_command, target_arguments
+from pyxray_gdb.xbt_command import run_reporting_one_line, target_arguments, write_text
 
 
 def threads(arguments):
@@ -33,5 +33,5 @@ else from the OS."""
 
     def invoke(self, argument, from_tty):
         self.dont_repeat()
-        text = run_command("py-threads", lambda: threads(parse_threads_arguments(argument)))
-        gdb.write(text if text.endswith("\n") else text + "\n")
+        write_text(run_reporting_one_line(
+            "py-threads", lambda: threads(parse_threads_arguments(argument))))

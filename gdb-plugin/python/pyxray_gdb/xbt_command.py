@@ -7,7 +7,7 @@ from pyxray_gdb.collect import collect_threads, executable_of, selected_inferior
 from pyxray_gdb.modules import target_modules, target_regions
 
 
-def _one_line(text):
+def one_line(text):
     return " ".join(str(text).split())
 
 
@@ -22,10 +22,9 @@ def _memory_reader(inferior):
 
 
 def target_arguments(inferior, connection_type, threads, frames):
-    """The bridge's keyword arguments that describe the target, shared by every command.
-
-    A native inferior is one gdb traces on this machine: the core reads its /proc files
-    directly, much faster than a Python call per page. Cores and remote targets go via gdb."""
+    """The keyword arguments every _pyxray_gdb entry point takes to describe the target."""
+    # A native inferior is one gdb traces on this machine: the core reads its /proc files
+    # directly, much faster than a Python call per page. Cores and remote targets go via gdb.
     native = connection_type == "native"
     return dict(
         kind="core" if connection_type == "core" else "live",
@@ -38,23 +37,6 @@ def target_arguments(inferior, connection_type, threads, frames):
         regions=None if native else target_regions(connection_type))
 
 
-def run_command(command, thunk):
-    """Runs thunk() and returns its text; every failure reaches gdb as one line, since a
-    traceback would bury the message."""
-    try:
-        return thunk()
-    except gdb.GdbError as error:
-        raise gdb.GdbError(_one_line(error)) from None
-    except _pyxray_gdb.Error as error:
-        raise gdb.GdbError(_one_line(f"{command}: {error}")) from None
-    except gdb.error as error:
-        raise gdb.GdbError(_one_line(f"{command}: gdb failed: {error}")) from None
-    except Exception as error:
-        raise gdb.GdbError(_one_line(
-            f"{command}: internal error, please report it: {type(error).__name__}: {error}"
-        )) from None
-
-
 def xbt(arguments):
     inferior, connection_type = selected_inferior()
     threads, frames, selected_tid = collect_threads(
@@ -64,7 +46,29 @@ def xbt(arguments):
         python_only=arguments.python_only,
         native_all=arguments.native_all,
         only_tid=None if arguments.all_threads else selected_tid,
-        json=arguments.json)
+        json=arguments.json,
+        locals=arguments.repr_limits())
+
+
+def run_reporting_one_line(name, action):
+    """Runs action() and returns its text; every failure reaches gdb as one line under the
+    command's name: a traceback would bury the message."""
+    try:
+        return action()
+    except gdb.GdbError as error:
+        raise gdb.GdbError(one_line(error)) from None
+    except _pyxray_gdb.Error as error:
+        raise gdb.GdbError(one_line(f"{name}: {error}")) from None
+    except gdb.error as error:
+        raise gdb.GdbError(one_line(f"{name}: gdb failed: {error}")) from None
+    except Exception as error:
+        raise gdb.GdbError(one_line(
+            f"{name}: internal error, please report it: {type(error).__name__}: {error}"
+        )) from None
+
+
+def write_text(text):
+    gdb.write(text if text.endswith("\n") else text + "\n")
 
 
 class XbtCommand(gdb.Command):
@@ -74,6 +78,11 @@ Usage: {USAGE}
   -a, --all-threads  every thread, not just the selected one
   --python-only      Python frames only
   --native-all       keep the interpreter's plumbing frames (_PyEval_Vector, ...)
+  --locals           each Python frame's arguments and local variables, under it
+  --max-string N     with --locals: show at most N characters of a str (default 200)
+  --max-items N      with --locals: show at most N items of a container (default 50)
+  --max-depth N      with --locals: show containers nested at most N deep (default 6)
+  --verbose          with --locals: also the attributes of instances of Python classes
   --json             one JSON document instead of text
 Works on live processes and core files; needs no debug info for libpython."""
 
@@ -82,5 +91,4 @@ Works on live processes and core files; needs no debug info for libpython."""
 
     def invoke(self, argument, from_tty):
         self.dont_repeat()
-        text = run_command("py-xbt", lambda: xbt(parse_xbt_arguments(argument)))
-        gdb.write(text if text.endswith("\n") else text + "\n")
+        write_text(run_reporting_one_line("py-xbt", lambda: xbt(parse_xbt_arguments(argument))))

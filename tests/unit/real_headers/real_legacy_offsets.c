@@ -50,5 +50,16 @@ struct RealLegacyOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     o.unicode_data_any = offsetof(PyUnicodeObject, data);
     o.bytes_size = offsetof(PyVarObject, ob_size);
     o.bytes_sval = offsetof(PyBytesObject, ob_sval);
+    o.var_localsplus = offsetof(PyFrameObject, f_localsplus);
+    o.var_locals = offsetof(PyFrameObject, f_locals);
+    o.var_globals = offsetof(PyFrameObject, f_globals);
+    o.var_builtins = offsetof(PyFrameObject, f_builtins);
+    o.var_code_flags = offsetof(PyCodeObject, co_flags);
+    o.var_tuple_size = offsetof(PyVarObject, ob_size);
+    o.var_tuple_items = offsetof(PyTupleObject, ob_item);
+    o.var_cell_ref = offsetof(PyCellObject, ob_ref);
+    o.var_local_names = offsetof(PyCodeObject, co_varnames);
+    o.var_cell_names = offsetof(PyCodeObject, co_cellvars);
+    o.var_free_names = offsetof(PyCodeObject, co_freevars);
     return o;
 }

@@ -14,6 +14,10 @@ struct RealLegacyOffsets {
     int64_t object_type, type_name;
     int64_t unicode_length, unicode_state, ascii_size, compact_size, unicode_data_any;
     int64_t bytes_size, bytes_sval;
+    /* frame variables (py-xbt --locals, py-print) */
+    int64_t var_localsplus, var_locals, var_globals, var_builtins, var_code_flags, var_local_names;
+    int64_t var_tuple_size, var_tuple_items, var_cell_ref;
+    int64_t var_cell_names, var_free_names;
 };
 #ifdef __cplusplus
 }

@@ -64,6 +64,16 @@ struct RealOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     o.code_firstlineno = offsetof(PyCodeObject, co_firstlineno);
     o.code_firsttraceable = offsetof(PyCodeObject, _co_firsttraceable);
     o.code_adaptive = offsetof(PyCodeObject, co_code_adaptive);
+    o.var_localsplus = offsetof(_PyInterpreterFrame, localsplus);
+    o.var_locals = offsetof(_PyInterpreterFrame, f_locals);
+    o.var_globals = offsetof(_PyInterpreterFrame, f_globals);
+    o.var_builtins = offsetof(_PyInterpreterFrame, f_builtins);
+    o.var_code_flags = offsetof(PyCodeObject, co_flags);
+    o.var_tuple_size = offsetof(PyVarObject, ob_size);
+    o.var_tuple_items = offsetof(PyTupleObject, ob_item);
+    o.var_cell_ref = offsetof(PyCellObject, ob_ref);
+    o.var_local_names = offsetof(PyCodeObject, co_localsplusnames);
+    o.var_local_kinds = offsetof(PyCodeObject, co_localspluskinds);
     o.object_type = offsetof(PyObject, ob_type);
     o.type_name = offsetof(PyTypeObject, tp_name);
     o.unicode_length = offsetof(PyASCIIObject, length);

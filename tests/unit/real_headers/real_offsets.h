@@ -19,6 +19,10 @@ struct RealOffsets {
     int64_t tstate_current_frame; /* 3.13+, -1 before */
     /* 3.13+: where _Py_DebugOffsets puts a few fields, to check pyxray's mirror of it (0 before) */
     int64_t debug_offsets_size, debug_code_object, debug_unicode_asciiobject_size, debug_gc_collecting;
+    /* frame variables (py-xbt --locals, py-print) */
+    int64_t var_localsplus, var_locals, var_globals, var_builtins, var_code_flags, var_local_names;
+    int64_t var_tuple_size, var_tuple_items, var_cell_ref;
+    int64_t var_local_kinds;
     int32_t free_threaded; /* Py_GIL_DISABLED: the header set of a free-threaded build (3.13t) */
 };
 #ifdef __cplusplus

@@ -1,0 +1,234 @@
+#include "pyxray/frame_commands.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "commands/source_listing.hpp"
+#include "pyxray/render.hpp"
+
+namespace pyxray {
+namespace {
+
+struct VerbInfo {
+    FrameVerb verb;
+    std::string_view name, usage, help;
+};
+
+constexpr VerbInfo kVerbs[] = {
+    {FrameVerb::Up, "py-up", "py-up [COUNT]",
+     "Select the Python frame COUNT (default 1) older than the selected one."},
+    {FrameVerb::Down, "py-down", "py-down [COUNT]",
+     "Select the Python frame COUNT (default 1) newer than the selected one."},
+    {FrameVerb::Frame, "py-frame", "py-frame [N]",
+     "Select Python frame N (0 is the newest, as py-xbt --python-only numbers them), or show the selected "
+     "one."},
+    {FrameVerb::Locals, "py-locals",
+     "py-locals [N] [--max-string N] [--max-items N] [--max-depth N] [--verbose]",
+     "Show the arguments and local variables of the selected Python frame (or of frame N)."},
+    {FrameVerb::Print, "py-print",
+     "py-print NAME [--max-string N] [--max-items N] [--max-depth N] [--verbose]",
+     "Show NAME as the selected Python frame sees it: a local, else a global, else a builtin."},
+    {FrameVerb::List, "py-list", "py-list [START[,END]]",
+     "Show the source around the selected Python frame's current line (or lines START to END)."},
+};
+
+const VerbInfo& info(FrameVerb verb) {
+    for (const auto& entry : kVerbs)
+        if (entry.verb == verb) return entry;
+    return kVerbs[0];
+}
+
+Error usage_error(FrameVerb verb, std::string message) {
+    return Error{ErrorCode::InvalidArgument, fmt::format("{}; usage: {}", message, info(verb).usage), 0};
+}
+
+std::optional<size_t> parse_count(std::string_view word) {
+    size_t value = 0;
+    auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), value);
+    if (error != std::errc() || end != word.data() + word.size()) return std::nullopt;
+    return value;
+}
+
+}  // namespace
+
+Result<bool> take_repr_limit_option(const std::vector<std::string>& words, size_t& index,
+                                    ReprLimits& limits) {
+    const std::string& word = words[index];
+    if (word == "--verbose") {
+        limits.verbose = true;
+        return true;
+    }
+    size_t* target = word == "--max-string"  ? &limits.max_string
+                     : word == "--max-items" ? &limits.max_items
+                     : word == "--max-depth" ? &limits.max_depth
+                                             : nullptr;
+    if (target == nullptr) return false;
+    std::string_view value = index + 1 < words.size() ? std::string_view(words[index + 1]) : "";
+    auto number = parse_count(value);
+    if (!number || *number == 0)
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("{} needs a positive number, not '{}'", word, value));
+    ++index;
+    *target = *number;
+    return true;
+}
+
+namespace {
+
+Result<void> parse_list_range(const std::string& word, FrameCommand& command) {
+    auto comma = word.find(',');
+    auto first = parse_count(std::string_view(word).substr(0, comma));
+    std::optional<size_t> last;
+    if (comma != std::string::npos) last = parse_count(std::string_view(word).substr(comma + 1));
+    if (!first || *first == 0 || (comma != std::string::npos && (!last || *last < *first)))
+        return std::unexpected(usage_error(FrameVerb::List, fmt::format("bad line range '{}'", word)));
+    command.first_line = static_cast<int>(*first);
+    if (last) command.last_line = static_cast<int>(*last);
+    return {};
+}
+
+}  // namespace
+
+std::string_view frame_command_name(FrameVerb verb) { return info(verb).name; }
+std::string_view frame_command_usage(FrameVerb verb) { return info(verb).usage; }
+std::string_view frame_command_help(FrameVerb verb) { return info(verb).help; }
+
+Result<FrameCommand> parse_frame_command(FrameVerb verb, const std::vector<std::string>& words) {
+    FrameCommand command;
+    command.verb = verb;
+    bool takes_limits = verb == FrameVerb::Locals || verb == FrameVerb::Print;
+    std::vector<std::string> positional;
+    for (size_t index = 0; index < words.size(); ++index) {
+        if (takes_limits) {
+            auto taken = take_repr_limit_option(words, index, command.limits);
+            if (!taken) return std::unexpected(usage_error(verb, taken.error().message));
+            if (*taken) continue;
+        }
+        if (words[index].starts_with("-") && words[index].size() > 1)
+            return std::unexpected(usage_error(verb, fmt::format("unknown option '{}'", words[index])));
+        positional.push_back(words[index]);
+    }
+    if (positional.size() > 1)
+        return std::unexpected(usage_error(verb, fmt::format("unexpected argument '{}'", positional[1])));
+    if (positional.empty()) {
+        if (verb == FrameVerb::Print) return std::unexpected(usage_error(verb, "which name?"));
+        return command;
+    }
+    const std::string& word = positional[0];
+    switch (verb) {
+        case FrameVerb::Print:
+            command.name = word;
+            break;
+        case FrameVerb::List:
+            PYXRAY_TRY_VOID(parse_list_range(word, command));
+            break;
+        default: {
+            auto number = parse_count(word);
+            if (!number)
+                return std::unexpected(usage_error(verb, fmt::format("'{}' is not a frame number", word)));
+            command.number = number;
+        }
+    }
+    return command;
+}
+
+namespace {
+
+struct SelectedStack {
+    std::vector<const StackFrame*> python;  // the thread's Python frames, newest first
+    Snapshot snapshot;
+};
+
+Result<SelectedStack> python_frames_of(const Session& session, int64_t tid) {
+    XbtOptions options;
+    options.only_tid = tid;
+    PYXRAY_TRY(snapshot, session.xbt(options));
+    SelectedStack stack{{}, std::move(snapshot)};
+    for (const auto& frame : stack.snapshot.threads.front().frames)
+        if (frame.kind == StackFrame::Kind::Python) stack.python.push_back(&frame);
+    if (stack.python.empty())
+        return fail(ErrorCode::InvalidArgument, fmt::format("thread {} runs no Python code", tid));
+    return stack;
+}
+
+std::string frame_line(size_t index, const PyFrame& frame) {
+    return fmt::format("#{:<3} Py  {} ({}:{})\n", index, frame.qualname, frame.file,
+                       frame.line < 0 ? "?" : std::to_string(frame.line));
+}
+
+Result<size_t> target_index(const FrameCommand& command, size_t selected, size_t count) {
+    size_t step = command.number.value_or(1);
+    switch (command.verb) {
+        case FrameVerb::Up:
+            if (selected + 1 >= count)
+                return fail(ErrorCode::InvalidArgument,
+                            fmt::format("already at the oldest Python frame (#{})", count - 1));
+            return std::min(selected + step, count - 1);
+        case FrameVerb::Down:
+            if (selected == 0)
+                return fail(ErrorCode::InvalidArgument, "already at the newest Python frame (#0)");
+            return selected - std::min(step, selected);
+        default: {
+            size_t index = command.number.value_or(std::min(selected, count - 1));
+            if (index >= count)
+                return fail(ErrorCode::InvalidArgument,
+                            fmt::format("no Python frame #{}; this thread has #0 to #{}", index, count - 1));
+            return index;
+        }
+    }
+}
+
+std::string_view scope_word(NameLookup::Scope scope) {
+    switch (scope) {
+        case NameLookup::Scope::Local:
+            return "local";
+        case NameLookup::Scope::Global:
+            return "global";
+        case NameLookup::Scope::Builtin:
+            return "builtin";
+    }
+    return "";
+}
+
+Result<std::string> frame_text(const Session& session, const FrameCommand& command, size_t index,
+                               const PyFrame& frame) {
+    switch (command.verb) {
+        case FrameVerb::Locals: {
+            PYXRAY_TRY(locals, session.frame_locals(frame, command.limits));
+            PyFrame shown = frame;
+            shown.locals = std::move(locals);
+            std::string out = frame_line(index, shown);
+            render_locals(out, shown, "    ");
+            return out;
+        }
+        case FrameVerb::Print: {
+            PYXRAY_TRY(found, session.lookup_name(frame, command.name, command.limits));
+            return fmt::format("{} '{}' = {}\n", scope_word(found.scope), command.name, found.repr);
+        }
+        case FrameVerb::List: {
+            SourceRange range = command.first_line ? SourceRange{*command.first_line, command.last_line}
+                                                   : around_line(frame.line);
+            return frame_line(index, frame) + list_source(frame.file, range, frame.line);
+        }
+        default:
+            return frame_line(index, frame) + list_source(frame.file, {frame.line, frame.line}, frame.line);
+    }
+}
+
+}  // namespace
+
+Result<FrameCommandOutput> run_frame_command(const Session& session, int64_t tid, size_t selected,
+                                             const FrameCommand& command) {
+    PYXRAY_TRY(stack, python_frames_of(session, tid));
+    PYXRAY_TRY(index, target_index(command, selected, stack.python.size()));
+    const StackFrame& chosen = *stack.python[index];
+    PYXRAY_TRY(text, frame_text(session, command, index, chosen.python));
+    bool moves = command.verb == FrameVerb::Up || command.verb == FrameVerb::Down ||
+                 (command.verb == FrameVerb::Frame && command.number);
+    if (!moves)
+        return FrameCommandOutput{std::move(text), std::min(selected, stack.python.size() - 1), std::nullopt};
+    return FrameCommandOutput{std::move(text), index, chosen.native_index};
+}
+
+}  // namespace pyxray

@@ -1,0 +1,63 @@
+"""py-up, py-down, py-frame, py-locals, py-print, py-list: the core parses and runs them; this
+side remembers which Python frame is selected in each thread, until the target runs again,
+and selects the native frame that runs it."""
+import gdb
+
+import _pyxray_gdb
+from pyxray_gdb.collect import MAX_NATIVE_FRAMES, collect_threads, selected_inferior
+from pyxray_gdb.xbt_command import run_reporting_one_line, target_arguments, write_text
+
+# (inferior number, tid) -> selected Python frame, 0 the newest
+_selected = {}
+
+
+def _forget_selection(_event=None):
+    _selected.clear()
+
+
+def _select_native_frame(index):
+    """Selects the index-th frame of the list collect.py reports (inline frames skipped)."""
+    frame, seen = gdb.newest_frame(), 0
+    for _ in range(MAX_NATIVE_FRAMES):
+        if frame is None:
+            return
+        if frame.type() != gdb.INLINE_FRAME:
+            if seen == index:
+                frame.select()
+                return
+            seen += 1
+        frame = frame.older()
+
+
+def _run(name, argument):
+    inferior, connection_type = selected_inferior(name)
+    threads, frames, tid = collect_threads(inferior, False, True)
+    key = (inferior.num, tid)
+    text, selected, native_index = _pyxray_gdb.frame_command(
+        **target_arguments(inferior, connection_type, threads, frames),
+        command=name, words=gdb.string_to_argv(argument), tid=tid,
+        selected=_selected.get(key, 0))
+    _selected[key] = selected
+    if native_index is not None:
+        _select_native_frame(native_index)
+    return text
+
+
+class FrameCommand(gdb.Command):
+    """One Python-frame command; its name, usage and help come from the core."""
+
+    def __init__(self, name, usage, help_text):
+        self.__doc__ = f"{help_text}\n\nUsage: {usage}\nWorks on live processes and core files."
+        self._name = name
+        super().__init__(name, gdb.COMMAND_STACK)
+
+    def invoke(self, argument, from_tty):
+        self.dont_repeat()
+        write_text(run_reporting_one_line(self._name, lambda: _run(self._name, argument)))
+
+
+def register_frame_commands():
+    gdb.events.cont.connect(_forget_selection)
+    gdb.events.exited.connect(_forget_selection)
+    for name, usage, help_text in _pyxray_gdb.frame_commands():
+        FrameCommand(name, usage, help_text)
