@@ -56,22 +56,26 @@ ThreadStack stack_for(const Target& target, const ThreadInfo& thread, const PyTh
     for (auto& frame : *native) frame.function = std::string(without_symbol_version(frame.function));
     ThreadStack stack = python ? merge_thread(thread.tid, *native, *python, options.native_all)
                                : native_only_thread(thread.tid, *native);
-    stack.activity = thread_activity(&*native, holds_gil);
+    stack.activity = thread_activity(&*native, holds_gil, python != nullptr);
     return stack;
 }
 
-// The GIL and GC of the thread's (innermost) interpreter. A thread without a thread state
-// cannot hold a GIL, and belongs to no interpreter whose collector could run.
+// A thread without a thread state cannot hold a GIL; one whose interpreter is unreadable may.
+std::optional<bool> thread_holds_gil(const PyThread* python, const InterpreterStatus* status) {
+    if (!python) return false;
+    if (!status) return std::nullopt;
+    return holds_gil(*status, python->tstate);
+}
+
+// The GIL and GC of the thread's (innermost) interpreter; a thread without a thread state
+// belongs to no interpreter whose collector could run.
 void set_interpreter_status(ThreadStack& stack, const PyThread* python, const InterpreterStatus* status) {
-    if (!python) {
-        stack.holds_gil = false;
-        return;
-    }
+    stack.holds_gil = thread_holds_gil(python, status);
+    if (!python) return;
     if (!status) {
         stack.gil_note = fmt::format("the interpreter of thread state {:#x} is unreadable", python->tstate);
         return;
     }
-    stack.holds_gil = holds_gil(*status, python->tstate);
     if (!stack.holds_gil) stack.gil_note = status->gil_note;
     stack.gc_collecting = status->gc_collecting;
 }
@@ -158,14 +162,11 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
         if (!has_state && options.python_only && !options.only_tid) continue;
         std::optional<PyThread> state;
         if (has_state) state = stack_states(python_threads, states->second);
+        const PyThread* python = state ? &*state : nullptr;
         const InterpreterStatus* status = state ? statuses.of_thread_state(state->tstate) : nullptr;
-        ThreadStack stack;
-        set_interpreter_status(stack, state ? &*state : nullptr, status);
-        ThreadStack merged = stack_for(*target_, thread, state ? &*state : nullptr, options, stack.holds_gil);
-        merged.holds_gil = stack.holds_gil;
-        merged.gil_note = std::move(stack.gil_note);
-        merged.gc_collecting = stack.gc_collecting;
-        snapshot.threads.push_back(std::move(merged));
+        ThreadStack stack = stack_for(*target_, thread, python, options, thread_holds_gil(python, status));
+        set_interpreter_status(stack, python, status);
+        snapshot.threads.push_back(std::move(stack));
         os_of.push_back(&thread);
     }
     if (!options.only_tid) add_unmatched(snapshot.threads, python_threads, assignment.matched, statuses);

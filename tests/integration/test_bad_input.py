@@ -2,7 +2,7 @@
 
 import pytest
 
-from drivers import lldb_command, run, run_cli, run_gdb
+from drivers import CLI, lldb_command, run, run_cli, run_gdb
 from targets import PlainProcess, Target, truncated_copy
 
 
@@ -93,3 +93,27 @@ def test_lldb_rejects_an_unknown_option_and_stays_alive(any_live_target):
 
 def test_lldb_rejects_a_process_without_python_and_stays_alive(plain_target):
     assert_lldb_error_then_alive(plain_target, "py-xbt -a")
+
+
+# py-threads / pyxray threads: the same rules.
+
+def test_cli_threads_rejects_a_process_without_python(plain_target):
+    assert_one_line_error(run_cli(plain_target, [], subcommand="threads"), "pyxray threads --pid <sleep>")
+
+
+def test_cli_threads_needs_a_target():
+    completed = run([CLI, "threads", "--stacks"])
+    assert_one_line_error(completed, "pyxray threads without --pid/--core")
+    assert "--pid PID or --core CORE" in completed.stderr
+
+
+def test_gdb_threads_rejects_bad_input_and_stays_alive(plain_target):
+    printed, output = gdb_error_lines(plain_target, "py-threads --bogus")
+    assert len(printed) == 1 and "py-threads" in printed[0] and "--bogus" in printed[0], output[-3000:]
+    printed, output = gdb_error_lines(plain_target, "py-threads")
+    assert len(printed) == 1 and printed[0].startswith("py-threads:"), output[-3000:]
+
+
+def test_lldb_threads_rejects_bad_input_and_stays_alive(plain_target):
+    assert "--bogus" in assert_lldb_error_then_alive(plain_target, "py-threads --bogus")
+    assert "py-threads:" in assert_lldb_error_then_alive(plain_target, "py-threads")

@@ -2,44 +2,56 @@
 own record: every thread's name (threading's, the OS's for the thread threading does not know),
 who holds the GIL, that the GC is collecting, each state word and innermost Python frame.
 
-Parametrised by conftest.py over interpreter x front-end x live/core. Each front-end runs once
-per target (cached); the text test reads py-threads' plain output.
+Parametrised by conftest.py over interpreter x front-end x live/core. All runs of one
+interpreter happen together, on one process and its core (threads_fixture.ThreadsRuns); the
+tests then only read the results.
 """
 
 import pytest
 
 import interpreters
-from drivers import ToolFailure, extract_json, run_threads
+from drivers import FRONTENDS, GDB_WITHOUT_DEBUG_INFO, ToolFailure, extract_json, run_threads
 from frames import threads_by_tid
-from threads_fixture import ThreadsTargets
+from threads_fixture import ThreadsRuns
 
 
 @pytest.fixture(scope="module")
-def threads_targets(tmp_path_factory):
-    targets = ThreadsTargets(tmp_path_factory.mktemp("threads"))
-    yield targets
-    targets.close()
+def threads_runs(tmp_path_factory):
+    runs = ThreadsRuns(tmp_path_factory.mktemp("threads"), run_threads, extract_json, ToolFailure)
+    yield runs
+    runs.close()
+
+
+class Result:
+    """One front-end's py-threads output in one mode, and the program's record."""
+
+    def __init__(self, interp_id, frontend, mode, runs):
+        # conftest.frontends_for's rule: Debian's 3.11 also runs gdb with debug info hidden.
+        frontends = FRONTENDS + ([GDB_WITHOUT_DEBUG_INFO] if interp_id == "debian-3.11" else [])
+        self.mode = mode
+        self.record, self._document, self._text = runs.get(interpreters.find(interp_id), frontend, mode,
+                                                           frontends)
+
+    @property
+    def document(self):
+        if isinstance(self._document, ToolFailure):
+            raise ToolFailure(str(self._document))
+        return self._document
+
+    @property
+    def text(self):
+        if isinstance(self._text, ToolFailure):
+            raise ToolFailure(str(self._text))
+        return self._text
 
 
 @pytest.fixture
-def threads_target(interp_id, mode, threads_targets):
-    return threads_targets.get(interpreters.find(interp_id), mode)
+def threads_target(interp_id, frontend, mode, threads_runs):
+    return Result(interp_id, frontend, mode, threads_runs)
 
 
 def threads_document(frontend, target):
-    """py-threads --json, run once per front-end per target; failures cached too."""
-    key = (frontend, "py-threads --json")
-    if key not in target.results:
-        try:
-            completed = run_threads(frontend, target, ["--json"])
-            target.results[key] = extract_json(
-                completed, f"{frontend} py-threads on {target.kind} {target.interpreter.id}")
-        except ToolFailure as failure:
-            target.results[key] = failure
-    result = target.results[key]
-    if isinstance(result, ToolFailure):
-        raise ToolFailure(str(result))
-    return result
+    return target.document
 
 
 def shown(document, recorded):
@@ -124,8 +136,7 @@ def test_innermost_python_frame(interp_id, frontend, mode, threads_target):
 
 def test_text_lines(interp_id, frontend, mode, threads_target):
     """The plain output: one line per thread, the GIL holder's marked, names as Python has them."""
-    completed = run_threads(frontend, threads_target, [])
-    text = completed.stdout
+    text = threads_target.text
     lines = {}
     for line in text.splitlines():
         fields = line.split()

@@ -53,33 +53,62 @@ class ThreadsFixtureProcess(FixtureProcess):
         return all(wanted is None or syscalls[tid] in wanted for tid, wanted in expected.items())
 
 
-class ThreadsTargets:
-    """One threads.py per interpreter; the live target and a core of the same process."""
+class ThreadsRuns:
+    """Everything the tests read about one interpreter, collected in one go: threads.py is
+    started, every front-end runs py-threads (--json, and plain) on it live and on a gcore core
+    of it, and then the process is stopped and the core deleted. Its spinner keeps a CPU busy,
+    so no two of them may live at once on a 2-core machine (nor one across the whole module)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, run_threads, extract_json, failure_type):
         self.directory = directory
-        self.processes = {}
-        self.targets = {}
+        self.run_threads = run_threads
+        self.extract_json = extract_json
+        self.failure_type = failure_type
+        self.collected = {}  # interpreter id -> {"record", (frontend, mode) -> (json, text)}
 
-    def get(self, interpreter, mode):
-        key = (interpreter.id, mode)
-        if key not in self.targets:
-            process = self._process(interpreter)
-            if mode == "live":
-                self.targets[key] = Target("live", interpreter, process.record, process.pid)
-            else:
-                core = make_core(process.pid, process.workdir / "core")
-                self.targets[key] = Target("core", interpreter, process.record, process.pid, core)
-        return self.targets[key]
+    def get(self, interpreter, frontend, mode, frontends):
+        """(record, JSON document or failure, text or failure) of one front-end and mode;
+        `frontends` are every front-end the matrix runs on this interpreter."""
+        runs = self.collected.get(interpreter.id)
+        if isinstance(runs, BaseException):  # the process never got ready: say so once per test
+            raise runs
+        if runs is None or (frontend, mode) not in runs:
+            try:
+                runs = self._collect(interpreter, sorted(set(frontends) | {frontend}), runs or {})
+            except BaseException as failure:  # pytest.fail's outcome, a timeout, ...
+                self.collected[interpreter.id] = failure
+                raise
+            self.collected[interpreter.id] = runs
+        return (runs["record"], *runs[(frontend, mode)])
 
-    def _process(self, interpreter):
-        if interpreter.id not in self.processes:
-            process = ThreadsFixtureProcess(interpreter, self.directory / interpreter.id)
-            self.processes[interpreter.id] = process
-            process.wait_until_blocked()
-        return self.processes[interpreter.id]
+    def _collect(self, interpreter, frontends, runs):
+        process = ThreadsFixtureProcess(interpreter, self.directory / interpreter.id)
+        try:
+            record = process.wait_until_blocked()
+            runs["record"] = record
+            targets = [Target("live", interpreter, record, process.pid)]
+            targets.append(Target("core", interpreter, record, process.pid,
+                                  make_core(process.pid, process.workdir / "core")))
+            for target in targets:
+                for frontend in frontends:
+                    runs[(frontend, target.kind)] = (self._json(frontend, target), self._text(frontend, target))
+        finally:
+            process.stop()
+            (process.workdir / "core").unlink(missing_ok=True)  # about 200 MB each
+        return runs
+
+    def _json(self, frontend, target):
+        try:
+            completed = self.run_threads(frontend, target, ["--json"])
+            return self.extract_json(completed, f"{frontend} py-threads on {target.kind} {target.interpreter.id}")
+        except self.failure_type as failure:
+            return failure
+
+    def _text(self, frontend, target):
+        try:
+            return self.run_threads(frontend, target, []).stdout
+        except self.failure_type as failure:
+            return failure
 
     def close(self):
-        for process in self.processes.values():
-            process.stop()
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -53,9 +53,8 @@ struct GcGenerationStats {
 
 constexpr int kGcGenerations = 3;  // NUM_GENERATIONS
 
-// struct _gc_runtime_state: the same fields in 3.8 to 3.13; free-threaded 3.13t appends
-// `int immortalize` (gh-117783), which moves every PyInterpreterState field after the embedded
-// struct (sysdict, builtins, imports.modules).
+// struct _gc_runtime_state of 3.8 to 3.13; 3.13t ends it with `int immortalize`, which moves
+// what follows the struct in PyInterpreterState (sys.modules) by 8 bytes.
 template <bool kFreeThreaded>
 struct GcRuntimeStateOf {
     PyObject* trash_delete_later;
@@ -73,6 +72,7 @@ struct GcRuntimeStateOf {
     Py_ssize_t long_lived_pending;
     [[no_unique_address]] std::conditional_t<kFreeThreaded, int, Absent> immortalize;
 };
+
 using GcRuntimeState = GcRuntimeStateOf<false>;
 
 constexpr int kPendingCalls = 32;  // NPENDINGCALLS, 3.8-3.12
@@ -112,6 +112,28 @@ struct PendingCalls312 {
     PendingCall calls[kPendingCalls];
     int first;
     int last;
+};
+
+// _PyRuntimeState's struct _xidregistry, 3.8-3.11 (only its size matters here).
+struct XidRegistry {
+    void* mutex;
+    void* head;
+};
+
+constexpr int kExitFuncs = 32;  // NEXITFUNCS
+
+// struct _ceval_runtime_state of 3.9-3.11 (bpo-40513 moved the rest to each interpreter).
+struct RuntimeCeval39 {
+    int signals_pending;  // _Py_atomic_int
+    GilRuntimeState gil;
+};
+
+// struct _ceval_state of 3.10-3.11 (3.9's also has tracing_possible).
+struct InterpreterCeval310 {
+    int recursion_limit;
+    int eval_breaker;      // _Py_atomic_int
+    int gil_drop_request;  // _Py_atomic_int
+    PendingCalls39 pending;
 };
 
 }  // namespace pyxray::mirror

@@ -39,17 +39,11 @@ struct Mirrors {
             PyInterpreterState* main;
             int64_t next_id;
         } interpreters;
-        struct {
-            void* mutex;
-            void* head;
-        } xidregistry;
+        mirror::XidRegistry xidregistry;
         unsigned long main_thread;
-        void (*exitfuncs[32])(void);  // NEXITFUNCS
+        void (*exitfuncs[mirror::kExitFuncs])(void);
         int nexitfuncs;
-        struct {
-            int signals_pending;  // _Py_atomic_int
-            GilRuntimeState gil;
-        } ceval;
+        mirror::RuntimeCeval39 ceval;
     };
 
     struct PyInterpreterState {
@@ -61,12 +55,7 @@ struct Mirrors {
         int requires_idref;
         void* id_mutex;
         int finalizing;
-        struct {
-            int recursion_limit;
-            int eval_breaker;      // _Py_atomic_int
-            int gil_drop_request;  // _Py_atomic_int
-            mirror::PendingCalls39 pending;
-        } ceval;
+        mirror::InterpreterCeval310 ceval;
         mirror::GcRuntimeState gc;  // 3.9+: one collector per interpreter
         PyObject* modules;
     };

@@ -35,17 +35,11 @@ struct Mirrors {
             PyInterpreterState* main;
             int64_t next_id;
         } interpreters;
-        struct {
-            void* mutex;
-            void* head;
-        } xidregistry;
+        mirror::XidRegistry xidregistry;
         unsigned long main_thread;
-        void (*exitfuncs[32])(void);  // NEXITFUNCS
+        void (*exitfuncs[mirror::kExitFuncs])(void);
         int nexitfuncs;
-        struct {
-            int signals_pending;  // _Py_atomic_int
-            GilRuntimeState gil;
-        } ceval;
+        mirror::RuntimeCeval39 ceval;
     };
 
     struct PyInterpreterState {
@@ -64,12 +58,7 @@ struct Mirrors {
         int _initialized;
         int finalizing;
         bool _static;
-        struct {
-            int recursion_limit;
-            int eval_breaker;      // _Py_atomic_int
-            int gil_drop_request;  // _Py_atomic_int
-            mirror::PendingCalls39 pending;
-        } ceval;
+        mirror::InterpreterCeval310 ceval;
         mirror::GcRuntimeState gc;
         PyObject* modules;
     };

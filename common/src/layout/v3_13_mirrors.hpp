@@ -7,11 +7,11 @@
 // _ceval_state to the front of PyInterpreterState and added co_executors to code objects.
 //
 // `Head` is the object header: the default build's (v3_13.cpp) or the free-threaded one
-// (v3_13t.cpp). Besides the GIL's struct (its leading `enabled`, see GilRuntimeState below),
-// nothing else in these prefixes depends on Py_GIL_DISABLED in 3.13: its #ifdefs in the headers
-// above guard fields after the mirrored prefixes (PyInterpreterState's mimalloc/brc state,
-// _PyThreadStateImpl's extras), macros and inline functions only, except _gc_runtime_state's
-// trailing `immortalize` (see GcRuntimeStateOf), embedded before sys.modules.
+// (v3_13t.cpp). Besides the GIL's and the GC's structs (the GIL's leading `enabled`, the GC's
+// trailing `immortalize`: kFreeThreaded below), nothing else in these prefixes depends on
+// Py_GIL_DISABLED in 3.13: its #ifdefs in the headers above guard fields after the mirrored
+// prefixes (PyInterpreterState's mimalloc/brc state, _PyThreadStateImpl's extras), macros and
+// inline functions only.
 #pragma once
 
 #include <cstddef>
@@ -33,9 +33,10 @@ struct Mirrors313 {
     using Py_ssize_t = mirror::Py_ssize_t;
     using Py_hash_t = mirror::Py_hash_t;
     using PyMutex = uint8_t;
-    // The GIL's struct is the one prefix Py_GIL_DISABLED changes: `enabled` comes first.
-    using GilRuntimeState = std::conditional_t<std::is_same_v<Head, mirror::FreeThreadedObjectHead>,
-                                               mirror::FreeThreadedGilRuntimeState, mirror::GilRuntimeState>;
+    // Py_GIL_DISABLED puts `enabled` first in the GIL's struct and `immortalize` last in the GC's.
+    static constexpr bool kFreeThreaded = std::is_same_v<Head, mirror::FreeThreadedObjectHead>;
+    using GilRuntimeState =
+        std::conditional_t<kFreeThreaded, mirror::FreeThreadedGilRuntimeState, mirror::GilRuntimeState>;
     struct PyThreadState;
     struct PyInterpreterState;
     struct InterpreterFrame;
@@ -104,7 +105,7 @@ struct Mirrors313 {
         void* runtime;
         PyThreadState* _finalizing;
         unsigned long _finalizing_id;
-        mirror::GcRuntimeStateOf<std::is_same_v<Head, mirror::FreeThreadedObjectHead>> gc;
+        mirror::GcRuntimeStateOf<kFreeThreaded> gc;
         PyObject* sysdict;
         PyObject* builtins;
         struct {

@@ -37,12 +37,9 @@ struct Mirrors {
             PyInterpreterState* main;
             int64_t next_id;
         } interpreters;
-        struct {
-            void* mutex;
-            void* head;
-        } xidregistry;
+        mirror::XidRegistry xidregistry;
         unsigned long main_thread;
-        void (*exitfuncs[32])(void);  // NEXITFUNCS
+        void (*exitfuncs[mirror::kExitFuncs])(void);
         int nexitfuncs;
         mirror::GcRuntimeState gc;  // 3.8 only: one collector for the process
         struct {

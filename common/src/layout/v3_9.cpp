@@ -37,17 +37,11 @@ struct Mirrors {
             PyInterpreterState* main;
             int64_t next_id;
         } interpreters;
-        struct {
-            void* mutex;
-            void* head;
-        } xidregistry;
+        mirror::XidRegistry xidregistry;
         unsigned long main_thread;
-        void (*exitfuncs[32])(void);  // NEXITFUNCS
+        void (*exitfuncs[mirror::kExitFuncs])(void);
         int nexitfuncs;
-        struct {
-            int signals_pending;  // _Py_atomic_int
-            GilRuntimeState gil;
-        } ceval;
+        mirror::RuntimeCeval39 ceval;
     };
 
     struct PyInterpreterState {

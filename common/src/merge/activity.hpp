@@ -9,7 +9,9 @@
 namespace pyxray {
 
 // `native` innermost first, or null when the native stack is not known (--python-only, an
-// unwinder error); then only the GIL can tell: its holder runs Python.
-ThreadActivity thread_activity(const std::vector<NativeFrame>* native, std::optional<bool> holds_gil);
+// unwinder error); then only the GIL can tell: its holder runs Python. `python`: the thread
+// has a thread state (its `holds_gil` false is then the GIL's answer, not a default).
+ThreadActivity thread_activity(const std::vector<NativeFrame>* native, std::optional<bool> holds_gil,
+                               bool python = true);
 
 }  // namespace pyxray

@@ -3,16 +3,34 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "pyxray/render.hpp"
 
 namespace pyxray {
 namespace {
 
-// Code points, not bytes: names are UTF-8 and columns should line up for non-ASCII ones too.
+// East Asian wide and fullwidth characters take two terminal columns (the main blocks of
+// Unicode's EastAsianWidth W and F: Hangul Jamo, CJK, Hangul syllables, fullwidth forms).
+bool is_wide(uint32_t c) {
+    return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) ||
+           (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+           (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) || (c >= 0x20000 && c <= 0x3fffd);
+}
+
+// Terminal columns, not bytes: names are UTF-8 and columns should line up for non-ASCII ones.
 size_t display_width(std::string_view text) {
-    return static_cast<size_t>(std::count_if(
-        text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+    size_t width = 0;
+    for (size_t i = 0; i < text.size();) {
+        auto lead = static_cast<unsigned char>(text[i]);
+        size_t length = lead < 0xc0 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+        uint32_t c = length == 1 ? lead : lead & (0xffu >> (length + 1));
+        for (size_t k = 1; k < length && i + k < text.size(); ++k)
+            c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+        width += is_wide(c) ? 2 : 1;
+        i += length;
+    }
+    return width;
 }
 
 std::string padded(std::string_view text, size_t width) {
