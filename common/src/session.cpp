@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 
 #include "interp/code_objects.hpp"
@@ -80,10 +82,13 @@ void set_interpreter_status(ThreadStack& stack, const PyThread* python, const In
     stack.gc_collecting = status->gc_collecting;
 }
 
-// Python's name for the thread when threading knows it, else the OS's.
+// Python's name for the thread when threading knows it, else the OS's. threading keys threads
+// by pthread_self(): the OS thread's own when the front-end read it, since a thread state's
+// thread_id can be stale (3.12's run_string hands a subinterpreter's state to another thread).
 void set_name(ThreadStack& stack, const ThreadNames& names, const ThreadInfo* os) {
     if (stack.state) {
-        auto found = names.by_ident.find(stack.state->thread_id);
+        uint64_t ident = os && os->pthread_self ? *os->pthread_self : stack.state->thread_id;
+        auto found = names.by_ident.find(ident);
         if (found != names.by_ident.end()) {
             stack.name = found->second;
             stack.name_source = NameSource::Threading;
@@ -96,15 +101,22 @@ void set_name(ThreadStack& stack, const ThreadNames& names, const ThreadInfo* os
     }
 }
 
-// Every interpreter's threading names (idents are process-wide: the first found wins).
+// Every interpreter's threading names, the main interpreter's first: it started the process's
+// threads, while a subinterpreter's threading knows the OS thread that runs its code only as
+// a stand-in (its _MainThread in 3.12, a _DummyThread in 3.13). Others add the threads they
+// started themselves (see add_names).
 ThreadNames all_thread_names(const Memory& memory, const Offsets& offsets,
                              const InterpreterStatuses& statuses) {
+    std::vector<std::pair<int64_t, uint64_t>> by_id;  // (interpreter id, sys.modules)
+    for (const auto& [interp, status] : statuses.read_so_far()) {
+        auto id = read_value<int64_t>(memory, interp + offsets.interpreter_state.id);
+        by_id.emplace_back(id.value_or(INT64_MAX), status.modules);
+    }
+    std::sort(by_id.begin(), by_id.end());
     ThreadNames names;
     ObjectReader reader(memory, offsets);
-    for (const auto& [interp, status] : statuses.read_so_far()) {
-        ThreadNames found = read_thread_names(reader, status.modules);
-        names.by_ident.merge(found.by_ident);
-        if (names.note.empty()) names.note = std::move(found.note);
+    for (const auto& [id, modules] : by_id) {
+        add_names(names, read_thread_names(reader, modules));
     }
     return names;
 }

@@ -80,3 +80,16 @@ def test_every_interpreters_threads_are_labelled(interp_id, frontend, mode, subi
         assert thread["interpreter_id"] == expected[0][1], recorded["name"]
     assert any(pair[1] == subinterpreter for recorded in target.record["threads"]
                for pair in recorded["functions"]), "the fixture recorded no subinterpreter frame"
+
+
+@pytest.mark.python_since(12)
+def test_a_thread_running_a_subinterpreter_keeps_its_own_name(interp_id, frontend, mode,
+                                                             subinterpreter_targets):
+    """"host" runs code in the subinterpreter, whose threading knows it only as a stand-in (its
+    "MainThread" in 3.12, "Dummy-1" in 3.13); the main interpreter started it as "host", and
+    that is its name."""
+    target = subinterpreter_targets.get(interpreters.find(interp_id), mode)
+    shown = threads_by_tid(xbt_json(frontend, target))
+    names = {recorded["name"]: shown[recorded["tid"]].get("name")
+             for recorded in target.record["threads"] if recorded["tid"] in shown}
+    assert names.get("host") == "host" and names.get("guest") == "guest", names

@@ -254,6 +254,7 @@ struct FakeReader {
     std::map<uint64_t, std::map<std::string, uint64_t>> attributes;
     std::map<uint64_t, int64_t> ints;
     std::map<uint64_t, std::string> strs;
+    std::map<uint64_t, std::string> types;
 
     Result<std::optional<uint64_t>> dict_get(uint64_t dict, std::string_view key) const {
         auto found = dicts.find(dict);
@@ -277,6 +278,10 @@ struct FakeReader {
     Result<int64_t> int_value(uint64_t address) const {
         if (!ints.count(address)) return fail(ErrorCode::BadData, "not an int", address);
         return ints.at(address);
+    }
+    Result<std::string> type_name(uint64_t address) const {
+        if (!types.count(address)) return std::string("Thread");
+        return types.at(address);
     }
     Result<std::string> str_value(uint64_t address, size_t) const {
         if (!strs.count(address)) return fail(ErrorCode::BadData, "not a str", address);
@@ -306,6 +311,31 @@ TEST(ThreadNames, FromThreadingActiveAndMainThread) {
     EXPECT_EQ(names.by_ident[0x7f01], "Ωmega-worker");
     EXPECT_EQ(names.by_ident[0x7f00], "MainThread");
     EXPECT_NE(names.note.find("_name is unreadable"), std::string::npos);
+}
+
+TEST(ThreadNames, ARealNameFromAnyInterpreterBeatsADummyOne) {
+    // The OS thread 0x7f01 runs code in a subinterpreter, whose threading made a _DummyThread
+    // for it; the main interpreter started it as "host". Either order of reading gives "host".
+    FakeReader r;
+    auto interpreter = [&](uint64_t base, const std::string& name, bool dummy) {
+        r.strs[base + 1] = "threading";
+        r.dicts[base] = {{base + 1, base + 2}};
+        r.attributes[base + 2] = {{"_active", base + 3}};
+        r.ints[base + 4] = 0x7f01;
+        r.dicts[base + 3] = {{base + 4, base + 5}};
+        r.attributes[base + 5] = {{"_name", base + 6}};
+        r.strs[base + 6] = name;
+        if (dummy) r.types[base + 5] = "_DummyThread";
+        return base;
+    };
+    uint64_t sub = interpreter(100, "Dummy-1", true), main = interpreter(200, "host", false);
+    for (auto order : {std::pair{sub, main}, std::pair{main, sub}}) {
+        ThreadNames names;
+        add_names(names, read_thread_names(r, order.first));
+        add_names(names, read_thread_names(r, order.second));
+        EXPECT_EQ(names.by_ident[0x7f01], "host");
+        EXPECT_FALSE(names.dummies.contains(0x7f01));
+    }
 }
 
 TEST(ThreadNames, NoThreadingModuleNoNamesAndANote) {

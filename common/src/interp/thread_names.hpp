@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace pyxray {
 
@@ -22,8 +23,28 @@ constexpr size_t kMaxThreadNameChars = 256;
 
 struct ThreadNames {
     std::unordered_map<uint64_t, std::string> by_ident;
+    // Idents whose name is a _DummyThread's ("Dummy-N"): threading's stand-in for a thread it
+    // did not start. A subinterpreter makes one for the OS thread that runs code in it, while
+    // the interpreter that started the thread knows its real name; that one wins (add_names).
+    std::unordered_set<uint64_t> dummies;
     std::string note;  // why some or all names could not be read, empty when all were
 };
+
+// Adds `found` (another interpreter's names) to `names`: a thread's real name replaces a
+// dummy one, otherwise the first name found stays.
+inline void add_names(ThreadNames& names, ThreadNames found) {
+    for (auto& [ident, name] : found.by_ident) {
+        bool dummy = found.dummies.contains(ident);
+        auto known = names.by_ident.find(ident);
+        if (known != names.by_ident.end() && !(names.dummies.contains(ident) && !dummy)) continue;
+        names.by_ident[ident] = std::move(name);
+        if (dummy)
+            names.dummies.insert(ident);
+        else
+            names.dummies.erase(ident);
+    }
+    if (names.note.empty()) names.note = std::move(found.note);
+}
 
 namespace thread_names_detail {
 
@@ -41,7 +62,9 @@ void add_thread(const Reader& reader, uint64_t ident, uint64_t thread, ThreadNam
         if (out.note.empty()) out.note = "a thread's _name is unreadable: " + text.error().message;
         return;
     }
-    out.by_ident.emplace(ident, std::move(*text));
+    if (!out.by_ident.emplace(ident, std::move(*text)).second) return;
+    auto type = reader.type_name(thread);
+    if (type && *type == "_DummyThread") out.dummies.insert(ident);
 }
 
 template <class Reader>

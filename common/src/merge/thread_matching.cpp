@@ -104,6 +104,9 @@ ThreadAssignment assign_thread_states(const std::vector<PyThread>& states,
 
 PyThread stack_states(const std::vector<PyThread>& states, const std::vector<size_t>& innermost_first) {
     PyThread stacked = states[innermost_first.front()];
+    // The outermost state is the OS thread's own; an inner one may carry another thread's id
+    // (3.12's run_string hands a subinterpreter's state over without updating it).
+    stacked.thread_id = states[innermost_first.back()].thread_id;
     for (size_t k = 1; k < innermost_first.size(); ++k) {
         const PyThread& outer = states[innermost_first[k]];
         stacked.frames.insert(stacked.frames.end(), outer.frames.begin(), outer.frames.end());
