@@ -49,21 +49,30 @@ def _register(name):
     return value or None
 
 
-def _native_frames(executable):
-    """The selected thread's frames, innermost first, as (pc, function, module).
-
-    Inline frames are skipped: they share their caller's pc, and the list should be the real
-    call chain, as the core's merge expects. An unwind error keeps the frames found so far."""
-    frames = []
+def real_frames():
+    """The selected thread's frames, innermost first, inline frames skipped: they share their
+    caller's pc, and the real call chain is what the core merges and indexes. Ends after
+    MAX_NATIVE_FRAMES frames looked at, or at an unwind error."""
     try:
         frame = gdb.newest_frame()
         for _ in range(MAX_NATIVE_FRAMES):
             if frame is None:
-                break
+                return
             if frame.type() != gdb.INLINE_FRAME:
-                pc = frame.pc()
-                frames.append((pc, frame.name() or "", gdb.solib_name(pc) or executable))
+                yield frame
             frame = frame.older()
+    except gdb.error:
+        return
+
+
+def _native_frames(executable):
+    """The selected thread's real frames (see real_frames) as (pc, function, module). An
+    unwind error keeps the frames found so far."""
+    frames = []
+    try:
+        for frame in real_frames():
+            pc = frame.pc()
+            frames.append((pc, frame.name() or "", gdb.solib_name(pc) or executable))
     except gdb.error:
         pass
     return frames

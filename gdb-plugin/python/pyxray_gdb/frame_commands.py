@@ -4,7 +4,7 @@ and selects the native frame that runs it."""
 import gdb
 
 import _pyxray_gdb
-from pyxray_gdb.collect import MAX_NATIVE_FRAMES, collect_threads, selected_inferior
+from pyxray_gdb.collect import collect_threads, real_frames, selected_inferior
 from pyxray_gdb.xbt_command import run_reporting_one_line, target_arguments, write_text
 
 # (inferior number, tid) -> selected Python frame, 0 the newest
@@ -17,16 +17,10 @@ def _forget_selection(_event=None):
 
 def _select_native_frame(index):
     """Selects the index-th frame of the list collect.py reports (inline frames skipped)."""
-    frame, seen = gdb.newest_frame(), 0
-    for _ in range(MAX_NATIVE_FRAMES):
-        if frame is None:
+    for seen, frame in enumerate(real_frames()):
+        if seen == index:
+            frame.select()
             return
-        if frame.type() != gdb.INLINE_FRAME:
-            if seen == index:
-                frame.select()
-                return
-            seen += 1
-        frame = frame.older()
 
 
 def _run(name, argument):
