@@ -1,7 +1,7 @@
 # pyxray from a fresh Debian 12 machine, each target doing all of its own set-up:
 #   make build   Debian packages if missing (as root), configure, build into build/
-#   make test    build, then the unit tests (ctest) and the integration tests (pytest), then the
-#                same unit tests and the CLI's integration tests on an ASan+UBSan build
+#   make test    build, then the unit tests (ctest) and the integration tests (pytest), then
+#                both again on an ASan+UBSan build of everything
 #   make demo    build, then scripts/demo.sh: py-xbt from gdb, LLDB and the CLI, live and on a core
 # BUILD_DIR=... builds elsewhere (the tests follow through PYXRAY_BUILD).
 
@@ -38,13 +38,13 @@ unit-test:
 integration-test:
 	PYXRAY_BUILD=$(BUILD_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider
 
-# The debugger plugins cannot load an ASan runtime into gdb or lldb; the core runs sanitized
-# through the unit tests and the CLI.
+# The same build with ASan+UBSan: core, CLI and both plugins; gdb and lldb-16 get the
+# runtimes preloaded by the tests (sanitizer/CMakeLists.txt, tests/integration/drivers.py).
 sanitize-test: deps
 	cmake -S . -B $(SANITIZE_PATH) $(CMAKE_FLAGS) -DPYXRAY_SANITIZE=ON
-	cmake --build $(SANITIZE_PATH) -j$(JOBS) --target pyxray_unit_tests pyxray
+	cmake --build $(SANITIZE_PATH) -j$(JOBS)
 	ctest --test-dir $(SANITIZE_PATH) --output-on-failure --no-tests=error -j$(JOBS)
-	PYXRAY_BUILD=$(SANITIZE_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider -k cli
+	PYXRAY_BUILD=$(SANITIZE_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider
 
 demo: build
 	PYXRAY_BUILD=$(BUILD_PATH) scripts/demo.sh

@@ -36,18 +36,46 @@ def require(path, what):
         raise ToolFailure(f"{what} not built: no {path} (run `make build`, or set PYXRAY_BUILD)")
 
 
+# A sanitized build (make sanitize-test) leaves the runtimes its plugins need in this file:
+# gdb and lldb-16 are not built with ASan, so they get them preloaded (sanitizer/CMakeLists.txt).
+SANITIZER_PRELOAD = BUILD / "sanitizer-preload"
+SANITIZER_OPTIONS = {
+    # gdb and LLDB themselves leak by design at exit; pyxray's own leaks show in the CLI runs.
+    "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1",
+    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+}
+SANITIZER_REPORT = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|: runtime error: ")
+DEBUGGERS = {"gdb", LLDB}
+
+
+def tool_environment(command):
+    """quiet_environment(), plus the sanitizer runtimes for a debugger loading a sanitized plugin."""
+    environment = quiet_environment()
+    if Path(str(command[0])).name in DEBUGGERS and SANITIZER_PRELOAD.exists():
+        environment["LD_PRELOAD"] = SANITIZER_PRELOAD.read_text().strip()
+        environment.update(SANITIZER_OPTIONS)
+    return environment
+
+
 def run(command, stdin_text=None, merge_stderr=False):
-    """Run a tool with a timeout; merge_stderr folds stderr into stdout, in order."""
+    """Run a tool with a timeout; merge_stderr folds stderr into stdout, in order. A sanitizer
+    report anywhere in its output fails the test, whatever the tool printed besides."""
     try:
-        return subprocess.run([str(part) for part in command], input=stdin_text,
-                              stdin=None if stdin_text is not None else subprocess.DEVNULL,
-                              stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-                              text=True, errors="replace",
-                              timeout=TOOL_TIMEOUT, env=quiet_environment())
+        completed = subprocess.run([str(part) for part in command], input=stdin_text,
+                                   stdin=None if stdin_text is not None else subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+                                   text=True, errors="replace",
+                                   timeout=TOOL_TIMEOUT, env=tool_environment(command))
     except subprocess.TimeoutExpired as expired:
         raise ToolFailure(f"timed out after {TOOL_TIMEOUT} s: {' '.join(map(str, command))}; "
                           f"output so far: {_text(expired.stdout)[-2000:]}") from None
+    output = completed.stdout + (completed.stderr or "")
+    report = SANITIZER_REPORT.search(output)
+    if report:
+        raise ToolFailure(f"sanitizer report from {' '.join(map(str, command))}:\n"
+                          f"{output[max(0, report.start() - 200):report.start() + 4000]}")
+    return completed
 
 
 def _text(data):
