@@ -46,7 +46,9 @@ void add_siginfo(std::span<const std::byte> desc, CoreNotes& notes) {
     siginfo_t info;
     if (notes.threads.size() != 1 || notes.first_thread_siginfo || !copy_prefix(desc, info)) return;
     TargetSignal signal{info.si_signo, info.si_code, std::nullopt, notes.threads[0].tid};
-    if (has_fault_address(info.si_signo)) signal.address = reinterpret_cast<uint64_t>(info.si_addr);
+    // A positive code means the kernel raised it (SI_FROMKERNEL): only then does siginfo hold
+    // _sigfault; kill(), tgkill() and raise() fill the same bytes with the sender's pid and uid.
+    if (has_fault_address(info.si_signo) && info.si_code > 0) signal.address = reinterpret_cast<uint64_t>(info.si_addr);
     notes.first_thread_siginfo = signal;
 }
 

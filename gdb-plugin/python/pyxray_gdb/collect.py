@@ -134,4 +134,7 @@ def core_signal(inferior):
     with preserved_selection():
         first[0].switch()
         code, address = _siginfo()
-    return (signo, code, address if signo in _FAULT_SIGNALS else None, first[0].ptid[1])
+    # Only a kernel-raised signal (code > 0) has a faulting address: raise() and kill() fill
+    # those bytes with the sender's pid and uid.
+    has_address = signo in _FAULT_SIGNALS and code is not None and code > 0
+    return (signo, code, address if has_address else None, first[0].ptid[1])
