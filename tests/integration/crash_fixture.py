@@ -109,11 +109,14 @@ class CrashCores:
         """Runs crash.py under gdb until its fatal signal, then has gdb write the core."""
         workdir = self._workdir(interpreter, kind, "gdb")
         core = workdir / "gdb.core"
+        # A stripped copy's PYTHONHOME is for the program only: gdb's own Python would take it.
+        environment = [part for name, value in interpreter.environment
+                       for part in ("-iex", f"set environment {name}={value}")]
         command = ["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off",
-                   "-iex", "set auto-load no", "-ex", "run", "-ex", f"generate-core-file {core}",
-                   "--args", *self._command(interpreter, kind, workdir)]
+                   "-iex", "set auto-load no", *environment, "-ex", "run",
+                   "-ex", f"generate-core-file {core}", "--args", *self._command(interpreter, kind, workdir)]
         completed = subprocess.run(command, cwd=workdir, stdin=subprocess.DEVNULL, capture_output=True,
-                                   text=True, timeout=RUN_TIMEOUT, env=_environment(interpreter))
+                                   text=True, timeout=RUN_TIMEOUT, env=quiet_environment())
         record = self._record(workdir, completed.stdout[-2000:], self._command(interpreter, kind, workdir))
         if not core.exists() or core.stat().st_size == 0:
             pytest.fail(f"gdb wrote no {core}: {completed.stdout[-1500:]}{completed.stderr[-1500:]}",
