@@ -141,9 +141,10 @@ def check_report_text(text, target, kind, where):
     signal, _, _ = EXPECTED[kind]
     tid = main_record(target)["native_id"]
     lines = text.splitlines()
-    # NT_PRPSINFO keeps the first 79 bytes of the command line (ELF_PRARGSZ less its NUL);
-    # pyxray drops the trailing space a cut between two arguments leaves
-    assert lines[0] == f"Process {target.pid}: {target.record['command_line'][:79].rstrip()}", where
+    # NT_PRPSINFO keeps the first 79 bytes of the command line (the kernel: ELF_PRARGSZ less
+    # its NUL) or 80 (gdb); pyxray drops the trailing space a cut between two arguments leaves
+    full = target.record["command_line"]
+    assert lines[0] in {f"Process {target.pid}: {full[:size].rstrip()}" for size in (79, 80)}, where
     assert re.match(rf"Fatal signal: {signal}( \(\w+\))?(, faulting address 0x[0-9a-f]+)?, "
                     rf"in thread {tid}$", lines[3]), f"{where}: {lines[3]!r}"
     crashing = lines.index("Crashing thread:")
@@ -193,6 +194,8 @@ def test_gdb_written_core(interp_id, interpreter, crash_cores):
         where = f"{interp_id} {kind} gdb-written core"
         document = extract_json(pyxray_core(target, True), "pyxray core --json")
         check_document(document, target, kind, "cli", f"pyxray core --json on {where}")
+        if kind == NO_KERNEL_CORE:  # its only cores: the text report is checked here
+            check_report_text(pyxray_core(target, False).stdout, target, kind, f"pyxray core on {where}")
         for frontend in ("gdb", "lldb") if kind == NO_KERNEL_CORE else ("gdb",):
             text, document = debugger_run(frontend, target)
             check_debugger_text(text, target, kind, f"{frontend} py-xbt -a on {where}")
