@@ -4,7 +4,6 @@ is the kernel (ulimit -c unlimited, core_pattern `core`), gdb (run under gdb unt
 then generate-core-file) or gcore (a debugger's core of the process while it runs)."""
 
 import json
-import os
 import resource
 import shutil
 import subprocess

@@ -34,6 +34,9 @@ EXPECTED = {
 }
 SIGNO = {"SIGSEGV": 11, "SIGABRT": 6}
 
+# One row per build in the end-of-run matrix; the tests check all three front-ends between them.
+pytestmark = pytest.mark.matrix(frontend="crash", mode="core")
+
 
 NO_KERNEL_CORE = "faulthandler_sigsegv"
 KERNEL_KINDS = [kind for kind in KINDS if kind != NO_KERNEL_CORE]
