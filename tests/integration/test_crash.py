@@ -225,3 +225,18 @@ def test_gcore_of_running_process(interp_id, interpreter, crash_cores):
         check_threads(document, target, f"{frontend} py-xbt -a --json on {where}")
     finally:
         crash_cores.discard(target)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["/nonexistent/core"], "cannot read core '/nonexistent/core': No such file or directory"),
+    ([str(__file__)], "not an ELF file"),
+    ([], "CORE is required"),
+])
+def test_core_bad_input(arguments, message):
+    """A clear one-line error and exit status 1, never a traceback or a crash."""
+    require(CLI, "the pyxray CLI")
+    completed = run([CLI, "core", *arguments])
+    assert completed.returncode == 1, completed
+    assert completed.stdout == ""
+    assert completed.stderr.startswith("pyxray: ") and message in completed.stderr
+    assert completed.stderr.count("\n") == 1, completed.stderr
