@@ -95,7 +95,7 @@ Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_pat
     if (!elf)
         return fail(ErrorCode::Io, fmt::format("libelf cannot read core {}: {}", core_path, elf_errmsg(-1)));
     PYXRAY_TRY(dwfl, report_core(*core, elf.get(), exe));
-    TargetInfo info{TargetKind::Core, core->pid(), exe};
+    TargetInfo info{TargetKind::Core, core->pid(), exe, core->signal(), core->command_line()};
     NativeUnwinder unwinder(std::move(dwfl));
     unwinder.use_module_names(modules_naming_executable(*core, exe));
     return std::unique_ptr<CoreTarget>(

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "core_command.hpp"
 #include "pyxray/render.hpp"
 #include "pyxray/session.hpp"
 #include "repr_command.hpp"
@@ -76,6 +77,8 @@ int run(int argc, char** argv) {
     CLI::App* threads = cli::add_threads_command(app, threads_args);
     cli::ReprArguments repr_args;
     CLI::App* repr = cli::add_repr_command(app, repr_args);
+    cli::CoreArguments core_args;
+    CLI::App* core = cli::add_core_command(app, core_args);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& request) {
@@ -88,7 +91,9 @@ int run(int argc, char** argv) {
         return report_error(fmt::format("{}; see pyxray --help", error.what()));
     }
     if (repr->parsed()) return cli::run_repr_command(repr_args);
-    auto output = threads->parsed() ? cli::run_threads(threads_args) : run_xbt(args);
+    auto output = threads->parsed() ? cli::run_threads(threads_args)
+                  : core->parsed()  ? cli::run_core(core_args)
+                                    : run_xbt(args);
     if (!output) return report_error(output.error().message);
     if (!output->empty() && output->back() != '\n') output->push_back('\n');
     std::fwrite(output->data(), 1, output->size(), stdout);

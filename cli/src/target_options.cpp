@@ -7,20 +7,36 @@
 
 namespace pyxray::cli {
 
+namespace {
+
+// How to read a core, for --core and for `pyxray core CORE` alike.
+void add_core_reading_options(CLI::App& command, TargetOptions& options, TargetOptionHandles& handles) {
+    handles.exe = command.add_option(
+        "--exe", options.exe, "Executable that produced the core (default: found from the core's notes)");
+    handles.exe->needs(handles.core);
+}
+
+}  // namespace
+
 TargetOptionHandles add_target_options(CLI::App& command, TargetOptions& options) {
     TargetOptionHandles handles{};
     handles.pid = command.add_option("--pid", options.pid, "Process to stop, inspect and resume");
     handles.core = command.add_option("--core", options.core, "ELF core dump to inspect");
-    handles.exe = command.add_option(
-        "--exe", options.exe, "Executable that produced the core (default: found from the core's notes)");
+    add_core_reading_options(command, options, handles);
     handles.pid->excludes(handles.core);
-    handles.exe->needs(handles.core);
+    return handles;
+}
+
+TargetOptionHandles add_core_target_options(CLI::App& command, TargetOptions& options) {
+    TargetOptionHandles handles{};
+    handles.core = command.add_option("CORE", options.core, "ELF core dump to inspect")->required();
+    add_core_reading_options(command, options, handles);
     return handles;
 }
 
 void check_target_options(const TargetOptionHandles& handles, TargetOptions& options,
                           const std::string& name) {
-    options.has_pid = handles.pid->count() > 0;
+    options.has_pid = handles.pid != nullptr && handles.pid->count() > 0;
     options.has_core = handles.core->count() > 0;
     options.has_exe = handles.exe->count() > 0;
     if (!options.has_pid && !options.has_core)

@@ -27,6 +27,9 @@ struct TargetOptionHandles {
     CLI::Option* exe;
 };
 TargetOptionHandles add_target_options(CLI::App& command, TargetOptions& options);
+// For commands that read only cores (`pyxray core CORE`): the core as a positional argument,
+// with the same options for reading it as --core has. `pid` stays null.
+TargetOptionHandles add_core_target_options(CLI::App& command, TargetOptions& options);
 // Records which options were given; throws CLI::ValidationError (CLI11's way) without a target.
 void check_target_options(const TargetOptionHandles& handles, TargetOptions& options,
                           const std::string& name);

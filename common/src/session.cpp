@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <unordered_map>
 
+#include "crash/crash.hpp"
 #include "interp/code_objects.hpp"
 #include "interp/frame_variables.hpp"
 #include "interp/pthread_tids.hpp"
 #include "interp/runtime_locator.hpp"
+#include "interp/thread_exception.hpp"
 #include "interp/thread_names.hpp"
 #include "interp/thread_states.hpp"
 #include "interp/thread_status.hpp"
@@ -141,6 +143,19 @@ void fill_all_locals(const Memory& memory, const Offsets& offsets, const ReprLim
             if (frame.kind == StackFrame::Kind::Python) fill_locals(memory, offsets, objects, frame.python);
 }
 
+// Each Python thread's exception, if it has one; an unreadable exception stack becomes a note.
+void fill_exceptions(const Memory& memory, const Offsets& offsets, Snapshot& snapshot) {
+    ObjectReader objects(memory, offsets);
+    for (auto& thread : snapshot.threads) {
+        if (!thread.state) continue;
+        auto exception = read_thread_exception(memory, offsets, objects, thread.state->tstate);
+        if (exception)
+            thread.exception = std::move(*exception);
+        else
+            thread.notes.push_back("exception unreadable: " + exception.error().message);
+    }
+}
+
 // Thread states no OS thread claims: shown with their Python frames, if they have any.
 void add_unmatched(std::vector<ThreadStack>& out, const std::vector<PyThread>& threads,
                    const std::vector<bool>& matched, InterpreterStatuses& statuses) {
@@ -188,6 +203,8 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     if (options.only_tid && snapshot.threads.empty())
         return fail(ErrorCode::InvalidArgument, fmt::format("no thread {} in the target", *options.only_tid));
     if (options.locals) fill_all_locals(memory, *state_->offsets, *options.locals, snapshot);
+    fill_exceptions(memory, *state_->offsets, snapshot);
+    put_crashing_thread_first(snapshot);
     return snapshot;
 }
 

@@ -34,6 +34,8 @@ using PyThread =
     std::tuple<int64_t, std::optional<uint64_t>, std::optional<uint64_t>, std::optional<std::string>>;
 using PyFrame = std::tuple<uint64_t, std::string, std::string>;      // (pc, function, module)
 using PyRegion = std::tuple<uint64_t, uint64_t, bool, std::string>;  // (start, end, writable, path)
+// (signo, si_code or None, faulting address or None, tid): the signal a core records
+using PySignal = std::tuple<int, std::optional<int>, std::optional<uint64_t>, int64_t>;
 
 // Calls `read(address, length) -> bytes-like | None` in gdb's Python. None means unreadable.
 // Any other Python exception (Ctrl-C, a gdb error) stops all further reads and is re-raised
@@ -126,14 +128,22 @@ struct TargetArguments {
     std::map<int64_t, std::vector<PyFrame>> frames;
     py::object read_memory;
     std::optional<std::vector<PyRegion>> regions;
+    std::optional<PySignal> signal;
 };
+
+std::optional<TargetSignal> to_signal(const std::optional<PySignal>& signal) {
+    if (!signal) return std::nullopt;
+    auto [signo, code, address, tid] = *signal;
+    return TargetSignal{signo, code, address, tid};
+}
 
 // Runs `run(request)` on the request the arguments describe. A Python exception raised by the
 // memory callback (Ctrl-C, a gdb error) wins over whatever the core made of the failed read.
 template <class Run>
 auto run_request(const TargetArguments& arguments, Run run) {
     XbtRequest request;
-    request.info = TargetInfo{parse_kind(arguments.kind), arguments.pid, arguments.executable};
+    request.info = TargetInfo{parse_kind(arguments.kind), arguments.pid, arguments.executable,
+                              to_signal(arguments.signal)};
     if (arguments.modules) request.modules = to_modules(*arguments.modules);
     if (arguments.regions) request.regions = to_regions(*arguments.regions);
     request.threads = to_threads(arguments.threads);
@@ -162,8 +172,9 @@ std::string xbt(const std::string& kind, int pid, const std::string& executable,
                 const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
                 bool python_only, bool native_all, std::optional<int64_t> only_tid, bool json,
                 const std::optional<std::vector<PyRegion>>& regions,
-                const std::optional<std::tuple<size_t, size_t, size_t, bool>>& locals) {
-    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions};
+                const std::optional<std::tuple<size_t, size_t, size_t, bool>>& locals,
+                const std::optional<PySignal>& signal) {
+    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions, signal};
     return run_request(arguments, [&](XbtRequest request) {
         request.options = XbtOptions{only_tid, python_only, native_all, limits_of(locals)};
         request.json = json;
@@ -174,8 +185,9 @@ std::string xbt(const std::string& kind, int pid, const std::string& executable,
 std::string threads(const std::string& kind, int pid, const std::string& executable,
                     const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
                     const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
-                    bool stacks, bool json, const std::optional<std::vector<PyRegion>>& regions) {
-    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions};
+                    bool stacks, bool json, const std::optional<std::vector<PyRegion>>& regions,
+                    const std::optional<PySignal>& signal) {
+    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions, signal};
     return run_request(arguments, [&](XbtRequest request) {
         request.threads_view = true;
         request.stacks = stacks;
@@ -196,9 +208,10 @@ std::tuple<std::string, size_t, std::optional<size_t>> frame_command(
     const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
     const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
     const std::optional<std::vector<PyRegion>>& regions, const std::string& command_name,
-    const std::vector<std::string>& words, int64_t tid, size_t selected) {
+    const std::vector<std::string>& words, int64_t tid, size_t selected,
+    const std::optional<PySignal>& signal) {
     FrameCommand command = value_or_raise(parse_frame_command(verb_named(command_name), words));
-    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions};
+    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions, signal};
     auto output = run_request(arguments, [&](XbtRequest request) {
         return run_frame_command(std::move(request), tid, selected, command);
     });
@@ -237,22 +250,23 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
     m.def("xbt", &xbt, py::kw_only(), py::arg("kind"), py::arg("pid"), py::arg("executable"),
           py::arg("modules"), py::arg("threads"), py::arg("frames"), py::arg("read_memory"),
           py::arg("python_only"), py::arg("native_all"), py::arg("only_tid"), py::arg("json"),
-          py::arg("regions") = py::none(), py::arg("locals") = py::none(),
+          py::arg("regions") = py::none(), py::arg("locals") = py::none(), py::arg("signal") = py::none(),
           "Decodes the target's Python state, merges it with the given native frames and "
           "returns the rendered text (or JSON). modules=None: read /proc/PID/maps; "
           "read_memory=None: read /proc/PID/mem; regions (start, end, writable, path) are scanned "
           "for the runtime when no symbol names it (None: /proc/PID/maps when read_memory is None); "
-          "locals=(max_string, max_items, max_depth, verbose) also decodes every Python frame's variables.");
+          "locals=(max_string, max_items, max_depth, verbose) also decodes every Python frame's variables; "
+          "signal=(signo, code, address, tid) is the signal a core records (code and address may be None).");
     m.def("frame_command", &frame_command, py::kw_only(), py::arg("kind"), py::arg("pid"),
           py::arg("executable"), py::arg("modules"), py::arg("threads"), py::arg("frames"),
           py::arg("read_memory"), py::arg("regions"), py::arg("command"), py::arg("words"), py::arg("tid"),
-          py::arg("selected"),
+          py::arg("selected"), py::arg("signal") = py::none(),
           "Runs a Python-frame command (py-up, py-locals, ...) on thread tid whose selected Python frame is "
           "`selected`; returns (text, selected Python frame, native frame index to select or None).");
     m.def("frame_commands", &frame_commands, "(name, usage, help) of every Python-frame command.");
     m.def("threads", &threads, py::kw_only(), py::arg("kind"), py::arg("pid"), py::arg("executable"),
           py::arg("modules"), py::arg("threads"), py::arg("frames"), py::arg("read_memory"),
-          py::arg("stacks"), py::arg("json"), py::arg("regions") = py::none(),
+          py::arg("stacks"), py::arg("json"), py::arg("regions") = py::none(), py::arg("signal") = py::none(),
           "py-threads: every thread's one-line status (tid, name, GIL, GC, state, innermost "
           "Python frame), each merged stack under it when stacks=True; JSON is py-xbt's document. "
           "Arguments as for xbt().");

@@ -120,6 +120,24 @@ bool is_core_plugin(const char* name) {
     return plugin == "elf-core" || plugin == "mach-core" || plugin == "minidump";
 }
 
+// The signal a core records: LLDB gives each of its threads a signal stop reason with the
+// number it took (its pr_cursig), 0 for the threads that took none. The first thread with one
+// is the core's first, the one the kernel (or gdb) names as having taken it. LLDB 16 reads
+// neither si_code nor the faulting address from NT_SIGINFO, so those stay unknown.
+std::optional<TargetSignal> core_signal_of(lldb::SBProcess& process) {
+    uint32_t count = process.GetNumThreads();
+    for (uint32_t index = 0; index < count; ++index) {
+        lldb::SBThread thread = process.GetThreadAtIndex(index);
+        if (!thread.IsValid() || thread.GetStopReason() != lldb::eStopReasonSignal) continue;
+        if (thread.GetStopReasonDataCount() < 1) continue;
+        auto signo = static_cast<int>(thread.GetStopReasonDataAtIndex(0));
+        if (signo != 0)
+            return TargetSignal{signo, std::nullopt, std::nullopt,
+                                static_cast<int64_t>(thread.GetThreadID())};
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 SbTarget::SbTarget(lldb::SBTarget target, lldb::SBProcess process)
@@ -136,6 +154,7 @@ TargetInfo SbTarget::info() const {
     info.kind = is_core_plugin(process_.GetPluginName()) ? TargetKind::Core : TargetKind::Live;
     info.pid = static_cast<int>(process_.GetProcessID());
     info.executable = path_of(target_.GetExecutable());
+    if (info.kind == TargetKind::Core) info.signal = core_signal_of(process_);
     return info;
 }
 

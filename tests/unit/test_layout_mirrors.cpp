@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "layout/debug_offsets.hpp"
+#include "exception_state_checks.hpp"
 #include "frame_variable_checks.hpp"
 #include "layout/offsets.hpp"
 #include "real_headers/real_offsets.h"
@@ -80,6 +81,7 @@ void expect_matches(const HeaderSet& set) {
     EXPECT_EQ(o.bytes_object.ob_size, r.bytes_size);
     EXPECT_EQ(o.bytes_object.ob_sval, r.bytes_sval);
     expect_frame_variables_match(o, r);
+    expect_exception_state_matches(o, r.exceptions);
     EXPECT_EQ(o.frame_variables.code_local_kinds.value_or(-1), static_cast<uint64_t>(r.var_local_kinds));
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "exception_state_checks.hpp"
 #include "frame_variable_checks.hpp"
 #include "layout/offsets.hpp"
 #include "real_headers/real_legacy_offsets.h"
@@ -71,6 +72,7 @@ void expect_matches(const HeaderSet& set) {
     EXPECT_EQ(o.bytes_object.ob_size, r.bytes_size);
     EXPECT_EQ(o.bytes_object.ob_sval, r.bytes_sval);
     expect_frame_variables_match(o, r);
+    expect_exception_state_matches(o, r.exceptions);
     EXPECT_EQ(o.frame_variables.code_cell_names.value_or(-1), static_cast<uint64_t>(r.var_cell_names));
     EXPECT_EQ(o.frame_variables.code_free_names.value_or(-1), static_cast<uint64_t>(r.var_free_names));
     EXPECT_FALSE(o.frame_variables.code_local_kinds.has_value());

@@ -28,7 +28,9 @@ struct CoreThread {
     uint64_t fs_base = 0;
     uint64_t pc = 0;
     uint64_t sp = 0;
+    int current_signal = 0;  // pr_cursig
 };
+
 
 class CoreFile {
 public:
@@ -40,6 +42,12 @@ public:
     const std::string& executable() const { return executable_; }  // best guess, may be empty
     const std::vector<MappedFile>& mapped_files() const { return files_; }
     const std::vector<CoreThread>& threads() const { return threads_; }
+    // NT_PRPSINFO's pr_psargs: the command line, arguments joined by spaces, cut at 80 bytes.
+    const std::string& command_line() const { return command_line_; }
+    // The signal the core's first thread took (the kernel and gdb write the thread that took
+    // it first): its NT_SIGINFO when the core has one, else its pr_cursig. Empty without
+    // thread notes.
+    const std::optional<TargetSignal>& signal() const { return signal_; }
     // Modules (one per mapped path, base = start of its offset-0 mapping).
     std::vector<ModuleInfo> modules() const;
     // The core's memory; reads of pages the core left out fall back to the mapped files on disk.
@@ -60,6 +68,8 @@ private:
     std::string executable_;
     std::vector<MappedFile> files_;
     std::vector<CoreThread> threads_;
+    std::string command_line_;
+    std::optional<TargetSignal> signal_;
     std::vector<Segment> segments_;
     uint64_t file_size_ = 0;
     std::shared_ptr<const CoreImage> image_;

@@ -86,6 +86,25 @@ constexpr const char* activity_name(ThreadActivity activity) {
 
 enum class NameSource : uint8_t { None, Threading, Os };
 
+// An exception a thread has: the one it is raising (set, not yet caught) or the one the
+// innermost `except` block (or `with` exit) it runs is handling, as sys.exc_info() sees it.
+struct ThreadException {
+    enum class State : uint8_t { Handling, Raising };
+    State state = State::Handling;
+    std::string type;     // the type's tp_name: "ValueError", "mymodule.Error"
+    std::string message;  // str(exception) for the usual arguments, else repr of its args
+};
+
+// The fatal signal of a crashed process, from its core.
+struct Crash {
+    std::string signal;  // "SIGSEGV"
+    int signo = 0;
+    std::optional<int> code;  // si_code, when the front-end could read it
+    std::string code_name;    // "SEGV_MAPERR"; empty without a code
+    std::optional<uint64_t> address;  // the faulting address (SIGSEGV, SIGBUS, SIGILL, SIGFPE)
+    int64_t tid = 0;                  // the thread that took the signal
+};
+
 struct ThreadStack {
     int64_t tid = 0;
     bool python = false;  // a PyThreadState belongs to this thread
@@ -104,6 +123,9 @@ struct ThreadStack {
     std::string gil_note;               // why holds_gil is empty
     std::optional<bool> gc_collecting;  // a collection is running in this thread's interpreter
     ThreadActivity activity = ThreadActivity::Unknown;  // JSON "state"
+    // The exception it is raising, else the one it is handling; empty when neither or no thread state.
+    std::optional<ThreadException> exception;
+    bool crashed = false;  // took the process's fatal signal (Snapshot::crash)
 };
 
 struct RuntimeInfo {
@@ -118,7 +140,8 @@ struct RuntimeInfo {
 struct Snapshot {
     TargetInfo target;
     RuntimeInfo runtime;
-    std::vector<ThreadStack> threads;
+    std::vector<ThreadStack> threads;  // the crashing thread first, when there is one
+    std::optional<Crash> crash = std::nullopt;  // a core of a process killed by a signal
 };
 
 }  // namespace pyxray

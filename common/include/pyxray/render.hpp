@@ -17,6 +17,13 @@ std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& optio
 void render_locals(std::string& out, const PyFrame& frame, std::string_view indent);
 // One thread's notes and frames as py-xbt prints them under its heading.
 std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options = {});
+// `SIGSEGV (SEGV_MAPERR), faulting address 0x0, in thread 1234`.
+std::string describe_crash(const Crash& crash);
+// A thread's py-xbt heading, without the colon: tid, name, Python status, the crash it took.
+std::string render_thread_heading_text(const ThreadStack& thread, const std::optional<Crash>& crash);
+// `pyxray core`: the process, the fatal signal (or why there is none), the crashing thread
+// with its exception and stack, then every other thread.
+std::string render_crash_report_text(const Snapshot& snapshot, const RenderOptions& options = {});
 // A thread name with control characters replaced, safe to print on a terminal.
 std::string printable_thread_name(std::string_view name);
 

@@ -48,10 +48,22 @@ struct MemoryRegion {
 
 enum class TargetKind { Live, Core };
 
+// The signal a core's process took, as the front-end read it (the core's NT_SIGINFO, gdb's
+// $_siginfo, LLDB's stop reason). The session decides whether it was the fatal one: a core a
+// debugger wrote from a running process records SIGSTOP, a breakpoint's SIGTRAP, or nothing.
+struct TargetSignal {
+    int signo = 0;
+    std::optional<int> code;          // si_code, when the front-end can read it
+    std::optional<uint64_t> address;  // si_addr: the faulting address of SIGSEGV/SIGBUS/SIGILL/SIGFPE
+    int64_t tid = 0;                  // the thread that took it
+};
+
 struct TargetInfo {
     TargetKind kind = TargetKind::Live;
     int pid = 0;
     std::string executable;
+    std::optional<TargetSignal> signal = std::nullopt;  // cores only
+    std::string command_line = {};                       // when known (a core's pr_psargs)
 };
 
 class Target {

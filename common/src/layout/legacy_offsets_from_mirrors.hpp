@@ -12,6 +12,7 @@
 
 #include "layout/object_mirrors.hpp"
 #include "layout/offsets.hpp"
+#include "layout/exception_state_mirrors.hpp"
 #include "layout/thread_status_mirrors.hpp"
 
 namespace pyxray {
@@ -83,6 +84,7 @@ constexpr Offsets legacy_offsets_from_mirrors() {
     o.bytes_object.ob_sval = offsetof(mirror::BytesObject, ob_sval);
     o.frame_variables = legacy_frame_variable_offsets<M>();
     fill_thread_status<M>(o);
+    o.exception_state = exception_state_from_mirrors<M>();
     return o;
 }
 

@@ -75,6 +75,16 @@ struct ThreadStatusOffsets {
     uint64_t modules = 0;
 };
 
+// Where a thread state keeps the exception it is raising and the stack of those it is handling
+// (the innermost _PyErr_StackItem whose exc_value is set is what sys.exc_info() reports).
+struct ExceptionStateOffsets {
+    uint64_t raised_value = 0;          // 3.12+ current_exception, before it curexc_value
+    std::optional<uint64_t> raised_type;  // 3.8-3.11 curexc_type
+    uint64_t exc_info = 0;              // PyThreadState.exc_info: the innermost _PyErr_StackItem*
+    uint64_t item_value = 0;            // _PyErr_StackItem.exc_value
+    uint64_t item_previous = 0;         // _PyErr_StackItem.previous_item
+};
+
 struct Offsets {
     struct {
         uint64_t interpreters_head;
@@ -147,6 +157,8 @@ struct Offsets {
     std::optional<FrameObjectOffsets> frame_object;
     // Empty when neither pyxray's mirrors nor the target's _Py_DebugOffsets say where they are.
     std::optional<ThreadStatusOffsets> thread_status;
+    // Empty for a table built without PyThreadState's exception fields.
+    std::optional<ExceptionStateOffsets> exception_state;
 
     // ---- the object decoder (objects/, issue 4): layout/object_offsets.hpp ----
     ObjectLayouts objects{};

@@ -8,6 +8,7 @@
 
 #include "layout/object_mirrors.hpp"
 #include "layout/offsets.hpp"
+#include "layout/exception_state_mirrors.hpp"
 #include "layout/thread_status_mirrors.hpp"
 
 namespace pyxray {
@@ -91,6 +92,7 @@ constexpr Offsets offsets_from_mirrors() {
     o.bytes_object.ob_sval = offsetof(mirror::BytesObjectOf<Head>, ob_sval);
     o.frame_variables = frame_variable_offsets<Frame, Code>();
     fill_thread_status<M>(o);
+    o.exception_state = exception_state_from_mirrors<M>();
     return o;
 }
 

@@ -165,6 +165,8 @@ private:
         core->pid_ = notes_.pid.value_or(notes_.threads.empty() ? 0 : static_cast<int>(notes_.threads[0].tid));
         core->executable_ = guess_executable();
         core->files_ = notes_.mapped_files;
+        core->command_line_ = notes_.command_line;
+        core->signal_ = core_signal(notes_);
         core->threads_ = std::move(notes_.threads);
         for (const CoreSegment& s : segments_) core->segments_.push_back({s.vaddr, s.memsz, s.filesz, s.offset, s.writable});
         core->file_size_ = file_size_;

@@ -5,6 +5,8 @@
 #include <sys/procfs.h>
 #include <sys/user.h>
 
+#include <csignal>
+
 #include <algorithm>
 #include <cstring>
 
@@ -31,7 +33,23 @@ void add_prstatus(std::span<const std::byte> desc, CoreNotes& notes) {
     if (!copy_prefix(desc, status)) return;
     user_regs_struct regs;
     std::memcpy(&regs, &status.pr_reg, sizeof regs);
-    notes.threads.push_back(CoreThread{status.pr_pid, regs.fs_base, regs.rip, regs.rsp});
+    notes.threads.push_back(CoreThread{status.pr_pid, regs.fs_base, regs.rip, regs.rsp, status.pr_cursig});
+}
+
+// The fault signals whose si_addr is the faulting address (siginfo's _sigfault member).
+bool has_fault_address(int signo) {
+    return signo == SIGSEGV || signo == SIGBUS || signo == SIGILL || signo == SIGFPE;
+}
+
+// Only the first thread's: that is the thread the kernel names as having taken the signal.
+void add_siginfo(std::span<const std::byte> desc, CoreNotes& notes) {
+    siginfo_t info;
+    if (notes.threads.size() != 1 || notes.first_thread_siginfo || !copy_prefix(desc, info)) return;
+    TargetSignal signal{info.si_signo, info.si_code, std::nullopt, notes.threads[0].tid};
+    // A positive code means the kernel raised it (SI_FROMKERNEL): only then does siginfo hold
+    // _sigfault; kill(), tgkill() and raise() fill the same bytes with the sender's pid and uid.
+    if (has_fault_address(info.si_signo) && info.si_code > 0) signal.address = reinterpret_cast<uint64_t>(info.si_addr);
+    notes.first_thread_siginfo = signal;
 }
 
 void add_prpsinfo(std::span<const std::byte> desc, CoreNotes& notes) {
@@ -39,6 +57,8 @@ void add_prpsinfo(std::span<const std::byte> desc, CoreNotes& notes) {
     if (!copy_prefix(desc, info)) return;
     notes.pid = info.pr_pid;
     notes.command.assign(info.pr_fname, strnlen(info.pr_fname, sizeof info.pr_fname));
+    notes.command_line.assign(info.pr_psargs, strnlen(info.pr_psargs, sizeof info.pr_psargs));
+    while (!notes.command_line.empty() && notes.command_line.back() == ' ') notes.command_line.pop_back();
 }
 
 // count, page size, count x (start, end, offset in pages), then count NUL-terminated paths.
@@ -74,8 +94,15 @@ void add_core_note(uint32_t type, std::span<const std::byte> desc, CoreNotes& no
         case NT_PRSTATUS: add_prstatus(desc, notes); break;
         case NT_PRPSINFO: add_prpsinfo(desc, notes); break;
         case NT_FILE: add_file_note(desc, notes); break;
-        default: break;  // NT_SIGINFO, NT_AUXV, register sets: not needed yet
+        case NT_SIGINFO: add_siginfo(desc, notes); break;
+        default: break;  // NT_AUXV, register sets: not needed yet
     }
+}
+
+std::optional<TargetSignal> core_signal(const CoreNotes& notes) {
+    if (notes.first_thread_siginfo) return notes.first_thread_siginfo;
+    if (notes.threads.empty()) return std::nullopt;
+    return TargetSignal{notes.threads[0].current_signal, std::nullopt, std::nullopt, notes.threads[0].tid};
 }
 
 }  // namespace pyxray

@@ -66,10 +66,30 @@ void add_thread_status(Json& out, const ThreadStack& thread) {
     out["state"] = activity_name(thread.activity);
 }
 
+// null, or the exception the thread is raising ("state": "raising") or handling ("handling").
+Json exception_json(const std::optional<ThreadException>& exception) {
+    if (!exception) return nullptr;
+    const char* state = exception->state == ThreadException::State::Raising ? "raising" : "handling";
+    return Json{{"type", exception->type}, {"message", exception->message}, {"state", state}};
+}
+
+// null for a live process and a core of one that did not die of a signal.
+Json crash_json(const std::optional<Crash>& crash) {
+    if (!crash) return nullptr;
+    return Json{{"signal", crash->signal},
+                {"signo", crash->signo},
+                {"code", optional_json(crash->code)},
+                {"code_name", crash->code ? Json(crash->code_name) : Json(nullptr)},
+                {"address", crash->address ? Json(fmt::format("{:#x}", *crash->address)) : Json(nullptr)},
+                {"tid", crash->tid}};
+}
+
 Json thread_json(const ThreadStack& thread) {
     Json out{{"tid", thread.tid}, {"python", thread.python}, {"merged", thread.merged}};
     if (thread.state) out["interpreter_id"] = thread.state->interpreter_id;
     add_thread_status(out, thread);
+    out["crashed"] = thread.crashed;
+    out["exception"] = exception_json(thread.exception);
     out["notes"] = thread.notes;
     out["frames"] = frames_json(thread.frames);
     if (!thread.unmerged_native.empty()) out["native_frames"] = frames_json(thread.unmerged_native);
@@ -88,7 +108,10 @@ std::string render_xbt_json(const Snapshot& snapshot) {
           {"pid", snapshot.target.pid},
           {"python_version", snapshot.runtime.version},
           {"free_threaded", snapshot.runtime.free_threaded},
-          {"executable", snapshot.target.executable}}},
+          {"executable", snapshot.target.executable},
+          {"command_line", snapshot.target.command_line.empty() ? Json(nullptr)
+                                                                 : Json(snapshot.target.command_line)}}},
+        {"crash", crash_json(snapshot.crash)},
         {"threads", std::move(threads)},
     };
     // Target strings are not guaranteed UTF-8: replace what is not, never throw.

@@ -67,9 +67,25 @@ std::string thread_heading(const ThreadStack& thread, const std::vector<int64_t>
     return fmt::format("{} (Python{})", named, gil);
 }
 
+// `Thread 13567 "MainThread" (Python), crashed with SIGSEGV` for the thread that took it.
+std::string heading_with_crash(const ThreadStack& thread, const std::optional<Crash>& crash) {
+    std::string heading = thread_heading(thread, interpreters_of(thread));
+    if (thread.crashed && crash) heading += ", crashed with " + crash->signal;
+    return heading;
+}
+
+void render_exception(std::string& out, const ThreadStack& thread) {
+    if (!thread.exception) return;
+    const ThreadException& exception = *thread.exception;
+    const char* state = exception.state == ThreadException::State::Raising ? "raising" : "handling";
+    fmt::format_to(std::back_inserter(out), "  exception ({}): {}{}{}\n", state, exception.type,
+                   exception.message.empty() ? "" : ": ", exception.message);
+}
+
 void render_thread_body(std::string& out, const ThreadStack& thread, const RenderOptions& options) {
     bool label_interpreters = interpreters_of(thread).size() > 1;
     for (const auto& note : thread.notes) out += "  note: " + note + "\n";
+    render_exception(out, thread);
     if (thread.frames.empty() && thread.unmerged_native.empty()) out += "  (no frames)\n";
     render_frames(out, thread.frames, options, label_interpreters);
     if (!thread.unmerged_native.empty()) {
@@ -78,8 +94,9 @@ void render_thread_body(std::string& out, const ThreadStack& thread, const Rende
     }
 }
 
-void render_thread(std::string& out, const ThreadStack& thread, const RenderOptions& options) {
-    out += thread_heading(thread, interpreters_of(thread)) + ":\n";
+void render_thread(std::string& out, const ThreadStack& thread, const std::optional<Crash>& crash,
+                   const RenderOptions& options) {
+    out += heading_with_crash(thread, crash) + ":\n";
     render_thread_body(out, thread, options);
 }
 
@@ -111,11 +128,23 @@ std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& optio
     const char* kind = snapshot.target.kind == TargetKind::Core ? "core" : "live";
     fmt::format_to(std::back_inserter(out), "CPython {}{} in {} process {}\n", snapshot.runtime.version,
                    snapshot.runtime.free_threaded ? " (free-threaded)" : "", kind, snapshot.target.pid);
+    if (snapshot.crash) out += "Fatal signal: " + describe_crash(*snapshot.crash) + "\n";
     for (size_t i = 0; i < snapshot.threads.size(); ++i) {
         out += "\n";
-        render_thread(out, snapshot.threads[i], options);
+        render_thread(out, snapshot.threads[i], snapshot.crash, options);
     }
     return out;
+}
+
+std::string describe_crash(const Crash& crash) {
+    std::string out = crash.signal;
+    if (crash.code) out += fmt::format(" ({})", crash.code_name);
+    if (crash.address) out += fmt::format(", faulting address {:#x}", *crash.address);
+    return out + fmt::format(", in thread {}", crash.tid);
+}
+
+std::string render_thread_heading_text(const ThreadStack& thread, const std::optional<Crash>& crash) {
+    return heading_with_crash(thread, crash);
 }
 
 }  // namespace pyxray

@@ -1,5 +1,6 @@
 """What py-xbt needs from gdb: the selected target, its threads and their native frames."""
 import contextlib
+import signal
 
 import gdb
 
@@ -103,3 +104,37 @@ def collect_threads(inferior, all_threads, with_frames):
             if all_threads or thread == selected:
                 frames[tid] = _native_frames(executable) if with_frames else []
     return threads, frames, selected.ptid[1]
+
+
+# Signals whose siginfo carries the faulting address (si_addr).
+_FAULT_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE}
+
+
+def _siginfo():
+    """(si_code, si_addr) of the selected thread's $_siginfo; (None, None) when gdb has none."""
+    try:
+        info = gdb.parse_and_eval("$_siginfo")
+        return int(info["si_code"]), int(info["_sifields"]["_sigfault"]["si_addr"])
+    except (gdb.error, ValueError, TypeError):
+        return None, None
+
+
+def core_signal(inferior):
+    """(signo, code, address, tid) of the signal a core records, None when it records none.
+    gdb makes the core's first thread (the one that took the signal) thread 1, puts the signal
+    in $_exitsignal and that thread's NT_SIGINFO in its $_siginfo."""
+    try:
+        exit_signal = gdb.parse_and_eval("$_exitsignal")
+        signo = None if exit_signal.type.code == gdb.TYPE_CODE_VOID else int(exit_signal)
+    except (gdb.error, ValueError, TypeError):
+        signo = None
+    first = [thread for thread in inferior.threads() if thread.num == 1]
+    if not signo or not first:
+        return None
+    with preserved_selection():
+        first[0].switch()
+        code, address = _siginfo()
+    # Only a kernel-raised signal (code > 0) has a faulting address: raise() and kill() fill
+    # those bytes with the sender's pid and uid.
+    has_address = signo in _FAULT_SIGNALS and code is not None and code > 0
+    return (signo, code, address if has_address else None, first[0].ptid[1])

@@ -3,7 +3,7 @@ import gdb
 
 import _pyxray_gdb
 from pyxray_gdb.arguments import USAGE, parse_xbt_arguments
-from pyxray_gdb.collect import collect_threads, executable_of, selected_inferior
+from pyxray_gdb.collect import collect_threads, core_signal, executable_of, selected_inferior
 from pyxray_gdb.modules import target_modules, target_regions
 
 
@@ -34,7 +34,8 @@ def target_arguments(inferior, connection_type, threads, frames):
         threads=threads,
         frames=frames,
         read_memory=None if native else _memory_reader(inferior),
-        regions=None if native else target_regions(connection_type))
+        regions=None if native else target_regions(connection_type),
+        signal=core_signal(inferior) if connection_type == "core" else None)
 
 
 def xbt(arguments):

@@ -61,5 +61,6 @@ struct RealLegacyOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     o.var_local_names = offsetof(PyCodeObject, co_varnames);
     o.var_cell_names = offsetof(PyCodeObject, co_cellvars);
     o.var_free_names = offsetof(PyCodeObject, co_freevars);
+    PYXRAY_FILL_EXCEPTION_STATE(o.exceptions);
     return o;
 }

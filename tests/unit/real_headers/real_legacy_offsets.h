@@ -2,6 +2,8 @@
 #ifndef PYXRAY_REAL_LEGACY_OFFSETS_H
 #define PYXRAY_REAL_LEGACY_OFFSETS_H
 #include <stdint.h>
+
+#include "real_exception_state.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -18,6 +20,7 @@ struct RealLegacyOffsets {
     int64_t var_localsplus, var_locals, var_globals, var_builtins, var_code_flags, var_local_names;
     int64_t var_tuple_size, var_tuple_items, var_cell_ref;
     int64_t var_cell_names, var_free_names;
+    struct RealExceptionState exceptions; /* crash triage: PyThreadState and _PyErr_StackItem */
 };
 #ifdef __cplusplus
 }

@@ -83,5 +83,6 @@ struct RealOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     o.unicode_data_any = offsetof(PyUnicodeObject, data);
     o.bytes_size = offsetof(PyVarObject, ob_size);
     o.bytes_sval = offsetof(PyBytesObject, ob_sval);
+    PYXRAY_FILL_EXCEPTION_STATE(o.exceptions);
     return o;
 }

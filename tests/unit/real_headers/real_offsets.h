@@ -2,6 +2,8 @@
 #ifndef PYXRAY_REAL_OFFSETS_H
 #define PYXRAY_REAL_OFFSETS_H
 #include <stdint.h>
+
+#include "real_exception_state.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,6 +26,7 @@ struct RealOffsets {
     int64_t var_tuple_size, var_tuple_items, var_cell_ref;
     int64_t var_local_kinds;
     int32_t free_threaded; /* Py_GIL_DISABLED: the header set of a free-threaded build (3.13t) */
+    struct RealExceptionState exceptions; /* crash triage: PyThreadState and _PyErr_StackItem */
 };
 #ifdef __cplusplus
 }

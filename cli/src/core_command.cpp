@@ -1,0 +1,25 @@
+#include "core_command.hpp"
+
+#include "pyxray/render.hpp"
+#include "pyxray/session.hpp"
+
+namespace pyxray::cli {
+
+CLI::App* add_core_command(CLI::App& app, CoreArguments& args) {
+    CLI::App* core =
+        app.add_subcommand("core", "Why a process died and what every thread was doing, from its core dump");
+    TargetOptionHandles handles = add_core_target_options(*core, args.target);
+    core->add_flag("--json", args.json,
+                   "Print one JSON document (py-xbt --json's, with \"crash\") instead of text");
+    core->callback([&args, handles] { check_target_options(handles, args.target, "core"); });
+    return core;
+}
+
+Result<std::string> run_core(const CoreArguments& args) {
+    PYXRAY_TRY(target, open_target(args.target));
+    PYXRAY_TRY(session, Session::open(*target));
+    PYXRAY_TRY(snapshot, session.xbt(XbtOptions{}));
+    return args.json ? render_xbt_json(snapshot) : render_crash_report_text(snapshot);
+}
+
+}  // namespace pyxray::cli

@@ -1,0 +1,50 @@
+// `pyxray core`'s text report: what the process was, why it died, what each thread was doing.
+#include <fmt/format.h>
+
+#include "pyxray/render.hpp"
+
+namespace pyxray {
+namespace {
+
+void render_process(std::string& out, const Snapshot& snapshot) {
+    fmt::format_to(
+        std::back_inserter(out), "Process {}: {}\n", snapshot.target.pid,
+        snapshot.target.command_line.empty() ? "(command line not recorded)" : snapshot.target.command_line);
+    fmt::format_to(std::back_inserter(out), "  executable: {}\n",
+                   snapshot.target.executable.empty() ? "(unknown)" : snapshot.target.executable);
+    fmt::format_to(std::back_inserter(out), "  Python: CPython {}{}\n", snapshot.runtime.version,
+                   snapshot.runtime.free_threaded ? " (free-threaded)" : "");
+}
+
+void render_signal(std::string& out, const Snapshot& snapshot) {
+    if (snapshot.crash)
+        out += "Fatal signal: " + describe_crash(*snapshot.crash) + "\n";
+    else
+        out += "No fatal signal: written by a debugger (gcore) while the process ran\n";
+}
+
+void render_one(std::string& out, const ThreadStack& thread, const Snapshot& snapshot,
+                const RenderOptions& options) {
+    out += "\n" + render_thread_heading_text(thread, snapshot.crash) + ":\n";
+    out += render_thread_stack_text(thread, options);
+}
+
+}  // namespace
+
+std::string render_crash_report_text(const Snapshot& snapshot, const RenderOptions& options) {
+    std::string out;
+    render_process(out, snapshot);
+    render_signal(out, snapshot);
+    bool crashing_first = !snapshot.threads.empty() && snapshot.threads.front().crashed;
+    if (crashing_first) {
+        out += "\nCrashing thread:";
+        render_one(out, snapshot.threads.front(), snapshot, options);
+    }
+    size_t others = snapshot.threads.size() - (crashing_first ? 1 : 0);
+    if (others > 0) out += crashing_first ? "\nOther threads:\n" : "\nThreads:\n";
+    for (size_t i = crashing_first ? 1 : 0; i < snapshot.threads.size(); ++i)
+        render_one(out, snapshot.threads[i], snapshot, options);
+    return out;
+}
+
+}  // namespace pyxray
