@@ -13,8 +13,16 @@ TargetOptionHandles add_target_options(CLI::App& command, TargetOptions& options
     handles.core = command.add_option("--core", options.core, "ELF core dump to inspect");
     handles.exe = command.add_option(
         "--exe", options.exe, "Executable that produced the core (default: found from the core's notes)");
+    handles.sysroot = command.add_option(
+        "--sysroot", options.sysroot,
+        "With --core: look a recorded module path /P up as DIR/P first (a core from another machine)");
+    handles.lib_path = command.add_option(
+        "--lib-path", options.lib_paths,
+        "With --core, repeatable: look a missing or mismatched module up by file name in DIR");
     handles.pid->excludes(handles.core);
     handles.exe->needs(handles.core);
+    handles.sysroot->needs(handles.core)->check(CLI::ExistingDirectory);
+    handles.lib_path->needs(handles.core)->check(CLI::ExistingDirectory)->allow_extra_args(false);
     return handles;
 }
 
@@ -34,7 +42,7 @@ Result<std::unique_ptr<Target>> open_target(const TargetOptions& options) {
     }
     std::optional<std::string> exe;
     if (options.has_exe) exe = options.exe;
-    PYXRAY_TRY(core, CoreTarget::open(options.core, exe));
+    PYXRAY_TRY(core, CoreTarget::open(options.core, exe, CoreSearch{options.sysroot, options.lib_paths}));
     return std::unique_ptr<Target>(std::move(core));
 }
 

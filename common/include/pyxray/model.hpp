@@ -119,6 +119,9 @@ struct Snapshot {
     TargetInfo target;
     RuntimeInfo runtime;
     std::vector<ThreadStack> threads;
+    // Cores: every module with its build-id and the file that stood in for it (modules a
+    // front-end did not check, status Unchecked, are left out).
+    std::vector<ModuleInfo> modules = {};
 };
 
 }  // namespace pyxray

@@ -17,6 +17,9 @@ std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& optio
 void render_locals(std::string& out, const PyFrame& frame, std::string_view indent);
 // One thread's notes and frames as py-xbt prints them under its heading.
 std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options = {});
+// Cores: a short note naming the modules missing or of another build here, with their
+// build-ids, what was looked for, and how to map them; empty when every module is available.
+std::string render_modules_note(const std::vector<ModuleInfo>& modules);
 // A thread name with control characters replaced, safe to print on a terminal.
 std::string printable_thread_name(std::string_view name);
 

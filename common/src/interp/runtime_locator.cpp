@@ -192,9 +192,12 @@ Result<LocatedRuntime> locate_runtime(const Target& target) {
     PYXRAY_TRY(modules, target.modules());
     std::vector<std::string> searched, missing;
     for (const auto& module : search_order(std::move(modules))) {
-        auto symbols = ElfSymbols::open(module.path, kRuntimeSymbols);
+        // A core's module whose file here is missing or of another build is never read.
+        const std::string& file = module.file_to_read();
+        auto symbols = file.empty() ? fail(ErrorCode::Io, "no trusted file")
+                                    : ElfSymbols::open(file, kRuntimeSymbols);
         std::error_code error;
-        if (!symbols && !std::filesystem::exists(module.path, error))
+        if (!symbols && (file.empty() || !std::filesystem::exists(file, error)))
             missing.push_back(basename_of(module.path));
         if (!symbols) continue;
         searched.push_back(basename_of(module.path));
