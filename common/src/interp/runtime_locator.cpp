@@ -212,7 +212,11 @@ Result<LocatedRuntime> locate_runtime(const Target& target) {
     }
     auto scanned = runtime_from_cookie_scan(target);
     if (scanned || scanned.error().code != ErrorCode::NotPython) return scanned;
-    std::string unopened = missing.empty() ? "" : fmt::format(" (not on disk: {})", list_names(missing));
+    std::string unopened =
+        missing.empty() ? ""
+                        : fmt::format(" (not on disk, or of another build: {}; for a core from another machine "
+                                      "point --sysroot or --lib-path at copies)",
+                                      list_names(missing));
     return fail(
         ErrorCode::NotPython,
         fmt::format("no CPython runtime in {}: no _PyRuntime symbol and no .PyRuntime section in {}{}; "

@@ -38,9 +38,11 @@ std::optional<std::string> build_id_in_notes(std::span<const std::byte> notes, s
         Elf64_Nhdr header;
         std::memcpy(&header, notes.data() + at, sizeof header);
         size_t name_at = at + sizeof header;
-        size_t desc_at = name_at + align_up(header.n_namesz, alignment);
-        size_t next = desc_at + align_up(header.n_descsz, alignment);
-        if (header.n_namesz > notes.size() || header.n_descsz > notes.size() || next > notes.size()) break;
+        if (header.n_namesz > notes.size() || header.n_descsz > notes.size()) break;
+        // Offsets are aligned from the segment's start (libelf's gelf_getnote does the same).
+        size_t desc_at = align_up(name_at + header.n_namesz, alignment);
+        size_t next = align_up(desc_at + header.n_descsz, alignment);
+        if (desc_at + header.n_descsz > notes.size()) break;
         bool gnu = header.n_namesz == 4 && std::memcmp(notes.data() + name_at, "GNU", 4) == 0;
         if (gnu && header.n_type == kGnuBuildIdType && header.n_descsz > 0 &&
             header.n_descsz <= kMaxBuildIdBytes)
