@@ -14,8 +14,22 @@ namespace {
 
 char* no_debuginfo_path = nullptr;  // libdw's default search path
 
+// The file resolve_modules chose for the module (none when missing or of another build), set
+// as the module's userdata after reporting; modules it does not know go to libdw's default.
+int find_module_elf(Dwfl_Module* dwfl_module, void** userdata, const char* name, Dwarf_Addr base,
+                    char** file_name, Elf** elf) {
+    const auto* module = static_cast<const ModuleInfo*>(*userdata);
+    if (module == nullptr) return dwfl_build_id_find_elf(dwfl_module, userdata, name, base, file_name, elf);
+    *file_name = nullptr;
+    if (module->file.empty()) return -1;
+    int fd = ::open(module->file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    *file_name = strdup(module->file.c_str());
+    return fd;
+}
+
 const Dwfl_Callbacks core_callbacks = {
-    .find_elf = dwfl_build_id_find_elf,
+    .find_elf = find_module_elf,
     .find_debuginfo = dwfl_standard_find_debuginfo,
     .section_address = dwfl_offline_section_address,
     .debuginfo_path = &no_debuginfo_path,
@@ -44,7 +58,23 @@ std::string why_libdwfl_failed(const CoreFile& core) {
     return dwfl_error_text();
 }
 
-Result<DwflPtr> report_core(const CoreFile& core, Elf* core_elf, const std::string& executable) {
+const ModuleInfo* resolved_module(const std::vector<ModuleInfo>& modules, const char* name,
+                                  Dwarf_Addr start) {
+    for (const ModuleInfo& module : modules)
+        if (name != nullptr && module.path == name) return &module;
+    for (const ModuleInfo& module : modules)
+        if (module.base == start) return &module;
+    return nullptr;
+}
+
+int point_at_resolved(Dwfl_Module*, void** userdata, const char* name, Dwarf_Addr start, void* arg) {
+    *userdata = const_cast<ModuleInfo*>(
+        resolved_module(*static_cast<const std::vector<ModuleInfo>*>(arg), name, start));
+    return DWARF_CB_OK;
+}
+
+Result<DwflPtr> report_core(const CoreFile& core, Elf* core_elf, const std::string& executable,
+                            const std::vector<ModuleInfo>& resolved) {
     const std::string& core_path = core.path();
     PYXRAY_TRY(dwfl, begin_dwfl(core_callbacks));
     const char* exe = executable.empty() ? nullptr : executable.c_str();
@@ -54,6 +84,7 @@ Result<DwflPtr> report_core(const CoreFile& core, Elf* core_elf, const std::stri
     if (dwfl_report_end(dwfl.get(), nullptr, nullptr) != 0)
         return fail(ErrorCode::Io,
                     fmt::format("libdwfl rejected the modules of core {}: {}", core_path, dwfl_error_text()));
+    dwfl_getmodules(dwfl.get(), point_at_resolved, const_cast<std::vector<ModuleInfo>*>(&resolved), 0);
     if (dwfl_core_file_attach(dwfl.get(), core_elf) < 0)
         return fail(ErrorCode::Io, fmt::format("libdwfl cannot read the threads of core {}: {}", core_path,
                                                why_libdwfl_failed(core)));
@@ -62,8 +93,8 @@ Result<DwflPtr> report_core(const CoreFile& core, Elf* core_elf, const std::stri
 
 // With --exe, the executable's symbols are read from the file the user named, not from the
 // path the core recorded (which may not exist on this machine).
-std::vector<ModuleInfo> modules_naming_executable(const CoreFile& core, const std::string& executable) {
-    std::vector<ModuleInfo> modules = core.modules();
+std::vector<ModuleInfo> modules_naming_executable(const CoreFile& core, std::vector<ModuleInfo> modules,
+                                                  const std::string& executable) {
     const std::string& recorded = core.executable();
     if (!recorded.empty() && recorded != executable)
         for (ModuleInfo& module : modules)
@@ -75,6 +106,27 @@ std::optional<uint64_t> unless_zero(uint64_t value) {
     return value != 0 ? std::optional(value) : std::nullopt;
 }
 
+// The file libdwfl reads the executable from: the one resolved for it, none when it is missing
+// or of another build, the given one when the core maps no executable at offset 0.
+std::string executable_file(const std::vector<ModuleInfo>& resolved, const std::string& recorded,
+                            const std::string& exe) {
+    for (const ModuleInfo& module : resolved)
+        if (module.path == recorded) return module.file;
+    return exe;
+}
+
+Result<void> check_directories(const CoreSearch& search) {
+    std::vector<std::string> directories = search.lib_paths;
+    if (!search.sysroot.empty()) directories.push_back(search.sysroot);
+    for (const std::string& directory : directories) {
+        std::error_code error;
+        if (!std::filesystem::is_directory(directory, error))
+            return fail(ErrorCode::InvalidArgument,
+                        fmt::format("{} is not a directory; check --sysroot and --lib-path", directory));
+    }
+    return {};
+}
+
 }  // namespace
 
 FileDescriptor::~FileDescriptor() {
@@ -82,11 +134,15 @@ FileDescriptor::~FileDescriptor() {
 }
 
 Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_path,
-                                                     const std::optional<std::string>& executable) {
+                                                     const std::optional<std::string>& executable,
+                                                     const CoreSearch& search) {
     // CoreFile validates the file (exists, ELF, a core, not truncated) with a precise message.
     PYXRAY_TRY(core, CoreFile::open(core_path));
     std::string exe = executable.value_or(core->executable());
     if (executable) PYXRAY_TRY_VOID(check_executable(*executable));
+    PYXRAY_TRY_VOID(check_directories(search));
+    auto resolved = std::make_shared<const std::vector<ModuleInfo>>(resolve_modules(
+        *core, ModuleSearch{search.sysroot, search.lib_paths, executable.value_or(""), core->executable()}));
     FileDescriptor fd(::open(core_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0)
         return fail(ErrorCode::Io, fmt::format("cannot open core {}: {}", core_path, std::strerror(errno)));
@@ -94,25 +150,28 @@ Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_pat
     ElfPtr elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
     if (!elf)
         return fail(ErrorCode::Io, fmt::format("libelf cannot read core {}: {}", core_path, elf_errmsg(-1)));
-    PYXRAY_TRY(dwfl, report_core(*core, elf.get(), exe));
+    PYXRAY_TRY(dwfl,
+               report_core(*core, elf.get(), executable_file(*resolved, core->executable(), exe), *resolved));
     TargetInfo info{TargetKind::Core, core->pid(), exe, core->signal(), core->command_line()};
     NativeUnwinder unwinder(std::move(dwfl));
-    unwinder.use_module_names(modules_naming_executable(*core, exe));
-    return std::unique_ptr<CoreTarget>(
-        new CoreTarget(std::move(core), std::move(fd), std::move(elf), std::move(unwinder), std::move(info)));
+    unwinder.use_module_names(modules_naming_executable(*core, *resolved, exe));
+    return std::unique_ptr<CoreTarget>(new CoreTarget(std::move(core), std::move(resolved), std::move(fd),
+                                                      std::move(elf), std::move(unwinder), std::move(info)));
 }
 
-CoreTarget::CoreTarget(std::shared_ptr<const CoreFile> core, FileDescriptor fd, ElfPtr elf,
+CoreTarget::CoreTarget(std::shared_ptr<const CoreFile> core,
+                       std::shared_ptr<const std::vector<ModuleInfo>> resolved, FileDescriptor fd, ElfPtr elf,
                        NativeUnwinder unwinder, TargetInfo info)
     : core_(std::move(core)),
+      resolved_(std::move(resolved)),
       fd_(std::move(fd)),
       elf_(std::move(elf)),
       unwinder_(std::move(unwinder)),
-      memory_(make_cached_memory(core_->memory())),
+      memory_(make_cached_memory(core_->memory(*resolved_))),
       info_(std::move(info)) {}
 
 Result<std::vector<ModuleInfo>> CoreTarget::modules() const {
-    return modules_naming_executable(*core_, info_.executable);
+    return modules_naming_executable(*core_, *resolved_, info_.executable);
 }
 
 // The core's own thread notes, which also carry each thread's fs_base (its pthread_self()).
@@ -130,6 +189,8 @@ Result<std::vector<NativeFrame>> CoreTarget::native_frames(int64_t tid) const {
     return unwinder_.frames(tid);
 }
 
-Result<std::vector<MemoryRegion>> CoreTarget::memory_regions() const { return memory_regions_of_core(*core_); }
+Result<std::vector<MemoryRegion>> CoreTarget::memory_regions() const {
+    return memory_regions_of_core(*core_);
+}
 
 }  // namespace pyxray::cli

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "native_unwinder.hpp"
 #include "pyxray/core_file.hpp"
@@ -34,11 +35,20 @@ private:
     int fd_;
 };
 
+// --sysroot and --lib-path: where a core's modules are on this machine.
+struct CoreSearch {
+    std::string sysroot;
+    std::vector<std::string> lib_paths;
+};
+
 class CoreTarget final : public Target {
 public:
-    // `executable` overrides the one named by the core's notes.
+    // `executable` overrides the one named by the core's notes. Modules are resolved once
+    // (resolve_modules): symbols, left-out pages and libdwfl read only files with the build-id
+    // the core recorded.
     static Result<std::unique_ptr<CoreTarget>> open(const std::string& core_path,
-                                                    const std::optional<std::string>& executable);
+                                                    const std::optional<std::string>& executable,
+                                                    const CoreSearch& search = {});
 
     const Memory& memory() const override { return *memory_; }
     TargetInfo info() const override { return info_; }
@@ -48,10 +58,12 @@ public:
     Result<std::vector<MemoryRegion>> memory_regions() const override;
 
 private:
-    CoreTarget(std::shared_ptr<const CoreFile> core, FileDescriptor fd, ElfPtr elf, NativeUnwinder unwinder,
-               TargetInfo info);
+    CoreTarget(std::shared_ptr<const CoreFile> core, std::shared_ptr<const std::vector<ModuleInfo>> resolved,
+               FileDescriptor fd, ElfPtr elf, NativeUnwinder unwinder, TargetInfo info);
 
     std::shared_ptr<const CoreFile> core_;
+    // By recorded path; libdwfl's find_elf callback points into it, so it outlives the unwinder.
+    std::shared_ptr<const std::vector<ModuleInfo>> resolved_;
     // libdwfl reads through elf_, libelf through fd_: destroyed after the unwinder, in this order.
     FileDescriptor fd_;
     ElfPtr elf_;

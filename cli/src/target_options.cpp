@@ -13,7 +13,15 @@ namespace {
 void add_core_reading_options(CLI::App& command, TargetOptions& options, TargetOptionHandles& handles) {
     handles.exe = command.add_option(
         "--exe", options.exe, "Executable that produced the core (default: found from the core's notes)");
+    handles.sysroot = command.add_option(
+        "--sysroot", options.sysroot,
+        "With a core: look a recorded module path /P up as DIR/P first (a core from another machine)");
+    handles.lib_path = command.add_option(
+        "--lib-path", options.lib_paths,
+        "With a core, repeatable: look a missing or mismatched module up by file name in DIR");
     handles.exe->needs(handles.core);
+    handles.sysroot->needs(handles.core)->check(CLI::ExistingDirectory);
+    handles.lib_path->needs(handles.core)->check(CLI::ExistingDirectory)->allow_extra_args(false);
 }
 
 }  // namespace
@@ -50,7 +58,7 @@ Result<std::unique_ptr<Target>> open_target(const TargetOptions& options) {
     }
     std::optional<std::string> exe;
     if (options.has_exe) exe = options.exe;
-    PYXRAY_TRY(core, CoreTarget::open(options.core, exe));
+    PYXRAY_TRY(core, CoreTarget::open(options.core, exe, CoreSearch{options.sysroot, options.lib_paths}));
     return std::unique_ptr<Target>(std::move(core));
 }
 

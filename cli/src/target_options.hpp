@@ -1,10 +1,11 @@
-// The `--pid PID | --core CORE [--exe PATH]` options every subcommand that reads a target
-// takes (xbt, threads, repr), and opening that target.
+// The `--pid PID | --core CORE [--exe PATH] [--sysroot DIR] [--lib-path DIR ...]` options every
+// subcommand that reads a target takes (xbt, threads, repr), and opening that target.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pyxray/result.hpp"
 #include "pyxray/target.hpp"
@@ -15,6 +16,10 @@ struct TargetOptions {
     int pid = 0;
     std::string core;
     std::string exe;
+    // Cores from other machines: where their modules are here (a copy must have the build-id
+    // the core recorded).
+    std::string sysroot;
+    std::vector<std::string> lib_paths;
     bool has_pid = false;
     bool has_core = false;
     bool has_exe = false;
@@ -25,6 +30,8 @@ struct TargetOptionHandles {
     CLI::Option* pid;
     CLI::Option* core;
     CLI::Option* exe;
+    CLI::Option* sysroot;
+    CLI::Option* lib_path;
 };
 TargetOptionHandles add_target_options(CLI::App& command, TargetOptions& options);
 // For commands that read only cores (`pyxray core CORE`): the core as a positional argument,

@@ -18,6 +18,7 @@
 #include "merge/activity.hpp"
 #include "merge/classify.hpp"
 #include "merge/merge.hpp"
+#include "merge/module_offsets.hpp"
 #include "merge/thread_matching.hpp"
 #include "objects/object_reader.hpp"
 
@@ -42,8 +43,28 @@ Result<Session> Session::open(const Target& target) {
 
 namespace {
 
-ThreadStack stack_for(const Target& target, const ThreadInfo& thread, const PyThread* python,
-                      const XbtOptions& options, std::optional<bool> holds_gil) {
+// What native frames are placed in: the target's modules and mappings, read once per snapshot.
+struct AddressSpace {
+    std::vector<ModuleInfo> modules;
+    std::vector<MemoryRegion> regions;
+};
+
+AddressSpace address_space_of(const Target& target) {
+    AddressSpace space;
+    if (auto modules = target.modules()) space.modules = std::move(*modules);
+    if (auto regions = target.memory_regions()) space.regions = std::move(*regions);
+    return space;
+}
+
+std::vector<ModuleInfo> checked_modules(const std::vector<ModuleInfo>& modules) {
+    std::vector<ModuleInfo> checked;
+    for (const ModuleInfo& module : modules)
+        if (module.status != ModuleFileStatus::Unchecked) checked.push_back(module);
+    return checked;
+}
+
+ThreadStack stack_for(const Target& target, const AddressSpace& space, const ThreadInfo& thread,
+                      const PyThread* python, const XbtOptions& options, std::optional<bool> holds_gil) {
     if (python && options.python_only) {
         ThreadStack stack = python_only_thread(thread.tid, *python);
         stack.activity = thread_activity(nullptr, holds_gil);
@@ -58,6 +79,7 @@ ThreadStack stack_for(const Target& target, const ThreadInfo& thread, const PyTh
         return stack;
     }
     for (auto& frame : *native) frame.function = std::string(without_symbol_version(frame.function));
+    add_module_offsets(*native, space.modules, space.regions);
     ThreadStack stack = python ? merge_thread(thread.tid, *native, *python, options.native_all)
                                : native_only_thread(thread.tid, *native);
     stack.activity = thread_activity(&*native, holds_gil, python != nullptr);
@@ -178,7 +200,8 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
                read_thread_states(memory, *state_->offsets, runtime_.runtime_address, codes, true));
     fill_native_ids_from_pthreads(*target_, python_threads);  // before 3.11 only pthread_self is kept
     PYXRAY_TRY(os_threads, target_->threads());
-    Snapshot snapshot{target_->info(), runtime_, {}};
+    AddressSpace space = address_space_of(*target_);
+    Snapshot snapshot{target_->info(), runtime_, {}, checked_modules(space.modules)};
     auto assignment = assign_thread_states(python_threads, os_threads);
     InterpreterStatuses statuses(memory, *state_->offsets, runtime_.runtime_address);
     std::vector<const ThreadInfo*> os_of;  // per snapshot thread, its OS thread (null if none)
@@ -191,7 +214,7 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
         if (has_state) state = stack_states(python_threads, states->second);
         const PyThread* python = state ? &*state : nullptr;
         const InterpreterStatus* status = state ? statuses.of_thread_state(state->tstate) : nullptr;
-        ThreadStack stack = stack_for(*target_, thread, python, options, thread_holds_gil(python, status));
+        ThreadStack stack = stack_for(*target_, space, thread, python, options, thread_holds_gil(python, status));
         set_interpreter_status(stack, python, status);
         snapshot.threads.push_back(std::move(stack));
         os_of.push_back(&thread);

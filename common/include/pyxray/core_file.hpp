@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,8 +51,13 @@ public:
     const std::optional<TargetSignal>& signal() const { return signal_; }
     // Modules (one per mapped path, base = start of its offset-0 mapping).
     std::vector<ModuleInfo> modules() const;
-    // The core's memory; reads of pages the core left out fall back to the mapped files on disk.
+    // The core's memory; reads of pages the core left out fall back to the mapped files on disk
+    // that stand in for them: resolve_modules(*this, {}) (a file of another build is not read).
     std::unique_ptr<Memory> memory() const;
+    // The same, with the files `modules` (from resolve_modules) name for their recorded paths.
+    std::unique_ptr<Memory> memory(const std::vector<ModuleInfo>& modules) const;
+    // Only the bytes the core holds: what it recorded, such as the modules' ELF header pages.
+    std::unique_ptr<Memory> recorded_memory() const;
 
     struct Segment {
         uint64_t vaddr, memsz, filesz, offset;
@@ -74,6 +80,23 @@ private:
     uint64_t file_size_ = 0;
     std::shared_ptr<const CoreImage> image_;
 };
+
+// Where to look for a core's modules on this machine (pyxray's --sysroot, --lib-path, --exe).
+struct ModuleSearch {
+    std::string sysroot;                 // a recorded path /P is looked up as SYSROOT/P first
+    std::vector<std::string> lib_paths;  // after /P itself: by file name in each of these
+    std::string executable;              // the file that stands in for the core's executable
+    std::string recorded_executable;     // the core's executable, which `executable` replaces
+};
+
+// The paths tried for a recorded path, in order (pure: no file is opened).
+std::vector<std::string> candidate_paths(const std::string& recorded, const ModuleSearch& search);
+// The first candidate whose build-id is `build_id` (any existing file when `build_id` is empty):
+// status Ok (the recorded path), Mapped (another), Mismatch or Missing, in `module`.
+void resolve_module(ModuleInfo& module, const ModuleSearch& search,
+                    const std::function<std::optional<std::string>(const std::string&)>& build_id_of);
+// CoreFile::modules() with the build-id the core holds for each and the file resolved for it.
+std::vector<ModuleInfo> resolve_modules(const CoreFile& core, const ModuleSearch& search);
 
 // Modules of a live process from /proc/PID/maps.
 Result<std::vector<ModuleInfo>> modules_of_process(int pid);

@@ -142,6 +142,9 @@ struct Snapshot {
     RuntimeInfo runtime;
     std::vector<ThreadStack> threads;  // the crashing thread first, when there is one
     std::optional<Crash> crash = std::nullopt;  // a core of a process killed by a signal
+    // Cores: every module with its build-id and the file that stood in for it (modules a
+    // front-end did not check, status Unchecked, are left out).
+    std::vector<ModuleInfo> modules = {};
 };
 
 }  // namespace pyxray

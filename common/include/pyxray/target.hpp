@@ -13,10 +13,46 @@
 
 namespace pyxray {
 
+// Whether the file a core recorded for a module can be read here (resolve_modules, core_file.hpp).
+enum class ModuleFileStatus : uint8_t {
+    Unchecked,  // front-ends that do not check: `path` is read as it is
+    Ok,         // `path` itself, with the build-id the core holds (or the core holds none)
+    Mapped,     // a copy found by --sysroot or --lib-path (or --exe), with that build-id
+    Missing,    // no file at `path` or anywhere looked
+    Mismatch,   // only files with another build-id: not trusted, not read
+};
+
 struct ModuleInfo {
     std::string path;   // file on disk as the target named it
     uint64_t base = 0;  // address where the file's offset 0 is mapped
+    // Cores: the GNU build-id (hex) the module's ELF header page in the core holds (empty when
+    // the core kept no such page), and the file on this machine that stands in for `path`.
+    std::string build_id = {};
+    ModuleFileStatus status = ModuleFileStatus::Unchecked;
+    std::string file = {};                     // empty for Missing and Mismatch
+    std::vector<std::string> looked_for = {};  // Missing, Mismatch: the paths tried
+    std::string other_build_id = {};           // Mismatch: the build-id of the file found
+
+    // What to read the module's symbols and left-out pages from; empty when nothing is trusted.
+    const std::string& file_to_read() const { return status == ModuleFileStatus::Unchecked ? path : file; }
 };
+
+// The spellings JSON uses for a status; never renamed.
+constexpr const char* module_status_name(ModuleFileStatus status) {
+    switch (status) {
+        case ModuleFileStatus::Ok:
+            return "ok";
+        case ModuleFileStatus::Mapped:
+            return "mapped";
+        case ModuleFileStatus::Missing:
+            return "missing";
+        case ModuleFileStatus::Mismatch:
+            return "mismatch";
+        case ModuleFileStatus::Unchecked:
+            break;
+    }
+    return "unchecked";
+}
 
 struct ThreadInfo {
     int64_t tid = 0;                       // OS thread id (LWP)
@@ -36,6 +72,8 @@ struct NativeFrame {
     uint64_t pc = 0;       // the frame's pc as the unwinder reports it
     std::string function;  // symbol name, empty when unknown
     std::string module;    // path of the module holding pc, empty when unknown
+    // pc - the base of `module`, filled in once by the core (Session) from the target's modules.
+    std::optional<uint64_t> module_offset = std::nullopt;
 };
 
 // One mapping of the target's address space: a /proc/PID/maps line, a core's PT_LOAD segment.

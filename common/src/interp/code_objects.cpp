@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstring>
 
 #include "interp/line_table.hpp"
@@ -50,12 +51,26 @@ Result<uint64_t> CodeInfo::bytecode_start(const Memory& memory, std::optional<in
     return copy;
 }
 
+// A core whose libpython file is missing here lacks its .rodata, where tp_name's text lives.
+// Then the type is taken for `code` by its shape: tp_itemsize is a code unit and tp_basicsize
+// (offsetof co_code_adaptive) is PyCodeObject's size less its padded tail. Both follow tp_name in
+// every PyTypeObject.
+bool CodeCache::shaped_like_code(uint64_t type) const {
+    auto sizes = read_value<std::array<int64_t, 2>>(memory_, type + offsets_.type_object.tp_name + 8);
+    if (!sizes) return false;
+    auto [basic, item] = *sizes;
+    auto full = static_cast<int64_t>(offsets_.code_object.size);
+    return item == 2 && basic > 0 && basic <= full && basic >= full - 16;
+}
+
 Result<void> CodeCache::check_is_code(uint64_t address) {
     PYXRAY_TRY(type, read_pointer(memory_, address + offsets_.pyobject.ob_type));
     auto known = type_is_code_.find(type);
     if (known == type_is_code_.end()) {
         auto name = read_type_name(memory_, offsets_, address);
-        known = type_is_code_.emplace(type, name && *name == "code").first;
+        bool is_code =
+            name ? *name == "code" : name.error().code == ErrorCode::Unreadable && shaped_like_code(type);
+        known = type_is_code_.emplace(type, is_code).first;
     }
     if (!known->second)
         return fail(ErrorCode::BadData, fmt::format("{:#x} is not a code object", address), address);

@@ -48,6 +48,7 @@ public:
 private:
     Result<CodeInfo> read(uint64_t address);
     Result<void> check_is_code(uint64_t address);
+    bool shaped_like_code(uint64_t type) const;
 
     const Memory& memory_;
     const Offsets& offsets_;

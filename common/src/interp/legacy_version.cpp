@@ -30,7 +30,7 @@ std::optional<int> micro_in(std::string_view text, const PythonVersion& version)
 }
 
 std::optional<int> read_micro(const Target& target, const ModuleInfo& module, const PythonVersion& version) {
-    auto symbols = ElfSymbols::open(module.path, kVersionBuffers);
+    auto symbols = ElfSymbols::open(module.file_to_read(), kVersionBuffers);
     if (!symbols) return std::nullopt;
     for (auto name : kVersionBuffers) {
         auto symbol = symbols->find(name);

@@ -32,7 +32,7 @@ std::optional<uint32_t> tid_offset(const Target& target) {
     std::array<std::string_view, 1> names = {kTidDescriptor};
     for (const auto& module : *modules) {
         if (!is_libc(module.path)) continue;
-        auto symbols = ElfSymbols::open(module.path, names);
+        auto symbols = ElfSymbols::open(module.file_to_read(), names);
         if (!symbols) continue;
         auto symbol = symbols->find(kTidDescriptor);
         if (!symbol) continue;

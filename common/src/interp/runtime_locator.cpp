@@ -192,9 +192,12 @@ Result<LocatedRuntime> locate_runtime(const Target& target) {
     PYXRAY_TRY(modules, target.modules());
     std::vector<std::string> searched, missing;
     for (const auto& module : search_order(std::move(modules))) {
-        auto symbols = ElfSymbols::open(module.path, kRuntimeSymbols);
+        // A core's module whose file here is missing or of another build is never read.
+        const std::string& file = module.file_to_read();
+        auto symbols = file.empty() ? fail(ErrorCode::Io, "no trusted file")
+                                    : ElfSymbols::open(file, kRuntimeSymbols);
         std::error_code error;
-        if (!symbols && !std::filesystem::exists(module.path, error))
+        if (!symbols && (file.empty() || !std::filesystem::exists(file, error)))
             missing.push_back(basename_of(module.path));
         if (!symbols) continue;
         searched.push_back(basename_of(module.path));
@@ -209,7 +212,11 @@ Result<LocatedRuntime> locate_runtime(const Target& target) {
     }
     auto scanned = runtime_from_cookie_scan(target);
     if (scanned || scanned.error().code != ErrorCode::NotPython) return scanned;
-    std::string unopened = missing.empty() ? "" : fmt::format(" (not on disk: {})", list_names(missing));
+    std::string unopened =
+        missing.empty() ? ""
+                        : fmt::format(" (not on disk, or of another build: {}; for a core from another machine "
+                                      "point --sysroot or --lib-path at copies)",
+                                      list_names(missing));
     return fail(
         ErrorCode::NotPython,
         fmt::format("no CPython runtime in {}: no _PyRuntime symbol and no .PyRuntime section in {}{}; "

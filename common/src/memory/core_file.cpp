@@ -215,8 +215,18 @@ std::vector<ModuleInfo> CoreFile::modules() const {
     return modules;
 }
 
-std::unique_ptr<Memory> CoreFile::memory() const {
-    if (image_) return make_core_memory(image_);
+std::unique_ptr<Memory> CoreFile::memory() const { return memory(resolve_modules(*this, {})); }
+
+std::unique_ptr<Memory> CoreFile::recorded_memory() const {
+    if (image_) return make_core_memory(image_, LeftOutPages{false});
+    return memory();
+}
+
+std::unique_ptr<Memory> CoreFile::memory(const std::vector<ModuleInfo>& modules) const {
+    LeftOutPages left_out;
+    for (const ModuleInfo& module : modules)
+        if (module.status != ModuleFileStatus::Unchecked) left_out.files.emplace(module.path, module.file);
+    if (image_) return make_core_memory(image_, std::move(left_out));
     // A default-constructed CoreFile has no segments: every read fails cleanly.
     return make_core_memory(std::make_shared<const CoreImage>(CoreImage{path_, nullptr, 0, {}, {}}));
 }

@@ -3,6 +3,7 @@
 // memory object stays valid after the CoreFile that made it is gone.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,9 +23,16 @@ struct CoreImage {
     std::shared_ptr<const detail::FileHandle> file;
     uint64_t file_size = 0;
     std::vector<CoreSegment> segments;     // sorted by vaddr
-    std::vector<MappedFile> mapped_files;     // sorted by start
+    std::vector<MappedFile> mapped_files;  // sorted by start
 };
 
-std::unique_ptr<Memory> make_core_memory(std::shared_ptr<const CoreImage> image);
+// Where a core memory reads the pages a core left out of file-backed mappings.
+struct LeftOutPages {
+    bool from_files = true;  // false: only the core's own bytes (to read what the core recorded)
+    // Recorded path -> the file read instead ("" = none can be trusted); others read as recorded.
+    std::map<std::string, std::string> files = {};
+};
+
+std::unique_ptr<Memory> make_core_memory(std::shared_ptr<const CoreImage> image, LeftOutPages left_out = {});
 
 }  // namespace pyxray

@@ -22,7 +22,8 @@ auto find_holder(const Range& sorted, uint64_t address, Start start, End end) ->
 
 class CoreMemory final : public Memory {
 public:
-    explicit CoreMemory(std::shared_ptr<const CoreImage> image) : image_(std::move(image)) {}
+    CoreMemory(std::shared_ptr<const CoreImage> image, LeftOutPages left_out)
+        : image_(std::move(image)), left_out_(std::move(left_out)) {}
 
     Result<void> read(uint64_t address, std::span<std::byte> out) const override {
         size_t done = 0;
@@ -66,20 +67,34 @@ private:
             image_->mapped_files, address, [](const MappedFile& m) { return m.start; },
             [](const MappedFile& m) { return m.end; });
         if (mapping == nullptr)
-            return unreadable(address, "the core holds no bytes for it and no mapped file backs it "
-                                       "(it was unmapped, or anonymous memory the core left out)");
-        auto [file, open_error] = open_mapped(mapping->path);
+            return unreadable(address,
+                              "the core holds no bytes for it and no mapped file backs it "
+                              "(it was unmapped, or anonymous memory the core left out)");
+        if (!left_out_.from_files)
+            return unreadable(address, "the core holds no bytes for it (its mapped file is not read here)");
+        const std::string& path = file_standing_in(mapping->path);
+        if (path.empty())
+            return unreadable(address,
+                              fmt::format("the core left it out and no file here has the build-id "
+                                          "it recorded for '{}'; map it with --sysroot or --lib-path",
+                                          mapping->path));
+        auto [file, open_error] = open_mapped(path);
         if (!file)
             return unreadable(address, fmt::format("the core left it out and its mapped file '{}' "
                                                    "cannot be opened ({})",
-                                                   mapping->path, std::strerror(open_error)));
+                                                   path, std::strerror(open_error)));
         size_t want = std::min<uint64_t>(out.size(), mapping->end - address);
         size_t got = file->read_at(address - mapping->start + mapping->file_offset, out.data(), want);
         if (got == 0)
             return unreadable(address, fmt::format("the core left it out and it lies past the end "
                                                    "of its mapped file '{}'",
-                                                   mapping->path));
+                                                   path));
         return got;
+    }
+
+    const std::string& file_standing_in(const std::string& recorded) const {
+        auto found = left_out_.files.find(recorded);
+        return found != left_out_.files.end() ? found->second : recorded;
     }
 
     struct OpenedFile {
@@ -104,14 +119,15 @@ private:
     }
 
     std::shared_ptr<const CoreImage> image_;
+    LeftOutPages left_out_;
     mutable std::mutex mutex_;
     mutable std::map<std::string, OpenedFile> open_files_;
 };
 
 }  // namespace
 
-std::unique_ptr<Memory> make_core_memory(std::shared_ptr<const CoreImage> image) {
-    return std::make_unique<CoreMemory>(std::move(image));
+std::unique_ptr<Memory> make_core_memory(std::shared_ptr<const CoreImage> image, LeftOutPages left_out) {
+    return std::make_unique<CoreMemory>(std::move(image), std::move(left_out));
 }
 
 }  // namespace pyxray

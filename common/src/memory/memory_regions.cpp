@@ -63,6 +63,26 @@ Result<std::vector<MemoryRegion>> memory_regions_of_process(int pid) {
     return regions;
 }
 
+namespace {
+
+// gdb's gcore writes no segment for file-backed mappings it did not dump (a library's text):
+// they are regions still, named by the NT_FILE note, so a pc there is placed in its module.
+// Read-only as far as anyone can tell: the cookie scan never reads them.
+void add_files_the_core_left_out(const std::vector<MappedFile>& files, std::vector<MemoryRegion>& regions) {
+    std::vector<MemoryRegion> added;
+    for (const MappedFile& file : files) {
+        bool covered = std::any_of(regions.begin(), regions.end(), [&](const MemoryRegion& region) {
+            return region.start < file.end && file.start < region.end;
+        });
+        if (!covered) added.push_back(MemoryRegion{file.start, file.end, false, file.path});
+    }
+    regions.insert(regions.end(), added.begin(), added.end());
+    std::sort(regions.begin(), regions.end(),
+              [](const MemoryRegion& a, const MemoryRegion& b) { return a.start < b.start; });
+}
+
+}  // namespace
+
 std::vector<MemoryRegion> memory_regions_of_core(const CoreFile& core) {
     const std::vector<MappedFile>& files = core.mapped_files();  // sorted by start
     std::vector<MemoryRegion> regions;
@@ -75,6 +95,7 @@ std::vector<MemoryRegion> memory_regions_of_core(const CoreFile& core) {
             region.path = std::prev(after)->path;
         regions.push_back(std::move(region));
     }
+    add_files_the_core_left_out(files, regions);
     return regions;
 }
 

@@ -28,7 +28,24 @@ Json frame_json(const StackFrame& frame) {
     return Json{{"kind", "native"},
                 {"function", native.function},
                 {"module", native.module},
-                {"pc", fmt::format("{:#x}", native.pc)}};
+                {"pc", fmt::format("{:#x}", native.pc)},
+                {"offset", native.module_offset ? Json(fmt::format("{:#x}", *native.module_offset)) : Json(nullptr)}};
+}
+
+// path, build_id (null when the core kept none), status, and the file used (null when none).
+Json modules_json(const std::vector<ModuleInfo>& modules) {
+    Json list = Json::array();
+    for (const ModuleInfo& module : modules) {
+        Json out{{"path", module.path},
+                 {"base", fmt::format("{:#x}", module.base)},
+                 {"build_id", module.build_id.empty() ? Json(nullptr) : Json(module.build_id)},
+                 {"status", module_status_name(module.status)},
+                 {"file", module.file.empty() ? Json(nullptr) : Json(module.file)}};
+        if (!module.looked_for.empty()) out["looked_for"] = module.looked_for;
+        if (module.status == ModuleFileStatus::Mismatch) out["found_build_id"] = module.other_build_id;
+        list.push_back(std::move(out));
+    }
+    return list;
 }
 
 Json frames_json(const std::vector<StackFrame>& frames) {
@@ -113,6 +130,7 @@ std::string render_xbt_json(const Snapshot& snapshot) {
                                                                  : Json(snapshot.target.command_line)}}},
         {"crash", crash_json(snapshot.crash)},
         {"threads", std::move(threads)},
+        {"modules", modules_json(snapshot.modules)},
     };
     // Target strings are not guaranteed UTF-8: replace what is not, never throw.
     return document.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -43,6 +43,9 @@ void render_frame(std::string& out, size_t index, const StackFrame& frame, const
     const NativeFrame& native = frame.native;
     std::string name = native.function.empty() ? "??" : native.function;
     std::string module = native.module.empty() ? "" : fmt::format(" ({})", basename_of(native.module));
+    // Without a symbol, where the pc lies in its module is what can be looked up elsewhere.
+    if (native.function.empty() && !native.module.empty() && native.module_offset)
+        module = fmt::format(" ({}+{:#x})", basename_of(native.module), *native.module_offset);
     if (options.show_pc)
         fmt::format_to(std::back_inserter(out), "#{:<3} C   {:#018x} {}{}\n", index, native.pc, name, module);
     else
@@ -117,6 +120,28 @@ std::string printable_thread_name(std::string_view name) {
     return out;
 }
 
+std::string render_modules_note(const std::vector<ModuleInfo>& modules) {
+    std::string lines;
+    size_t count = 0;
+    for (const ModuleInfo& module : modules) {
+        if (module.status != ModuleFileStatus::Missing && module.status != ModuleFileStatus::Mismatch) continue;
+        ++count;
+        std::string build_id = module.build_id.empty() ? "not in the core" : module.build_id;
+        std::string looked = fmt::format("{}", fmt::join(module.looked_for, ", "));
+        if (module.status == ModuleFileStatus::Missing)
+            fmt::format_to(std::back_inserter(lines), "  {} (build-id {}): missing, looked for {}\n",
+                           basename_of(module.path), build_id, looked);
+        else
+            fmt::format_to(std::back_inserter(lines),
+                           "  {} (build-id {}): mismatch, {} has build-id {}, not used\n",
+                           basename_of(module.path), build_id, looked, module.other_build_id);
+    }
+    if (count == 0) return {};
+    return fmt::format("note: {} module{} of the core not available here (their native frames show as "
+                       "?? (module+offset)); map them with --sysroot DIR or --lib-path DIR:\n{}",
+                       count, count == 1 ? "" : "s", lines);
+}
+
 std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options) {
     std::string out;
     render_thread_body(out, thread, options);
@@ -129,6 +154,7 @@ std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& optio
     fmt::format_to(std::back_inserter(out), "CPython {}{} in {} process {}\n", snapshot.runtime.version,
                    snapshot.runtime.free_threaded ? " (free-threaded)" : "", kind, snapshot.target.pid);
     if (snapshot.crash) out += "Fatal signal: " + describe_crash(*snapshot.crash) + "\n";
+    out += render_modules_note(snapshot.modules);
     for (size_t i = 0; i < snapshot.threads.size(); ++i) {
         out += "\n";
         render_thread(out, snapshot.threads[i], snapshot.crash, options);

@@ -1,0 +1,79 @@
+// Which file on this machine stands in for each module a core recorded: the recorded path, or
+// a copy under --sysroot or in a --lib-path directory, accepted only with the core's build-id.
+#include <filesystem>
+
+#include "pyxray/core_file.hpp"
+#include "symbols/build_id.hpp"
+
+namespace pyxray {
+namespace {
+
+std::string file_name_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string joined(const std::string& directory, const std::string& rest) {
+    if (directory.empty()) return rest;
+    std::string out = directory;
+    while (out.size() > 1 && out.back() == '/') out.pop_back();
+    return out + (rest.starts_with('/') ? "" : "/") + rest;
+}
+
+void add_once(std::vector<std::string>& paths, std::string path) {
+    if (!path.empty() && std::find(paths.begin(), paths.end(), path) == paths.end())
+        paths.push_back(std::move(path));
+}
+
+bool is_regular_file(const std::string& path) {
+    std::error_code error;
+    return std::filesystem::is_regular_file(path, error);
+}
+
+}  // namespace
+
+std::vector<std::string> candidate_paths(const std::string& recorded, const ModuleSearch& search) {
+    std::vector<std::string> paths;
+    bool is_executable = !search.executable.empty() && recorded == search.recorded_executable;
+    if (is_executable) add_once(paths, search.executable);
+    if (!search.sysroot.empty() && recorded.starts_with('/'))
+        add_once(paths, joined(search.sysroot, recorded));
+    add_once(paths, recorded);
+    std::string name = file_name_of(recorded);
+    for (const std::string& directory : search.lib_paths) add_once(paths, joined(directory, name));
+    return paths;
+}
+
+void resolve_module(ModuleInfo& module, const ModuleSearch& search,
+                    const std::function<std::optional<std::string>(const std::string&)>& build_id_of) {
+    module.status = ModuleFileStatus::Missing;
+    module.file.clear();
+    module.looked_for.clear();
+    for (const std::string& path : candidate_paths(module.path, search)) {
+        module.looked_for.push_back(path);
+        if (!is_regular_file(path)) continue;
+        std::string found = build_id_of(path).value_or("");
+        if (module.build_id.empty() || found == module.build_id) {
+            module.status = path == module.path ? ModuleFileStatus::Ok : ModuleFileStatus::Mapped;
+            module.file = path;
+            module.looked_for.clear();
+            return;
+        }
+        if (module.status == ModuleFileStatus::Missing) {
+            module.status = ModuleFileStatus::Mismatch;
+            module.other_build_id = found.empty() ? "none" : found;
+        }
+    }
+}
+
+std::vector<ModuleInfo> resolve_modules(const CoreFile& core, const ModuleSearch& search) {
+    std::vector<ModuleInfo> modules = core.modules();
+    std::unique_ptr<Memory> recorded = core.recorded_memory();
+    for (ModuleInfo& module : modules) {
+        module.build_id = build_id_in_memory(*recorded, module.base).value_or("");
+        resolve_module(module, search, build_id_of_file);
+    }
+    return modules;
+}
+
+}  // namespace pyxray
