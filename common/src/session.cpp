@@ -201,7 +201,7 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     fill_native_ids_from_pthreads(*target_, python_threads);  // before 3.11 only pthread_self is kept
     PYXRAY_TRY(os_threads, target_->threads());
     AddressSpace space = address_space_of(*target_);
-    Snapshot snapshot{target_->info(), runtime_, {}, checked_modules(space.modules)};
+    Snapshot snapshot{target_->info(), runtime_, {}, std::nullopt, checked_modules(space.modules)};
     auto assignment = assign_thread_states(python_threads, os_threads);
     InterpreterStatuses statuses(memory, *state_->offsets, runtime_.runtime_address);
     std::vector<const ThreadInfo*> os_of;  // per snapshot thread, its OS thread (null if none)
