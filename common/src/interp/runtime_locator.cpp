@@ -210,6 +210,8 @@ Result<LocatedRuntime> locate_runtime(const Target& target) {
     auto scanned = runtime_from_cookie_scan(target);
     if (scanned || scanned.error().code != ErrorCode::NotPython) return scanned;
     std::string unopened = missing.empty() ? "" : fmt::format(" (not on disk: {})", list_names(missing));
+    if (searched.empty() && missing.empty() && target.info().kind == TargetKind::Core)
+        unopened = " (the core lists no mapped files: is it truncated or damaged?)";
     return fail(
         ErrorCode::NotPython,
         fmt::format("no CPython runtime in {}: no _PyRuntime symbol and no .PyRuntime section in {}{}; "
