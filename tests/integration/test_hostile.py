@@ -27,11 +27,11 @@ HANG_TIMEOUT = 60
 # Installed and stripped builds across the layouts: PyFrameObject chains (3.8, 3.10),
 # _PyInterpreterFrame (3.11, 3.12), the target's own _Py_DebugOffsets (3.13), free-threaded.
 HOSTILE_IDS = ["pyenv-3.8", "pyenv-3.10", "pyenv-3.11-stripped", "pyenv-3.12", "pyenv-3.13",
-               "debian-3.13t", "debian-3.13t-stripped"]
+               "debian-3.13t"]
 # The executable each core is opened with when the executable is swapped: another Python.
 SWAPPED_EXE = {"pyenv-3.8": "pyenv-3.12", "pyenv-3.10": "pyenv-3.13", "pyenv-3.11-stripped":
                "pyenv-3.8", "pyenv-3.12": "debian-3.13t", "pyenv-3.13": "pyenv-3.10",
-               "debian-3.13t": "pyenv-3.13", "debian-3.13t-stripped": "pyenv-3.11"}
+               "debian-3.13t": "pyenv-3.13"}
 
 PAGE = 4096
 # What a crash, an uncaught exception or a sanitizer prints: none may ever appear.
@@ -303,7 +303,8 @@ CYCLES = {"frame-points-to-itself", "older-frame-points-back"}
 
 
 class WorkingCopy:
-    """One patched-and-restored copy of one interpreter's core at a time (a core is ~220 MB)."""
+    """One patched-and-restored copy of one interpreter's core at a time (a stacks.py core is
+    220-650 MB)."""
 
     def __init__(self, directory):
         self.directory = directory
