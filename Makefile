@@ -9,13 +9,14 @@ BUILD_DIR ?= build
 JOBS ?= 2
 BUILD_PATH := $(abspath $(BUILD_DIR))
 SANITIZE_PATH := $(abspath $(BUILD_DIR)-sanitize)
+FUZZ_PATH := $(abspath $(BUILD_DIR)-fuzz)
 # The gdb bridge must match the Python gdb and lldb-16 embed: Debian's 3.11, not pyenv's.
 CMAKE_FLAGS := -G Ninja -DPYBIND11_FINDPYTHON=ON -DPython_EXECUTABLE=/usr/bin/python3.11 \
                -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Debian's Python has pytest; pyenv's python3 on PATH does not.
 PYTEST := /usr/bin/python3 -m pytest
 
-.PHONY: all deps build test unit-test integration-test sanitize-test demo interpreters
+.PHONY: all deps build test unit-test integration-test sanitize-test fuzz-build fuzz-test demo interpreters
 
 all: build
 
@@ -30,7 +31,7 @@ build: deps
 # own "no tests ran" (exit 5) stops make like any other failure: nothing here masks it.
 # Interpreters first: configuring finds their headers for the unit tests' layout checks.
 test: deps interpreters
-	$(MAKE) --no-print-directory build unit-test integration-test sanitize-test
+	$(MAKE) --no-print-directory build unit-test integration-test sanitize-test fuzz-test
 
 unit-test:
 	ctest --test-dir $(BUILD_PATH) --output-on-failure --no-tests=error -j$(JOBS)
@@ -45,6 +46,16 @@ sanitize-test: deps
 	cmake --build $(SANITIZE_PATH) -j$(JOBS)
 	ctest --test-dir $(SANITIZE_PATH) --output-on-failure --no-tests=error -j$(JOBS)
 	PYXRAY_BUILD=$(SANITIZE_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider
+
+# The libFuzzer harness (fuzz/README.md): clang-14 only, its own build directory; ctest runs it
+# for about a minute over the committed corpus (bench/fuzz.sh MINUTES runs it longer).
+fuzz-build: deps
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_PATH) -G Ninja -DPYXRAY_FUZZ=ON \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_PATH) -j$(JOBS)
+
+fuzz-test: fuzz-build
+	ctest --test-dir $(FUZZ_PATH) --output-on-failure --no-tests=error
 
 demo: build
 	PYXRAY_BUILD=$(BUILD_PATH) scripts/demo.sh

@@ -44,17 +44,13 @@ Result<void> check_executable(const std::string& path) {
 }
 
 // libdwfl gives no reason when a core is cut short; say it ourselves.
+// Its notes count too: gcore writes them last, so a cut there leaves every segment whole.
 std::string why_libdwfl_failed(const CoreFile& core) {
-    std::error_code error;
-    uint64_t size = std::filesystem::file_size(core.path(), error);
-    uint64_t needed = 0;
-    for (const CoreFile::Segment& segment : core.segments())
-        needed = std::max(needed, segment.offset + segment.filesz);
-    if (!error && size < needed)
+    if (core.file_size() < core.needed_size())
         return fmt::format(
-            "the core is truncated: {} bytes, its segments need {}; write it again "
+            "the core is truncated: {} bytes, its segments and notes need {}; write it again "
             "(ulimit -c unlimited, or gdb's gcore)",
-            size, needed);
+            core.file_size(), core.needed_size());
     return dwfl_error_text();
 }
 

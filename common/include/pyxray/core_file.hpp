@@ -64,6 +64,10 @@ public:
         bool writable;  // PF_W
     };
     const std::vector<Segment>& segments() const { return segments_; }
+    // The file's size, and the size its PT_LOAD and PT_NOTE segments need: a core cut short
+    // (gcore writes its notes last) is smaller.
+    uint64_t file_size() const { return file_size_; }
+    uint64_t needed_size() const { return needed_size_; }
 
     CoreFile() = default;
 
@@ -78,6 +82,7 @@ private:
     std::optional<TargetSignal> signal_;
     std::vector<Segment> segments_;
     uint64_t file_size_ = 0;
+    uint64_t needed_size_ = 0;
     std::shared_ptr<const CoreImage> image_;
 };
 

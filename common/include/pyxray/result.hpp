@@ -3,19 +3,23 @@
 
 #include <cstdint>
 #include <expected>
+#if !defined(__cpp_lib_expected)
+// clang-14 over libstdc++ 12 (the fuzz build): <expected> declares nothing there.
+#include "pyxray/expected_fallback.hpp"
+#endif
 #include <string>
 #include <utility>
 
 namespace pyxray {
 
 enum class ErrorCode {
-    Unreadable,      // target memory could not be read
-    NotPython,       // no CPython runtime found
-    Unsupported,     // a CPython version or build we do not decode
-    BadData,         // target memory holds something that cannot be what we expect
-    Truncated,       // a walk hit its cap
-    Io,              // a file (core, executable, /proc) could not be opened or parsed
-    InvalidArgument, // the user asked for something impossible
+    Unreadable,       // target memory could not be read
+    NotPython,        // no CPython runtime found
+    Unsupported,      // a CPython version or build we do not decode
+    BadData,          // target memory holds something that cannot be what we expect
+    Truncated,        // a walk hit its cap
+    Io,               // a file (core, executable, /proc) could not be opened or parsed
+    InvalidArgument,  // the user asked for something impossible
     Internal,
 };
 
@@ -33,14 +37,14 @@ inline std::unexpected<Error> fail(ErrorCode code, std::string message, uint64_t
 }
 
 // Propagates an error from a Result-returning expression, else yields its value.
-#define PYXRAY_TRY(var, expr)                                  \
-    auto var##_result_ = (expr);                               \
+#define PYXRAY_TRY(var, expr)                                          \
+    auto var##_result_ = (expr);                                       \
     if (!var##_result_) return std::unexpected(var##_result_.error()); \
     auto var = std::move(*var##_result_)
 
-#define PYXRAY_TRY_VOID(expr)                                  \
-    do {                                                       \
-        auto pyxray_void_result_ = (expr);                     \
+#define PYXRAY_TRY_VOID(expr)                                                          \
+    do {                                                                               \
+        auto pyxray_void_result_ = (expr);                                             \
         if (!pyxray_void_result_) return std::unexpected(pyxray_void_result_.error()); \
     } while (0)
 

@@ -217,6 +217,8 @@ Result<LocatedRuntime> locate_runtime(const Target& target) {
                         : fmt::format(" (not on disk, or of another build: {}; for a core from another machine "
                                       "point --sysroot or --lib-path at copies)",
                                       list_names(missing));
+    if (searched.empty() && missing.empty() && target.info().kind == TargetKind::Core)
+        unopened = " (the core lists no mapped files: is it truncated or damaged?)";
     return fail(
         ErrorCode::NotPython,
         fmt::format("no CPython runtime in {}: no _PyRuntime symbol and no .PyRuntime section in {}{}; "

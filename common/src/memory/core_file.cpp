@@ -124,6 +124,8 @@ private:
             GElf_Phdr header;
             if (gelf_getphdr(elf_.get(), static_cast<int>(i), &header) == nullptr)
                 return problem(fmt::format("truncated program header {} of {} ({})", i, count, elf_problem()));
+            if (header.p_type == PT_LOAD || header.p_type == PT_NOTE)
+                needed_size_ = std::max<uint64_t>(needed_size_, header.p_offset + header.p_filesz);
             if (header.p_type == PT_LOAD && header.p_memsz > 0)
                 segments_.push_back(CoreSegment{header.p_vaddr, header.p_memsz, header.p_filesz,
                                                 header.p_offset, (header.p_flags & PF_W) != 0});
@@ -170,6 +172,7 @@ private:
         core->threads_ = std::move(notes_.threads);
         for (const CoreSegment& s : segments_) core->segments_.push_back({s.vaddr, s.memsz, s.filesz, s.offset, s.writable});
         core->file_size_ = file_size_;
+        core->needed_size_ = needed_size_;
         core->image_ = std::make_shared<const CoreImage>(
             CoreImage{path_, file_, file_size_, std::move(segments_), std::move(notes_.mapped_files)});
         return std::shared_ptr<const CoreFile>(std::move(core));
@@ -192,6 +195,7 @@ private:
     std::string path_;
     std::shared_ptr<const detail::FileHandle> file_;
     uint64_t file_size_ = 0;
+    uint64_t needed_size_ = 0;  // end of the furthest PT_LOAD or PT_NOTE data
     uint64_t phdrs_offset_ = 0;
     uint64_t claimed_phdrs_ = 0;
     ElfPtr elf_;

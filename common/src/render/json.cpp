@@ -18,8 +18,14 @@ Json locals_json(const std::vector<Variable>& locals) {
 Json frame_json(const StackFrame& frame) {
     if (frame.kind == StackFrame::Kind::Python) {
         const PyFrame& py = frame.python;
-        Json out{{"kind", "python"}, {"function", py.function}, {"qualname", py.qualname},
-                 {"file", py.file},  {"line", py.line},         {"interpreter_id", py.interpreter_id}};
+        Json out{{"kind", "python"},
+                 {"function", py.function},
+                 {"qualname", py.qualname},
+                 {"file", py.file},
+                 {"line", py.line},
+                 {"interpreter_id", py.interpreter_id},
+                 {"frame_address", fmt::format("{:#x}", py.frame_address)},
+                 {"code_address", fmt::format("{:#x}", py.code_address)}};
         if (py.locals) out["locals"] = locals_json(*py.locals);
         if (py.locals_error) out["locals_error"] = *py.locals_error;
         return out;
@@ -103,7 +109,10 @@ Json crash_json(const std::optional<Crash>& crash) {
 
 Json thread_json(const ThreadStack& thread) {
     Json out{{"tid", thread.tid}, {"python", thread.python}, {"merged", thread.merged}};
-    if (thread.state) out["interpreter_id"] = thread.state->interpreter_id;
+    if (thread.state) {
+        out["interpreter_id"] = thread.state->interpreter_id;
+        out["tstate"] = fmt::format("{:#x}", thread.state->tstate);
+    }
     add_thread_status(out, thread);
     out["crashed"] = thread.crashed;
     out["exception"] = exception_json(thread.exception);
