@@ -18,8 +18,7 @@ import subprocess
 import pytest
 
 import interpreters
-from drivers import CLI, GDB_SCRIPT, LLDB, LLDB_PLUGIN, require
-from targets import quiet_environment
+from drivers import CLI, GDB_SCRIPT, LLDB, LLDB_PLUGIN, require, tool_environment
 
 # A hang detector, not a performance bound: every run here takes a few seconds at most.
 HANG_TIMEOUT = 60
@@ -112,7 +111,7 @@ def run_tool(command, stdin_text=None):
         return subprocess.run([str(part) for part in command], input=stdin_text,
                               stdin=None if stdin_text is not None else subprocess.DEVNULL,
                               capture_output=True, text=True, errors="replace",
-                              timeout=HANG_TIMEOUT, env=quiet_environment())
+                              timeout=HANG_TIMEOUT, env=tool_environment(command))
     except subprocess.TimeoutExpired:
         pytest.fail(f"hang: no answer within {HANG_TIMEOUT} s from {' '.join(map(str, command))}",
                     pytrace=False)
