@@ -48,10 +48,17 @@ SANITIZER_REPORT = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|: r
 DEBUGGERS = {"gdb", LLDB}
 
 
+LEAK_SUPPRESSIONS = REPO / "sanitizer" / "lsan-suppressions.txt"
+
+
 def tool_environment(command):
-    """quiet_environment(), plus the sanitizer runtimes for a debugger loading a sanitized plugin."""
+    """quiet_environment(); on a sanitized build, LeakSanitizer's suppressions of others' leaks,
+    and the sanitizer runtimes for a debugger loading a sanitized plugin."""
     environment = quiet_environment()
-    if Path(str(command[0])).name in DEBUGGERS and SANITIZER_PRELOAD.exists():
+    if not SANITIZER_PRELOAD.exists():
+        return environment
+    environment["LSAN_OPTIONS"] = f"suppressions={LEAK_SUPPRESSIONS}:print_suppressions=0"
+    if Path(str(command[0])).name in DEBUGGERS:
         environment["LD_PRELOAD"] = SANITIZER_PRELOAD.read_text().strip()
         environment.update(SANITIZER_OPTIONS)
     return environment
