@@ -2,7 +2,7 @@
 #   make build   Debian packages if missing (as root), configure, build into build/
 #   make test    build, then the unit tests (ctest) and the integration tests (pytest), then
 #                both again on an ASan+UBSan build of everything (the integration tests on
-#                the interpreters as installed), then a minute of the libFuzzer harness
+#                one interpreter per layout family), then a minute of the libFuzzer harness
 #   make demo    build, then scripts/demo.sh: py-xbt from gdb, LLDB and the CLI, live and on a core
 # BUILD_DIR=... builds elsewhere (the tests follow through PYXRAY_BUILD).
 
@@ -42,13 +42,15 @@ integration-test:
 
 # The same build with ASan+UBSan: core, CLI and both plugins; gdb and lldb-16 get the
 # runtimes preloaded by the tests (sanitizer/CMakeLists.txt, tests/integration/drivers.py).
-# Every test, on the interpreters as installed: the stripped copies too would take this pass
-# (about twice the plain one's time) past CI's 90 minutes.
+# Every test, on one interpreter per layout family as installed (3.8 legacy frames, Debian's
+# LTO 3.11 and its debug build, 3.12, free-threaded 3.13t) and the tests of no interpreter:
+# sanitized runs take about twice as long, and the whole matrix would push CI past 90 minutes.
+SANITIZE_SLICE := not stripped and (pyenv-3.8 or debian-3.11 or pyenv-3.12 or debian-3.13t or not (pyenv or debian))
 sanitize-test: deps
 	cmake -S . -B $(SANITIZE_PATH) $(CMAKE_FLAGS) -DPYXRAY_SANITIZE=ON
 	cmake --build $(SANITIZE_PATH) -j$(JOBS)
 	ctest --test-dir $(SANITIZE_PATH) --output-on-failure --no-tests=error -j$(JOBS)
-	PYXRAY_BUILD=$(SANITIZE_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider -k "not stripped"
+	PYXRAY_BUILD=$(SANITIZE_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider -k "$(SANITIZE_SLICE)"
 
 # The libFuzzer harness (fuzz/README.md): clang-14 only, its own build directory; ctest runs it
 # for about a minute over the committed corpus (bench/fuzz.sh MINUTES runs it longer).
