@@ -201,16 +201,22 @@ class CoreTargets:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def truncated_copy(core, destination):
-    """The first half of a core, as a crash that filled the disk would leave it."""
-    half = core.stat().st_size // 2
-    with open(core, "rb") as source, open(destination, "wb") as sink:
-        remaining = half
+def prefix_copy(source, destination, size):
+    """The first `size` bytes of `source` (all of it, if shorter) written to `destination`."""
+    with open(source, "rb") as reader, open(destination, "wb") as writer:
+        remaining = size
         while remaining:
-            chunk = source.read(min(remaining, 1 << 20))
-            sink.write(chunk)
+            chunk = reader.read(min(remaining, 1 << 22))
+            if not chunk:
+                break
+            writer.write(chunk)
             remaining -= len(chunk)
     return destination
+
+
+def truncated_copy(core, destination):
+    """The first half of a core, as a crash that filled the disk would leave it."""
+    return prefix_copy(core, destination, core.stat().st_size // 2)
 
 
 @dataclass

@@ -19,6 +19,7 @@ import pytest
 
 import interpreters
 from drivers import CLI, GDB_SCRIPT, LLDB, LLDB_PLUGIN, require, tool_environment
+from targets import prefix_copy
 
 # A hang detector, not a performance bound: every run here takes a few seconds at most.
 HANG_TIMEOUT = 60
@@ -381,21 +382,11 @@ def truncation_points(layout):
             "late": first + (end - first) * 95 // 100}
 
 
-def truncated(source, destination, size):
-    with open(source, "rb") as reader, open(destination, "wb") as writer:
-        remaining = size
-        while remaining:
-            chunk = reader.read(min(remaining, 1 << 22))
-            writer.write(chunk)
-            remaining -= len(chunk)
-    return destination
-
-
 @pytest.mark.parametrize("cut", ["inside-notes", "early", "middle", "late"])
 @pytest.mark.parametrize("hostile_id", HOSTILE_IDS)
 def test_truncated_core(hostile_id, cut, hostile_core, tmp_path):
     size = truncation_points(CoreLayout(hostile_core.core))[cut]
-    path = truncated(hostile_core.core, tmp_path / f"{cut}.core", size)
+    path = prefix_copy(hostile_core.core, tmp_path / f"{cut}.core", size)
     try:
         outputs = check_every_frontend(path, hostile_core.executable)
     finally:
