@@ -170,6 +170,14 @@ def check_debugger_text(text, target, kind, where):
         headings[0].endswith(f", crashed with {signal}:"), f"{where}: {headings}"
 
 
+def check_debuggers(frontends, target, kind, where):
+    """py-xbt -a, text and JSON, in each of these debuggers on the crash core."""
+    for frontend in frontends:
+        text, document = debugger_run(frontend, target)
+        check_debugger_text(text, target, kind, f"{frontend} py-xbt -a on {where}")
+        check_document(document, target, kind, frontend, f"{frontend} py-xbt -a --json on {where}")
+
+
 @pytest.mark.parametrize("kind", KERNEL_KINDS)
 def test_kernel_core(interp_id, kind, interpreter, crash_cores):
     """`pyxray core --json` on every kind; text and the debuggers where the rotation says."""
@@ -180,11 +188,8 @@ def test_kernel_core(interp_id, kind, interpreter, crash_cores):
         check_document(document, target, kind, "cli", f"pyxray core --json on {where}")
         if kind == cli_text_kind(interp_id):
             check_report_text(pyxray_core(target, False).stdout, target, kind, f"pyxray core on {where}")
-        for frontend, assigned in (("gdb", gdb_kind(interp_id)), ("lldb", lldb_kind(interp_id))):
-            if kind == assigned:
-                text, document = debugger_run(frontend, target)
-                check_debugger_text(text, target, kind, f"{frontend} py-xbt -a on {where}")
-                check_document(document, target, kind, frontend, f"{frontend} py-xbt -a --json on {where}")
+        assigned = {"gdb": gdb_kind(interp_id), "lldb": lldb_kind(interp_id)}
+        check_debuggers([frontend for frontend in assigned if assigned[frontend] == kind], target, kind, where)
     finally:
         crash_cores.discard(target)
 
@@ -199,10 +204,7 @@ def test_gdb_written_core(interp_id, interpreter, crash_cores):
         check_document(document, target, kind, "cli", f"pyxray core --json on {where}")
         if kind == NO_KERNEL_CORE:  # its only cores: the text report is checked here
             check_report_text(pyxray_core(target, False).stdout, target, kind, f"pyxray core on {where}")
-        for frontend in ("gdb", "lldb") if kind == NO_KERNEL_CORE else ("gdb",):
-            text, document = debugger_run(frontend, target)
-            check_debugger_text(text, target, kind, f"{frontend} py-xbt -a on {where}")
-            check_document(document, target, kind, frontend, f"{frontend} py-xbt -a --json on {where}")
+        check_debuggers(("gdb", "lldb") if kind == NO_KERNEL_CORE else ("gdb",), target, kind, where)
     finally:
         crash_cores.discard(target)
 
