@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "interp/build_kind.hpp"
+#include "symbols/file_module_symbols.hpp"
 #include "interp/thread_states.hpp"
 #include "layout/debug_offsets.hpp"
 #include "matrix_interpreters.hpp"
@@ -115,7 +116,8 @@ TEST(BuildKind, OnlyTheFreeThreadedLibpythonDefinesTheMarkerSymbol) {
         auto symbols = pyxray::ElfSymbols::open(path, names);
         ASSERT_TRUE(symbols) << symbols.error().message;
         ASSERT_TRUE(symbols->find("_PyRuntime"));
-        auto kind = pyxray::build_kind_from_binary(&*symbols, path);
+        auto loaded = pyxray::loaded_at(*symbols, 0);
+        auto kind = pyxray::build_kind_from_binary(loaded.get(), path);
         ASSERT_TRUE(kind);
         EXPECT_EQ(kind->kind, expected) << kind->why;
     }

@@ -5,7 +5,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pyxray/memory.hpp"
@@ -84,6 +86,24 @@ struct MemoryRegion {
     std::string path;  // the mapped file; empty when anonymous or unknown
 };
 
+// A section of a loaded module, at its run-time address.
+struct LoadedSection {
+    uint64_t address = 0;
+    uint64_t size = 0;
+};
+
+// One loaded module's symbols and sections, at run-time addresses. By default read from the
+// module's file on disk (ELF); a debugger front-end may answer from its own view of the module
+// instead (LLDB's SB API, for targets that are not Linux ELF).
+class ModuleSymbols {
+public:
+    virtual ~ModuleSymbols() = default;
+    // The run-time address of a symbol the module defines.
+    virtual std::optional<uint64_t> symbol(std::string_view name) const = 0;
+    // A section the module loads into memory, by its ELF name (".PyRuntime", ".bss").
+    virtual std::optional<LoadedSection> section(std::string_view name) const = 0;
+};
+
 enum class TargetKind { Live, Core };
 
 // The signal a core's process took, as the front-end read it (the core's NT_SIGINFO, gdb's
@@ -118,6 +138,10 @@ public:
     virtual Result<std::vector<MemoryRegion>> memory_regions() const {
         return fail(ErrorCode::Unsupported, "this front-end cannot list the target's memory regions");
     }
+    // The symbols and sections of one of modules(); `names` are the symbols the caller will ask
+    // for (a reader may read only those). The default parses the module's ELF file on disk.
+    virtual Result<std::unique_ptr<ModuleSymbols>> module_symbols(const ModuleInfo& module,
+                                                                  std::span<const std::string_view> names) const;
 };
 
 // A target whose modules, threads and frames were collected up front (the gdb bridge, tests).

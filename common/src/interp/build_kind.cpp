@@ -31,9 +31,9 @@ std::string_view describe(BuildKind kind) {
 
 }  // namespace
 
-std::optional<BinaryBuildKind> build_kind_from_binary(const ElfSymbols* symbols, const std::string& path) {
+std::optional<BinaryBuildKind> build_kind_from_binary(const ModuleSymbols* symbols, const std::string& path) {
     std::string name = basename_of(path);
-    if (symbols && symbols->find(kFreeThreadedSymbol))
+    if (symbols && symbols->symbol(kFreeThreadedSymbol))
         return BinaryBuildKind{BuildKind::FreeThreaded,
                                fmt::format("{} defines {}", name, kFreeThreadedSymbol)};
     if (symbols)

@@ -8,7 +8,7 @@
 
 #include "layout/offsets.hpp"
 #include "pyxray/memory.hpp"
-#include "symbols/elf_symbols.hpp"
+#include "pyxray/target.hpp"
 
 namespace pyxray {
 
@@ -26,7 +26,7 @@ struct BinaryBuildKind {
 // From the module's symbols (read with kFreeThreadedSymbol among the names asked for; null
 // when there are none to read) and its file name ("python3.13t", "libpython3.13t.so.1.0").
 // Nothing when neither tells: a symbol-less module whose name has no "t" suffix.
-std::optional<BinaryBuildKind> build_kind_from_binary(const ElfSymbols* symbols, const std::string& path);
+std::optional<BinaryBuildKind> build_kind_from_binary(const ModuleSymbols* symbols, const std::string& path);
 
 // The build of the CPython whose _PyRuntime is at `runtime`. From 3.13 the target's own
 // _Py_DebugOffsets states it (free_threaded); the binary's evidence must agree, and a mismatch

@@ -6,7 +6,6 @@
 #include <charconv>
 #include <string_view>
 
-#include "symbols/elf_symbols.hpp"
 
 namespace pyxray {
 namespace {
@@ -30,12 +29,12 @@ std::optional<int> micro_in(std::string_view text, const PythonVersion& version)
 }
 
 std::optional<int> read_micro(const Target& target, const ModuleInfo& module, const PythonVersion& version) {
-    auto symbols = ElfSymbols::open(module.file_to_read(), kVersionBuffers);
+    auto symbols = target.module_symbols(module, kVersionBuffers);
     if (!symbols) return std::nullopt;
     for (auto name : kVersionBuffers) {
-        auto symbol = symbols->find(name);
+        auto symbol = (*symbols)->symbol(name);
         if (!symbol) continue;
-        auto bytes = read_bytes(target.memory(), symbols->runtime_address(*symbol, module.base), kPrefixSize);
+        auto bytes = read_bytes(target.memory(), *symbol, kPrefixSize);
         if (!bytes) continue;
         std::string_view text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
         if (auto micro = micro_in(text, version)) return micro;

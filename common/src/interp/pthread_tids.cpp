@@ -4,7 +4,7 @@
 #include <optional>
 #include <string_view>
 
-#include "symbols/elf_symbols.hpp"
+#include "pyxray/target.hpp"
 
 namespace pyxray {
 namespace {
@@ -32,12 +32,12 @@ std::optional<uint32_t> tid_offset(const Target& target) {
     std::array<std::string_view, 1> names = {kTidDescriptor};
     for (const auto& module : *modules) {
         if (!is_libc(module.path)) continue;
-        auto symbols = ElfSymbols::open(module.file_to_read(), names);
+        auto symbols = target.module_symbols(module, names);
         if (!symbols) continue;
-        auto symbol = symbols->find(kTidDescriptor);
+        auto symbol = (*symbols)->symbol(kTidDescriptor);
         if (!symbol) continue;
         auto descriptor =
-            read_value<DbDescriptor>(target.memory(), symbols->runtime_address(*symbol, module.base));
+            read_value<DbDescriptor>(target.memory(), *symbol);
         if (descriptor && descriptor->bits == 32 && descriptor->count == 1 &&
             descriptor->offset < kMaxPthreadOffset)
             return descriptor->offset;

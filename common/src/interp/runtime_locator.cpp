@@ -12,7 +12,6 @@
 #include "interp/runtime_scan.hpp"
 #include "interp/version_text.hpp"
 #include "layout/debug_offsets.hpp"
-#include "symbols/elf_symbols.hpp"
 
 namespace pyxray {
 namespace {
@@ -54,10 +53,10 @@ std::optional<PythonVersion> version_from_name(const std::string& path) {
 // Most trusted first: Py_Version (3.11+, exported, so stripping keeps it), the version in the
 // 3.13+ _Py_DebugOffsets, the module's name with the micro version the target holds, and last
 // the text Py_GetVersion() left in the module's .bss (a stripped or renamed libpython < 3.11).
-Result<PythonVersion> read_version(const Target& target, const ElfSymbols& symbols, const ModuleInfo& module,
+Result<PythonVersion> read_version(const Target& target, const ModuleSymbols& symbols, const ModuleInfo& module,
                                    uint64_t runtime) {
-    if (auto symbol = symbols.find("Py_Version")) {
-        auto hex = read_value<uint32_t>(target.memory(), symbols.runtime_address(*symbol, module.base));
+    if (auto symbol = symbols.symbol("Py_Version")) {
+        auto hex = read_value<uint32_t>(target.memory(), *symbol);
         if (hex && ((*hex >> 24) & 0xff) == 3) return PythonVersion::from_hex(*hex);
     }
     if (auto version = debug_offsets_version(target.memory(), runtime)) return *version;
@@ -65,9 +64,9 @@ Result<PythonVersion> read_version(const Target& target, const ElfSymbols& symbo
     if (named) {
         PythonVersion version = with_micro_version(target, module, *named);
         if (version.micro >= 0) return version;
-        return version_from_buffer_scan(target.memory(), symbols, module, named->minor).value_or(version);
+        return version_from_buffer_scan(target.memory(), symbols, named->minor).value_or(version);
     }
-    if (auto version = version_from_buffer_scan(target.memory(), symbols, module, std::nullopt))
+    if (auto version = version_from_buffer_scan(target.memory(), symbols, std::nullopt))
         return *version;
     return fail(
         ErrorCode::Unsupported,
@@ -109,7 +108,7 @@ Result<void> prefer_target_table(const Memory& memory, const PythonVersion& vers
 }
 
 // `runtime` is a run-time address: the _PyRuntime symbol's or the .PyRuntime section's.
-Result<LocatedRuntime> runtime_in_module(const Target& target, const ElfSymbols& symbols,
+Result<LocatedRuntime> runtime_in_module(const Target& target, const ModuleSymbols& symbols,
                                          const ModuleInfo& module, uint64_t runtime, std::string found_by) {
     PYXRAY_TRY(version, read_version(target, symbols, module, runtime));
     PYXRAY_TRY(kind, detect_build_kind(target.memory(), runtime, version,
@@ -121,7 +120,7 @@ Result<LocatedRuntime> runtime_in_module(const Target& target, const ElfSymbols&
     located.info.version = version.str();
     located.info.version_hex = version.hex;
     located.info.library = module.path;
-    located.info.debug_build = symbols.find("_Py_NegativeRefcount").has_value();
+    located.info.debug_build = symbols.symbol("_Py_NegativeRefcount").has_value();
     located.info.free_threaded = kind == BuildKind::FreeThreaded;
     located.found_by = std::move(found_by);
     if (has_debug_offsets(version))
@@ -192,22 +191,18 @@ Result<LocatedRuntime> locate_runtime(const Target& target) {
     PYXRAY_TRY(modules, target.modules());
     std::vector<std::string> searched, missing;
     for (const auto& module : search_order(std::move(modules))) {
-        // A core's module whose file here is missing or of another build is never read.
+        auto symbols = target.module_symbols(module, kRuntimeSymbols);
         const std::string& file = module.file_to_read();
-        auto symbols = file.empty() ? fail(ErrorCode::Io, "no trusted file")
-                                    : ElfSymbols::open(file, kRuntimeSymbols);
         std::error_code error;
         if (!symbols && (file.empty() || !std::filesystem::exists(file, error)))
             missing.push_back(basename_of(module.path));
         if (!symbols) continue;
         searched.push_back(basename_of(module.path));
-        if (auto runtime = symbols->find("_PyRuntime"))
-            return runtime_in_module(target, *symbols, module,
-                                     symbols->runtime_address(*runtime, module.base),
+        if (auto runtime = (*symbols)->symbol("_PyRuntime"))
+            return runtime_in_module(target, **symbols, module, *runtime,
                                      fmt::format("the _PyRuntime symbol of {}", module.path));
-        if (auto section = symbols->section(".PyRuntime"))
-            return runtime_in_module(target, *symbols, module,
-                                     symbols->runtime_address(section->address, module.base),
+        if (auto section = (*symbols)->section(".PyRuntime"))
+            return runtime_in_module(target, **symbols, module, section->address,
                                      fmt::format("the .PyRuntime section of {}", module.path));
     }
     auto scanned = runtime_from_cookie_scan(target);

@@ -46,11 +46,11 @@ std::optional<PythonVersion> parse_version_text(std::string_view text, std::opti
     return PythonVersion{3, *found_minor, *micro, hex};
 }
 
-std::optional<PythonVersion> version_from_buffer_scan(const Memory& memory, const ElfSymbols& symbols,
-                                                      const ModuleInfo& module, std::optional<int> minor) {
+std::optional<PythonVersion> version_from_buffer_scan(const Memory& memory, const ModuleSymbols& symbols,
+                                                      std::optional<int> minor) {
     auto bss = symbols.section(".bss");
     if (!bss || bss->size == 0) return std::nullopt;
-    uint64_t start = symbols.runtime_address(bss->address, module.base);
+    uint64_t start = bss->address;
     uint64_t size = std::min(bss->size, kMaxBssBytes);
     std::vector<std::byte> buffer(kChunkBytes + kLongestText);
     // Chunks overlap by kLongestText so a text across a chunk boundary is seen whole.

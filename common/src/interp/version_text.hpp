@@ -10,7 +10,6 @@
 
 #include "layout/offsets.hpp"
 #include "pyxray/target.hpp"
-#include "symbols/elf_symbols.hpp"
 
 namespace pyxray {
 
@@ -19,7 +18,7 @@ namespace pyxray {
 std::optional<PythonVersion> parse_version_text(std::string_view text, std::optional<int> minor);
 
 // Scans the module's .bss in the target (the buffer is a zero-initialised static) for the text.
-std::optional<PythonVersion> version_from_buffer_scan(const Memory& memory, const ElfSymbols& symbols,
-                                                      const ModuleInfo& module, std::optional<int> minor);
+std::optional<PythonVersion> version_from_buffer_scan(const Memory& memory, const ModuleSymbols& symbols,
+                                                      std::optional<int> minor);
 
 }  // namespace pyxray
