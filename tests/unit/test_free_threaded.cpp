@@ -8,10 +8,10 @@
 #include <filesystem>
 
 #include "interp/build_kind.hpp"
-#include "symbols/file_module_symbols.hpp"
 #include "interp/thread_states.hpp"
 #include "layout/debug_offsets.hpp"
 #include "matrix_interpreters.hpp"
+#include "symbols/file_module_symbols.hpp"
 #include "synthetic_python.hpp"
 
 namespace {

@@ -140,8 +140,8 @@ public:
     }
     // The symbols and sections of one of modules(); `names` are the symbols the caller will ask
     // for (a reader may read only those). The default parses the module's ELF file on disk.
-    virtual Result<std::unique_ptr<ModuleSymbols>> module_symbols(const ModuleInfo& module,
-                                                                  std::span<const std::string_view> names) const;
+    virtual Result<std::unique_ptr<ModuleSymbols>> module_symbols(
+        const ModuleInfo& module, std::span<const std::string_view> names) const;
 };
 
 // A target whose modules, threads and frames were collected up front (the gdb bridge, tests).

@@ -6,7 +6,6 @@
 #include <charconv>
 #include <string_view>
 
-
 namespace pyxray {
 namespace {
 

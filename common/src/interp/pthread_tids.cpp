@@ -36,8 +36,7 @@ std::optional<uint32_t> tid_offset(const Target& target) {
         if (!symbols) continue;
         auto symbol = (*symbols)->symbol(kTidDescriptor);
         if (!symbol) continue;
-        auto descriptor =
-            read_value<DbDescriptor>(target.memory(), *symbol);
+        auto descriptor = read_value<DbDescriptor>(target.memory(), *symbol);
         if (descriptor && descriptor->bits == 32 && descriptor->count == 1 &&
             descriptor->offset < kMaxPthreadOffset)
             return descriptor->offset;

@@ -53,8 +53,8 @@ std::optional<PythonVersion> version_from_name(const std::string& path) {
 // Most trusted first: Py_Version (3.11+, exported, so stripping keeps it), the version in the
 // 3.13+ _Py_DebugOffsets, the module's name with the micro version the target holds, and last
 // the text Py_GetVersion() left in the module's .bss (a stripped or renamed libpython < 3.11).
-Result<PythonVersion> read_version(const Target& target, const ModuleSymbols& symbols, const ModuleInfo& module,
-                                   uint64_t runtime) {
+Result<PythonVersion> read_version(const Target& target, const ModuleSymbols& symbols,
+                                   const ModuleInfo& module, uint64_t runtime) {
     if (auto symbol = symbols.symbol("Py_Version")) {
         auto hex = read_value<uint32_t>(target.memory(), *symbol);
         if (hex && ((*hex >> 24) & 0xff) == 3) return PythonVersion::from_hex(*hex);
@@ -66,8 +66,7 @@ Result<PythonVersion> read_version(const Target& target, const ModuleSymbols& sy
         if (version.micro >= 0) return version;
         return version_from_buffer_scan(target.memory(), symbols, named->minor).value_or(version);
     }
-    if (auto version = version_from_buffer_scan(target.memory(), symbols, std::nullopt))
-        return *version;
+    if (auto version = version_from_buffer_scan(target.memory(), symbols, std::nullopt)) return *version;
     return fail(
         ErrorCode::Unsupported,
         fmt::format("found _PyRuntime in {} but no Py_Version symbol, no _Py_DebugOffsets, no version "
