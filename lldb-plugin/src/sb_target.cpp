@@ -18,6 +18,9 @@
 #include <string>
 #include <string_view>
 
+#include "sb_module_symbols.hpp"
+#include "symbol_backend.hpp"
+
 namespace pyxray::lldb_plugin {
 namespace {
 
@@ -141,7 +144,9 @@ std::optional<TargetSignal> core_signal_of(lldb::SBProcess& process) {
 }  // namespace
 
 SbTarget::SbTarget(lldb::SBTarget target, lldb::SBProcess process)
-    : target_(std::move(target)), process_(std::move(process)) {
+    : target_(std::move(target)),
+      process_(std::move(process)),
+      symbols_from_lldb_(backend_for(target_) == SymbolBackend::SbApi) {
     bool core = is_core_plugin(process_.GetPluginName());
     memory_ = make_cached_memory(make_callback_memory(
         [target = target_, process = process_, core](uint64_t address, std::span<std::byte> out) mutable {
@@ -231,6 +236,12 @@ Result<uint32_t> SbTarget::lldb_frame_index(int64_t tid, size_t native_index) co
         return fail(ErrorCode::InvalidArgument,
                     fmt::format("thread {} has no native frame {}", tid, native_index));
     return frames[native_index].first;
+}
+
+Result<std::unique_ptr<ModuleSymbols>> SbTarget::module_symbols(
+    const ModuleInfo& module, std::span<const std::string_view> names) const {
+    if (symbols_from_lldb_) return sb_module_symbols(target_, module.base);
+    return Target::module_symbols(module, names);
 }
 
 // LLDB lists a live process's /proc/PID/maps and a core's PT_LOAD segments alike.

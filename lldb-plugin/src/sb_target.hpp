@@ -6,6 +6,8 @@
 #include <lldb/API/SBThread.h>
 
 #include <memory>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "pyxray/target.hpp"
@@ -25,6 +27,9 @@ public:
     Result<std::vector<ThreadInfo>> threads() const override;
     Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
     Result<std::vector<MemoryRegion>> memory_regions() const override;
+    // From the ELF file on disk, or from LLDB's view of the module (symbol_backend.hpp).
+    Result<std::unique_ptr<ModuleSymbols>> module_symbols(
+        const ModuleInfo& module, std::span<const std::string_view> names) const override;
     // LLDB's frame index of native_frames(tid)[native_index] (LLDB also lists inlined frames).
     Result<uint32_t> lldb_frame_index(int64_t tid, size_t native_index) const;
 
@@ -34,6 +39,7 @@ private:
     mutable lldb::SBTarget target_;
     mutable lldb::SBProcess process_;
     std::unique_ptr<Memory> memory_;
+    bool symbols_from_lldb_;
 };
 
 }  // namespace pyxray::lldb_plugin

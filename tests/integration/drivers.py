@@ -64,16 +64,17 @@ def tool_environment(command):
     return environment
 
 
-def run(command, stdin_text=None, merge_stderr=False):
+def run(command, stdin_text=None, merge_stderr=False, extra_environment=None):
     """Run a tool with a timeout; merge_stderr folds stderr into stdout, in order. A sanitizer
     report anywhere in its output fails the test, whatever the tool printed besides."""
+    environment = dict(tool_environment(command), **(extra_environment or {}))
     try:
         completed = subprocess.run([str(part) for part in command], input=stdin_text,
                                    stdin=None if stdin_text is not None else subprocess.DEVNULL,
                                    stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
                                    text=True, errors="replace",
-                                   timeout=TOOL_TIMEOUT, env=tool_environment(command))
+                                   timeout=TOOL_TIMEOUT, env=environment)
     except subprocess.TimeoutExpired as expired:
         raise ToolFailure(f"timed out after {TOOL_TIMEOUT} s: {' '.join(map(str, command))}; "
                           f"output so far: {_text(expired.stdout)[-2000:]}") from None
@@ -176,15 +177,26 @@ def run_threads(frontend, target, flags):
 JSON_START = re.compile(r'\{\s*"pyxray"\s*:')
 
 
-def extract_json(completed, what):
-    """The first {"pyxray": ...} document in the tool's stdout, wherever the chatter puts it."""
+def json_documents(completed):
+    """Every {"pyxray": ...} document in the tool's stdout, in order, around the chatter."""
     decoder = json.JSONDecoder()
+    documents, end = [], 0
     for match in JSON_START.finditer(completed.stdout):
+        if match.start() < end:
+            continue  # inside the document just read
         try:
-            document, _ = decoder.raw_decode(completed.stdout, match.start())
-            return document
+            document, end = decoder.raw_decode(completed.stdout, match.start())
+            documents.append(document)
         except json.JSONDecodeError:
             continue
+    return documents
+
+
+def extract_json(completed, what):
+    """The first {"pyxray": ...} document in the tool's stdout, wherever the chatter puts it."""
+    documents = json_documents(completed)
+    if documents:
+        return documents[0]
     raise ToolFailure(f"{what}: no pyxray JSON document in its output (exit "
                       f"{completed.returncode})\n--- stdout (tail)\n{completed.stdout[-3000:]}\n"
                       f"--- stderr (tail)\n{(completed.stderr or '')[-3000:]}")

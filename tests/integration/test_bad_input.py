@@ -95,6 +95,11 @@ def test_lldb_rejects_a_process_without_python_and_stays_alive(plain_target):
     assert_lldb_error_then_alive(plain_target, "py-xbt -a")
 
 
+def test_lldb_rejects_an_unknown_backend_and_stays_alive(any_live_target):
+    error = assert_lldb_error_then_alive(any_live_target, "py-backend elf")
+    assert "'elf'" in error and "auto, direct, sbapi" in error
+
+
 # py-threads / pyxray threads: the same rules.
 
 def test_cli_threads_rejects_a_process_without_python(plain_target):
