@@ -164,11 +164,13 @@ def check_gdb(core, executable):
 
 
 def check_lldb(core, executable):
-    """Without -b a failing -o command leaves LLDB reading stdin: ALIVE shows it survived."""
+    """Without -b a failing -o command leaves LLDB reading stdin: ALIVE shows it survived.
+    The commands on stdin run whatever the first py-xbt did: the same through the SB-API-only
+    symbol path (py-backend sbapi), which reads the damaged core through LLDB's own modules."""
     require(LLDB_PLUGIN, "the LLDB plugin")
     completed = run_tool([LLDB, "--no-lldbinit", "-o", f"target create --core {core} {executable}",
                           "-o", f"plugin load {LLDB_PLUGIN}", "-o", "py-xbt -a --locals"],
-                         stdin_text='script print("ALIVE")\nquit\n')
+                         stdin_text='py-backend sbapi\npy-xbt -a --locals\nscript print("ALIVE")\nquit\n')
     output = completed.stdout + completed.stderr
     what = f"lldb-16 on {core.name} with {executable}"
     assert completed.returncode >= 0, f"{what}: lldb killed by signal {-completed.returncode}"
