@@ -5,32 +5,21 @@
 #include <charconv>
 
 #include "commands/source_listing.hpp"
+#include "pyxray/command_help.hpp"
 #include "pyxray/render.hpp"
 
 namespace pyxray {
 namespace {
 
+// Their usage and help live in the debugger commands' table (command_help.cpp).
 struct VerbInfo {
     FrameVerb verb;
-    std::string_view name, usage, help;
+    std::string_view name;
 };
 
 constexpr VerbInfo kVerbs[] = {
-    {FrameVerb::Up, "py-up", "py-up [COUNT]",
-     "Select the Python frame COUNT (default 1) older than the selected one."},
-    {FrameVerb::Down, "py-down", "py-down [COUNT]",
-     "Select the Python frame COUNT (default 1) newer than the selected one."},
-    {FrameVerb::Frame, "py-frame", "py-frame [N]",
-     "Select Python frame N (0 is the newest, as py-xbt --python-only numbers them), or show the selected "
-     "one."},
-    {FrameVerb::Locals, "py-locals",
-     "py-locals [N] [--max-string N] [--max-items N] [--max-depth N] [--verbose]",
-     "Show the arguments and local variables of the selected Python frame (or of frame N)."},
-    {FrameVerb::Print, "py-print",
-     "py-print NAME [--max-string N] [--max-items N] [--max-depth N] [--verbose]",
-     "Show NAME as the selected Python frame sees it: a local, else a global, else a builtin."},
-    {FrameVerb::List, "py-list", "py-list [START[,END]]",
-     "Show the source around the selected Python frame's current line (or lines START to END)."},
+    {FrameVerb::Up, "py-up"},         {FrameVerb::Down, "py-down"},   {FrameVerb::Frame, "py-frame"},
+    {FrameVerb::Locals, "py-locals"}, {FrameVerb::Print, "py-print"}, {FrameVerb::List, "py-list"},
 };
 
 const VerbInfo& info(FrameVerb verb) {
@@ -39,8 +28,11 @@ const VerbInfo& info(FrameVerb verb) {
     return kVerbs[0];
 }
 
+// Every verb has an entry in the table; the test CommandHelp.EveryFrameVerbIsDescribed says so.
+const CommandHelp& help_of(FrameVerb verb) { return *find_command_help(info(verb).name); }
+
 Error usage_error(FrameVerb verb, std::string message) {
-    return Error{ErrorCode::InvalidArgument, fmt::format("{}; usage: {}", message, info(verb).usage), 0};
+    return Error{ErrorCode::InvalidArgument, fmt::format("{}; usage: {}", message, help_of(verb).usage), 0};
 }
 
 std::optional<size_t> parse_count(std::string_view word) {
@@ -91,8 +83,8 @@ Result<void> parse_list_range(const std::string& word, FrameCommand& command) {
 }  // namespace
 
 std::string_view frame_command_name(FrameVerb verb) { return info(verb).name; }
-std::string_view frame_command_usage(FrameVerb verb) { return info(verb).usage; }
-std::string_view frame_command_help(FrameVerb verb) { return info(verb).help; }
+std::string_view frame_command_usage(FrameVerb verb) { return help_of(verb).usage; }
+std::string_view frame_command_help(FrameVerb verb) { return help_of(verb).summary; }
 
 Result<FrameCommand> parse_frame_command(FrameVerb verb, const std::vector<std::string>& words) {
     FrameCommand command;
@@ -106,7 +98,7 @@ Result<FrameCommand> parse_frame_command(FrameVerb verb, const std::vector<std::
             if (*taken) continue;
         }
         if (words[index].starts_with("-") && words[index].size() > 1)
-            return std::unexpected(usage_error(verb, fmt::format("unknown option '{}'", words[index])));
+            return fail(ErrorCode::InvalidArgument, unknown_option_message(help_of(verb), words[index]));
         positional.push_back(words[index]);
     }
     if (positional.size() > 1)
