@@ -75,12 +75,8 @@ private:
 
 bool add_frame_commands(lldb::SBCommandInterpreter& interpreter) {
     for (FrameVerb verb : kFrameVerbs) {
-        std::string name(frame_command_name(verb)), help(frame_command_help(verb)),
-            usage(frame_command_usage(verb));
-        // LLDB owns the command object from here on.
-        lldb::SBCommand command =
-            interpreter.AddCommand(name.c_str(), new FrameCommandPlugin(verb), help.c_str(), usage.c_str());
-        if (!command.IsValid()) return false;
+        std::string name(frame_command_name(verb));
+        if (!add_described_command(interpreter, name.c_str(), new FrameCommandPlugin(verb))) return false;
     }
     return true;
 }
