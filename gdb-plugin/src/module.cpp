@@ -213,8 +213,9 @@ std::tuple<std::string, size_t, std::optional<size_t>> frame_command(
     const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
     const std::optional<std::vector<PyRegion>>& regions, const std::string& command_name,
     const std::vector<std::string>& words, int64_t tid, size_t selected,
-    const std::optional<PySignal>& signal) {
+    const std::optional<PySignal>& signal, bool terminal) {
     FrameCommand command = value_or_raise(parse_frame_command(verb_named(command_name), words));
+    command.output_is_terminal = terminal;
     TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions, signal};
     auto output = run_request(arguments, [&](XbtRequest request) {
         return run_frame_command(std::move(request), tid, selected, command);
@@ -275,7 +276,7 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
     m.def("frame_command", &frame_command, py::kw_only(), py::arg("kind"), py::arg("pid"),
           py::arg("executable"), py::arg("modules"), py::arg("threads"), py::arg("frames"),
           py::arg("read_memory"), py::arg("regions"), py::arg("command"), py::arg("words"), py::arg("tid"),
-          py::arg("selected"), py::arg("signal") = py::none(),
+          py::arg("selected"), py::arg("signal") = py::none(), py::arg("terminal") = false,
           "Runs a Python-frame command (py-up, py-locals, ...) on thread tid whose selected Python frame is "
           "`selected`; returns (text, selected Python frame, native frame index to select or None).");
     m.def("frame_commands", &frame_commands, "The name of every Python-frame command.");

@@ -67,10 +67,13 @@ bool add_described_command(lldb::SBCommandInterpreter& interpreter, const char* 
     return true;
 }
 
-bool use_color_in(lldb::SBDebugger& debugger, ColorMode mode, bool json) {
+bool debugger_colors(lldb::SBDebugger& debugger) {
     FILE* output = debugger.GetOutputFileHandle();
-    bool terminal = debugger.GetUseColor() && output != nullptr && isatty(fileno(output));
-    return use_color(mode, terminal, json);
+    return debugger.GetUseColor() && output != nullptr && isatty(fileno(output));
+}
+
+bool use_color_in(lldb::SBDebugger& debugger, ColorMode mode, bool json) {
+    return use_color(mode, debugger_colors(debugger), json);
 }
 
 bool report_error(lldb::SBCommandReturnObject& result, const std::string& command,

@@ -30,8 +30,9 @@ Result<std::vector<std::string>> words_of(char** argv);
 // when LLDB refused it.
 bool add_described_command(lldb::SBCommandInterpreter& interpreter, const char* name,
                            lldb::SBCommandPluginInterface* command);
-// Whether to colour text for `mode`: auto follows LLDB's use-color setting and whether its
-// output is a terminal.
+// Whether LLDB colours its own output: its use-color setting on and its output a terminal.
+// --color=auto follows it.
+bool debugger_colors(lldb::SBDebugger& debugger);
 bool use_color_in(lldb::SBDebugger& debugger, ColorMode mode, bool json);
 
 bool report_error(lldb::SBCommandReturnObject& result, const std::string& command,

@@ -43,6 +43,7 @@ void select_native_frame(const SbTarget& target, lldb::SBProcess& process, int64
 Result<std::string> run(FrameVerb verb, lldb::SBDebugger& debugger, char** argv) {
     PYXRAY_TRY(words, words_of(argv));
     PYXRAY_TRY(command, parse_frame_command(verb, words));
+    command.output_is_terminal = debugger_colors(debugger);
     lldb::SBTarget selected_target = debugger.GetSelectedTarget();
     std::string name(frame_command_name(verb));
     PYXRAY_TRY(process, stopped_process(selected_target, name.c_str()));

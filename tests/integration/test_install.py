@@ -231,6 +231,9 @@ def test_colour_always_never_no_color_and_json(installed_deb, live):
     assert ANSI in gdb[0] and ANSI not in gdb[1] + gdb[2], gdb
     lldb = lldb_at(live.pid, lldb_line(PREFIX), "py-xbt -a --color=always").stdout
     assert ANSI in lldb, lldb[-2000:]
+    # the current line of py-list
+    listing = gdb_at(live.pid, gdb_line(PREFIX), "py-list --color=always").stdout
+    assert re.search(r"\x1b\[1m>\s*\d+ ", listing), listing[-2000:]
 
 
 # --- refusing the wrong host ------------------------------------------------------------------

@@ -73,5 +73,16 @@ TEST(Color, ModesAndTheEnvironment) {
     EXPECT_EQ(styled("f", Style::Heading, true), "\x1b[1mf\x1b[0m");
 }
 
+TEST(Color, FrameCommandsTakeColorAndStyleTheCurrentLine) {
+    auto listed = parse_frame_command(FrameVerb::List, {"--color=always", "3,4"});
+    ASSERT_TRUE(listed);
+    EXPECT_EQ(listed->color, ColorMode::Always);
+    EXPECT_EQ(listed->first_line, 3);
+    auto bad = parse_frame_command(FrameVerb::Up, {"--color", "blue"});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("not 'blue'; usage: py-up [COUNT] [--color=WHEN]"), std::string::npos)
+        << bad.error().message;
+}
+
 }  // namespace
 }  // namespace pyxray

@@ -92,13 +92,16 @@ Result<FrameCommand> parse_frame_command(FrameVerb verb, const std::vector<std::
     bool takes_limits = verb == FrameVerb::Locals || verb == FrameVerb::Print;
     std::vector<std::string> positional;
     for (size_t index = 0; index < words.size(); ++index) {
+        auto color = take_color_option(words, index, command.color);
+        if (!color) return std::unexpected(usage_error(verb, color.error().message));
+        if (*color) continue;
         if (takes_limits) {
             auto taken = take_repr_limit_option(words, index, command.limits);
             if (!taken) return std::unexpected(usage_error(verb, taken.error().message));
             if (*taken) continue;
         }
         if (words[index].starts_with("-") && words[index].size() > 1)
-            return fail(ErrorCode::InvalidArgument, unknown_option_message(help_of(verb), words[index]));
+            return std::unexpected(usage_error(verb, unknown_option_message(help_of(verb), words[index])));
         positional.push_back(words[index]);
     }
     if (positional.size() > 1)
@@ -144,9 +147,11 @@ Result<SelectedStack> python_frames_of(const Session& session, int64_t tid) {
     return stack;
 }
 
-std::string frame_line(size_t index, const PyFrame& frame) {
-    return fmt::format("#{:<3} Py  {} ({}:{})\n", index, frame.qualname, frame.file,
-                       frame.line < 0 ? "?" : std::to_string(frame.line));
+std::string frame_line(size_t index, const PyFrame& frame, bool color) {
+    std::string location =
+        fmt::format("{}:{}", frame.file, frame.line < 0 ? "?" : std::to_string(frame.line));
+    return fmt::format("#{:<3} Py  {} ({})\n", index, styled(frame.qualname, Style::PythonFrame, color),
+                       styled(location, Style::Location, color));
 }
 
 Result<size_t> target_index(const FrameCommand& command, size_t selected, size_t count) {
@@ -185,12 +190,13 @@ std::string_view scope_word(NameLookup::Scope scope) {
 
 Result<std::string> frame_text(const Session& session, const FrameCommand& command, size_t index,
                                const PyFrame& frame) {
+    bool color = use_color(command.color, command.output_is_terminal, false);
     switch (command.verb) {
         case FrameVerb::Locals: {
             PYXRAY_TRY(locals, session.frame_locals(frame, command.limits));
             PyFrame shown = frame;
             shown.locals = std::move(locals);
-            std::string out = frame_line(index, shown);
+            std::string out = frame_line(index, shown, color);
             render_locals(out, shown, "    ");
             return out;
         }
@@ -201,10 +207,11 @@ Result<std::string> frame_text(const Session& session, const FrameCommand& comma
         case FrameVerb::List: {
             SourceRange range = command.first_line ? SourceRange{*command.first_line, command.last_line}
                                                    : around_line(frame.line);
-            return frame_line(index, frame) + list_source(frame.file, range, frame.line);
+            return frame_line(index, frame, color) + list_source(frame.file, range, frame.line, color);
         }
         default:
-            return frame_line(index, frame) + list_source(frame.file, {frame.line, frame.line}, frame.line);
+            return frame_line(index, frame, color) +
+                   list_source(frame.file, {frame.line, frame.line}, frame.line, color);
     }
 }
 

@@ -83,10 +83,14 @@ def parse_threads_arguments(argument_string):
     return ThreadsArguments(**_parse("py-threads", _THREADS_FLAGS, {}, argument_string))
 
 
-def use_color(arguments):
-    """Colour for --color=auto follows gdb's own styling (off when gdb's output is no terminal)."""
+def gdb_styles():
+    """Whether gdb styles its own output: --color=auto follows it (off when gdb's output is no
+    terminal)."""
     try:
-        styled = bool(gdb.parameter("style enabled"))
+        return bool(gdb.parameter("style enabled"))
     except (gdb.error, RuntimeError):
-        styled = False
-    return _pyxray_gdb.use_color(arguments.color, styled, arguments.json)
+        return False
+
+
+def use_color(arguments):
+    return _pyxray_gdb.use_color(arguments.color, gdb_styles(), arguments.json)

@@ -4,6 +4,7 @@ and selects the native frame that runs it."""
 import gdb
 
 import _pyxray_gdb
+from pyxray_gdb.arguments import gdb_styles
 from pyxray_gdb.collect import collect_threads, real_frames, selected_inferior
 from pyxray_gdb.command import PyxrayCommand
 from pyxray_gdb.xbt_command import target_arguments
@@ -31,7 +32,7 @@ def _run(name, argument):
     text, selected, native_index = _pyxray_gdb.frame_command(
         **target_arguments(inferior, connection_type, threads, frames),
         command=name, words=gdb.string_to_argv(argument), tid=tid,
-        selected=_selected.get(key, 0))
+        selected=_selected.get(key, 0), terminal=gdb_styles())
     _selected[key] = selected
     if native_index is not None:
         _select_native_frame(native_index)
