@@ -49,6 +49,13 @@ void add_examples(CLI::App& command, std::initializer_list<std::string_view> exa
 std::string parse_error_message(const CLI::App& app, const CLI::ParseError& error) {
     const CLI::App& command = command_parsed(app);
     std::string name = command.get_parent() == nullptr ? "pyxray" : "pyxray " + command.get_name();
+    if (command.get_parent() == nullptr && !command.remaining().empty()) {
+        std::vector<std::string> names;
+        for (const CLI::App* sub : command.get_subcommands([](const CLI::App*) { return true; }))
+            names.push_back(sub->get_name());
+        return fmt::format("unknown command or option '{}'; commands: {}; see pyxray --help",
+                           command.remaining().front(), fmt::join(names, ", "));
+    }
     if (const auto* extras = dynamic_cast<const CLI::ExtrasError*>(&error)) {
         std::string word = extras->what();
         word = word.substr(word.rfind(' ') + 1);

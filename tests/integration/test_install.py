@@ -190,6 +190,9 @@ def test_bad_options_are_named_with_the_valid_ones(installed_deb, live):
     cli = run([PREFIX / "bin" / "pyxray", "xbt", "--pid", live.pid, "--bogus"])
     assert cli.returncode == 1 and len(cli.stderr.splitlines()) == 1, cli.stderr
     assert "'--bogus'" in cli.stderr and "valid options: " in cli.stderr and "--pid" in cli.stderr
+    unknown = run([PREFIX / "bin" / "pyxray", "bogus"])
+    assert unknown.returncode == 1 and unknown.stderr.startswith(
+        "pyxray: unknown command or option 'bogus'; commands: xbt, threads, "), unknown.stderr
 
 
 # --- colour -----------------------------------------------------------------------------------
