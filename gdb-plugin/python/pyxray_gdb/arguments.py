@@ -22,6 +22,7 @@ _THREADS_FLAGS = {
     "--json": "json",
 }
 
+
 @dataclass(frozen=True)
 class XbtArguments:
     all_threads: bool = False
