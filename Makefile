@@ -1,6 +1,7 @@
 # pyxray from a fresh Debian 12 machine, each target doing all of its own set-up:
 #   make build   Debian packages if missing (as root), configure, build into build/
-#   make test    build, then the unit tests (ctest) and the integration tests (pytest), then
+#   make test    build, then the unit tests (ctest) and the integration tests (pytest: these
+#                include test_install.py, which builds the .deb and installs it with apt-get), then
 #                both again on an ASan+UBSan build of everything (the integration tests on
 #                one interpreter per layout family), then a minute of the libFuzzer harness
 #   make demo    build, then scripts/demo.sh: py-xbt from gdb, LLDB and the CLI, live and on a core
@@ -45,7 +46,8 @@ integration-test:
 # Every test, on one interpreter per layout family as installed (3.8 legacy frames, Debian's
 # LTO 3.11 and its debug build, 3.12, free-threaded 3.13t) and the tests of no interpreter:
 # sanitized runs take about twice as long, and the whole matrix would push CI past 90 minutes.
-SANITIZE_SLICE := not stripped and (pyenv-3.8 or debian-3.11 or pyenv-3.12 or debian-3.13t or not (pyenv or debian))
+# test_install.py checks packaging (the .deb, cmake --install), not memory: the plain pass runs it.
+SANITIZE_SLICE := not stripped and not test_install and (pyenv-3.8 or debian-3.11 or pyenv-3.12 or debian-3.13t or not (pyenv or debian))
 sanitize-test: deps
 	cmake -S . -B $(SANITIZE_PATH) $(CMAKE_FLAGS) -DPYXRAY_SANITIZE=ON
 	cmake --build $(SANITIZE_PATH) -j$(JOBS)

@@ -1,5 +1,6 @@
 #include "core_command.hpp"
 
+#include "help.hpp"
 #include "pyxray/render.hpp"
 #include "pyxray/session.hpp"
 
@@ -11,6 +12,7 @@ CLI::App* add_core_command(CLI::App& app, CoreArguments& args) {
     TargetOptionHandles handles = add_core_target_options(*core, args.target);
     core->add_flag("--json", args.json,
                    "Print one JSON document (py-xbt --json's, with \"crash\") instead of text");
+    add_examples(*core, {"pyxray core core.1234", "pyxray core core.1234 --sysroot /srv/sysroot --json"});
     core->callback([&args, handles] { check_target_options(handles, args.target, "core"); });
     return core;
 }

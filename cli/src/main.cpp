@@ -10,6 +10,8 @@
 #include <string>
 
 #include "core_command.hpp"
+#include "help.hpp"
+#include "init_lines.hpp"
 #include "pyxray/render.hpp"
 #include "pyxray/session.hpp"
 #include "repr_command.hpp"
@@ -27,6 +29,7 @@ struct XbtArguments {
     bool locals = false;
     ReprLimits limits;
     bool json = false;
+    std::string color = "auto";
 };
 
 void add_xbt_command(CLI::App& app, XbtArguments& args) {
@@ -46,6 +49,9 @@ void add_xbt_command(CLI::App& app, XbtArguments& args) {
         ->check(CLI::PositiveNumber);
     xbt->add_flag("--verbose", args.limits.verbose, "With --locals: also the attributes of class instances");
     xbt->add_flag("--json", args.json, "Print one JSON document instead of text");
+    cli::add_color_option(*xbt, args.color);
+    cli::add_examples(*xbt, {"pyxray xbt --pid 1234", "pyxray xbt --core core.1234 --locals",
+                             "pyxray xbt --pid 1234 --python-only --json"});
     xbt->callback([&args, handles] { cli::check_target_options(handles, args.target, "xbt"); });
 }
 
@@ -59,7 +65,8 @@ Result<std::string> run_xbt(const XbtArguments& args) {
     options.native_all = args.native_all;
     if (args.locals) options.locals = args.limits;
     PYXRAY_TRY(snapshot, session.xbt(options));
-    return args.json ? render_xbt_json(snapshot) : render_xbt_text(snapshot);
+    if (args.json) return render_xbt_json(snapshot);
+    return render_xbt_text(snapshot, RenderOptions{.color = cli::color_stdout(args.color, false)});
 }
 
 int report_error(const std::string& message) {
@@ -68,9 +75,14 @@ int report_error(const std::string& message) {
 }
 
 int run(int argc, char** argv) {
-    CLI::App app{"pyxray: X-rays of Python processes and core dumps", "pyxray"};
-    app.set_version_flag("--version", std::string("pyxray ") + PYXRAY_VERSION);
+    CLI::App app{
+        "pyxray: X-rays of Python processes and core dumps: merged Python/C stacks, threads, "
+        "objects and crashes, read from memory without running code in the target",
+        "pyxray"};
+    app.set_version_flag("--version", cli::version_text());
     app.require_subcommand(1);
+    cli::add_examples(app, {"pyxray xbt --pid 1234", "pyxray core core.1234", "pyxray threads --pid 1234",
+                            "pyxray gdbinit >> ~/.gdbinit", "pyxray xbt --help"});
     XbtArguments args;
     add_xbt_command(app, args);
     cli::ThreadsArguments threads_args;
@@ -79,6 +91,7 @@ int run(int argc, char** argv) {
     CLI::App* repr = cli::add_repr_command(app, repr_args);
     cli::CoreArguments core_args;
     CLI::App* core = cli::add_core_command(app, core_args);
+    cli::InitCommands init = cli::add_init_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& request) {
@@ -88,12 +101,14 @@ int run(int argc, char** argv) {
     } catch (const CLI::CallForVersion& request) {
         return app.exit(request);
     } catch (const CLI::ParseError& error) {
-        return report_error(fmt::format("{}; see pyxray --help", error.what()));
+        return report_error(cli::parse_error_message(app, error));
     }
     if (repr->parsed()) return cli::run_repr_command(repr_args);
-    auto output = threads->parsed() ? cli::run_threads(threads_args)
-                  : core->parsed()  ? cli::run_core(core_args)
-                                    : run_xbt(args);
+    auto output = threads->parsed()         ? cli::run_threads(threads_args)
+                  : core->parsed()          ? cli::run_core(core_args)
+                  : init.gdbinit->parsed()  ? cli::gdbinit_line()
+                  : init.lldbinit->parsed() ? cli::lldbinit_line()
+                                            : run_xbt(args);
     if (!output) return report_error(output.error().message);
     if (!output->empty() && output->back() != '\n') output->push_back('\n');
     std::fwrite(output->data(), 1, output->size(), stdout);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "help.hpp"
 #include "pyxray/session.hpp"
 
 namespace pyxray::cli {
@@ -70,6 +71,8 @@ CLI::App* add_repr_command(CLI::App& app, ReprArguments& args) {
         ->capture_default_str();
     repr->add_flag("--verbose", args.limits.verbose, "Also show the attributes of instances of user classes");
     repr->add_flag("--json", args.json, "Print one JSON document instead of text");
+    add_examples(*repr, {"pyxray repr --pid 1234 0x7f3a2c1b4e40",
+                         "pyxray repr --core core.1234 --json 140031 140044"});
     repr->add_option("address", args.addresses,
                      "Object addresses: 0x-prefixed hex or decimal (as id() prints)")
         ->required();

@@ -1,5 +1,6 @@
 #include "threads_command.hpp"
 
+#include "help.hpp"
 #include "pyxray/render.hpp"
 #include "pyxray/session.hpp"
 
@@ -12,6 +13,8 @@ CLI::App* add_threads_command(CLI::App& app, ThreadsArguments& args) {
     threads->callback([&args, handles] { check_target_options(handles, args.target, "threads"); });
     threads->add_flag("--stacks", args.stacks, "Add each thread's merged stack under its line");
     threads->add_flag("--json", args.json, "Print one JSON document instead of text");
+    add_color_option(*threads, args.color);
+    add_examples(*threads, {"pyxray threads --pid 1234", "pyxray threads --core core.1234 --stacks"});
     return threads;
 }
 
@@ -26,6 +29,7 @@ Result<std::string> run_threads(const ThreadsArguments& args) {
     if (args.json) return render_xbt_json(snapshot);
     ThreadsRenderOptions options;
     options.stacks = args.stacks;
+    options.frames.color = color_stdout(args.color, false);
     return render_threads_text(snapshot, options);
 }
 

@@ -13,6 +13,7 @@ struct ThreadsArguments {
     TargetOptions target;
     bool stacks = false;
     bool json = false;
+    std::string color = "auto";
 };
 
 CLI::App* add_threads_command(CLI::App& app, ThreadsArguments& args);

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "pyxray/color.hpp"
+#include "pyxray/command_help.hpp"
 #include "xbt_request.hpp"
 
 namespace py = pybind11;
@@ -173,11 +175,12 @@ std::string xbt(const std::string& kind, int pid, const std::string& executable,
                 bool python_only, bool native_all, std::optional<int64_t> only_tid, bool json,
                 const std::optional<std::vector<PyRegion>>& regions,
                 const std::optional<std::tuple<size_t, size_t, size_t, bool>>& locals,
-                const std::optional<PySignal>& signal) {
+                const std::optional<PySignal>& signal, bool color) {
     TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions, signal};
     return run_request(arguments, [&](XbtRequest request) {
         request.options = XbtOptions{only_tid, python_only, native_all, limits_of(locals)};
         request.json = json;
+        request.color = color;
         return run_xbt(std::move(request));
     });
 }
@@ -186,12 +189,13 @@ std::string threads(const std::string& kind, int pid, const std::string& executa
                     const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
                     const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
                     bool stacks, bool json, const std::optional<std::vector<PyRegion>>& regions,
-                    const std::optional<PySignal>& signal) {
+                    const std::optional<PySignal>& signal, bool color) {
     TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions, signal};
     return run_request(arguments, [&](XbtRequest request) {
         request.threads_view = true;
         request.stacks = stacks;
         request.json = json;
+        request.color = color;
         return run_xbt(std::move(request));
     });
 }
@@ -209,8 +213,9 @@ std::tuple<std::string, size_t, std::optional<size_t>> frame_command(
     const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
     const std::optional<std::vector<PyRegion>>& regions, const std::string& command_name,
     const std::vector<std::string>& words, int64_t tid, size_t selected,
-    const std::optional<PySignal>& signal) {
+    const std::optional<PySignal>& signal, bool terminal) {
     FrameCommand command = value_or_raise(parse_frame_command(verb_named(command_name), words));
+    command.output_is_terminal = terminal;
     TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions, signal};
     auto output = run_request(arguments, [&](XbtRequest request) {
         return run_frame_command(std::move(request), tid, selected, command);
@@ -218,11 +223,20 @@ std::tuple<std::string, size_t, std::optional<size_t>> frame_command(
     return {std::move(output.text), output.selected, output.native_index};
 }
 
-std::vector<std::tuple<std::string, std::string, std::string>> frame_commands() {
-    std::vector<std::tuple<std::string, std::string, std::string>> commands;
-    for (FrameVerb verb : kFrameVerbs)
-        commands.emplace_back(frame_command_name(verb), frame_command_usage(verb), frame_command_help(verb));
-    return commands;
+std::vector<std::string> frame_commands() {
+    std::vector<std::string> names;
+    for (FrameVerb verb : kFrameVerbs) names.emplace_back(frame_command_name(verb));
+    return names;
+}
+
+const CommandHelp& help_named(const std::string& name) {
+    const CommandHelp* help = find_command_help(name);
+    if (help == nullptr) throw BridgeError("no help for '" + name + "'");
+    return *help;
+}
+
+bool use_color_for(const std::string& mode, bool terminal, bool json) {
+    return use_color(value_or_raise(parse_color_mode(mode)), terminal, json);
 }
 
 std::vector<PyRegion> core_regions_of(const std::string& core_path) {
@@ -244,6 +258,7 @@ std::vector<PyModule> core_modules_of(const std::string& core_path) {
 
 PYBIND11_MODULE(_pyxray_gdb, m) {
     m.attr("MAX_NATIVE_FRAMES") = pyxray::kMaxNativeFrames;
+    m.attr("VERSION") = PYXRAY_VERSION;
     using namespace pyxray::gdb;
     m.doc() = "pyxray's core, for gdb's Python: the heavy lifting behind py-xbt";
     py::register_exception<BridgeError>(m, "Error");
@@ -251,6 +266,7 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
           py::arg("modules"), py::arg("threads"), py::arg("frames"), py::arg("read_memory"),
           py::arg("python_only"), py::arg("native_all"), py::arg("only_tid"), py::arg("json"),
           py::arg("regions") = py::none(), py::arg("locals") = py::none(), py::arg("signal") = py::none(),
+          py::arg("color") = false,
           "Decodes the target's Python state, merges it with the given native frames and "
           "returns the rendered text (or JSON). modules=None: read /proc/PID/maps; "
           "read_memory=None: read /proc/PID/mem; regions (start, end, writable, path) are scanned "
@@ -260,13 +276,31 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
     m.def("frame_command", &frame_command, py::kw_only(), py::arg("kind"), py::arg("pid"),
           py::arg("executable"), py::arg("modules"), py::arg("threads"), py::arg("frames"),
           py::arg("read_memory"), py::arg("regions"), py::arg("command"), py::arg("words"), py::arg("tid"),
-          py::arg("selected"), py::arg("signal") = py::none(),
+          py::arg("selected"), py::arg("signal") = py::none(), py::arg("terminal") = false,
           "Runs a Python-frame command (py-up, py-locals, ...) on thread tid whose selected Python frame is "
           "`selected`; returns (text, selected Python frame, native frame index to select or None).");
-    m.def("frame_commands", &frame_commands, "(name, usage, help) of every Python-frame command.");
+    m.def("frame_commands", &frame_commands, "The name of every Python-frame command.");
+    m.def(
+        "command_help", [](const std::string& name) { return render_command_help(help_named(name)); },
+        py::arg("name"), "The whole help of a debugger command: summary, usage, options, examples.");
+    m.def(
+        "complete_option",
+        [](const std::string& name, const std::string& prefix) {
+            return complete_option(help_named(name), prefix);
+        },
+        py::arg("name"), py::arg("prefix"), "The command's option spellings starting with prefix.");
+    m.def(
+        "unknown_option",
+        [](const std::string& name, const std::string& word) {
+            return unknown_option_message(help_named(name), word);
+        },
+        py::arg("name"), py::arg("word"), "The error for an unknown option: it and the valid ones.");
+    m.def("use_color", &use_color_for, py::arg("mode"), py::arg("terminal"), py::arg("json"),
+          "Whether to colour text for --color=mode (auto, always, never), NO_COLOR and --json.");
     m.def("threads", &threads, py::kw_only(), py::arg("kind"), py::arg("pid"), py::arg("executable"),
           py::arg("modules"), py::arg("threads"), py::arg("frames"), py::arg("read_memory"),
           py::arg("stacks"), py::arg("json"), py::arg("regions") = py::none(), py::arg("signal") = py::none(),
+          py::arg("color") = false,
           "py-threads: every thread's one-line status (tid, name, GIL, GC, state, innermost "
           "Python frame), each merged stack under it when stacks=True; JSON is py-xbt's document. "
           "Arguments as for xbt().");

@@ -45,8 +45,9 @@ Result<std::string> run_xbt(XbtRequest request) {
         PYXRAY_TRY(snapshot, session.xbt(request.options));
         if (request.json) return render_xbt_json(snapshot);
         if (request.threads_view)
-            return render_threads_text(snapshot, ThreadsRenderOptions{request.stacks, {}});
-        return render_xbt_text(snapshot);
+            return render_threads_text(snapshot,
+                                       ThreadsRenderOptions{request.stacks, {.color = request.color}});
+        return render_xbt_text(snapshot, RenderOptions{.color = request.color});
     });
 }
 

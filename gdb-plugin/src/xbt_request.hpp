@@ -30,6 +30,7 @@ struct XbtRequest {
     std::optional<std::vector<MemoryRegion>> regions;
     XbtOptions options;
     bool json = false;
+    bool color = false;  // ANSI styles in text output
     // py-threads: the one-line-per-thread view (with each stack under its line when `stacks`)
     // instead of py-xbt's; its JSON is py-xbt's document.
     bool threads_view = false;

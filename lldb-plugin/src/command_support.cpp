@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 #include <lldb/API/SBThread.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "pyxray/command_help.hpp"
 
 namespace pyxray::lldb_plugin {
 namespace {
@@ -49,6 +54,26 @@ Result<std::vector<std::string>> words_of(char** argv) {
         words.emplace_back(argv[index]);
     }
     return words;
+}
+
+bool add_described_command(lldb::SBCommandInterpreter& interpreter, const char* name,
+                           lldb::SBCommandPluginInterface* command) {
+    const CommandHelp* help = find_command_help(name);
+    if (help == nullptr) return false;
+    std::string summary(help->summary), usage(help->usage), long_help = "\n" + render_command_details(*help);
+    lldb::SBCommand added = interpreter.AddCommand(name, command, summary.c_str(), usage.c_str());
+    if (!added.IsValid()) return false;
+    added.SetHelpLong(long_help.c_str());
+    return true;
+}
+
+bool debugger_colors(lldb::SBDebugger& debugger) {
+    FILE* output = debugger.GetOutputFileHandle();
+    return debugger.GetUseColor() && output != nullptr && isatty(fileno(output));
+}
+
+bool use_color_in(lldb::SBDebugger& debugger, ColorMode mode, bool json) {
+    return use_color(mode, debugger_colors(debugger), json);
 }
 
 bool report_error(lldb::SBCommandReturnObject& result, const std::string& command,

@@ -2,6 +2,7 @@
 // failure as one line without letting anything unwind into LLDB.
 #pragma once
 
+#include <lldb/API/SBCommandInterpreter.h>
 #include <lldb/API/SBCommandReturnObject.h>
 #include <lldb/API/SBDebugger.h>
 #include <lldb/API/SBProcess.h>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "pyxray/color.hpp"
 #include "pyxray/result.hpp"
 
 namespace pyxray::lldb_plugin {
@@ -22,6 +24,16 @@ Result<lldb::SBProcess> stopped_process(lldb::SBTarget& target, const char* comm
 Result<int64_t> selected_thread_id(lldb::SBProcess& process);
 // LLDB's argv as words; fails past a sane count.
 Result<std::vector<std::string>> words_of(char** argv);
+
+// Adds `name` (an entry of pyxray/command_help.hpp's table) with its summary, usage and full
+// help, so `help NAME` shows options and examples. LLDB owns `command` from here on. False
+// when LLDB refused it.
+bool add_described_command(lldb::SBCommandInterpreter& interpreter, const char* name,
+                           lldb::SBCommandPluginInterface* command);
+// Whether LLDB colours its own output: its use-color setting on and its output a terminal.
+// --color=auto follows it.
+bool debugger_colors(lldb::SBDebugger& debugger);
+bool use_color_in(lldb::SBDebugger& debugger, ColorMode mode, bool json);
 
 bool report_error(lldb::SBCommandReturnObject& result, const std::string& command,
                   const std::string& message);

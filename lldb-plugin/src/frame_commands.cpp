@@ -43,6 +43,7 @@ void select_native_frame(const SbTarget& target, lldb::SBProcess& process, int64
 Result<std::string> run(FrameVerb verb, lldb::SBDebugger& debugger, char** argv) {
     PYXRAY_TRY(words, words_of(argv));
     PYXRAY_TRY(command, parse_frame_command(verb, words));
+    command.output_is_terminal = debugger_colors(debugger);
     lldb::SBTarget selected_target = debugger.GetSelectedTarget();
     std::string name(frame_command_name(verb));
     PYXRAY_TRY(process, stopped_process(selected_target, name.c_str()));
@@ -75,12 +76,8 @@ private:
 
 bool add_frame_commands(lldb::SBCommandInterpreter& interpreter) {
     for (FrameVerb verb : kFrameVerbs) {
-        std::string name(frame_command_name(verb)), help(frame_command_help(verb)),
-            usage(frame_command_usage(verb));
-        // LLDB owns the command object from here on.
-        lldb::SBCommand command =
-            interpreter.AddCommand(name.c_str(), new FrameCommandPlugin(verb), help.c_str(), usage.c_str());
-        if (!command.IsValid()) return false;
+        std::string name(frame_command_name(verb));
+        if (!add_described_command(interpreter, name.c_str(), new FrameCommandPlugin(verb))) return false;
     }
     return true;
 }

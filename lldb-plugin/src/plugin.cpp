@@ -1,10 +1,15 @@
-// What `plugin load libpyxray_lldb.so` calls: registers pyxray's commands with LLDB.
+// What `plugin load libpyxray_lldb.so` calls: registers pyxray's commands with LLDB, after
+// checking that this LLDB is the one the plugin was built for.
 #include <lldb/API/SBCommandInterpreter.h>
 #include <lldb/API/SBDebugger.h>
 #include <lldb/API/SBFile.h>
 
 #include <cstdint>
 #include <string>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
 
 #include "commands.hpp"
 #include "symbol_backend.hpp"
@@ -14,7 +19,27 @@ namespace lldb {
 __attribute__((used, visibility("default"))) bool PluginInitialize(SBDebugger debugger);
 }  // namespace lldb
 
+namespace {
+
+// "lldb version 16.0.6 ..." for PYXRAY_LLDB_MAJOR 16. Checked before any other SB call: the
+// static GetVersionString is the one call whose signature every LLDB shares, and the SB
+// classes of another major version have other layouts (an lldb-16 plugin in lldb-14 aborts).
+bool is_the_lldb_built_for(std::string_view version) {
+    std::string expected = "lldb version " + std::to_string(PYXRAY_LLDB_MAJOR) + ".";
+    return version.starts_with(expected);
+}
+
+}  // namespace
+
 bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
+    const char* running = lldb::SBDebugger::GetVersionString();
+    if (running == nullptr || !is_the_lldb_built_for(running)) {
+        std::fprintf(stderr,
+                     "pyxray: this plugin was built for LLDB %d, not for %s; load it into lldb-%d, or "
+                     "build pyxray against this LLDB's liblldb (LLDB_INCLUDE_DIR, LLDB_LIBRARY)\n",
+                     PYXRAY_LLDB_MAJOR, running == nullptr ? "this LLDB" : running, PYXRAY_LLDB_MAJOR);
+        return false;
+    }
     lldb::SBCommandInterpreter interpreter = debugger.GetCommandInterpreter();
     if (!interpreter.IsValid()) return false;
     bool xbt = pyxray::lldb_plugin::add_xbt_command(interpreter);

@@ -6,10 +6,11 @@
 #include <lldb/API/SBTarget.h>
 
 #include <string>
-#include <string_view>
 
 #include "command_support.hpp"
 #include "commands.hpp"
+#include "pyxray/color.hpp"
+#include "pyxray/command_help.hpp"
 #include "pyxray/render.hpp"
 #include "pyxray/session.hpp"
 #include "sb_target.hpp"
@@ -17,31 +18,25 @@
 namespace pyxray::lldb_plugin {
 namespace {
 
-constexpr const char* kSyntax = "py-threads [--stacks] [--json]";
-constexpr const char* kHelp =
-    "List every thread: OS tid, Python name (from the target's threading module, else the OS), "
-    "whether it holds the GIL, whether the GC is running, its state (running, native, "
-    "waiting_for_gil, idle, unknown) and innermost Python frame (--stacks: each merged stack "
-    "under its line; --json: py-xbt's JSON document).";
-constexpr size_t kMaxArguments = 64;
-
 struct ThreadsArguments {
     bool stacks = false;
     bool json = false;
+    ColorMode color = ColorMode::Auto;
 };
 
 Result<ThreadsArguments> parse_arguments(char** argv) {
+    PYXRAY_TRY(words, words_of(argv));
     ThreadsArguments arguments;
-    for (size_t index = 0; argv != nullptr && argv[index] != nullptr; ++index) {
-        if (index >= kMaxArguments) return fail(ErrorCode::InvalidArgument, "too many arguments");
-        std::string_view argument(argv[index]);
-        if (argument == "--stacks")
+    for (size_t index = 0; index < words.size(); ++index) {
+        PYXRAY_TRY(color, take_color_option(words, index, arguments.color));
+        if (color) continue;
+        if (words[index] == "--stacks")
             arguments.stacks = true;
-        else if (argument == "--json")
+        else if (words[index] == "--json")
             arguments.json = true;
         else
             return fail(ErrorCode::InvalidArgument,
-                        fmt::format("unknown option '{}'; valid options: --stacks, --json", argument));
+                        unknown_option_message(*find_command_help("py-threads"), words[index]));
     }
     return arguments;
 }
@@ -55,7 +50,8 @@ Result<std::string> run_threads(lldb::SBDebugger& debugger, char** argv) {
     PYXRAY_TRY(session, Session::open(target));
     PYXRAY_TRY(snapshot, session.xbt(XbtOptions{}));
     if (arguments.json) return render_xbt_json(snapshot);
-    return render_threads_text(snapshot, ThreadsRenderOptions{arguments.stacks, {}});
+    RenderOptions frames{.color = use_color_in(debugger, arguments.color, false)};
+    return render_threads_text(snapshot, ThreadsRenderOptions{arguments.stacks, frames});
 }
 
 class ThreadsCommand final : public lldb::SBCommandPluginInterface {
@@ -68,9 +64,7 @@ public:
 }  // namespace
 
 bool add_threads_command(lldb::SBCommandInterpreter& interpreter) {
-    // LLDB owns the command object from here on and deletes it with the interpreter.
-    lldb::SBCommand command = interpreter.AddCommand("py-threads", new ThreadsCommand, kHelp, kSyntax);
-    return command.IsValid();
+    return add_described_command(interpreter, "py-threads", new ThreadsCommand);
 }
 
 }  // namespace pyxray::lldb_plugin

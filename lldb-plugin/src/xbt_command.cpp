@@ -11,6 +11,8 @@
 
 #include "command_support.hpp"
 #include "commands.hpp"
+#include "pyxray/color.hpp"
+#include "pyxray/command_help.hpp"
 #include "pyxray/render.hpp"
 #include "pyxray/session.hpp"
 #include "sb_target.hpp"
@@ -18,20 +20,11 @@
 namespace pyxray::lldb_plugin {
 namespace {
 
-constexpr const char* kSyntax =
-    "py-xbt [-a|--all-threads] [--python-only] [--native-all] [--locals [--max-string N] [--max-items N] "
-    "[--max-depth N] [--verbose]] [--json]";
-constexpr const char* kHelp =
-    "Print the selected thread's backtrace with Python frames merged into the C frames "
-    "(-a: every thread; --python-only: no C frames; --native-all: keep interpreter plumbing; "
-    "--locals: each Python frame's variables, their reprs cut at --max-string characters, "
-    "--max-items items and --max-depth levels, --verbose adding instances' attributes; "
-    "--json: machine-readable).";
-
 struct XbtArguments {
     bool all_threads = false;
     bool json = false;
     bool locals = false;
+    ColorMode color = ColorMode::Auto;
     ReprLimits limits;
     XbtOptions options;
 };
@@ -42,6 +35,8 @@ Result<XbtArguments> parse_arguments(const std::vector<std::string>& words) {
         const std::string& word = words[index];
         PYXRAY_TRY(limit, take_repr_limit_option(words, index, arguments.limits));
         if (limit) continue;
+        PYXRAY_TRY(color, take_color_option(words, index, arguments.color));
+        if (color) continue;
         if (word == "-a" || word == "--all-threads") {
             arguments.all_threads = true;
         } else if (word == "--python-only") {
@@ -54,9 +49,7 @@ Result<XbtArguments> parse_arguments(const std::vector<std::string>& words) {
             arguments.json = true;
         } else {
             return fail(ErrorCode::InvalidArgument,
-                        fmt::format("unknown option '{}'; valid options: -a/--all-threads, --python-only, "
-                                    "--native-all, --locals, {}, --json",
-                                    word, kReprLimitOptions));
+                        unknown_option_message(*find_command_help("py-xbt"), word));
         }
     }
     if (arguments.locals) arguments.options.locals = arguments.limits;
@@ -76,7 +69,8 @@ Result<std::string> run_xbt(lldb::SBDebugger& debugger, char** argv) {
     SbTarget target(selected, process);
     PYXRAY_TRY(session, Session::open(target));
     PYXRAY_TRY(snapshot, session.xbt(arguments.options));
-    return arguments.json ? render_xbt_json(snapshot) : render_xbt_text(snapshot);
+    if (arguments.json) return render_xbt_json(snapshot);
+    return render_xbt_text(snapshot, RenderOptions{.color = use_color_in(debugger, arguments.color, false)});
 }
 
 class XbtCommand final : public lldb::SBCommandPluginInterface {
@@ -89,9 +83,7 @@ public:
 }  // namespace
 
 bool add_xbt_command(lldb::SBCommandInterpreter& interpreter) {
-    // LLDB owns the command object from here on and deletes it with the interpreter.
-    lldb::SBCommand command = interpreter.AddCommand("py-xbt", new XbtCommand, kHelp, kSyntax);
-    return command.IsValid();
+    return add_described_command(interpreter, "py-xbt", new XbtCommand);
 }
 
 }  // namespace pyxray::lldb_plugin

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pyxray/color.hpp"
 #include "pyxray/repr.hpp"
 #include "pyxray/result.hpp"
 #include "pyxray/session.hpp"
@@ -27,6 +28,10 @@ struct FrameCommand {
     std::string name;                          // py-print NAME
     std::optional<int> first_line, last_line;  // py-list START[,END]
     ReprLimits limits;
+    ColorMode color = ColorMode::Auto;  // --color=WHEN
+    // Set by the front-end: whether its output colours for --color=auto (a terminal, the
+    // debugger's own colour setting on).
+    bool output_is_terminal = false;
 };
 
 // The command names, for registration and help: "py-up", "py-down", ...

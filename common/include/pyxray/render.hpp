@@ -10,6 +10,7 @@ namespace pyxray {
 
 struct RenderOptions {
     bool show_pc = false;
+    bool color = false;  // ANSI styles (pyxray/color.hpp): Python and C frames, the GIL holder
 };
 
 std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& options = {});

@@ -5,32 +5,21 @@
 #include <charconv>
 
 #include "commands/source_listing.hpp"
+#include "pyxray/command_help.hpp"
 #include "pyxray/render.hpp"
 
 namespace pyxray {
 namespace {
 
+// Their usage and help live in the debugger commands' table (command_help.cpp).
 struct VerbInfo {
     FrameVerb verb;
-    std::string_view name, usage, help;
+    std::string_view name;
 };
 
 constexpr VerbInfo kVerbs[] = {
-    {FrameVerb::Up, "py-up", "py-up [COUNT]",
-     "Select the Python frame COUNT (default 1) older than the selected one."},
-    {FrameVerb::Down, "py-down", "py-down [COUNT]",
-     "Select the Python frame COUNT (default 1) newer than the selected one."},
-    {FrameVerb::Frame, "py-frame", "py-frame [N]",
-     "Select Python frame N (0 is the newest, as py-xbt --python-only numbers them), or show the selected "
-     "one."},
-    {FrameVerb::Locals, "py-locals",
-     "py-locals [N] [--max-string N] [--max-items N] [--max-depth N] [--verbose]",
-     "Show the arguments and local variables of the selected Python frame (or of frame N)."},
-    {FrameVerb::Print, "py-print",
-     "py-print NAME [--max-string N] [--max-items N] [--max-depth N] [--verbose]",
-     "Show NAME as the selected Python frame sees it: a local, else a global, else a builtin."},
-    {FrameVerb::List, "py-list", "py-list [START[,END]]",
-     "Show the source around the selected Python frame's current line (or lines START to END)."},
+    {FrameVerb::Up, "py-up"},         {FrameVerb::Down, "py-down"},   {FrameVerb::Frame, "py-frame"},
+    {FrameVerb::Locals, "py-locals"}, {FrameVerb::Print, "py-print"}, {FrameVerb::List, "py-list"},
 };
 
 const VerbInfo& info(FrameVerb verb) {
@@ -39,8 +28,11 @@ const VerbInfo& info(FrameVerb verb) {
     return kVerbs[0];
 }
 
+// Every verb has an entry in the table; the test CommandHelp.EveryFrameVerbIsDescribed says so.
+const CommandHelp& help_of(FrameVerb verb) { return *find_command_help(info(verb).name); }
+
 Error usage_error(FrameVerb verb, std::string message) {
-    return Error{ErrorCode::InvalidArgument, fmt::format("{}; usage: {}", message, info(verb).usage), 0};
+    return Error{ErrorCode::InvalidArgument, fmt::format("{}; usage: {}", message, help_of(verb).usage), 0};
 }
 
 std::optional<size_t> parse_count(std::string_view word) {
@@ -91,8 +83,8 @@ Result<void> parse_list_range(const std::string& word, FrameCommand& command) {
 }  // namespace
 
 std::string_view frame_command_name(FrameVerb verb) { return info(verb).name; }
-std::string_view frame_command_usage(FrameVerb verb) { return info(verb).usage; }
-std::string_view frame_command_help(FrameVerb verb) { return info(verb).help; }
+std::string_view frame_command_usage(FrameVerb verb) { return help_of(verb).usage; }
+std::string_view frame_command_help(FrameVerb verb) { return help_of(verb).summary; }
 
 Result<FrameCommand> parse_frame_command(FrameVerb verb, const std::vector<std::string>& words) {
     FrameCommand command;
@@ -100,13 +92,16 @@ Result<FrameCommand> parse_frame_command(FrameVerb verb, const std::vector<std::
     bool takes_limits = verb == FrameVerb::Locals || verb == FrameVerb::Print;
     std::vector<std::string> positional;
     for (size_t index = 0; index < words.size(); ++index) {
+        auto color = take_color_option(words, index, command.color);
+        if (!color) return std::unexpected(usage_error(verb, color.error().message));
+        if (*color) continue;
         if (takes_limits) {
             auto taken = take_repr_limit_option(words, index, command.limits);
             if (!taken) return std::unexpected(usage_error(verb, taken.error().message));
             if (*taken) continue;
         }
         if (words[index].starts_with("-") && words[index].size() > 1)
-            return std::unexpected(usage_error(verb, fmt::format("unknown option '{}'", words[index])));
+            return std::unexpected(usage_error(verb, unknown_option_message(help_of(verb), words[index])));
         positional.push_back(words[index]);
     }
     if (positional.size() > 1)
@@ -152,9 +147,11 @@ Result<SelectedStack> python_frames_of(const Session& session, int64_t tid) {
     return stack;
 }
 
-std::string frame_line(size_t index, const PyFrame& frame) {
-    return fmt::format("#{:<3} Py  {} ({}:{})\n", index, frame.qualname, frame.file,
-                       frame.line < 0 ? "?" : std::to_string(frame.line));
+std::string frame_line(size_t index, const PyFrame& frame, bool color) {
+    std::string location =
+        fmt::format("{}:{}", frame.file, frame.line < 0 ? "?" : std::to_string(frame.line));
+    return fmt::format("#{:<3} Py  {} ({})\n", index, styled(frame.qualname, Style::PythonFrame, color),
+                       styled(location, Style::Location, color));
 }
 
 Result<size_t> target_index(const FrameCommand& command, size_t selected, size_t count) {
@@ -193,12 +190,13 @@ std::string_view scope_word(NameLookup::Scope scope) {
 
 Result<std::string> frame_text(const Session& session, const FrameCommand& command, size_t index,
                                const PyFrame& frame) {
+    bool color = use_color(command.color, command.output_is_terminal, false);
     switch (command.verb) {
         case FrameVerb::Locals: {
             PYXRAY_TRY(locals, session.frame_locals(frame, command.limits));
             PyFrame shown = frame;
             shown.locals = std::move(locals);
-            std::string out = frame_line(index, shown);
+            std::string out = frame_line(index, shown, color);
             render_locals(out, shown, "    ");
             return out;
         }
@@ -209,10 +207,11 @@ Result<std::string> frame_text(const Session& session, const FrameCommand& comma
         case FrameVerb::List: {
             SourceRange range = command.first_line ? SourceRange{*command.first_line, command.last_line}
                                                    : around_line(frame.line);
-            return frame_line(index, frame) + list_source(frame.file, range, frame.line);
+            return frame_line(index, frame, color) + list_source(frame.file, range, frame.line, color);
         }
         default:
-            return frame_line(index, frame) + list_source(frame.file, {frame.line, frame.line}, frame.line);
+            return frame_line(index, frame, color) +
+                   list_source(frame.file, {frame.line, frame.line}, frame.line, color);
     }
 }
 

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "pyxray/color.hpp"
+
 namespace pyxray {
 namespace {
 
@@ -21,7 +23,7 @@ SourceRange around_line(int line) {
     return {std::max(1, line - kContextLines), line + kContextLines};
 }
 
-std::string list_source(const std::string& file, SourceRange range, int current) {
+std::string list_source(const std::string& file, SourceRange range, int current, bool color) {
     int last = std::min(range.last.value_or(range.first), range.first + kMaxListedLines - 1);
     if (range.first < 1 || last < range.first) return "    (the current line is unknown)\n";
     std::ifstream stream(file);
@@ -32,8 +34,8 @@ std::string list_source(const std::string& file, SourceRange range, int current)
         if (number < range.first) continue;
         if (!text.empty() && text.back() == '\r') text.pop_back();
         if (text.size() > kMaxLineBytes) text = text.substr(0, kMaxLineBytes) + "...";
-        fmt::format_to(std::back_inserter(out), "{}{:>5}    {}\n", number == current ? '>' : ' ', number,
-                       text);
+        std::string line = fmt::format("{}{:>5}    {}", number == current ? '>' : ' ', number, text);
+        out += (number == current ? styled(line, Style::CurrentLine, color) : line) + "\n";
     }
     if (out.empty()) return fmt::format("    {} has no line {}\n", file, range.first);
     return out;

@@ -16,6 +16,7 @@ SourceRange around_line(int line);
 
 // The lines of `file` in `range`, numbered, the `current` one marked with '>'. When the file
 // cannot be read (a core from another machine, a <string>), one line says so and why.
-std::string list_source(const std::string& file, SourceRange range, int current);
+// `color`: the current line in Style::CurrentLine.
+std::string list_source(const std::string& file, SourceRange range, int current, bool color = false);
 
 }  // namespace pyxray

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "pyxray/color.hpp"
 #include "pyxray/render.hpp"
 
 namespace pyxray {
@@ -32,8 +33,10 @@ void render_frame(std::string& out, size_t index, const StackFrame& frame, const
                   bool label_interpreter) {
     if (frame.kind == StackFrame::Kind::Python) {
         const PyFrame& py = frame.python;
-        fmt::format_to(std::back_inserter(out), "#{:<3} Py  {} ({}:{})", index, py.qualname, py.file,
-                       line_text(py.line));
+        fmt::format_to(
+            std::back_inserter(out), "#{:<3} Py  {} ({})", index,
+            styled(py.qualname, Style::PythonFrame, options.color),
+            styled(fmt::format("{}:{}", py.file, line_text(py.line)), Style::Location, options.color));
         if (label_interpreter)
             fmt::format_to(std::back_inserter(out), " [interpreter {}]", py.interpreter_id);
         out += "\n";
@@ -46,6 +49,8 @@ void render_frame(std::string& out, size_t index, const StackFrame& frame, const
     // Without a symbol, where the pc lies in its module is what can be looked up elsewhere.
     if (native.function.empty() && !native.module.empty() && native.module_offset)
         module = fmt::format(" ({}+{:#x})", basename_of(native.module), *native.module_offset);
+    name = styled(name, Style::NativeFrame, options.color);
+    module = styled(module, Style::Module, options.color);
     if (options.show_pc)
         fmt::format_to(std::back_inserter(out), "#{:<3} C   {:#018x} {}{}\n", index, native.pc, name, module);
     else
@@ -99,7 +104,9 @@ void render_thread_body(std::string& out, const ThreadStack& thread, const Rende
 
 void render_thread(std::string& out, const ThreadStack& thread, const std::optional<Crash>& crash,
                    const RenderOptions& options) {
-    out += heading_with_crash(thread, crash) + ":\n";
+    std::string heading = heading_with_crash(thread, crash) + ":";
+    bool gil_holder = thread.holds_gil.value_or(false);
+    out += styled(heading, gil_holder ? Style::GilHolder : Style::Heading, options.color) + "\n";
     render_thread_body(out, thread, options);
 }
 
@@ -124,7 +131,8 @@ std::string render_modules_note(const std::vector<ModuleInfo>& modules) {
     std::string lines;
     size_t count = 0;
     for (const ModuleInfo& module : modules) {
-        if (module.status != ModuleFileStatus::Missing && module.status != ModuleFileStatus::Mismatch) continue;
+        if (module.status != ModuleFileStatus::Missing && module.status != ModuleFileStatus::Mismatch)
+            continue;
         ++count;
         std::string build_id = module.build_id.empty() ? "not in the core" : module.build_id;
         std::string looked = fmt::format("{}", fmt::join(module.looked_for, ", "));
@@ -137,9 +145,10 @@ std::string render_modules_note(const std::vector<ModuleInfo>& modules) {
                            basename_of(module.path), build_id, looked, module.other_build_id);
     }
     if (count == 0) return {};
-    return fmt::format("note: {} module{} of the core not available here (their native frames show as "
-                       "?? (module+offset)); map them with --sysroot DIR or --lib-path DIR:\n{}",
-                       count, count == 1 ? "" : "s", lines);
+    return fmt::format(
+        "note: {} module{} of the core not available here (their native frames show as "
+        "?? (module+offset)); map them with --sysroot DIR or --lib-path DIR:\n{}",
+        count, count == 1 ? "" : "s", lines);
 }
 
 std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options) {

@@ -3,6 +3,8 @@ from dataclasses import dataclass
 
 import gdb
 
+import _pyxray_gdb
+
 _XBT_FLAGS = {
     "-a": "all_threads",
     "--all-threads": "all_threads",
@@ -20,10 +22,6 @@ _THREADS_FLAGS = {
     "--json": "json",
 }
 
-USAGE = ("py-xbt [-a|--all-threads] [--python-only] [--native-all] [--locals [--max-string N] "
-         "[--max-items N] [--max-depth N] [--verbose]] [--json]")
-THREADS_USAGE = "py-threads [--stacks] [--json]"
-
 
 @dataclass(frozen=True)
 class XbtArguments:
@@ -36,6 +34,7 @@ class XbtArguments:
     max_string: int = 200
     max_items: int = 50
     max_depth: int = 6
+    color: str = "auto"
 
     def repr_limits(self):
         """What the core module takes as `locals`: None when --locals was not given."""
@@ -48,34 +47,51 @@ class XbtArguments:
 class ThreadsArguments:
     stacks: bool = False
     json: bool = False
+    color: str = "auto"
 
 
-def _positive(command, usage, option, word):
+def _positive(command, option, word):
     if word is None or not word.isdigit() or int(word) == 0:
-        raise gdb.GdbError(f"{command}: {option} needs a positive number, not {word!r}; usage: {usage}")
+        raise gdb.GdbError(f"{command}: {option} needs a positive number, not {word!r}")
     return int(word)
 
 
-def _parse(command, usage, flags, numbers, argument_string):
+def _parse(command, flags, numbers, argument_string):
+    """Flags, numbers and --color=WHEN (or --color WHEN); the core checks WHEN."""
     chosen = {}
     words = iter(gdb.string_to_argv(argument_string))
     for word in words:
         if word in numbers:
-            chosen[numbers[word]] = _positive(command, usage, word, next(words, None))
-            continue
-        field = flags.get(word)
-        if field is None:
-            raise gdb.GdbError(
-                f"{command}: unknown option '{word}'; valid options: "
-                f"{', '.join([*flags, *numbers])}")
-        chosen[field] = True
+            chosen[numbers[word]] = _positive(command, word, next(words, None))
+        elif word.startswith("--color="):
+            chosen["color"] = word[len("--color="):]
+        elif word == "--color":
+            chosen["color"] = next(words, "")
+        elif word in flags:
+            chosen[flags[word]] = True
+        else:
+            raise gdb.GdbError(f"{command}: {_pyxray_gdb.unknown_option(command, word)}")
+    if "color" in chosen:
+        _pyxray_gdb.use_color(chosen["color"], False, False)  # raises for a bad WHEN, now
     return chosen
 
 
 def parse_xbt_arguments(argument_string):
-    return XbtArguments(**_parse("py-xbt", USAGE, _XBT_FLAGS, _XBT_NUMBERS, argument_string))
+    return XbtArguments(**_parse("py-xbt", _XBT_FLAGS, _XBT_NUMBERS, argument_string))
 
 
 def parse_threads_arguments(argument_string):
-    return ThreadsArguments(**_parse("py-threads", THREADS_USAGE, _THREADS_FLAGS, {},
-                                     argument_string))
+    return ThreadsArguments(**_parse("py-threads", _THREADS_FLAGS, {}, argument_string))
+
+
+def gdb_styles():
+    """Whether gdb styles its own output: --color=auto follows it (off when gdb's output is no
+    terminal)."""
+    try:
+        return bool(gdb.parameter("style enabled"))
+    except (gdb.error, RuntimeError):
+        return False
+
+
+def use_color(arguments):
+    return _pyxray_gdb.use_color(arguments.color, gdb_styles(), arguments.json)

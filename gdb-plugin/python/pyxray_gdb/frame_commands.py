@@ -4,8 +4,10 @@ and selects the native frame that runs it."""
 import gdb
 
 import _pyxray_gdb
+from pyxray_gdb.arguments import gdb_styles
 from pyxray_gdb.collect import collect_threads, real_frames, selected_inferior
-from pyxray_gdb.xbt_command import run_reporting_one_line, target_arguments, write_text
+from pyxray_gdb.command import PyxrayCommand
+from pyxray_gdb.xbt_command import target_arguments
 
 # (inferior number, tid) -> selected Python frame, 0 the newest
 _selected = {}
@@ -30,28 +32,20 @@ def _run(name, argument):
     text, selected, native_index = _pyxray_gdb.frame_command(
         **target_arguments(inferior, connection_type, threads, frames),
         command=name, words=gdb.string_to_argv(argument), tid=tid,
-        selected=_selected.get(key, 0))
+        selected=_selected.get(key, 0), terminal=gdb_styles())
     _selected[key] = selected
     if native_index is not None:
         _select_native_frame(native_index)
     return text
 
 
-class FrameCommand(gdb.Command):
-    """One Python-frame command; its name, usage and help come from the core."""
-
-    def __init__(self, name, usage, help_text):
-        self.__doc__ = f"{help_text}\n\nUsage: {usage}\nWorks on live processes and core files."
-        self._name = name
-        super().__init__(name, gdb.COMMAND_STACK)
-
-    def invoke(self, argument, from_tty):
-        self.dont_repeat()
-        write_text(run_reporting_one_line(self._name, lambda: _run(self._name, argument)))
+class FrameCommand(PyxrayCommand):
+    def run(self, argument):
+        return _run(self._name, argument)
 
 
 def register_frame_commands():
     gdb.events.cont.connect(_forget_selection)
     gdb.events.exited.connect(_forget_selection)
-    for name, usage, help_text in _pyxray_gdb.frame_commands():
-        FrameCommand(name, usage, help_text)
+    for name in _pyxray_gdb.frame_commands():
+        FrameCommand(name)

@@ -1,11 +1,11 @@
 """The py-threads command: one line per thread (tid, name, GIL, GC, state, innermost Python
 frame), collected like py-xbt -a and decoded by the same core."""
-import gdb
 
 import _pyxray_gdb
-from pyxray_gdb.arguments import THREADS_USAGE, parse_threads_arguments
+from pyxray_gdb.arguments import parse_threads_arguments, use_color
 from pyxray_gdb.collect import collect_threads, selected_inferior
-from pyxray_gdb.xbt_command import run_reporting_one_line, target_arguments, write_text
+from pyxray_gdb.command import PyxrayCommand
+from pyxray_gdb.xbt_command import target_arguments
 
 
 def threads(arguments):
@@ -15,23 +15,13 @@ def threads(arguments):
     return _pyxray_gdb.threads(
         **target_arguments(inferior, connection_type, collected, frames),
         stacks=arguments.stacks,
-        json=arguments.json)
+        json=arguments.json,
+        color=use_color(arguments))
 
 
-class ThreadsCommand(gdb.Command):
-    __doc__ = f"""List every thread: OS tid, Python name, GIL, GC, state and innermost Python frame.
-
-Usage: {THREADS_USAGE}
-  --stacks  each thread's merged Python/C stack under its line
-  --json    one JSON document instead of text (py-xbt --json's, with every thread)
-States: running (Python bytecode), native (C code or a syscall), waiting_for_gil,
-idle (a sleep or a wait), unknown. Names come from the target's threading module,
-else from the OS."""
-
+class ThreadsCommand(PyxrayCommand):
     def __init__(self):
-        super().__init__("py-threads", gdb.COMMAND_STACK)
+        super().__init__("py-threads")
 
-    def invoke(self, argument, from_tty):
-        self.dont_repeat()
-        write_text(run_reporting_one_line(
-            "py-threads", lambda: threads(parse_threads_arguments(argument))))
+    def run(self, argument):
+        return threads(parse_threads_arguments(argument))

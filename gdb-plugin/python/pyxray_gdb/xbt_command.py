@@ -2,7 +2,8 @@
 import gdb
 
 import _pyxray_gdb
-from pyxray_gdb.arguments import USAGE, parse_xbt_arguments
+from pyxray_gdb.arguments import parse_xbt_arguments, use_color
+from pyxray_gdb.command import PyxrayCommand
 from pyxray_gdb.collect import collect_threads, core_signal, executable_of, selected_inferior
 from pyxray_gdb.modules import target_modules, target_regions
 
@@ -48,7 +49,8 @@ def xbt(arguments):
         native_all=arguments.native_all,
         only_tid=None if arguments.all_threads else selected_tid,
         json=arguments.json,
-        locals=arguments.repr_limits())
+        locals=arguments.repr_limits(),
+        color=use_color(arguments))
 
 
 def run_reporting_one_line(name, action):
@@ -72,24 +74,9 @@ def write_text(text):
     gdb.write(text if text.endswith("\n") else text + "\n")
 
 
-class XbtCommand(gdb.Command):
-    __doc__ = f"""Print merged Python and C backtraces: Python frames in place of the eval loop.
-
-Usage: {USAGE}
-  -a, --all-threads  every thread, not just the selected one
-  --python-only      Python frames only
-  --native-all       keep the interpreter's plumbing frames (_PyEval_Vector, ...)
-  --locals           each Python frame's arguments and local variables, under it
-  --max-string N     with --locals: show at most N characters of a str (default 200)
-  --max-items N      with --locals: show at most N items of a container (default 50)
-  --max-depth N      with --locals: show containers nested at most N deep (default 6)
-  --verbose          with --locals: also the attributes of instances of Python classes
-  --json             one JSON document instead of text
-Works on live processes and core files; needs no debug info for libpython."""
-
+class XbtCommand(PyxrayCommand):
     def __init__(self):
-        super().__init__("py-xbt", gdb.COMMAND_STACK)
+        super().__init__("py-xbt")
 
-    def invoke(self, argument, from_tty):
-        self.dont_repeat()
-        write_text(run_reporting_one_line("py-xbt", lambda: xbt(parse_xbt_arguments(argument))))
+    def run(self, argument):
+        return xbt(parse_xbt_arguments(argument))

@@ -1,0 +1,195 @@
+#include "pyxray/command_help.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+namespace pyxray {
+namespace {
+
+constexpr OptionHelp kReprLimitOptions[] = {
+    {"--max-string", "N", "show at most N characters of a str (default 200)"},
+    {"--max-items", "N", "show at most N items of a container (default 50)"},
+    {"--max-depth", "N", "show containers nested at most N deep (default 6)"},
+    {"--verbose", "", "also the attributes of instances of Python classes"},
+};
+
+constexpr OptionHelp kColorOption[] = {
+    {"--color", "WHEN", "auto (on a terminal, unless NO_COLOR is set), always, never"},
+};
+
+constexpr OptionHelp kXbtOptions[] = {
+    {"-a, --all-threads", "", "every thread, not just the selected one"},
+    {"--python-only", "", "Python frames only"},
+    {"--native-all", "", "keep the interpreter's plumbing frames (_PyEval_Vector)"},
+    {"--locals", "", "each Python frame's arguments and local variables"},
+    {"--json", "", "one JSON document instead of text (never coloured)"},
+};
+constexpr std::string_view kXbtExamples[] = {"py-xbt", "py-xbt -a --python-only",
+                                             "py-xbt --locals --max-items 10", "py-xbt -a --json"};
+
+constexpr OptionHelp kThreadsOptions[] = {
+    {"--stacks", "", "each thread's merged Python/C stack under its line"},
+    {"--json", "", "one JSON document (py-xbt --json's) instead of text"},
+};
+constexpr std::string_view kThreadsExamples[] = {"py-threads", "py-threads --stacks"};
+
+constexpr std::string_view kUpExamples[] = {"py-up", "py-up 2"};
+constexpr std::string_view kDownExamples[] = {"py-down", "py-down 2"};
+constexpr std::string_view kFrameExamples[] = {"py-frame", "py-frame 3"};
+constexpr std::string_view kLocalsExamples[] = {"py-locals", "py-locals 1 --max-string 40"};
+constexpr std::string_view kPrintExamples[] = {"py-print data", "py-print config --verbose"};
+constexpr std::string_view kListExamples[] = {"py-list", "py-list 10,30"};
+
+constexpr std::string_view kTargets =
+    "Works on live processes and core files; needs no debug info for libpython.";
+
+constexpr CommandHelp kCommands[] = {
+    {"py-xbt", "Print merged Python and C backtraces: Python frames in place of the eval loop",
+     "py-xbt [-a|--all-threads] [--python-only] [--native-all] [--locals [--max-string N] "
+     "[--max-items N] [--max-depth N] [--verbose]] [--color=WHEN] [--json]",
+     kXbtOptions, true, true, kTargets, kXbtExamples},
+    {"py-threads", "List every thread: OS tid, Python name, GIL, GC, state and innermost Python frame",
+     "py-threads [--stacks] [--color=WHEN] [--json]", kThreadsOptions, false, true,
+     "States: running (Python bytecode), native (C code or a syscall), waiting_for_gil, idle (a sleep "
+     "or a wait), unknown. Names come from the target's threading module, else from the OS.",
+     kThreadsExamples},
+    {"py-up",
+     "Select the Python frame COUNT (default 1) older than the selected one",
+     "py-up [COUNT] [--color=WHEN]",
+     {},
+     false,
+     true,
+     kTargets,
+     kUpExamples},
+    {"py-down",
+     "Select the Python frame COUNT (default 1) newer than the selected one",
+     "py-down [COUNT] [--color=WHEN]",
+     {},
+     false,
+     true,
+     kTargets,
+     kDownExamples},
+    {"py-frame",
+     "Select Python frame N (0 is the newest, as py-xbt --python-only numbers them), or show the selected "
+     "one",
+     "py-frame [N] [--color=WHEN]",
+     {},
+     false,
+     true,
+     kTargets,
+     kFrameExamples},
+    {"py-locals",
+     "Show the arguments and local variables of the selected Python frame (or of frame N)",
+     "py-locals [N] [--max-string N] [--max-items N] [--max-depth N] [--verbose] [--color=WHEN]",
+     {},
+     true,
+     true,
+     kTargets,
+     kLocalsExamples},
+    {"py-print",
+     "Show NAME as the selected Python frame sees it: a local, else a global, else a builtin",
+     "py-print NAME [--max-string N] [--max-items N] [--max-depth N] [--verbose] [--color=WHEN]",
+     {},
+     true,
+     true,
+     kTargets,
+     kPrintExamples},
+    {"py-list",
+     "Show the source around the selected Python frame's current line (or lines START to END)",
+     "py-list [START[,END]] [--color=WHEN]",
+     {},
+     false,
+     true,
+     kTargets,
+     kListExamples},
+};
+
+// "-a, --all-threads" -> {"-a", "--all-threads"}
+std::vector<std::string_view> spellings(std::string_view names) {
+    std::vector<std::string_view> out;
+    while (!names.empty()) {
+        size_t comma = names.find(',');
+        out.push_back(names.substr(0, comma));
+        if (comma == std::string_view::npos) break;
+        names.remove_prefix(comma + 1);
+        while (names.starts_with(' ')) names.remove_prefix(1);
+    }
+    return out;
+}
+
+std::string option_heading(const OptionHelp& option) {
+    if (option.value.empty()) return std::string(option.names);
+    // --color takes its value after '=', the numbers as the next word, as the parsers accept.
+    return fmt::format("{}{}{}", option.names, option.names == "--color" ? "=" : " ", option.value);
+}
+
+}  // namespace
+
+std::span<const CommandHelp> debugger_commands() { return kCommands; }
+
+const CommandHelp* find_command_help(std::string_view name) {
+    for (const auto& command : kCommands)
+        if (command.name == name) return &command;
+    return nullptr;
+}
+
+std::vector<OptionHelp> all_options(const CommandHelp& command) {
+    std::vector<OptionHelp> options(command.options.begin(), command.options.end());
+    if (command.takes_repr_limits)
+        options.insert(options.end(), std::begin(kReprLimitOptions), std::end(kReprLimitOptions));
+    if (command.takes_color) options.insert(options.end(), std::begin(kColorOption), std::end(kColorOption));
+    return options;
+}
+
+std::string render_command_details(const CommandHelp& command) {
+    std::string out;
+    auto options = all_options(command);
+    if (!options.empty()) out += "Options:\n";
+    size_t width = 0;
+    for (const auto& option : options) width = std::max(width, option_heading(option).size());
+    for (const auto& option : options)
+        out += fmt::format("  {:<{}}  {}\n", option_heading(option), width, option.help);
+    if (!command.details.empty()) out += fmt::format("{}{}\n", out.empty() ? "" : "\n", command.details);
+    if (!command.examples.empty()) out += "\nExamples:\n";
+    for (auto example : command.examples) out += fmt::format("  {}\n", example);
+    return out;
+}
+
+std::string render_command_help(const CommandHelp& command) {
+    return fmt::format("{}.\n\nUsage: {}\n\n{}", command.summary, command.usage,
+                       render_command_details(command));
+}
+
+std::string unknown_option_message(const CommandHelp& command, std::string_view word) {
+    std::vector<std::string> valid;
+    for (const auto& option : all_options(command)) {
+        std::string names;
+        for (auto spelling : spellings(option.names))
+            names += (names.empty() ? "" : "/") + std::string(spelling);
+        valid.push_back(option.value.empty() ? names : option_heading(option));
+    }
+    if (valid.empty())
+        return fmt::format("unknown option '{}'; {} takes no options; usage: {}", word, command.name,
+                           command.usage);
+    return fmt::format("unknown option '{}'; valid options: {}", word, fmt::join(valid, ", "));
+}
+
+std::vector<std::string> complete_option(const CommandHelp& command, std::string_view prefix) {
+    std::vector<std::string> out;
+    bool color_value = command.takes_color && prefix.starts_with("--color=");
+    for (const auto& option : color_value ? std::vector<OptionHelp>{} : all_options(command))
+        for (auto spelling : spellings(option.names)) {
+            std::string offered(spelling);
+            if (spelling == "--color") offered += "=";
+            if (offered.starts_with(prefix)) out.push_back(std::move(offered));
+        }
+    if (color_value)
+        for (auto value : {"auto", "always", "never"})
+            if (std::string offered = fmt::format("--color={}", value); offered.starts_with(prefix))
+                out.push_back(std::move(offered));
+    return out;
+}
+
+}  // namespace pyxray
