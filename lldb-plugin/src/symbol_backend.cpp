@@ -16,12 +16,6 @@ namespace pyxray::lldb_plugin {
 namespace {
 
 constexpr const char* kEnvironmentVariable = "PYXRAY_LLDB_BACKEND";
-constexpr const char* kSyntax = "py-backend [auto|direct|sbapi]";
-constexpr const char* kHelp =
-    "Show or set where pyxray reads modules' symbols and sections: direct (the ELF files on "
-    "disk, as gdb and the pyxray CLI do), sbapi (LLDB's own view of each module through its SB "
-    "API: the path for macOS targets), or auto (direct for Linux targets, sbapi otherwise; the "
-    "default, or the value of PYXRAY_LLDB_BACKEND when LLDB started).";
 constexpr const char* kValidNames = "auto, direct, sbapi";
 
 constexpr std::array<std::pair<std::string_view, SymbolBackend>, 3> kNames = {{
@@ -106,9 +100,7 @@ std::string backend_from_environment() {
 }
 
 bool add_backend_command(lldb::SBCommandInterpreter& interpreter) {
-    // LLDB owns the command object from here on and deletes it with the interpreter.
-    lldb::SBCommand command = interpreter.AddCommand("py-backend", new BackendCommand, kHelp, kSyntax);
-    return command.IsValid();
+    return add_described_command(interpreter, "py-backend", new BackendCommand);
 }
 
 }  // namespace pyxray::lldb_plugin

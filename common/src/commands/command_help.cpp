@@ -42,6 +42,8 @@ constexpr std::string_view kLocalsExamples[] = {"py-locals", "py-locals 1 --max-
 constexpr std::string_view kPrintExamples[] = {"py-print data", "py-print config --verbose"};
 constexpr std::string_view kListExamples[] = {"py-list", "py-list 10,30"};
 
+constexpr std::string_view kBackendExamples[] = {"py-backend", "py-backend sbapi"};
+
 constexpr std::string_view kTargets =
     "Works on live processes and core files; needs no debug info for libpython.";
 
@@ -104,6 +106,20 @@ constexpr CommandHelp kCommands[] = {
      true,
      kTargets,
      kListExamples},
+    {"py-backend",
+     "LLDB only: show or choose where module symbols and sections come from",
+     "py-backend [auto|direct|sbapi]",
+     {},
+     false,
+     false,
+     "direct: the ELF files on disk, as gdb and the pyxray CLI read them.\n"
+     "sbapi: LLDB's own view of each module through its SB API, opening no\n"
+     "file (the path for macOS targets).\n"
+     "auto (the default, or PYXRAY_LLDB_BACKEND when LLDB started): direct for\n"
+     "Linux targets, sbapi for others.\n"
+     "Without an argument it shows the choice, what it means for the selected\n"
+     "target, and how many look-ups LLDB's module view has answered.",
+     kBackendExamples},
 };
 
 // "-a, --all-threads" -> {"-a", "--all-threads"}
