@@ -13,6 +13,7 @@
 #include "pyxray/render.hpp"
 #include "pyxray/session.hpp"
 #include "repr_command.hpp"
+#include "sample_command.hpp"
 #include "target_options.hpp"
 #include "threads_command.hpp"
 
@@ -79,6 +80,8 @@ int run(int argc, char** argv) {
     CLI::App* repr = cli::add_repr_command(app, repr_args);
     cli::CoreArguments core_args;
     CLI::App* core = cli::add_core_command(app, core_args);
+    cli::SampleArguments sample_args;
+    CLI::App* sample = cli::add_sample_command(app, sample_args);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& request) {
@@ -91,6 +94,7 @@ int run(int argc, char** argv) {
         return report_error(fmt::format("{}; see pyxray --help", error.what()));
     }
     if (repr->parsed()) return cli::run_repr_command(repr_args);
+    if (sample->parsed()) return cli::run_sample(sample_args);
     auto output = threads->parsed() ? cli::run_threads(threads_args)
                   : core->parsed()  ? cli::run_core(core_args)
                                     : run_xbt(args);
