@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <thread>
 
 #include "live_target.hpp"
@@ -46,9 +45,7 @@ int report(const std::string& message) {
 }
 
 void print_progress(const Profile& profile, double elapsed_s) {
-    if (!isatty(STDERR_FILENO)) return;
-    std::fprintf(stderr, "\rsampling: %zu samples, %.1f/s ", profile.sample_count(),
-                 elapsed_s > 0 ? static_cast<double>(profile.sample_count()) / elapsed_s : 0.0);
+    if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\r%s ", describe_sample_progress(profile, elapsed_s).c_str());
 }
 
 XbtOptions xbt_options(const SampleArguments& args, int pid) {
@@ -134,22 +131,12 @@ Result<int> launch(const std::vector<std::string>& program) {
     return child;
 }
 
-Result<void> write_output(const SampleArguments& args, const Profile& profile, const SampleRun& run) {
-    std::string output = render_sample_output(profile, args.options);
+Result<void> write_output(const SampleOptions& options, const SampleRun& run) {
     if (isatty(STDERR_FILENO)) std::fputs("\r", stderr);
     std::fprintf(stderr, "pyxray: %s\n", describe_sample_run(run).c_str());
-    if (!args.options.output) {
-        std::fwrite(output.data(), 1, output.size(), stdout);
-        return {};
-    }
-    std::ofstream file(*args.options.output, std::ios::binary);
-    file << output;
-    if (!file.flush())
-        return fail(ErrorCode::Io, fmt::format("cannot write {}: {}", *args.options.output, std::strerror(errno)));
-    std::string top = render_sample_top(profile);
-    if (args.options.slow_ms) top += render_slow_requests(profile, *args.options.slow_ms);
-    std::fwrite(top.data(), 1, top.size(), stdout);
-    std::fprintf(stdout, "wrote %s\n", args.options.output->c_str());
+    SampleOutputs outputs = sample_outputs(run, options);
+    if (outputs.file_text) PYXRAY_TRY_VOID(write_sample_file(*options.output, *outputs.file_text));
+    std::fwrite(outputs.console.data(), 1, outputs.console.size(), stdout);
     return {};
 }
 
@@ -202,7 +189,7 @@ int run_sample(SampleArguments& args) {
     int status = 0;
     if (launched) waitpid(pid, &status, 0);  // the program runs to its end, unsampled after the limit
     if (!run) return report(run.error().message);
-    if (auto written = write_output(args, run->profile, *run); !written) return report(written.error().message);
+    if (auto written = write_output(args.options, *run); !written) return report(written.error().message);
     return std::fflush(stdout) == 0 ? EXIT_SUCCESS : report("cannot write to standard output");
 }
 

@@ -118,6 +118,10 @@ struct SampleStep {
 
 struct SampleLoopHooks {
     std::function<SampleStep()> take;
+    // Debuggers: run the stopped target for about `seconds` and stop it again; a reason when it
+    // stopped for something else (a breakpoint, Ctrl-C, its exit). Empty: the target runs by
+    // itself between takes (the CLI resumes it in take()) and the loop sleeps.
+    std::function<std::optional<std::string>(double seconds)> let_run;
     std::function<bool()> interrupted;                       // Ctrl-C
     std::function<void(const Profile&, double elapsed_s)> progress;  // about once a second
 };
@@ -134,5 +138,17 @@ struct SampleRun {
 SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& hooks);
 // The line a front-end prints when the loop ends: samples, rate, skips, why it ended.
 std::string describe_sample_run(const SampleRun& run);
+// `sampling: N samples, R/s`, the progress line the front-ends show while sampling.
+std::string describe_sample_progress(const Profile& profile, double elapsed_s);
+
+// What a front-end shows and writes at the end: with -o, the top table (and slow requests)
+// on the console and the chosen format in the file; without, the format on the console.
+struct SampleOutputs {
+    std::string console;
+    std::optional<std::string> file_text;
+};
+SampleOutputs sample_outputs(const SampleRun& run, const SampleOptions& options);
+// Writes -o FILE; one line when it cannot.
+Result<void> write_sample_file(const std::string& path, const std::string& text);
 
 }  // namespace pyxray

@@ -55,6 +55,19 @@ std::string render_sample_top(const Profile& profile, size_t rows) {
     return out;
 }
 
+SampleOutputs sample_outputs(const SampleRun& run, const SampleOptions& options) {
+    SampleOutputs outputs;
+    if (!options.output) {
+        outputs.console = render_sample_output(run.profile, options);
+        return outputs;
+    }
+    outputs.file_text = render_sample_output(run.profile, options);
+    outputs.console = render_sample_top(run.profile);
+    if (options.slow_ms) outputs.console += render_slow_requests(run.profile, *options.slow_ms);
+    outputs.console += fmt::format("wrote {}\n", *options.output);
+    return outputs;
+}
+
 std::string render_sample_output(const Profile& profile, const SampleOptions& options) {
     switch (options.format) {
         case SampleFormat::Folded:

@@ -1,6 +1,10 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "pyxray/sampling.hpp"
@@ -25,7 +29,15 @@ SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& h
     auto next_progress = start + std::chrono::seconds(1);
     size_t attempts = 0;
     while (run.profile.sample_count() < limit && attempts < 2 * limit) {
-        std::this_thread::sleep_until(next);
+        if (!hooks.let_run) {
+            std::this_thread::sleep_until(next);
+        } else if (attempts > 0) {
+            auto ended = hooks.let_run(std::max(0.0, std::chrono::duration<double>(next - Clock::now()).count()));
+            if (ended) {
+                run.ended_because = *ended;
+                break;
+            }
+        }
         if (hooks.interrupted && hooks.interrupted()) {
             run.ended_because = "interrupted";
             break;
@@ -63,6 +75,19 @@ std::string describe_sample_run(const SampleRun& run) {
         line += fmt::format(", {} skipped (last: {})", run.skipped, run.last_skip_reason);
     if (!run.ended_because.empty()) line += "; ended early: " + run.ended_because;
     return line;
+}
+
+std::string describe_sample_progress(const Profile& profile, double elapsed_s) {
+    double rate = elapsed_s > 0 ? static_cast<double>(profile.sample_count()) / elapsed_s : 0;
+    return fmt::format("sampling: {} samples, {:.1f}/s", profile.sample_count(), rate);
+}
+
+Result<void> write_sample_file(const std::string& path, const std::string& text) {
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    if (file) file << text;
+    if (!file || !file.flush())
+        return fail(ErrorCode::Io, fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    return {};
 }
 
 }  // namespace pyxray
