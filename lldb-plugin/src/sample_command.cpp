@@ -12,19 +12,15 @@
 #include <lldb/API/SBUnixSignals.h>
 #include <signal.h>
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "command_support.hpp"
 #include "commands.hpp"
 #include "pyxray/sampling.hpp"
 #include "pyxray/session.hpp"
+#include "pyxray/stop_timer.hpp"
 #include "sb_target.hpp"
 
 namespace pyxray::lldb_plugin {
@@ -37,53 +33,15 @@ constexpr const char* kHelp =
     "kept the same base longer than MS). Prints the top functions (self %, total %); -o FILE "
     "writes --format folded, speedscope or html (a clickable timeline).";
 
-// Stops the process from another thread after a delay, unless cancelled first: a synchronous
-// Continue() blocks the command's thread until the process stops, holding the target's API
-// lock, so SBProcess::Stop() would wait for it and SendAsyncInterrupt() does not halt it. A
-// SIGSTOP is what LLDB's own halt sends on Linux; LLDB suppresses it (SuppressScope), so the
-// program never receives it.
-class HaltTimer {
-public:
-    HaltTimer(pid_t pid, double seconds)
-        : thread_([this, pid, seconds] {
-              std::unique_lock lock(mutex_);
-              if (wake_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return cancelled_; }))
-                  return;
-              fired_ = true;
-              kill(pid, SIGSTOP);
-          }) {}
-    ~HaltTimer() {
-        {
-            std::lock_guard lock(mutex_);
-            cancelled_ = true;
-        }
-        wake_.notify_all();
-        thread_.join();
-    }
-    HaltTimer(const HaltTimer&) = delete;
-    HaltTimer& operator=(const HaltTimer&) = delete;
-    bool fired() {
-        std::lock_guard lock(mutex_);
-        return fired_;
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool cancelled_ = false;
-    bool fired_ = false;
-    std::thread thread_;
-};
-
 // Runs the process for `seconds`; a reason when it stopped for something other than our halt.
 std::optional<std::string> run_for(lldb::SBProcess& process, double seconds) {
-    bool ours = false;
-    {
-        HaltTimer timer(static_cast<pid_t>(process.GetProcessID()), seconds);
-        lldb::SBError error = process.Continue();
-        if (error.Fail()) return fmt::format("cannot resume the process: {}", error.GetCString());
-        ours = timer.fired();
-    }
+    // SIGSTOP is what LLDB's own halt sends on Linux (SBProcess::Stop would wait for the API
+    // lock Continue holds, and SendAsyncInterrupt does not halt a synchronous Continue); LLDB
+    // suppresses it while sampling (SuppressScope), so the program never receives it.
+    StopTimer timer(static_cast<pid_t>(process.GetProcessID()), SIGSTOP, seconds);
+    lldb::SBError error = process.Continue();
+    bool ours = timer.cancel();
+    if (error.Fail()) return fmt::format("cannot resume the process: {}", error.GetCString());
     lldb::StateType state = process.GetState();
     if (state == lldb::eStateExited) return "the process exited";
     if (state != lldb::eStateStopped) return fmt::format("the process is {}", lldb::SBDebugger::StateAsCString(state));
