@@ -11,6 +11,9 @@ PACKAGES=(
   lldb-16 liblldb-16-dev python3-lldb-16 libdw-dev libelf-dev python3-dev pybind11-dev
   python3-pytest python3.11-dbg libfmt-dev nlohmann-json3-dev libcli11-dev
   gdb cmake ninja-build g++-12 pkgconf libgtest-dev
+  # the sampler's tests (tests/integration/test_sample.py): speedscope's schema, the HTML
+  # timeline in headless Chromium
+  python3-jsonschema chromium chromium-driver python3-selenium
   # the libFuzzer harness (fuzz/): clang-14 and its fuzzer/sanitizer runtimes
   clang-14 libclang-rt-14-dev
   # to build the interpreters of the test matrix from Debian's sources (fixtures/interpreters/)

@@ -2,7 +2,7 @@
 // [-o FILE] [--format text|folded|speedscope|html] [--slow MS]`: lets the stopped process run
 // for an interval, stops it, adds up the merged stacks of its threads, and repeats; prints the
 // top table and writes FILE. The process ends stopped, as it was found, its selected thread
-// selected again. LLDB's halt stops it, so no signal of ours reaches the program.
+// selected again; the SIGSTOP that ends each interval is suppressed, never delivered.
 #include <fmt/format.h>
 #include <lldb/API/SBCommandReturnObject.h>
 #include <lldb/API/SBDebugger.h>
@@ -96,6 +96,7 @@ Result<std::string> run_sample(lldb::SBDebugger& debugger, char** argv) {
     xbt.python_only = options.python_only;
     if (!options.all_threads) xbt.only_tid = tid;
     SbTarget target(selected, process);
+    target.prepare_for_sampling();
     PYXRAY_TRY(session, Session::open(target));
     FILE* progress = debugger.GetOutputFileHandle();
     SampleLoopHooks hooks;

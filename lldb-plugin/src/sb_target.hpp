@@ -6,6 +6,7 @@
 #include <lldb/API/SBThread.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "pyxray/target.hpp"
@@ -25,6 +26,11 @@ public:
     Result<std::vector<ThreadInfo>> threads() const override;
     Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
     Result<std::vector<MemoryRegion>> memory_regions() const override;
+    // py-sample on a live process: memory read from /proc/PID/mem (as the gdb bridge does; a
+    // packet to lldb-server per page is what a stop costs most), and modules and mappings read
+    // once, since asking LLDB for every region is a packet each. Call memory().invalidate()
+    // after each resume.
+    void prepare_for_sampling();
     // LLDB's frame index of native_frames(tid)[native_index] (LLDB also lists inlined frames).
     Result<uint32_t> lldb_frame_index(int64_t tid, size_t native_index) const;
 
@@ -34,6 +40,9 @@ private:
     mutable lldb::SBTarget target_;
     mutable lldb::SBProcess process_;
     std::unique_ptr<Memory> memory_;
+    bool keep_address_space_ = false;
+    mutable std::optional<std::vector<ModuleInfo>> modules_;
+    mutable std::optional<std::vector<MemoryRegion>> regions_;
 };
 
 }  // namespace pyxray::lldb_plugin
