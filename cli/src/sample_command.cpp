@@ -44,8 +44,10 @@ int report(const std::string& message) {
     return EXIT_FAILURE;
 }
 
+// A terminal sees one line updated in place; a pipe or a log gets a line a second.
 void print_progress(const Profile& profile, double elapsed_s) {
-    if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\r%s ", describe_sample_progress(profile, elapsed_s).c_str());
+    bool terminal = isatty(STDERR_FILENO);
+    std::fprintf(stderr, terminal ? "\r%s " : "%s\n", describe_sample_progress(profile, elapsed_s).c_str());
 }
 
 XbtOptions xbt_options(const SampleArguments& args, int pid) {
