@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "live_target.hpp"
@@ -57,8 +58,17 @@ XbtOptions xbt_options(const SampleArguments& args, int pid) {
     return options;
 }
 
-// A process that exited ends the run; anything else is one bad sample.
-bool process_gone(int pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
+// A process that exited ends the run; anything else is one bad sample. A launched program is
+// our child: until waited for, it is a zombie that kill() still reaches.
+bool process_gone(int pid) {
+    if (kill(pid, 0) != 0 && errno == ESRCH) return true;
+    std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+    std::string text;
+    if (!std::getline(stat, text)) return true;
+    auto close_paren = text.rfind(')');
+    return close_paren == std::string::npos || close_paren + 2 >= text.size() || text[close_paren + 2] == 'Z' ||
+           text[close_paren + 2] == 'X';
+}
 
 SampleRun sample_stopping(LiveTarget& target, const Session& session, const SampleArguments& args, int pid) {
     XbtOptions options = xbt_options(args, pid);
@@ -68,7 +78,8 @@ SampleRun sample_stopping(LiveTarget& target, const Session& session, const Samp
     hooks.progress = print_progress;
     hooks.take = [&]() -> SampleStep {
         if (auto stopped = target.stop_again(); !stopped)
-            return {SampleStep::Outcome::Ended, std::nullopt, stopped.error().message};
+            return {SampleStep::Outcome::Ended, std::nullopt,
+                    process_gone(pid) ? "the process exited" : stopped.error().message};
         auto snapshot = session.xbt(options);
         target.resume();
         if (!snapshot) return {SampleStep::Outcome::Skipped, std::nullopt, snapshot.error().message};
