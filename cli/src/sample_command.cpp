@@ -9,12 +9,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <thread>
 
 #include "live_target.hpp"
 #include "nonblocking_target.hpp"
 #include "pyxray/session.hpp"
+#include "stopped_process.hpp"
 
 namespace pyxray::cli {
 namespace {
@@ -60,15 +60,7 @@ XbtOptions xbt_options(const SampleArguments& args, int pid) {
 
 // A process that exited ends the run; anything else is one bad sample. A launched program is
 // our child: until waited for, it is a zombie that kill() still reaches.
-bool process_gone(int pid) {
-    if (kill(pid, 0) != 0 && errno == ESRCH) return true;
-    std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-    std::string text;
-    if (!std::getline(stat, text)) return true;
-    auto close_paren = text.rfind(')');
-    return close_paren == std::string::npos || close_paren + 2 >= text.size() || text[close_paren + 2] == 'Z' ||
-           text[close_paren + 2] == 'X';
-}
+bool process_gone(int pid) { return (kill(pid, 0) != 0 && errno == ESRCH) || is_dead_thread(pid, pid); }
 
 SampleRun sample_stopping(LiveTarget& target, const Session& session, const SampleArguments& args, int pid) {
     XbtOptions options = xbt_options(args, pid);

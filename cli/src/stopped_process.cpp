@@ -45,6 +45,8 @@ Result<ProcStatus> read_status(int pid) {
     return status;
 }
 
+}  // namespace
+
 // 'Z' (zombie) and 'X' (dead) threads have no stack and cannot be traced.
 bool is_dead_thread(int pid, int64_t tid) {
     std::ifstream file(fmt::format("/proc/{}/task/{}/stat", pid, tid));
@@ -55,6 +57,8 @@ bool is_dead_thread(int pid, int64_t tid) {
     char state = stat[close_paren + 2];
     return state == 'Z' || state == 'X';
 }
+
+namespace {
 
 // fs_base (pthread_self() on x86-64) and the stack pointer, when the registers can be read.
 void read_thread_registers([[maybe_unused]] StoppedThread& thread) {

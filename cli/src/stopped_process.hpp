@@ -22,6 +22,9 @@ struct StoppedThread {
     bool resumed = false;             // attached and running (StoppedProcess::resume)
 };
 
+// Whether thread `tid` of process `pid` is gone, a zombie or dead (/proc/PID/task/TID/stat).
+bool is_dead_thread(int pid, int64_t tid);
+
 class StoppedProcess {
 public:
     // PTRACE_SEIZE + PTRACE_INTERRUPT on every thread, rescanning /proc/PID/task until no new

@@ -305,29 +305,29 @@ def test_html_timeline_in_chromium(cpu_split, tmp_path):
             for i, (_, stack) in enumerate(samples["samples"]):
                 assert shared[t][i] == common_base(clicked, stack), (t, i)
         assert shared[thread][index] == len(clicked)
-        # Every thread started from the same <module>/bootstrap frames? No: only the clicked
-        # thread shares its whole base; highlighted pixels sit at the bottom of shared columns.
-        highlighted = browser.execute_script("""
-            const [t, i] = arguments;
-            const c = document.querySelectorAll('canvas[data-thread]')[t];
-            const z = window.pyxray.state.zoom;
-            const p = c.getContext('2d').getImageData(i * z, c.height - 1, 1, 1).data;
-            return [p[0], p[1], p[2]];""", thread, index)
-        assert highlighted == [0xf0, 0xa5, 0x00], highlighted
+        # The shared base is drawn from the bottom of each column up, in the highlight colour.
+        assert bottom_pixel(browser, thread, index) == HIGHLIGHT
         other = next(((t, i) for t, s in enumerate(shared) for i, n in enumerate(s) if n == 0), None)
         if other is not None:  # a sample sharing nothing (another thread's) is not highlighted
-            pixel = browser.execute_script("""
-                const [t, i] = arguments;
-                const c = document.querySelectorAll('canvas[data-thread]')[t];
-                const z = window.pyxray.state.zoom;
-                const p = c.getContext('2d').getImageData(i * z, c.height - 1, 1, 1).data;
-                return [p[0], p[1], p[2]];""", *other)
-            assert pixel != [0xf0, 0xa5, 0x00]
+            assert bottom_pixel(browser, *other) != HIGHLIGHT
         browser.execute_script("window.pyxray.zoom(2)")
         assert browser.execute_script("return window.pyxray.state.zoom") == zoom * 2
         assert canvases[thread].size["width"] >= 2 * zoom * len(data["threads"][thread]["samples"])
     finally:
         browser.quit()
+
+
+HIGHLIGHT = [0xf0, 0xa5, 0x00]  # the page's colour for the base shared with the selection
+
+
+def bottom_pixel(browser, thread, index):
+    """RGB of the bottom pixel of sample `index`'s column in thread `thread`'s canvas."""
+    return browser.execute_script("""
+        const [t, i] = arguments;
+        const canvas = document.querySelectorAll('canvas[data-thread]')[t];
+        const x = i * window.pyxray.state.zoom;
+        const p = canvas.getContext('2d').getImageData(x, canvas.height - 1, 1, 1).data;
+        return [p[0], p[1], p[2]];""", thread, index)
 
 
 def common_base(a, b):
