@@ -9,14 +9,17 @@ namespace pyxray::cli {
 
 Result<std::unique_ptr<NonblockingTarget>> NonblockingTarget::open(int pid) {
     if (pid <= 0)
-        return fail(ErrorCode::InvalidArgument, fmt::format("invalid pid {}: give a positive process id", pid));
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("invalid pid {}: give a positive process id", pid));
     if (pid == getpid()) return fail(ErrorCode::InvalidArgument, "pyxray cannot inspect its own process");
     PYXRAY_TRY(modules, modules_of_process(pid));
     PYXRAY_TRY(regions, memory_regions_of_process(pid));
-    return std::unique_ptr<NonblockingTarget>(new NonblockingTarget(pid, std::move(modules), std::move(regions)));
+    return std::unique_ptr<NonblockingTarget>(
+        new NonblockingTarget(pid, std::move(modules), std::move(regions)));
 }
 
-NonblockingTarget::NonblockingTarget(int pid, std::vector<ModuleInfo> modules, std::vector<MemoryRegion> regions)
+NonblockingTarget::NonblockingTarget(int pid, std::vector<ModuleInfo> modules,
+                                     std::vector<MemoryRegion> regions)
     : pid_(pid),
       memory_(make_cached_memory(make_process_memory(pid))),
       info_{TargetKind::Live, pid, ""},

@@ -27,7 +27,7 @@ void on_interrupt(int) { interrupted = 1; }
 class InterruptScope {
 public:
     InterruptScope() {
-        struct sigaction action{};
+        struct sigaction action {};
         action.sa_handler = on_interrupt;
         sigemptyset(&action.sa_mask);
         sigaction(SIGINT, &action, &previous_);
@@ -37,7 +37,7 @@ public:
     InterruptScope& operator=(const InterruptScope&) = delete;
 
 private:
-    struct sigaction previous_{};
+    struct sigaction previous_ {};
 };
 
 int report(const std::string& message) {
@@ -115,9 +115,13 @@ Result<void> wait_for_runtime(int pid) {
     for (;;) {
         auto target = NonblockingTarget::open(pid);
         if (target && Session::open(**target)) return {};
-        if (process_gone(pid)) return fail(ErrorCode::InvalidArgument, fmt::format("process {} exited before it could be sampled", pid));
+        if (process_gone(pid))
+            return fail(ErrorCode::InvalidArgument,
+                        fmt::format("process {} exited before it could be sampled", pid));
         if (std::chrono::steady_clock::now() - start > deadline)
-            return fail(ErrorCode::NotPython, fmt::format("no CPython runtime in process {} after 10 s; is it a Python program?", pid));
+            return fail(
+                ErrorCode::NotPython,
+                fmt::format("no CPython runtime in process {} after 10 s; is it a Python program?", pid));
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
 }
@@ -127,7 +131,8 @@ Result<int> launch(const std::vector<std::string>& program) {
     for (const auto& word : program) argv.push_back(const_cast<char*>(word.c_str()));
     argv.push_back(nullptr);
     pid_t child = fork();
-    if (child < 0) return fail(ErrorCode::Io, fmt::format("cannot start {}: {}", program.front(), std::strerror(errno)));
+    if (child < 0)
+        return fail(ErrorCode::Io, fmt::format("cannot start {}: {}", program.front(), std::strerror(errno)));
     if (child == 0) {
         execvp(argv.front(), argv.data());
         std::fprintf(stderr, "pyxray: cannot run %s: %s\n", argv.front(), std::strerror(errno));
@@ -151,20 +156,25 @@ CLI::App* add_sample_command(CLI::App& app, SampleArguments& args) {
     CLI::App* sample = app.add_subcommand(
         "sample", "Sample merged stacks of a live process (or of a program it launches after --)");
     auto* pid = sample->add_option("--pid", args.pid, "Process to sample");
-    sample->add_option("--rate", args.options.rate_hz, "Samples per second (default 100)")->check(CLI::PositiveNumber);
-    auto* duration = sample->add_option("--duration", args.options.duration_s, "Seconds to sample")->check(CLI::PositiveNumber);
-    auto* count = sample->add_option("--samples", args.options.samples, "Samples to take")->check(CLI::PositiveNumber);
+    sample->add_option("--rate", args.options.rate_hz, "Samples per second (default 100)")
+        ->check(CLI::PositiveNumber);
+    auto* duration = sample->add_option("--duration", args.options.duration_s, "Seconds to sample")
+                         ->check(CLI::PositiveNumber);
+    auto* count =
+        sample->add_option("--samples", args.options.samples, "Samples to take")->check(CLI::PositiveNumber);
     duration->excludes(count);
     sample->add_option("--threads", args.threads, "all (default) or current (the main thread)")
         ->check(CLI::IsMember({"all", "current"}));
     sample->add_flag("--python-only", args.options.python_only, "Python frames only");
-    sample->add_option("-o,--output", args.options.output, "Write the chosen format here; print the top table");
+    sample->add_option("-o,--output", args.options.output,
+                       "Write the chosen format here; print the top table");
     sample->add_option("--format", args.format, "text (default), folded, speedscope or html")
         ->check(CLI::IsMember({"text", "folded", "speedscope", "html"}));
     sample->add_flag("--nonblocking", args.nonblocking,
                      "Read memory while the process runs, never stopping it (Python frames only)");
-    sample->add_option("--slow", args.options.slow_ms,
-                       "Report threads whose stack kept the same base for longer than MS milliseconds")
+    sample
+        ->add_option("--slow", args.options.slow_ms,
+                     "Report threads whose stack kept the same base for longer than MS milliseconds")
         ->check(CLI::PositiveNumber);
     auto* program = sample->add_option("program", args.program, "After --: the program to launch and sample");
     pid->excludes(program);

@@ -17,9 +17,9 @@ struct StoppedThread {
     int64_t tid = 0;
     std::optional<uint64_t> fs_base;  // x86-64: the thread's pthread_self()
     std::optional<uint64_t> stack_pointer;
-    int pending_signal = 0;           // a signal the stop intercepted; delivered again at detach
-    bool stopped = false;             // false while stopping, when it never stopped, or resumed
-    bool resumed = false;             // attached and running (StoppedProcess::resume)
+    int pending_signal = 0;  // a signal the stop intercepted; delivered again at detach
+    bool stopped = false;    // false while stopping, when it never stopped, or resumed
+    bool resumed = false;    // attached and running (StoppedProcess::resume)
 };
 
 // Whether thread `tid` of process `pid` is gone, a zombie or dead (/proc/PID/task/TID/stat).

@@ -248,8 +248,10 @@ std::string sample(const std::vector<std::string>& words, const std::string& kin
     auto [threads, frames, selected] = collect();
     XbtOptions xbt{std::nullopt, options.python_only, false, std::nullopt};
     if (!options.all_threads) xbt.only_tid = selected;
-    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions, std::nullopt};
-    auto session = run_request(arguments, [](XbtRequest request) { return SampleSession::open(std::move(request)); });
+    TargetArguments arguments{kind,   pid,         executable, modules,     threads,
+                              frames, read_memory, regions,    std::nullopt};
+    auto session =
+        run_request(arguments, [](XbtRequest request) { return SampleSession::open(std::move(request)); });
     bool first = true;
     SampleLoopHooks hooks;
     hooks.let_run = [&](double seconds) -> std::optional<std::string> {

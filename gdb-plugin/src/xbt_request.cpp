@@ -74,7 +74,8 @@ SampleSession::SampleSession(std::unique_ptr<StaticTarget> target, Session sessi
 Result<Snapshot> SampleSession::take(const XbtOptions& options) { return session_.xbt(options); }
 
 Result<Snapshot> SampleSession::take(std::vector<ThreadInfo> threads,
-                                     std::map<int64_t, std::vector<NativeFrame>> frames, const XbtOptions& options) {
+                                     std::map<int64_t, std::vector<NativeFrame>> frames,
+                                     const XbtOptions& options) {
     target_->next_stop(std::move(threads), std::move(frames));
     return session_.xbt(options);
 }

@@ -44,7 +44,8 @@ std::optional<std::string> run_for(lldb::SBProcess& process, double seconds) {
     if (error.Fail()) return fmt::format("cannot resume the process: {}", error.GetCString());
     lldb::StateType state = process.GetState();
     if (state == lldb::eStateExited) return "the process exited";
-    if (state != lldb::eStateStopped) return fmt::format("the process is {}", lldb::SBDebugger::StateAsCString(state));
+    if (state != lldb::eStateStopped)
+        return fmt::format("the process is {}", lldb::SBDebugger::StateAsCString(state));
     if (!ours) return "stopped by something else (Ctrl-C, a breakpoint or a signal)";
     return std::nullopt;
 }
@@ -90,7 +91,8 @@ Result<std::string> run_sample(lldb::SBDebugger& debugger, char** argv) {
     PYXRAY_TRY(options, parse_sample_options(words));
     lldb::SBTarget selected = debugger.GetSelectedTarget();
     PYXRAY_TRY(process, stopped_process(selected, "py-sample"));
-    if (is_core(process)) return fail(ErrorCode::InvalidArgument, "a core file cannot run; py-sample needs a live process");
+    if (is_core(process))
+        return fail(ErrorCode::InvalidArgument, "a core file cannot run; py-sample needs a live process");
     PYXRAY_TRY(tid, selected_thread_id(process));
     XbtOptions xbt;
     xbt.python_only = options.python_only;
@@ -115,7 +117,8 @@ Result<std::string> run_sample(lldb::SBDebugger& debugger, char** argv) {
         SuppressScope suppress(process);
         return run_sample_loop(options, hooks);
     }();
-    if (process.GetState() == lldb::eStateStopped) process.SetSelectedThreadByID(static_cast<lldb::tid_t>(tid));
+    if (process.GetState() == lldb::eStateStopped)
+        process.SetSelectedThreadByID(static_cast<lldb::tid_t>(tid));
     SampleOutputs outputs = sample_outputs(run, options);
     if (outputs.file_text) PYXRAY_TRY_VOID(write_sample_file(*options.output, *outputs.file_text));
     return describe_sample_run(run) + "\n" + outputs.console;

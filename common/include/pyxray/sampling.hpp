@@ -21,13 +21,13 @@ enum class SampleFormat { Text, Folded, Speedscope, Html };
 
 struct SampleOptions {
     double rate_hz = 100;
-    std::optional<double> duration_s;     // run this long...
-    std::optional<size_t> samples;        // ...or take this many (neither: until Ctrl-C)
-    bool all_threads = true;              // --threads all|current
+    std::optional<double> duration_s;  // run this long...
+    std::optional<size_t> samples;     // ...or take this many (neither: until Ctrl-C)
+    bool all_threads = true;           // --threads all|current
     bool python_only = false;
-    std::optional<std::string> output;    // -o FILE
+    std::optional<std::string> output;  // -o FILE
     SampleFormat format = SampleFormat::Text;
-    std::optional<double> slow_ms;        // --slow MS
+    std::optional<double> slow_ms;  // --slow MS
 };
 
 inline constexpr std::string_view kSampleUsage =
@@ -122,7 +122,7 @@ struct SampleLoopHooks {
     // stopped for something else (a breakpoint, Ctrl-C, its exit). Empty: the target runs by
     // itself between takes (the CLI resumes it in take()) and the loop sleeps.
     std::function<std::optional<std::string>(double seconds)> let_run;
-    std::function<bool()> interrupted;                       // Ctrl-C
+    std::function<bool()> interrupted;                               // Ctrl-C
     std::function<void(const Profile&, double elapsed_s)> progress;  // about once a second
 };
 

@@ -121,7 +121,7 @@ struct TargetInfo {
     int pid = 0;
     std::string executable;
     std::optional<TargetSignal> signal = std::nullopt;  // cores only
-    std::string command_line = {};                       // when known (a core's pr_psargs)
+    std::string command_line = {};                      // when known (a core's pr_psargs)
 };
 
 class Target {

@@ -44,11 +44,14 @@ std::string render_sample_top(const Profile& profile, size_t rows) {
         if (a.second.total != b.second.total) return a.second.total > b.second.total;
         return a.first < b.first;
     });
-    std::string out = fmt::format("{} samples in {:.2f} s ({:.1f}/s achieved), {} thread stacks\n",
-                                  profile.sample_count(), profile.duration_s(), profile.achieved_rate(), stacks);
+    std::string out =
+        fmt::format("{} samples in {:.2f} s ({:.1f}/s achieved), {} thread stacks\n", profile.sample_count(),
+                    profile.duration_s(), profile.achieved_rate(), stacks);
     if (stacks == 0) return out + "no stacks were sampled\n";
     out += fmt::format("{:>7} {:>7}  {}\n", "self%", "total%", "function");
-    auto percent = [stacks](size_t n) { return 100.0 * static_cast<double>(n) / static_cast<double>(stacks); };
+    auto percent = [stacks](size_t n) {
+        return 100.0 * static_cast<double>(n) / static_cast<double>(stacks);
+    };
     for (size_t i = 0; i < sorted.size() && i < rows; ++i)
         out += fmt::format("{:>7.1f} {:>7.1f}  {}\n", percent(sorted[i].second.self),
                            percent(sorted[i].second.total), sorted[i].first);

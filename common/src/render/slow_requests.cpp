@@ -84,7 +84,8 @@ std::string render_slow_requests(const Profile& profile, double slow_ms) {
             append_stack(out, profile, last);
         }
     }
-    std::string heading = fmt::format("\nslow requests (same base for longer than {:g} ms): {}\n", slow_ms, slow);
+    std::string heading =
+        fmt::format("\nslow requests (same base for longer than {:g} ms): {}\n", slow_ms, slow);
     return heading + out;
 }
 

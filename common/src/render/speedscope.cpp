@@ -31,8 +31,13 @@ Json thread_profile(const ThreadTimeline& thread, double mean_interval_s, double
     double start = thread.samples.empty() ? 0 : thread.samples.front().time_s;
     std::string name = thread.name.empty() ? fmt::format("thread {}", thread.tid)
                                            : fmt::format("{} (thread {})", thread.name, thread.tid);
-    return Json{{"type", "sampled"}, {"name", name},       {"unit", "seconds"}, {"startValue", start},
-                {"endValue", std::max(end_s, start)},      {"samples", samples}, {"weights", weights}};
+    return Json{{"type", "sampled"},
+                {"name", name},
+                {"unit", "seconds"},
+                {"startValue", start},
+                {"endValue", std::max(end_s, start)},
+                {"samples", samples},
+                {"weights", weights}};
 }
 
 }  // namespace
@@ -40,9 +45,8 @@ Json thread_profile(const ThreadTimeline& thread, double mean_interval_s, double
 std::string render_speedscope(const Profile& profile) {
     Json frames = Json::array();
     for (const auto& frame : profile.frames()) frames.push_back(frame_json(frame));
-    double mean_interval = profile.sample_count() > 1
-                               ? profile.duration_s() / static_cast<double>(profile.sample_count())
-                               : 0;
+    double mean_interval =
+        profile.sample_count() > 1 ? profile.duration_s() / static_cast<double>(profile.sample_count()) : 0;
     Json profiles = Json::array();
     for (const auto& thread : profile.threads())
         profiles.push_back(thread_profile(thread, mean_interval, profile.duration_s() + mean_interval));

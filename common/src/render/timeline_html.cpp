@@ -141,7 +141,8 @@ std::string profile_json(const Profile& profile) {
     Json threads = Json::array();
     for (const auto& thread : profile.threads()) {
         Json samples = Json::array();
-        for (const auto& sample : thread.samples) samples.push_back(Json::array({sample.time_s, sample.stack}));
+        for (const auto& sample : thread.samples)
+            samples.push_back(Json::array({sample.time_s, sample.stack}));
         threads.push_back({{"tid", thread.tid}, {"label", thread_label(thread)}, {"samples", samples}});
     }
     Json out{{"samples", profile.sample_count()},

@@ -17,8 +17,9 @@ ProfileFrame profile_frame(const StackFrame& frame) {
     std::string name = native.function;
     if (name.empty()) {
         std::string module = std::filesystem::path(native.module).filename().string();
-        name = native.module_offset ? fmt::format("{}+{:#x}", module.empty() ? "?" : module, *native.module_offset)
-                                    : fmt::format("{:#x}", native.pc);
+        name = native.module_offset
+                   ? fmt::format("{}+{:#x}", module.empty() ? "?" : module, *native.module_offset)
+                   : fmt::format("{:#x}", native.pc);
     }
     return {false, std::move(name), native.module, -1};
 }
@@ -38,7 +39,8 @@ std::string frame_label(const ProfileFrame& frame) {
 
 uint32_t Profile::intern(const StackFrame& frame) {
     ProfileFrame converted = profile_frame(frame);
-    auto [found, inserted] = frame_ids_.try_emplace(frame_key(converted), static_cast<uint32_t>(frames_.size()));
+    auto [found, inserted] =
+        frame_ids_.try_emplace(frame_key(converted), static_cast<uint32_t>(frames_.size()));
     if (inserted) frames_.push_back(std::move(converted));
     return found->second;
 }
@@ -65,8 +67,6 @@ void Profile::add(const Snapshot& snapshot, double time_s) {
     end_s_ = std::max(end_s_, time_s);
 }
 
-double Profile::achieved_rate() const {
-    return end_s_ > 0 ? static_cast<double>(sample_count_) / end_s_ : 0;
-}
+double Profile::achieved_rate() const { return end_s_ > 0 ? static_cast<double>(sample_count_) / end_s_ : 0; }
 
 }  // namespace pyxray

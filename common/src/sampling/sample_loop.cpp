@@ -22,7 +22,8 @@ double seconds_since(Clock::time_point start) {
 
 SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& hooks) {
     SampleRun run;
-    const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / options.rate_hz));
+    const auto interval =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / options.rate_hz));
     const size_t limit = sample_limit(options);
     const auto start = Clock::now();
     auto next = start;
@@ -32,7 +33,8 @@ SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& h
         if (!hooks.let_run) {
             std::this_thread::sleep_until(next);
         } else if (attempts > 0) {
-            auto ended = hooks.let_run(std::max(0.0, std::chrono::duration<double>(next - Clock::now()).count()));
+            auto ended =
+                hooks.let_run(std::max(0.0, std::chrono::duration<double>(next - Clock::now()).count()));
             if (ended) {
                 run.ended_because = *ended;
                 break;
@@ -71,8 +73,7 @@ SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& h
 std::string describe_sample_run(const SampleRun& run) {
     std::string line = fmt::format("{} samples in {:.2f} s ({:.1f}/s achieved)", run.profile.sample_count(),
                                    run.profile.duration_s(), run.profile.achieved_rate());
-    if (run.skipped)
-        line += fmt::format(", {} skipped (last: {})", run.skipped, run.last_skip_reason);
+    if (run.skipped) line += fmt::format(", {} skipped (last: {})", run.skipped, run.last_skip_reason);
     if (!run.ended_because.empty()) line += "; ended early: " + run.ended_because;
     return line;
 }

@@ -22,8 +22,8 @@ Result<double> positive_number(const std::string& option, const std::string* wor
         if (error == std::errc() && end == word->data() + word->size() && std::isfinite(value) && value > 0)
             return value;
     }
-    return usage_error(fmt::format("{} needs a positive number, not '{}'", option,
-                                                   word ? *word : std::string("nothing")));
+    return usage_error(
+        fmt::format("{} needs a positive number, not '{}'", option, word ? *word : std::string("nothing")));
 }
 
 }  // namespace
@@ -72,8 +72,7 @@ Result<SampleOptions> parse_sample_options(const std::vector<std::string>& words
         }
         ++i;
     }
-    if (options.duration_s && options.samples)
-        return usage_error("give --duration or --samples, not both");
+    if (options.duration_s && options.samples) return usage_error("give --duration or --samples, not both");
     return options;
 }
 

@@ -9,7 +9,8 @@ namespace pyxray {
 StopTimer::StopTimer(pid_t pid, int signo, double seconds)
     : thread_([this, pid, signo, seconds] {
           std::unique_lock lock(mutex_);
-          if (wake_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return cancelled_; })) return;
+          if (wake_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return cancelled_; }))
+              return;
           fired_ = true;
           kill(pid, signo);
       }) {}
