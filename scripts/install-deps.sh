@@ -13,6 +13,9 @@ PACKAGES=(
   gdb cmake ninja-build g++-12 pkgconf libgtest-dev
   # the Debian package: CPack finds its dependencies with dpkg-shlibdeps; man checks its page
   dpkg-dev man-db
+  # the sampler's tests (tests/integration/test_sample.py): speedscope's schema, the HTML
+  # timeline in headless Chromium
+  python3-jsonschema chromium chromium-driver python3-selenium
   # the libFuzzer harness (fuzz/): clang-14 and its fuzzer/sanitizer runtimes
   clang-14 libclang-rt-14-dev
   # to build the interpreters of the test matrix from Debian's sources (fixtures/interpreters/)

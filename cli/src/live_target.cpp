@@ -65,8 +65,21 @@ LiveTarget::LiveTarget(std::unique_ptr<StoppedProcess> process, NativeUnwinder u
       memory_(make_cached_memory(make_process_memory(process_->address_space_tid()))),
       info_(std::move(info)) {}
 
+// Read once: every xbt asks, and a sampler would otherwise parse /proc/PID/maps twice a sample.
 Result<std::vector<ModuleInfo>> LiveTarget::modules() const {
-    return modules_of_process(process_->address_space_tid());
+    if (!modules_) {
+        PYXRAY_TRY(modules, modules_of_process(process_->address_space_tid()));
+        modules_ = std::move(modules);
+    }
+    return *modules_;
+}
+
+void LiveTarget::resume() { process_->resume(); }
+
+Result<void> LiveTarget::stop_again() {
+    PYXRAY_TRY_VOID(process_->stop_again());
+    memory_->invalidate();
+    return {};
 }
 
 namespace {
@@ -95,7 +108,11 @@ Result<std::vector<NativeFrame>> LiveTarget::native_frames(int64_t tid) const {
 }
 
 Result<std::vector<MemoryRegion>> LiveTarget::memory_regions() const {
-    return memory_regions_of_process(process_->address_space_tid());
+    if (!regions_) {
+        PYXRAY_TRY(regions, memory_regions_of_process(process_->address_space_tid()));
+        regions_ = std::move(regions);
+    }
+    return *regions_;
 }
 
 }  // namespace pyxray::cli

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "native_unwinder.hpp"
 #include "pyxray/result.hpp"
@@ -22,6 +24,11 @@ public:
     Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
     Result<std::vector<MemoryRegion>> memory_regions() const override;
 
+    // The sampler: let the process run on, still attached, then stop every thread again (and
+    // forget the memory read before). Modules and mappings are kept from the first stop.
+    void resume();
+    Result<void> stop_again();
+
 private:
     LiveTarget(std::unique_ptr<StoppedProcess> process, NativeUnwinder unwinder, TargetInfo info);
 
@@ -30,6 +37,8 @@ private:
     NativeUnwinder unwinder_;
     std::unique_ptr<Memory> memory_;
     TargetInfo info_;
+    mutable std::optional<std::vector<ModuleInfo>> modules_;
+    mutable std::optional<std::vector<MemoryRegion>> regions_;
 };
 
 }  // namespace pyxray::cli

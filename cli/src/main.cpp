@@ -15,6 +15,7 @@
 #include "pyxray/render.hpp"
 #include "pyxray/session.hpp"
 #include "repr_command.hpp"
+#include "sample_command.hpp"
 #include "target_options.hpp"
 #include "threads_command.hpp"
 
@@ -92,6 +93,8 @@ int run(int argc, char** argv) {
     cli::CoreArguments core_args;
     CLI::App* core = cli::add_core_command(app, core_args);
     cli::InitCommands init = cli::add_init_commands(app);
+    cli::SampleArguments sample_args;
+    CLI::App* sample = cli::add_sample_command(app, sample_args);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& request) {
@@ -104,6 +107,7 @@ int run(int argc, char** argv) {
         return report_error(cli::parse_error_message(app, error));
     }
     if (repr->parsed()) return cli::run_repr_command(repr_args);
+    if (sample->parsed()) return cli::run_sample(sample_args);
     auto output = threads->parsed()         ? cli::run_threads(threads_args)
                   : core->parsed()          ? cli::run_core(core_args)
                   : init.gdbinit->parsed()  ? cli::gdbinit_line()

@@ -45,6 +45,8 @@ Result<ProcStatus> read_status(int pid) {
     return status;
 }
 
+}  // namespace
+
 // 'Z' (zombie) and 'X' (dead) threads have no stack and cannot be traced.
 bool is_dead_thread(int pid, int64_t tid) {
     std::ifstream file(fmt::format("/proc/{}/task/{}/stat", pid, tid));
@@ -55,6 +57,8 @@ bool is_dead_thread(int pid, int64_t tid) {
     char state = stat[close_paren + 2];
     return state == 'Z' || state == 'X';
 }
+
+namespace {
 
 // fs_base (pthread_self() on x86-64) and the stack pointer, when the registers can be read.
 void read_thread_registers([[maybe_unused]] StoppedThread& thread) {
@@ -88,6 +92,13 @@ WaitOutcome wait_for_stop(StoppedThread& thread, Clock::time_point deadline) {
     }
 }
 
+// At teardown: a resumed thread must stop before it can be detached.
+void interrupt_and_wait(StoppedThread& thread, Clock::time_point deadline) {
+    thread.resumed = false;
+    if (ptrace(PTRACE_INTERRUPT, static_cast<pid_t>(thread.tid), nullptr, nullptr) != 0) return;
+    thread.stopped = wait_for_stop(thread, deadline) == WaitOutcome::Stopped;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<StoppedProcess>> StoppedProcess::stop(int pid) {
@@ -108,11 +119,46 @@ Result<std::unique_ptr<StoppedProcess>> StoppedProcess::stop(int pid) {
 }
 
 StoppedProcess::~StoppedProcess() {
+    // PTRACE_DETACH needs a stopped thread; one that will not stop is left to the kernel.
+    for (StoppedThread& thread : threads_)
+        if (thread.resumed) interrupt_and_wait(thread, Clock::now() + stop_deadline);
     for (const StoppedThread& thread : threads_) {
         if (!thread.stopped) continue;  // the kernel detaches it when we exit
         ptrace(PTRACE_DETACH, static_cast<pid_t>(thread.tid), nullptr,
                reinterpret_cast<void*>(static_cast<intptr_t>(thread.pending_signal)));
     }
+}
+
+void StoppedProcess::resume() {
+    for (StoppedThread& thread : threads_) {
+        if (!thread.stopped) continue;
+        if (ptrace(PTRACE_CONT, static_cast<pid_t>(thread.tid), nullptr,
+                   reinterpret_cast<void*>(static_cast<intptr_t>(thread.pending_signal))) != 0)
+            continue;  // exited meanwhile: stop_again forgets it
+        thread.pending_signal = 0;
+        thread.stopped = false;
+        thread.resumed = true;
+    }
+}
+
+Result<void> StoppedProcess::stop_again() {
+    auto deadline = Clock::now() + stop_deadline;
+    for (StoppedThread& thread : threads_)
+        if (thread.resumed && ptrace(PTRACE_INTERRUPT, static_cast<pid_t>(thread.tid), nullptr, nullptr) != 0)
+            thread.resumed = false;  // gone
+    for (StoppedThread& thread : threads_) {
+        if (!thread.resumed) continue;
+        WaitOutcome outcome = wait_for_stop(thread, deadline);
+        if (outcome == WaitOutcome::TimedOut)
+            return fail(ErrorCode::Io, fmt::format("thread {} of process {} did not stop within 2 s "
+                                                   "(uninterruptible sleep?)",
+                                                   thread.tid, pid_));
+        thread.resumed = false;
+        thread.stopped = outcome == WaitOutcome::Stopped;
+        if (thread.stopped) read_thread_registers(thread);
+    }
+    std::erase_if(threads_, [](const StoppedThread& thread) { return !thread.stopped; });
+    return stop_all_threads();
 }
 
 int StoppedProcess::address_space_tid() const {
@@ -160,7 +206,7 @@ Result<void> StoppedProcess::stop_thread(int64_t tid) {
                                 "user or CAP_SYS_PTRACE, and no other tracer",
                                 pid_, tid, std::strerror(errno)));
     }
-    threads_.push_back(StoppedThread{tid, std::nullopt, 0, false});
+    threads_.push_back(StoppedThread{tid, std::nullopt, std::nullopt, 0, false, false});
     StoppedThread& thread = threads_.back();
     if (ptrace(PTRACE_INTERRUPT, os_tid, nullptr, nullptr) == -1) {
         if (errno == ESRCH) {

@@ -1,5 +1,6 @@
 // A live process with every thread held in a ptrace stop for as long as this object lives, so
-// memory, registers and stacks are read from one consistent moment.
+// memory, registers and stacks are read from one consistent moment. The sampler resumes and
+// stops it again many times while staying attached (resume / stop_again).
 #pragma once
 
 #include <cstdint>
@@ -16,9 +17,13 @@ struct StoppedThread {
     int64_t tid = 0;
     std::optional<uint64_t> fs_base;  // x86-64: the thread's pthread_self()
     std::optional<uint64_t> stack_pointer;
-    int pending_signal = 0;           // a signal the stop intercepted; delivered again at detach
-    bool stopped = false;             // false only while stopping or when it never stopped
+    int pending_signal = 0;  // a signal the stop intercepted; delivered again at detach
+    bool stopped = false;    // false while stopping, when it never stopped, or resumed
+    bool resumed = false;    // attached and running (StoppedProcess::resume)
 };
+
+// Whether thread `tid` of process `pid` is gone, a zombie or dead (/proc/PID/task/TID/stat).
+bool is_dead_thread(int pid, int64_t tid);
 
 class StoppedProcess {
 public:
@@ -26,6 +31,11 @@ public:
     // thread appears. Fails with one line when the process is absent or cannot be traced.
     static Result<std::unique_ptr<StoppedProcess>> stop(int pid);
     ~StoppedProcess();  // detaches every thread; they resume as they were
+
+    // Lets every thread run on, still attached; a signal a stop intercepted is delivered now.
+    void resume();
+    // Stops every thread again (and any thread started meanwhile); forgets threads that exited.
+    Result<void> stop_again();
 
     StoppedProcess(const StoppedProcess&) = delete;
     StoppedProcess& operator=(const StoppedProcess&) = delete;

@@ -18,6 +18,8 @@
 
 #include "pyxray/color.hpp"
 #include "pyxray/command_help.hpp"
+#include "pyxray/sampling.hpp"
+#include "pyxray/stop_timer.hpp"
 #include "xbt_request.hpp"
 
 namespace py = pybind11;
@@ -239,6 +241,78 @@ bool use_color_for(const std::string& mode, bool terminal, bool json) {
     return use_color(value_or_raise(parse_color_mode(mode)), terminal, json);
 }
 
+// take(all_threads, with_frames) -> (threads, frames, selected tid), as collect_threads returns.
+using Collected = std::tuple<std::vector<PyThread>, std::map<int64_t, std::vector<PyFrame>>, int64_t>;
+
+// A Python exception in a callback (Ctrl-C: KeyboardInterrupt) ends the run, which still reports
+// what it sampled; its message says why it ended.
+std::string ended_by(py::error_already_set& error) {
+    if (error.matches(PyExc_KeyboardInterrupt)) return "interrupted (Ctrl-C)";
+    return std::string("gdb failed: ") + error.what();
+}
+
+// py-sample: gdb's Python lets the process run (let_run) and collects each stop (take); the
+// core paces the loop, decodes each stop and renders the result. Returns the console text.
+std::string sample(const std::vector<std::string>& words, const std::string& kind, int pid,
+                   const std::string& executable, const std::optional<std::vector<PyModule>>& modules,
+                   const py::object& read_memory, const std::optional<std::vector<PyRegion>>& regions,
+                   const py::function& let_run, const py::function& take, const py::function& progress) {
+    SampleOptions options = value_or_raise(parse_sample_options(words));
+    auto collect = [&] { return take(options.all_threads, !options.python_only).cast<Collected>(); };
+    auto [threads, frames, selected] = collect();
+    XbtOptions xbt{std::nullopt, options.python_only, false, std::nullopt};
+    if (!options.all_threads) xbt.only_tid = selected;
+    TargetArguments arguments{kind,   pid,         executable, modules,     threads,
+                              frames, read_memory, regions,    std::nullopt};
+    auto session =
+        run_request(arguments, [](XbtRequest request) { return SampleSession::open(std::move(request)); });
+    bool first = true;
+    SampleLoopHooks hooks;
+    hooks.let_run = [&](double seconds) -> std::optional<std::string> {
+        try {
+            py::object reason = let_run(seconds);
+            return reason.is_none() ? std::nullopt : std::optional(reason.cast<std::string>());
+        } catch (py::error_already_set& error) {
+            return ended_by(error);
+        }
+    };
+    hooks.take = [&]() -> SampleStep {
+        try {
+            auto snapshot = first ? session->take(xbt) : [&] {
+                auto [next_threads, next_frames, ignored] = collect();
+                return session->take(to_threads(next_threads), to_frames(next_frames), xbt);
+            }();
+            first = false;
+            if (!snapshot) return {SampleStep::Outcome::Skipped, std::nullopt, snapshot.error().message};
+            return {SampleStep::Outcome::Taken, std::move(*snapshot), {}};
+        } catch (py::error_already_set& error) {
+            return {SampleStep::Outcome::Ended, std::nullopt, ended_by(error)};
+        }
+    };
+    hooks.interrupted = [] {
+        if (PyErr_CheckSignals() == 0) return false;
+        PyErr_Clear();
+        return true;
+    };
+    hooks.progress = [&](const Profile& profile, double elapsed) {
+        progress(describe_sample_progress(profile, elapsed));
+    };
+    SampleRun run = run_sample_loop(options, hooks);
+    SampleOutputs outputs = sample_outputs(run, options);
+    if (outputs.file_text)
+        if (auto written = write_sample_file(*options.output, *outputs.file_text); !written)
+            throw BridgeError(written.error().message);
+    return describe_sample_run(run) + "\n" + outputs.console;
+}
+
+// Sends `signo` to `pid` after `seconds` from a thread that needs no GIL; cancel() says
+// whether it went out.
+void bind_stop_timer(py::module_& m) {
+    py::class_<StopTimer>(m, "StopTimer")
+        .def(py::init<pid_t, int, double>(), py::arg("pid"), py::arg("signo"), py::arg("seconds"))
+        .def("cancel", &StopTimer::cancel, py::call_guard<py::gil_scoped_release>());
+}
+
 std::vector<PyRegion> core_regions_of(const std::string& core_path) {
     std::vector<PyRegion> regions;
     for (auto& region : value_or_raise(core_regions(core_path)))
@@ -304,6 +378,13 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
           "py-threads: every thread's one-line status (tid, name, GIL, GC, state, innermost "
           "Python frame), each merged stack under it when stacks=True; JSON is py-xbt's document. "
           "Arguments as for xbt().");
+    m.def("sample", &sample, py::arg("words"), py::kw_only(), py::arg("kind"), py::arg("pid"),
+          py::arg("executable"), py::arg("modules"), py::arg("read_memory"), py::arg("regions"),
+          py::arg("let_run"), py::arg("take"), py::arg("progress"),
+          "py-sample: parses the words, then paces let_run(seconds) -> None | reason-it-stopped-otherwise "
+          "and take(all_threads, with_frames) -> (threads, frames, selected tid), adds up every stop's "
+          "merged stacks, writes -o FILE and returns the console text.");
+    bind_stop_timer(m);
     m.def("core_regions", &core_regions_of, py::arg("core_path"),
           "Memory regions (start, end, writable, path) from a core file's PT_LOAD segments.");
     m.def("core_modules", &core_modules_of, py::arg("core_path"),

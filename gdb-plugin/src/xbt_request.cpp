@@ -27,14 +27,19 @@ std::optional<std::vector<MemoryRegion>> regions_for(const XbtRequest& request) 
     return regions ? std::optional(std::move(*regions)) : std::nullopt;
 }
 
+Result<std::unique_ptr<StaticTarget>> target_for(XbtRequest& request) {
+    PYXRAY_TRY(modules, modules_for(request));
+    auto target = std::make_unique<StaticTarget>(memory_for(request), request.info, std::move(modules),
+                                                 std::move(request.threads), std::move(request.frames));
+    if (auto regions = regions_for(request)) target->set_memory_regions(std::move(*regions));
+    return target;
+}
+
 // Builds the target the request describes, opens a session on it and hands it to `use`.
 template <class Use>
 auto with_session(XbtRequest& request, Use use) -> decltype(use(std::declval<const Session&>())) {
-    PYXRAY_TRY(modules, modules_for(request));
-    StaticTarget target(memory_for(request), request.info, std::move(modules), std::move(request.threads),
-                        std::move(request.frames));
-    if (auto regions = regions_for(request)) target.set_memory_regions(std::move(*regions));
-    PYXRAY_TRY(session, Session::open(target));
+    PYXRAY_TRY(target, target_for(request));
+    PYXRAY_TRY(session, Session::open(*target));
     return use(session);
 }
 
@@ -56,6 +61,24 @@ Result<FrameCommandOutput> run_frame_command(XbtRequest request, int64_t tid, si
     return with_session(request, [&](const Session& session) {
         return pyxray::run_frame_command(session, tid, selected, command);
     });
+}
+
+Result<std::unique_ptr<SampleSession>> SampleSession::open(XbtRequest first) {
+    PYXRAY_TRY(target, target_for(first));
+    PYXRAY_TRY(session, Session::open(*target));
+    return std::unique_ptr<SampleSession>(new SampleSession(std::move(target), std::move(session)));
+}
+
+SampleSession::SampleSession(std::unique_ptr<StaticTarget> target, Session session)
+    : target_(std::move(target)), session_(std::move(session)) {}
+
+Result<Snapshot> SampleSession::take(const XbtOptions& options) { return session_.xbt(options); }
+
+Result<Snapshot> SampleSession::take(std::vector<ThreadInfo> threads,
+                                     std::map<int64_t, std::vector<NativeFrame>> frames,
+                                     const XbtOptions& options) {
+    target_->next_stop(std::move(threads), std::move(frames));
+    return session_.xbt(options);
 }
 
 Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,23 @@ Result<std::string> run_xbt(XbtRequest request);
 // request's options and json are not used.
 Result<FrameCommandOutput> run_frame_command(XbtRequest request, int64_t tid, size_t selected,
                                              const FrameCommand& command);
+
+// py-sample: one target and session kept across the stops of a sampling run, so the runtime
+// is located once and only threads, stacks and memory are read again.
+class SampleSession {
+public:
+    // The first stop's request builds the target and opens the session.
+    static Result<std::unique_ptr<SampleSession>> open(XbtRequest first);
+    // The first stop's snapshot, then each later stop's (its threads and native frames).
+    Result<Snapshot> take(const XbtOptions& options);
+    Result<Snapshot> take(std::vector<ThreadInfo> threads, std::map<int64_t, std::vector<NativeFrame>> frames,
+                          const XbtOptions& options);
+
+private:
+    SampleSession(std::unique_ptr<StaticTarget> target, Session session);
+    std::unique_ptr<StaticTarget> target_;  // the session points at it
+    Session session_;
+};
 
 // Modules of a core file from its NT_FILE note.
 Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path);

@@ -53,5 +53,6 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
         debugger.GetErrorFile().Write(reinterpret_cast<const uint8_t*>(warning.data()), warning.size(),
                                       &written);
     }
-    return xbt && threads && frames && backend;
+    bool sample = pyxray::lldb_plugin::add_sample_command(interpreter);
+    return xbt && threads && frames && backend && sample;
 }

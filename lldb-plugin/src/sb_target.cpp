@@ -163,7 +163,15 @@ TargetInfo SbTarget::info() const {
     return info;
 }
 
+void SbTarget::prepare_for_sampling() {
+    // The sbapi backend stands for a target without /proc (macOS): its memory stays LLDB's.
+    if (!symbols_from_lldb_)
+        memory_ = make_cached_memory(make_process_memory(static_cast<int>(process_.GetProcessID())));
+    keep_address_space_ = true;
+}
+
 Result<std::vector<ModuleInfo>> SbTarget::modules() const {
+    if (modules_) return *modules_;
     std::vector<ModuleInfo> modules;
     uint32_t count = target_.GetNumModules();
     modules.reserve(count);
@@ -175,6 +183,7 @@ Result<std::vector<ModuleInfo>> SbTarget::modules() const {
         if (base == LLDB_INVALID_ADDRESS) continue;  // known to LLDB but not loaded
         modules.push_back(ModuleInfo{path_of(module.GetFileSpec()), base});
     }
+    if (keep_address_space_) modules_ = modules;
     return modules;
 }
 
@@ -246,6 +255,7 @@ Result<std::unique_ptr<ModuleSymbols>> SbTarget::module_symbols(
 
 // LLDB lists a live process's /proc/PID/maps and a core's PT_LOAD segments alike.
 Result<std::vector<MemoryRegion>> SbTarget::memory_regions() const {
+    if (regions_) return *regions_;
     lldb::SBMemoryRegionInfoList list = process_.GetMemoryRegions();
     std::vector<MemoryRegion> regions;
     uint32_t count = std::min(list.GetSize(), kMaxRegions);
@@ -259,6 +269,7 @@ Result<std::vector<MemoryRegion>> SbTarget::memory_regions() const {
     if (regions.empty())
         return fail(ErrorCode::Unsupported,
                     fmt::format("LLDB lists no memory regions for process {}", process_.GetProcessID()));
+    if (keep_address_space_) regions_ = regions;
     return regions;
 }
 

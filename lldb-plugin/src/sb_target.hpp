@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <optional>
 #include <vector>
 
 #include "pyxray/target.hpp"
@@ -30,6 +31,12 @@ public:
     // From the ELF file on disk, or from LLDB's view of the module (symbol_backend.hpp).
     Result<std::unique_ptr<ModuleSymbols>> module_symbols(
         const ModuleInfo& module, std::span<const std::string_view> names) const override;
+    // py-sample on a live process: memory read from /proc/PID/mem (as the gdb bridge does; a
+    // packet to lldb-server per page is what a stop costs most; not with the sbapi backend,
+    // which stands for targets without /proc), and modules and mappings read once, since
+    // asking LLDB for every region is a packet each. Call memory().invalidate()
+    // after each resume.
+    void prepare_for_sampling();
     // LLDB's frame index of native_frames(tid)[native_index] (LLDB also lists inlined frames).
     Result<uint32_t> lldb_frame_index(int64_t tid, size_t native_index) const;
 
@@ -40,6 +47,9 @@ private:
     mutable lldb::SBProcess process_;
     std::unique_ptr<Memory> memory_;
     bool symbols_from_lldb_;
+    bool keep_address_space_ = false;
+    mutable std::optional<std::vector<ModuleInfo>> modules_;
+    mutable std::optional<std::vector<MemoryRegion>> regions_;
 };
 
 }  // namespace pyxray::lldb_plugin

@@ -121,7 +121,7 @@ struct TargetInfo {
     int pid = 0;
     std::string executable;
     std::optional<TargetSignal> signal = std::nullopt;  // cores only
-    std::string command_line = {};                       // when known (a core's pr_psargs)
+    std::string command_line = {};                      // when known (a core's pr_psargs)
 };
 
 class Target {
@@ -156,6 +156,12 @@ public:
     Result<std::vector<NativeFrame>> native_frames(int64_t tid) const override;
     // Regions are optional: without them memory_regions() says the front-end cannot list them.
     void set_memory_regions(std::vector<MemoryRegion> regions) { regions_ = std::move(regions); }
+    // A debugger's sampler: the threads and stacks of its next stop (cached memory is dropped).
+    void next_stop(std::vector<ThreadInfo> threads, std::map<int64_t, std::vector<NativeFrame>> frames) {
+        threads_ = std::move(threads);
+        frames_ = std::move(frames);
+        memory_->invalidate();
+    }
     Result<std::vector<MemoryRegion>> memory_regions() const override {
         if (regions_) return *regions_;
         return Target::memory_regions();

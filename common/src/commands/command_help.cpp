@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "pyxray/sampling.hpp"
+
 namespace pyxray {
 namespace {
 
@@ -41,6 +43,20 @@ constexpr std::string_view kFrameExamples[] = {"py-frame", "py-frame 3"};
 constexpr std::string_view kLocalsExamples[] = {"py-locals", "py-locals 1 --max-string 40"};
 constexpr std::string_view kPrintExamples[] = {"py-print data", "py-print config --verbose"};
 constexpr std::string_view kListExamples[] = {"py-list", "py-list 10,30"};
+
+constexpr OptionHelp kSampleOptions[] = {
+    {"--rate", "HZ", "stops per second (default 100)"},
+    {"--duration", "S", "sample for S seconds"},
+    {"--samples", "N", "take N samples (neither: until Ctrl-C, at most an hour)"},
+    {"--threads", "WHICH", "all (default) or current: the selected thread only"},
+    {"--python-only", "", "Python frames only (faster: no native unwinding)"},
+    {"-o, --output", "FILE", "write the profile in --format to FILE"},
+    {"--format", "FORMAT", "text (default), folded, speedscope or html (a clickable timeline)"},
+    {"--slow", "MS", "report threads whose stack kept the same base longer than MS"},
+};
+constexpr std::string_view kSampleExamples[] = {
+    "py-sample --duration 5", "py-sample --rate 200 --samples 1000 -o out.html --format html",
+    "py-sample --python-only -o out.folded --format folded"};
 
 constexpr std::string_view kBackendExamples[] = {"py-backend", "py-backend sbapi"};
 
@@ -106,6 +122,11 @@ constexpr CommandHelp kCommands[] = {
      true,
      kTargets,
      kListExamples},
+    {"py-sample", "Sample the process: let it run, stop it, add up its threads' merged stacks, repeat",
+     kSampleUsage, kSampleOptions, false, false,
+     "Prints the top functions (self %, total %). Ctrl-C ends it early; the results are\n"
+     "kept. The process is left stopped, as found, with the same thread selected.",
+     kSampleExamples},
     {"py-backend",
      "LLDB only: show or choose where module symbols and sections come from",
      "py-backend [auto|direct|sbapi]",

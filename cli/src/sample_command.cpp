@@ -1,0 +1,215 @@
+#include "sample_command.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "help.hpp"
+#include "live_target.hpp"
+#include "nonblocking_target.hpp"
+#include "pyxray/session.hpp"
+#include "stopped_process.hpp"
+
+namespace pyxray::cli {
+namespace {
+
+volatile sig_atomic_t interrupted = 0;
+
+void on_interrupt(int) { interrupted = 1; }
+
+// Ctrl-C ends the sampling, not pyxray: the results are still written.
+class InterruptScope {
+public:
+    InterruptScope() {
+        struct sigaction action {};
+        action.sa_handler = on_interrupt;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGINT, &action, &previous_);
+    }
+    ~InterruptScope() { sigaction(SIGINT, &previous_, nullptr); }
+    InterruptScope(const InterruptScope&) = delete;
+    InterruptScope& operator=(const InterruptScope&) = delete;
+
+private:
+    struct sigaction previous_ {};
+};
+
+int report(const std::string& message) {
+    std::fprintf(stderr, "pyxray: %s\n", message.c_str());
+    return EXIT_FAILURE;
+}
+
+// A terminal sees one line updated in place; a pipe or a log gets a line a second.
+void print_progress(const Profile& profile, double elapsed_s) {
+    bool terminal = isatty(STDERR_FILENO);
+    std::fprintf(stderr, terminal ? "\r%s " : "%s\n", describe_sample_progress(profile, elapsed_s).c_str());
+}
+
+XbtOptions xbt_options(const SampleArguments& args, int pid) {
+    XbtOptions options;
+    options.python_only = args.options.python_only || args.nonblocking;
+    if (!args.options.all_threads) options.only_tid = pid;
+    return options;
+}
+
+// A process that exited ends the run; anything else is one bad sample. A launched program is
+// our child: until waited for, it is a zombie that kill() still reaches.
+bool process_gone(int pid) { return (kill(pid, 0) != 0 && errno == ESRCH) || is_dead_thread(pid, pid); }
+
+SampleRun sample_stopping(LiveTarget& target, const Session& session, const SampleArguments& args, int pid) {
+    XbtOptions options = xbt_options(args, pid);
+    target.resume();
+    SampleLoopHooks hooks;
+    hooks.interrupted = [] { return interrupted != 0; };
+    hooks.progress = print_progress;
+    hooks.take = [&]() -> SampleStep {
+        if (auto stopped = target.stop_again(); !stopped)
+            return {SampleStep::Outcome::Ended, std::nullopt,
+                    process_gone(pid) ? "the process exited" : stopped.error().message};
+        auto snapshot = session.xbt(options);
+        target.resume();
+        if (!snapshot) return {SampleStep::Outcome::Skipped, std::nullopt, snapshot.error().message};
+        return {SampleStep::Outcome::Taken, std::move(*snapshot), {}};
+    };
+    return run_sample_loop(args.options, hooks);
+}
+
+SampleRun sample_running(const NonblockingTarget& target, const Session& session, const SampleArguments& args,
+                         int pid) {
+    XbtOptions options = xbt_options(args, pid);
+    SampleLoopHooks hooks;
+    hooks.interrupted = [] { return interrupted != 0; };
+    hooks.progress = print_progress;
+    hooks.take = [&]() -> SampleStep {
+        target.next_sample();
+        auto snapshot = session.xbt(options);
+        if (snapshot) return {SampleStep::Outcome::Taken, std::move(*snapshot), {}};
+        if (process_gone(pid)) return {SampleStep::Outcome::Ended, std::nullopt, "the process exited"};
+        return {SampleStep::Outcome::Skipped, std::nullopt, "torn read: " + snapshot.error().message};
+    };
+    return run_sample_loop(args.options, hooks);
+}
+
+Result<SampleRun> sample_process(const SampleArguments& args, int pid) {
+    if (args.nonblocking) {
+        PYXRAY_TRY(target, NonblockingTarget::open(pid));
+        PYXRAY_TRY(session, Session::open(*target));
+        return sample_running(*target, session, args, pid);
+    }
+    PYXRAY_TRY(target, LiveTarget::attach(pid));
+    PYXRAY_TRY(session, Session::open(*target));
+    return sample_stopping(*target, session, args, pid);
+}
+
+// The launched program is found by its runtime once it has loaded it: until then there is
+// nothing to sample (a program that never loads one is not Python).
+Result<void> wait_for_runtime(int pid) {
+    constexpr auto deadline = std::chrono::seconds(10);
+    auto start = std::chrono::steady_clock::now();
+    for (;;) {
+        auto target = NonblockingTarget::open(pid);
+        if (target && Session::open(**target)) return {};
+        if (process_gone(pid))
+            return fail(ErrorCode::InvalidArgument,
+                        fmt::format("process {} exited before it could be sampled", pid));
+        if (std::chrono::steady_clock::now() - start > deadline)
+            return fail(
+                ErrorCode::NotPython,
+                fmt::format("no CPython runtime in process {} after 10 s; is it a Python program?", pid));
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+Result<int> launch(const std::vector<std::string>& program) {
+    std::vector<char*> argv;
+    for (const auto& word : program) argv.push_back(const_cast<char*>(word.c_str()));
+    argv.push_back(nullptr);
+    pid_t child = fork();
+    if (child < 0)
+        return fail(ErrorCode::Io, fmt::format("cannot start {}: {}", program.front(), std::strerror(errno)));
+    if (child == 0) {
+        execvp(argv.front(), argv.data());
+        std::fprintf(stderr, "pyxray: cannot run %s: %s\n", argv.front(), std::strerror(errno));
+        _exit(127);
+    }
+    return child;
+}
+
+Result<void> write_output(const SampleOptions& options, const SampleRun& run) {
+    if (isatty(STDERR_FILENO)) std::fputs("\r", stderr);
+    std::fprintf(stderr, "pyxray: %s\n", describe_sample_run(run).c_str());
+    SampleOutputs outputs = sample_outputs(run, options);
+    if (outputs.file_text) PYXRAY_TRY_VOID(write_sample_file(*options.output, *outputs.file_text));
+    std::fwrite(outputs.console.data(), 1, outputs.console.size(), stdout);
+    return {};
+}
+
+}  // namespace
+
+CLI::App* add_sample_command(CLI::App& app, SampleArguments& args) {
+    CLI::App* sample = app.add_subcommand(
+        "sample", "Sample merged stacks of a live process (or of a program it launches after --)");
+    add_examples(*sample, {"pyxray sample --pid 1234 --duration 10",
+                           "pyxray sample --pid 1234 --nonblocking --rate 100 -o profile.html --format html",
+                           "pyxray sample --format folded -o out.folded -- python3 script.py"});
+    auto* pid = sample->add_option("--pid", args.pid, "Process to sample");
+    sample->add_option("--rate", args.options.rate_hz, "Samples per second (default 100)")
+        ->check(CLI::PositiveNumber);
+    auto* duration = sample->add_option("--duration", args.options.duration_s, "Seconds to sample")
+                         ->check(CLI::PositiveNumber);
+    auto* count =
+        sample->add_option("--samples", args.options.samples, "Samples to take")->check(CLI::PositiveNumber);
+    duration->excludes(count);
+    sample->add_option("--threads", args.threads, "all (default) or current (the main thread)")
+        ->check(CLI::IsMember({"all", "current"}));
+    sample->add_flag("--python-only", args.options.python_only, "Python frames only");
+    sample->add_option("-o,--output", args.options.output,
+                       "Write the chosen format here; print the top table");
+    sample->add_option("--format", args.format, "text (default), folded, speedscope or html")
+        ->check(CLI::IsMember({"text", "folded", "speedscope", "html"}));
+    sample->add_flag("--nonblocking", args.nonblocking,
+                     "Read memory while the process runs, never stopping it (Python frames only)");
+    sample
+        ->add_option("--slow", args.options.slow_ms,
+                     "Report threads whose stack kept the same base for longer than MS milliseconds")
+        ->check(CLI::PositiveNumber);
+    auto* program = sample->add_option("program", args.program, "After --: the program to launch and sample");
+    pid->excludes(program);
+    sample->callback([&args, pid, program] {
+        if (pid->count() == 0 && program->count() == 0)
+            throw CLI::ValidationError("sample needs --pid PID or -- PROGRAM [ARGS...]");
+    });
+    return sample;
+}
+
+int run_sample(SampleArguments& args) {
+    args.options.format = *parse_sample_format(args.format);
+    args.options.all_threads = args.threads == "all";
+    InterruptScope ctrl_c;
+    int pid = args.pid;
+    bool launched = !args.program.empty();
+    if (launched) {
+        auto child = launch(args.program);
+        if (!child) return report(child.error().message);
+        pid = *child;
+        if (auto ready = wait_for_runtime(pid); !ready) {
+            waitpid(pid, nullptr, 0);
+            return report(ready.error().message);
+        }
+    }
+    auto run = sample_process(args, pid);
+    int status = 0;
+    if (launched) waitpid(pid, &status, 0);  // the program runs to its end, unsampled after the limit
+    if (!run) return report(run.error().message);
+    if (auto written = write_output(args.options, *run); !written) return report(written.error().message);
+    return std::fflush(stdout) == 0 ? EXIT_SUCCESS : report("cannot write to standard output");
+}
+
+}  // namespace pyxray::cli

@@ -1,0 +1,28 @@
+// `pyxray sample (--pid PID | -- PROGRAM ARGS...) [--rate HZ] [--duration S | --samples N]
+// [--threads all|current] [--python-only] [-o FILE] [--format text|folded|speedscope|html]
+// [--nonblocking] [--slow MS]`: the poor man's sampler, standalone.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "pyxray/sampling.hpp"
+
+namespace pyxray::cli {
+
+struct SampleArguments {
+    int pid = 0;
+    std::vector<std::string> program;  // after `--`: launched and profiled
+    SampleOptions options;
+    std::string format = "text";
+    std::string threads = "all";
+    bool nonblocking = false;
+};
+
+CLI::App* add_sample_command(CLI::App& app, SampleArguments& args);
+
+// Samples, writes the output (to -o FILE, else stdout) and returns the exit status.
+int run_sample(SampleArguments& args);
+
+}  // namespace pyxray::cli

@@ -1,0 +1,154 @@
+// The poor man's sampler's core: options every front-end accepts, the profile merged
+// snapshots add up to, and its renderers (top table, folded, speedscope, HTML timeline, slow
+// requests). The stop/run loop lives in the front-ends; everything after a snapshot is here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "pyxray/model.hpp"
+#include "pyxray/result.hpp"
+
+namespace pyxray {
+
+enum class SampleFormat { Text, Folded, Speedscope, Html };
+
+struct SampleOptions {
+    double rate_hz = 100;
+    std::optional<double> duration_s;  // run this long...
+    std::optional<size_t> samples;     // ...or take this many (neither: until Ctrl-C)
+    bool all_threads = true;           // --threads all|current
+    bool python_only = false;
+    std::optional<std::string> output;  // -o FILE
+    SampleFormat format = SampleFormat::Text;
+    std::optional<double> slow_ms;  // --slow MS
+};
+
+inline constexpr std::string_view kSampleUsage =
+    "py-sample [--rate HZ] [--duration S | --samples N] [--threads all|current] [--python-only] "
+    "[-o FILE] [--format text|folded|speedscope|html] [--slow MS]";
+
+// The words after `py-sample`, as gdb and LLDB pass them; errors name the bad word and the usage.
+Result<SampleOptions> parse_sample_options(const std::vector<std::string>& words);
+Result<SampleFormat> parse_sample_format(std::string_view word);
+// Without a duration or a count a debugger samples until Ctrl-C; this caps the count anyway.
+size_t sample_limit(const SampleOptions& options);
+
+// One distinct frame of a profile: a Python function at a line, or a native function.
+struct ProfileFrame {
+    bool python = false;
+    std::string name;  // qualname, or the native function (or module+offset when unnamed)
+    std::string file;  // Python: co_filename; native: the module path
+    int line = -1;
+};
+
+struct ThreadSample {
+    double time_s = 0;            // since the profile started
+    std::vector<uint32_t> stack;  // indexes into Profile::frames, root (outermost) first
+};
+
+struct ThreadTimeline {
+    int64_t tid = 0;
+    std::string name;
+    std::vector<ThreadSample> samples;
+};
+
+// What the samples add up to. Pure: snapshots in, values out.
+class Profile {
+public:
+    // Adds one stop of the target: every thread of the snapshot with a non-empty stack.
+    void add(const Snapshot& snapshot, double time_s);
+    // Ends the profile at `time_s` (so the achieved rate counts the last interval).
+    void finish(double time_s) { end_s_ = time_s; }
+
+    const std::vector<ProfileFrame>& frames() const { return frames_; }
+    const std::vector<ThreadTimeline>& threads() const { return threads_; }
+    size_t sample_count() const { return sample_count_; }
+    double duration_s() const { return end_s_; }
+    double achieved_rate() const;
+
+private:
+    uint32_t intern(const StackFrame& frame);
+    ThreadTimeline& timeline_of(const ThreadStack& thread);
+
+    std::vector<ProfileFrame> frames_;
+    std::unordered_map<std::string, uint32_t> frame_ids_;  // frame_key() -> index in frames_
+    std::vector<ThreadTimeline> threads_;
+    std::unordered_map<int64_t, size_t> thread_ids_;  // tid -> index in threads_
+    size_t sample_count_ = 0;
+    double end_s_ = 0;
+};
+
+// `qualname (file:line)` for Python frames, the function (or `module+0x..`) for native ones.
+std::string frame_label(const ProfileFrame& frame);
+
+// The summary a front-end prints: samples, rate, then function, self %, total % (by total).
+std::string render_sample_top(const Profile& profile, size_t rows = 25);
+// One line per distinct stack per thread, root first, `;`-joined, then ` count`.
+std::string render_folded(const Profile& profile);
+// speedscope's file format: one `sampled` profile per thread, weights in seconds.
+std::string render_speedscope(const Profile& profile);
+// One self-contained page: a timeline per thread, click a sample to see its stack and the
+// base it shares with every other sample.
+std::string render_timeline_html(const Profile& profile);
+// --slow: threads whose stack kept the same base (its outermost Python frames) for longer
+// than `slow_ms`, with the stack at first and last sight.
+std::string render_slow_requests(const Profile& profile, double slow_ms);
+
+// Whatever the options ask for: the format's text (text: top table, plus slow requests).
+std::string render_sample_output(const Profile& profile, const SampleOptions& options);
+
+}  // namespace pyxray
+
+namespace pyxray {
+
+// One attempt of a front-end to take a sample: stop, snapshot, resume.
+struct SampleStep {
+    enum class Outcome { Taken, Skipped, Ended };
+    Outcome outcome = Outcome::Taken;
+    std::optional<Snapshot> snapshot;  // Taken
+    std::string reason;                // Skipped (a torn read, say) or Ended (the process exited)
+};
+
+struct SampleLoopHooks {
+    std::function<SampleStep()> take;
+    // Debuggers: run the stopped target for about `seconds` and stop it again; a reason when it
+    // stopped for something else (a breakpoint, Ctrl-C, its exit). Empty: the target runs by
+    // itself between takes (the CLI resumes it in take()) and the loop sleeps.
+    std::function<std::optional<std::string>(double seconds)> let_run;
+    std::function<bool()> interrupted;                               // Ctrl-C
+    std::function<void(const Profile&, double elapsed_s)> progress;  // about once a second
+};
+
+struct SampleRun {
+    Profile profile;
+    size_t skipped = 0;
+    std::string last_skip_reason;
+    std::string ended_because;  // empty when the duration or the count ran out
+};
+
+// Paces `take` at the options' rate (never bursting to catch up), for the options' duration or
+// count, until Ctrl-C or the target ends; each snapshot goes into the profile.
+SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& hooks);
+// The line a front-end prints when the loop ends: samples, rate, skips, why it ended.
+std::string describe_sample_run(const SampleRun& run);
+// `sampling: N samples, R/s`, the progress line the front-ends show while sampling.
+std::string describe_sample_progress(const Profile& profile, double elapsed_s);
+
+// What a front-end shows and writes at the end: with -o, the top table (and slow requests)
+// on the console and the chosen format in the file; without, the format on the console.
+struct SampleOutputs {
+    std::string console;
+    std::optional<std::string> file_text;
+};
+SampleOutputs sample_outputs(const SampleRun& run, const SampleOptions& options);
+// Writes -o FILE; one line when it cannot.
+Result<void> write_sample_file(const std::string& path, const std::string& text);
+
+}  // namespace pyxray

@@ -1,0 +1,72 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "pyxray/sampling.hpp"
+
+namespace pyxray {
+namespace {
+
+ProfileFrame profile_frame(const StackFrame& frame) {
+    if (frame.kind == StackFrame::Kind::Python) {
+        const PyFrame& py = frame.python;
+        return {true, py.qualname.empty() ? py.function : py.qualname, py.file, py.line};
+    }
+    const NativeFrame& native = frame.native;
+    std::string name = native.function;
+    if (name.empty()) {
+        std::string module = std::filesystem::path(native.module).filename().string();
+        name = native.module_offset
+                   ? fmt::format("{}+{:#x}", module.empty() ? "?" : module, *native.module_offset)
+                   : fmt::format("{:#x}", native.pc);
+    }
+    return {false, std::move(name), native.module, -1};
+}
+
+// Distinct frames are told apart by everything a renderer shows.
+std::string frame_key(const ProfileFrame& frame) {
+    return fmt::format("{}\x1f{}\x1f{}\x1f{}", frame.python ? 'p' : 'n', frame.name, frame.file, frame.line);
+}
+
+}  // namespace
+
+std::string frame_label(const ProfileFrame& frame) {
+    if (!frame.python) return frame.name;
+    if (frame.line < 0) return fmt::format("{} ({})", frame.name, frame.file);
+    return fmt::format("{} ({}:{})", frame.name, frame.file, frame.line);
+}
+
+uint32_t Profile::intern(const StackFrame& frame) {
+    ProfileFrame converted = profile_frame(frame);
+    auto [found, inserted] =
+        frame_ids_.try_emplace(frame_key(converted), static_cast<uint32_t>(frames_.size()));
+    if (inserted) frames_.push_back(std::move(converted));
+    return found->second;
+}
+
+ThreadTimeline& Profile::timeline_of(const ThreadStack& thread) {
+    auto [found, inserted] = thread_ids_.try_emplace(thread.tid, threads_.size());
+    if (inserted) threads_.push_back(ThreadTimeline{thread.tid, thread.name.value_or(""), {}});
+    ThreadTimeline& timeline = threads_[found->second];
+    if (timeline.name.empty() && thread.name) timeline.name = *thread.name;
+    return timeline;
+}
+
+void Profile::add(const Snapshot& snapshot, double time_s) {
+    for (const ThreadStack& thread : snapshot.threads) {
+        // An unmerged thread's frames are its Python stack; its native one is set aside.
+        if (thread.frames.empty()) continue;
+        ThreadSample sample{time_s, {}};
+        sample.stack.reserve(thread.frames.size());
+        for (auto frame = thread.frames.rbegin(); frame != thread.frames.rend(); ++frame)
+            sample.stack.push_back(intern(*frame));
+        timeline_of(thread).samples.push_back(std::move(sample));
+    }
+    ++sample_count_;
+    end_s_ = std::max(end_s_, time_s);
+}
+
+double Profile::achieved_rate() const { return end_s_ > 0 ? static_cast<double>(sample_count_) / end_s_ : 0; }
+
+}  // namespace pyxray

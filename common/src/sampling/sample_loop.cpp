@@ -1,0 +1,94 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include "pyxray/sampling.hpp"
+
+namespace pyxray {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& hooks) {
+    SampleRun run;
+    const auto interval =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / options.rate_hz));
+    const size_t limit = sample_limit(options);
+    const auto start = Clock::now();
+    auto next = start;
+    auto next_progress = start + std::chrono::seconds(1);
+    size_t attempts = 0;
+    while (run.profile.sample_count() < limit && attempts < 2 * limit) {
+        if (!hooks.let_run) {
+            std::this_thread::sleep_until(next);
+        } else if (attempts > 0) {
+            auto ended =
+                hooks.let_run(std::max(0.0, std::chrono::duration<double>(next - Clock::now()).count()));
+            if (ended) {
+                run.ended_because = *ended;
+                break;
+            }
+        }
+        if (hooks.interrupted && hooks.interrupted()) {
+            run.ended_because = "interrupted";
+            break;
+        }
+        if (options.duration_s && seconds_since(start) >= *options.duration_s) break;
+        double at = seconds_since(start);
+        SampleStep step = hooks.take();
+        ++attempts;
+        if (step.outcome == SampleStep::Outcome::Ended) {
+            run.ended_because = step.reason;
+            break;
+        }
+        if (step.outcome == SampleStep::Outcome::Skipped) {
+            ++run.skipped;
+            run.last_skip_reason = step.reason;
+        } else if (step.snapshot) {
+            run.profile.add(*step.snapshot, at);
+        }
+        // Late ticks are dropped, not made up: a burst would sample one moment several times.
+        next += interval;
+        if (next < Clock::now()) next = Clock::now();
+        if (hooks.progress && Clock::now() >= next_progress) {
+            hooks.progress(run.profile, seconds_since(start));
+            next_progress += std::chrono::seconds(1);
+        }
+    }
+    run.profile.finish(seconds_since(start));
+    return run;
+}
+
+std::string describe_sample_run(const SampleRun& run) {
+    std::string line = fmt::format("{} samples in {:.2f} s ({:.1f}/s achieved)", run.profile.sample_count(),
+                                   run.profile.duration_s(), run.profile.achieved_rate());
+    if (run.skipped) line += fmt::format(", {} skipped (last: {})", run.skipped, run.last_skip_reason);
+    if (!run.ended_because.empty()) line += "; ended early: " + run.ended_because;
+    return line;
+}
+
+std::string describe_sample_progress(const Profile& profile, double elapsed_s) {
+    double rate = elapsed_s > 0 ? static_cast<double>(profile.sample_count()) / elapsed_s : 0;
+    return fmt::format("sampling: {} samples, {:.1f}/s", profile.sample_count(), rate);
+}
+
+Result<void> write_sample_file(const std::string& path, const std::string& text) {
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    if (file) file << text;
+    if (!file || !file.flush())
+        return fail(ErrorCode::Io, fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    return {};
+}
+
+}  // namespace pyxray

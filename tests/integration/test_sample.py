@@ -1,0 +1,337 @@
+"""The sampler (py-sample in gdb and LLDB, `pyxray sample`): accuracy on a fixture whose profile
+is known by construction, the output formats in their tools' terms (folded lines, speedscope's
+file format schema, the HTML timeline in headless Chromium), --slow, Ctrl-C, and the target
+left as found.
+
+Sampled on three interpreters of different layout families (3.8's legacy frames, 3.12, the
+free-threaded 3.13t) rather than the whole matrix: each run lasts seconds, not milliseconds.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import drivers
+import interpreters
+from targets import REPO, quiet_environment
+
+CPU_SPLIT = REPO / "fixtures" / "sample" / "cpu_split.py"
+SAMPLE_INTERPRETERS = ["pyenv-3.12", "debian-3.13t", "pyenv-3.8"]
+SAMPLERS = ["cli", "cli-nonblocking", "gdb", "lldb"]
+HOT_SHARE, TOLERANCE = 70.0, 5.0
+RATE, SAMPLES = 200, 600  # ~1 point of sampling error on 10-40 ms cycles (see the fixture)
+READY_TIMEOUT = 60.0
+FOLDED_LINE = re.compile(r"^(.+) (\d+)$")
+
+
+class CpuSplit:
+    """fixtures/sample/cpu_split.py running until killed; waited for by its ready file."""
+
+    def __init__(self, interpreter, workdir, *extra):
+        self.ready = Path(workdir) / "ready"
+        command = [str(interpreter.executable), str(CPU_SPLIT), "--ready", str(self.ready), *extra]
+        environment = dict(os.environ, **dict(interpreter.environment))
+        self.process = subprocess.Popen(command, cwd=workdir, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        env=environment)
+        self.pid = self.process.pid
+        self.kind = "live"
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not self.ready.exists():
+            if self.process.poll() is not None:
+                pytest.fail(f"cpu_split.py exited: {self.process.stderr.read()[-2000:]}", pytrace=False)
+            if time.monotonic() > deadline:
+                pytest.fail("cpu_split.py never wrote its ready file", pytrace=False)
+            time.sleep(0.01)
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def stop(self):
+        if self.alive():
+            self.process.kill()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def cpu_split(request, tmp_path):
+    started = []
+
+    def start(interpreter_id, *extra):
+        target = CpuSplit(interpreters.find(interpreter_id), tmp_path, *extra)
+        started.append(target)
+        return target
+
+    yield start
+    for target in started:
+        target.stop()
+
+
+def parse_folded(text):
+    """{stack tuple (root first): count}; every line must be `frames count`."""
+    stacks = {}
+    for line in text.splitlines():
+        found = FOLDED_LINE.match(line)
+        assert found, f"not a folded line: {line!r}"
+        stacks[tuple(found.group(1).split(";"))] = int(found.group(2))
+    return stacks
+
+
+def hot_share(stacks):
+    """hot's share of the samples in hot or cold, in percent."""
+    def count(name):
+        return sum(n for stack, n in stacks.items() if any(f.startswith(f"{name} (") for f in stack))
+    hot, cold = count("hot"), count("cold")
+    assert hot + cold > SAMPLES // 2, f"too few samples in hot/cold: {hot}+{cold}"
+    return 100.0 * hot / (hot + cold)
+
+
+def sample_words(output, *extra):
+    return ["--rate", str(RATE), "--samples", str(SAMPLES), "--format", "folded",
+            "-o", str(output), *extra]
+
+
+def run_sampler(sampler, target, words):
+    """Runs one sampler on the target; returns its console output."""
+    if sampler.startswith("cli"):
+        nonblocking = ["--nonblocking"] if sampler == "cli-nonblocking" else []
+        completed = drivers.run([drivers.CLI, "sample", "--pid", target.pid, *words, *nonblocking])
+        assert completed.returncode == 0, completed.stderr
+        return completed.stdout + completed.stderr
+    line = " ".join(["py-sample", *words])
+    if sampler == "gdb":
+        completed = drivers.run_gdb(target, [line, "info signals SIG63"], merge_stderr=True)
+    else:
+        completed = drivers.run(drivers.lldb_command(target, [line, "process handle SIGSTOP"]),
+                                merge_stderr=True)
+    return completed.stdout
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS)
+@pytest.mark.parametrize("python_id", SAMPLE_INTERPRETERS)
+def test_split_is_within_five_points(python_id, sampler, cpu_split, tmp_path):
+    target = cpu_split(python_id)
+    output = tmp_path / "profile.folded"
+    console = run_sampler(sampler, target, sample_words(output))
+    assert f"{SAMPLES} samples in" in console, console[-3000:]
+    stacks = parse_folded(output.read_text())
+    share = hot_share(stacks)
+    print(f"{python_id} {sampler}: hot {share:.1f}% of {sum(stacks.values())} stacks")
+    assert abs(share - HOT_SHARE) <= TOLERANCE, f"hot {share:.1f}%, expected {HOT_SHARE}±{TOLERANCE}"
+    # Root first: the module's frame comes before busy, busy before hot.
+    hot_stack = max((s for s in stacks if any(f.startswith("hot (") for f in s)), key=stacks.get)
+    names = [frame.split(" (")[0] for frame in hot_stack]
+    assert names.index("<module>") < names.index("busy") < names.index("hot"), hot_stack
+    if sampler in ("cli", "gdb", "lldb"):
+        assert any(not frame.endswith(")") for frame in hot_stack), f"no native frame: {hot_stack}"
+    assert re.search(r"self%\s+total%\s+function", console), console[-3000:]
+    assert target.alive(), "the sampler killed the target"
+    if sampler == "gdb":  # the user's handling of the stop signal is back
+        assert re.search(r"SIG63\s+Yes\s+Yes\s+Yes", console), console[-2000:]
+    if sampler == "lldb":
+        assert re.search(r"SIGSTOP\s+false\s+true\s+true", console), console[-2000:]
+    assert_not_stopped_or_signalled(target)
+
+
+def assert_not_stopped_or_signalled(target):
+    """After the sampler left: running on, untraced, no signal of ours pending."""
+    status = Path(f"/proc/{target.pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    assert fields["TracerPid"].strip() == "0", status
+    assert fields["State"].split()[0] not in ("T", "t"), status
+    for pending in ("SigPnd", "ShdPnd"):
+        assert int(fields[pending], 16) == 0, f"{pending} {fields[pending]}"
+
+
+def test_launched_program_top_table(tmp_path):
+    interpreter = interpreters.find("pyenv-3.12")
+    completed = drivers.run([drivers.CLI, "sample", "--rate", "200", "--python-only", "--",
+                             interpreter.executable, CPU_SPLIT, "--seconds", "3"])
+    assert completed.returncode == 0, completed.stderr
+    rows = {}
+    for line in completed.stdout.splitlines():
+        found = re.match(r"^\s*([\d.]+)\s+([\d.]+)\s+(\S+) \(", line)
+        if found:
+            rows[found.group(3)] = (float(found.group(1)), float(found.group(2)))
+    assert {"hot", "cold", "busy"} <= set(rows), completed.stdout
+    assert rows["busy"][1] > rows["hot"][1] > rows["cold"][1], rows
+    share = 100 * rows["hot"][1] / (rows["hot"][1] + rows["cold"][1])
+    assert abs(share - HOT_SHARE) <= TOLERANCE, completed.stdout
+
+
+def speedscope_schema():
+    """speedscope's file format (src/lib/file-format-spec.ts, published as
+    https://www.speedscope.app/file-format-schema.json), as far as sampled profiles go."""
+    number = {"type": "number"}
+    frame = {"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string"}, "file": {"type": "string"}, "line": number, "col": number}}
+    sampled = {"type": "object",
+               "required": ["type", "name", "unit", "startValue", "endValue", "samples", "weights"],
+               "properties": {
+                   "type": {"const": "sampled"}, "name": {"type": "string"},
+                   "unit": {"enum": ["none", "nanoseconds", "microseconds", "milliseconds",
+                                     "seconds", "bytes"]},
+                   "startValue": number, "endValue": number,
+                   "samples": {"type": "array",
+                               "items": {"type": "array", "items": {"type": "integer", "minimum": 0}}},
+                   "weights": {"type": "array", "items": number}}}
+    return {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+            "required": ["$schema", "shared", "profiles"],
+            "properties": {
+                "$schema": {"const": "https://www.speedscope.app/file-format-schema.json"},
+                "shared": {"type": "object", "required": ["frames"],
+                           "properties": {"frames": {"type": "array", "items": frame}}},
+                "profiles": {"type": "array", "items": sampled},
+                "name": {"type": "string"}, "activeProfileIndex": number,
+                "exporter": {"type": "string"}}}
+
+
+def test_speedscope_is_valid(cpu_split, tmp_path):
+    import jsonschema
+
+    target = cpu_split("pyenv-3.12", "--threads", "2")
+    output = tmp_path / "profile.speedscope.json"
+    drivers.run([drivers.CLI, "sample", "--pid", target.pid, "--rate", "200", "--samples", "100",
+                 "--format", "speedscope", "-o", output])
+    document = json.loads(output.read_text())
+    jsonschema.validate(document, speedscope_schema())
+    frames = document["shared"]["frames"]
+    assert len(document["profiles"]) == 3, [p["name"] for p in document["profiles"]]
+    for profile in document["profiles"]:
+        assert len(profile["samples"]) == len(profile["weights"]) > 0
+        assert profile["startValue"] <= profile["endValue"]
+        assert all(index < len(frames) for stack in profile["samples"] for index in stack)
+    names = {frame["name"] for frame in frames}
+    assert {"hot", "cold", "busy"} <= names
+
+
+def test_slow_requests(cpu_split, tmp_path):
+    target = cpu_split("pyenv-3.12", "--requests")
+    completed = drivers.run([drivers.CLI, "sample", "--pid", target.pid, "--python-only",
+                             "--rate", "200", "--duration", "2", "--slow", "150"])
+    assert completed.returncode == 0, completed.stderr
+    report = completed.stdout.split("slow requests", 1)[1]
+    found = re.findall(r"\(requests\): handle_request \(\S+\) for at least (\d+) ms", report)
+    # A slow request (300 ms) every 4 requests of ~50 ms idle each: 2 s holds about 3.
+    assert 1 <= len(found) <= 4, report
+    assert all(150 < int(ms) <= 400 for ms in found), found
+    assert "at first sight:" in report and "at last sight:" in report
+
+
+def test_ctrl_c_ends_early_and_keeps_results(cpu_split, tmp_path):
+    target = cpu_split("pyenv-3.12")
+    sampler = subprocess.Popen([str(drivers.CLI), "sample", "--pid", str(target.pid), "--rate", "100"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=quiet_environment())
+    try:
+        progress = sampler.stderr.readline()  # the first progress line: it has samples
+        assert progress.startswith("sampling: "), progress + sampler.stderr.read()
+        sampler.send_signal(signal.SIGINT)
+        stdout, stderr = sampler.communicate(timeout=30)
+    finally:
+        if sampler.poll() is None:
+            sampler.kill()
+            sampler.wait()
+    assert sampler.returncode == 0, stderr
+    assert "ended early: interrupted" in stderr, stderr
+    assert "hot (" in stdout, stdout
+    assert target.alive()
+    assert_not_stopped_or_signalled(target)
+
+
+@pytest.mark.parametrize("tool", ["gdb", "lldb", "cli"])
+def test_bad_arguments_get_one_line(tool, cpu_split):
+    target = cpu_split("pyenv-3.12")
+    if tool == "cli":
+        completed = drivers.run([drivers.CLI, "sample", "--pid", target.pid, "--format", "svg"])
+        assert completed.returncode != 0
+        assert len(completed.stderr.strip().splitlines()) == 1, completed.stderr
+        return
+    commands = ["py-sample --rate fast", "py-sample --samples 3 --duration 1", "py-xbt -a"]
+    if tool == "gdb":
+        output = drivers.run_gdb(target, commands, merge_stderr=True).stdout
+    else:
+        output = drivers.run(drivers.lldb_command(target, commands, batch=False), merge_stderr=True,
+                             stdin_text="").stdout
+    assert "py-sample: --rate needs a positive number, not 'fast'" in output, output
+    assert "Traceback" not in output
+    if tool == "gdb":  # the session went on
+        assert "give --duration or --samples, not both" in output
+        assert "busy (" in output, output
+    assert target.alive()
+
+
+def test_html_timeline_in_chromium(cpu_split, tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    target = cpu_split("pyenv-3.12", "--threads", "1", "--requests")
+    page = tmp_path / "timeline.html"
+    completed = drivers.run([drivers.CLI, "sample", "--pid", target.pid, "--rate", "200",
+                             "--samples", "120", "--format", "html", "-o", page])
+    assert completed.returncode == 0, completed.stderr
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(flag)
+    options.binary_location = "/usr/bin/chromium"
+    browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        browser.get(page.as_uri())
+        data = browser.execute_script("return window.pyxray.data")
+        canvases = browser.find_elements(By.CSS_SELECTOR, "canvas[data-thread]")
+        assert len(canvases) == len(data["threads"]) == 3
+        thread, index = 0, 10  # click the 11th sample of the first thread, in its middle
+        zoom = browser.execute_script("return window.pyxray.state.zoom")
+        canvas = canvases[thread]
+        ActionChains(browser).move_to_element_with_offset(
+            canvas, index * zoom + zoom // 2 - canvas.size["width"] // 2, 0).click().perform()
+        clicked = data["threads"][thread]["samples"][index][1]
+        shown = [line.text for line in browser.find_elements(By.CSS_SELECTOR, "#stack .frame")]
+        assert shown == [data["frames"][f] for f in reversed(clicked)]
+        assert browser.execute_script("return window.pyxray.state.selection") == \
+            {"thread": thread, "index": index}
+        shared = browser.execute_script("return window.pyxray.state.shared")
+        for t, samples in enumerate(data["threads"]):
+            for i, (_, stack) in enumerate(samples["samples"]):
+                assert shared[t][i] == common_base(clicked, stack), (t, i)
+        assert shared[thread][index] == len(clicked)
+        # The shared base is drawn from the bottom of each column up, in the highlight colour.
+        assert bottom_pixel(browser, thread, index) == HIGHLIGHT
+        other = next(((t, i) for t, s in enumerate(shared) for i, n in enumerate(s) if n == 0), None)
+        if other is not None:  # a sample sharing nothing (another thread's) is not highlighted
+            assert bottom_pixel(browser, *other) != HIGHLIGHT
+        browser.execute_script("window.pyxray.zoom(2)")
+        assert browser.execute_script("return window.pyxray.state.zoom") == zoom * 2
+        assert canvases[thread].size["width"] >= 2 * zoom * len(data["threads"][thread]["samples"])
+    finally:
+        browser.quit()
+
+
+HIGHLIGHT = [0xf0, 0xa5, 0x00]  # the page's colour for the base shared with the selection
+
+
+def bottom_pixel(browser, thread, index):
+    """RGB of the bottom pixel of sample `index`'s column in thread `thread`'s canvas."""
+    return browser.execute_script("""
+        const [t, i] = arguments;
+        const canvas = document.querySelectorAll('canvas[data-thread]')[t];
+        const x = i * window.pyxray.state.zoom;
+        const p = canvas.getContext('2d').getImageData(x, canvas.height - 1, 1, 1).data;
+        return [p[0], p[1], p[2]];""", thread, index)
+
+
+def common_base(a, b):
+    n = 0
+    while n < len(a) and n < len(b) and a[n] == b[n]:
+        n += 1
+    return n

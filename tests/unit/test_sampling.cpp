@@ -1,0 +1,144 @@
+// The sampler's core on hand-made snapshots: aggregation, the top table, folded stacks,
+// speedscope, the HTML page, --slow, and py-sample's argument parsing.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "pyxray/sampling.hpp"
+
+namespace pyxray {
+namespace {
+
+StackFrame python(const std::string& name, int line) {
+    StackFrame frame;
+    frame.kind = StackFrame::Kind::Python;
+    frame.python.qualname = name;
+    frame.python.function = name;
+    frame.python.file = "app.py";
+    frame.python.line = line;
+    return frame;
+}
+
+StackFrame native(const std::string& function) {
+    StackFrame frame;
+    frame.native.function = function;
+    frame.native.module = "/usr/lib/libc.so.6";
+    return frame;
+}
+
+// One thread whose stack, innermost first, is `frames`.
+Snapshot snapshot_of(int64_t tid, std::vector<StackFrame> frames) {
+    Snapshot snapshot;
+    ThreadStack thread;
+    thread.tid = tid;
+    thread.name = "worker";
+    thread.frames = std::move(frames);
+    snapshot.threads.push_back(std::move(thread));
+    return snapshot;
+}
+
+Profile three_samples() {
+    Profile profile;
+    profile.add(snapshot_of(7, {native("poll"), python("wait", 3), python("main", 10)}), 0.0);
+    profile.add(snapshot_of(7, {python("work", 5), python("main", 11)}), 0.01);
+    profile.add(snapshot_of(7, {python("work", 5), python("main", 11)}), 0.02);
+    profile.finish(0.03);
+    return profile;
+}
+
+TEST(Sampling, InternsFramesAndKeepsStacksRootFirst) {
+    Profile profile = three_samples();
+    ASSERT_EQ(profile.threads().size(), 1u);
+    const auto& samples = profile.threads()[0].samples;
+    ASSERT_EQ(samples.size(), 3u);
+    EXPECT_EQ(frame_label(profile.frames()[samples[0].stack.front()]), "main (app.py:10)");
+    EXPECT_EQ(frame_label(profile.frames()[samples[0].stack.back()]), "poll");
+    EXPECT_EQ(samples[1].stack, samples[2].stack);  // the same frames interned once
+    EXPECT_EQ(profile.frames().size(), 5u);
+    EXPECT_DOUBLE_EQ(profile.achieved_rate(), 100.0);
+}
+
+TEST(Sampling, FoldedCountsDistinctStacks) {
+    EXPECT_EQ(render_folded(three_samples()),
+              "main (app.py:10);wait (app.py:3);poll 1\n"
+              "main (app.py:11);work (app.py:5) 2\n");
+}
+
+TEST(Sampling, TopTableCountsFunctionsNotLines) {
+    std::string top = render_sample_top(three_samples());
+    EXPECT_NE(top.find("   66.7    66.7  work (app.py)"), std::string::npos) << top;
+    EXPECT_NE(top.find("    0.0   100.0  main (app.py)"), std::string::npos) << top;
+    EXPECT_NE(top.find("   33.3    33.3  poll"), std::string::npos) << top;
+}
+
+TEST(Sampling, SpeedscopeHasOneSampledProfilePerThread) {
+    auto document = nlohmann::json::parse(render_speedscope(three_samples()));
+    EXPECT_EQ(document["$schema"], "https://www.speedscope.app/file-format-schema.json");
+    ASSERT_EQ(document["profiles"].size(), 1u);
+    const auto& profile = document["profiles"][0];
+    EXPECT_EQ(profile["type"], "sampled");
+    EXPECT_EQ(profile["samples"].size(), 3u);
+    EXPECT_EQ(profile["weights"].size(), 3u);
+    EXPECT_EQ(document["shared"]["frames"][profile["samples"][1][1].get<int>()]["name"], "work");
+}
+
+TEST(Sampling, HtmlEmbedsTheProfileWithoutEndingItsScript) {
+    Profile profile;
+    profile.add(snapshot_of(1, {python("</script><b>", 1)}), 0);
+    std::string page = render_timeline_html(profile);
+    EXPECT_EQ(page.find("</script><b>"), std::string::npos);
+    EXPECT_NE(page.find("<\\/script><b>"), std::string::npos);
+}
+
+TEST(Sampling, SlowRequestsNeedTheSameBaseLongerThanTheThreshold) {
+    Profile profile;
+    double t = 0;
+    auto add = [&](const std::string& request) {
+        std::vector<StackFrame> frames{python("loop", 1)};
+        if (!request.empty()) frames.insert(frames.begin(), python(request, 2));
+        profile.add(snapshot_of(3, frames), t);
+        t += 0.05;
+    };
+    for (const char* step : {"", "fast", "", "slow", "slow", "slow", "slow", "slow", ""}) add(step);
+    profile.finish(t);
+    std::string report = render_slow_requests(profile, 150);
+    EXPECT_NE(report.find(": 1\n"), std::string::npos) << report;
+    EXPECT_NE(report.find("slow (app.py:2) for at least 200 ms"), std::string::npos) << report;
+    EXPECT_EQ(report.find("fast"), std::string::npos) << report;
+}
+
+TEST(Sampling, ParsesOptionsAndNamesTheBadWord) {
+    auto options = parse_sample_options({"--rate", "250", "--samples", "9", "--threads", "current",
+                                         "--format", "html", "-o", "x.html", "--slow", "30"});
+    ASSERT_TRUE(options) << options.error().message;
+    EXPECT_EQ(options->rate_hz, 250);
+    EXPECT_EQ(options->samples, 9u);
+    EXPECT_FALSE(options->all_threads);
+    EXPECT_EQ(options->format, SampleFormat::Html);
+    EXPECT_EQ(sample_limit(*options), 9u);
+    auto bad = parse_sample_options({"--rate", "0"});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("--rate needs a positive number, not '0'"), std::string::npos);
+    EXPECT_FALSE(parse_sample_options({"--samples", "3", "--duration", "1"}));
+    EXPECT_FALSE(parse_sample_options({"--format", "svg"}));
+    EXPECT_FALSE(parse_sample_options({"--what"}));
+}
+
+TEST(Sampling, LoopStopsAtTheCountAndKeepsWhatWasTakenWhenTheTargetEnds) {
+    SampleOptions options;
+    options.rate_hz = 1000;
+    options.samples = 5;
+    int taken = 0;
+    SampleLoopHooks hooks;
+    hooks.take = [&]() -> SampleStep {
+        if (++taken == 4) return {SampleStep::Outcome::Ended, std::nullopt, "the process exited"};
+        return {SampleStep::Outcome::Taken, snapshot_of(1, {python("f", 1)}), {}};
+    };
+    SampleRun run = run_sample_loop(options, hooks);
+    EXPECT_EQ(run.profile.sample_count(), 3u);
+    EXPECT_EQ(run.ended_because, "the process exited");
+    EXPECT_NE(describe_sample_run(run).find("ended early: the process exited"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pyxray
