@@ -2,6 +2,10 @@
 #pragma once
 
 #include <lldb/API/SBCommandInterpreter.h>
+#include <lldb/API/SBProcess.h>
+
+#include <cstddef>
+#include <cstdint>
 
 namespace pyxray::lldb_plugin {
 
@@ -11,5 +15,12 @@ bool add_xbt_command(lldb::SBCommandInterpreter& interpreter);
 bool add_frame_commands(lldb::SBCommandInterpreter& interpreter);
 // `py-threads`: one line per thread (tid, name, GIL, GC, state, innermost Python frame).
 bool add_threads_command(lldb::SBCommandInterpreter& interpreter);
+
+// `py-refcnt` and `py-refwatch`: one object's refcount, and its changes across stops.
+bool add_refwatch_commands(lldb::SBCommandInterpreter& interpreter);
+
+// The Python frame py-up/py-down selected in thread `tid` at the process's current stop, 0
+// (the newest) when none was.
+size_t selected_python_frame(lldb::SBProcess& process, int64_t tid);
 
 }  // namespace pyxray::lldb_plugin

@@ -15,5 +15,6 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     bool xbt = pyxray::lldb_plugin::add_xbt_command(interpreter);
     bool threads = pyxray::lldb_plugin::add_threads_command(interpreter);
     bool frames = pyxray::lldb_plugin::add_frame_commands(interpreter);
-    return xbt && threads && frames;
+    bool refwatch = pyxray::lldb_plugin::add_refwatch_commands(interpreter);
+    return xbt && threads && frames && refwatch;
 }
