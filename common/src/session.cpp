@@ -275,7 +275,8 @@ Result<NameLookup> Session::lookup_name(const PyFrame& frame, const std::string&
     PYXRAY_TRY(namespaces, read_frame_namespaces(memory, *state_->offsets, objects, frame.frame_address,
                                                  frame.code_address));
     for (const auto& variable : namespaces.locals)
-        if (variable.name == name) return NameLookup{NameLookup::Scope::Local, objects.repr(variable.object), variable.object};
+        if (variable.name == name)
+            return NameLookup{NameLookup::Scope::Local, objects.repr(variable.object), variable.object};
     std::pair<uint64_t, NameLookup::Scope> dicts[] = {{namespaces.globals, NameLookup::Scope::Global},
                                                       {namespaces.builtins, NameLookup::Scope::Builtin}};
     for (const auto& [dict, scope] : dicts) {

@@ -300,12 +300,22 @@ std::tuple<std::string, bool> parse_refcnt(const std::vector<std::string>& words
     return {command.object, command.json};
 }
 
+// The words the Python side uses for StopKind, both ways.
+constexpr std::pair<const char*, StopKind> kStopKinds[] = {{"entry", StopKind::Entry},
+                                                           {"line", StopKind::Line},
+                                                           {"exit", StopKind::Exit},
+                                                           {"other", StopKind::Other}};
+
 StopKind stop_kind_named(const std::string& name) {
-    if (name == "entry") return StopKind::Entry;
-    if (name == "line") return StopKind::Line;
-    if (name == "exit") return StopKind::Exit;
-    if (name == "other") return StopKind::Other;
+    for (const auto& [word, kind] : kStopKinds)
+        if (name == word) return kind;
     throw BridgeError("stop kind must be entry, line, exit or other, not '" + name + "'");
+}
+
+const char* stop_kind_name(StopKind kind) {
+    for (const auto& [word, known] : kStopKinds)
+        if (kind == known) return word;
+    return "other";
 }
 
 RefwatchEnd end_named(const std::string& name) {
@@ -322,20 +332,6 @@ std::optional<SourceSite> to_site(const std::optional<PySite>& site) {
     if (!site) return std::nullopt;
     auto [file, line, function] = *site;
     return SourceSite{file, line, function};
-}
-
-const char* stop_kind_name(StopKind kind) {
-    switch (kind) {
-        case StopKind::Entry:
-            return "entry";
-        case StopKind::Line:
-            return "line";
-        case StopKind::Exit:
-            return "exit";
-        case StopKind::Other:
-            return "other";
-    }
-    return "other";
 }
 
 using PyLineAddress = std::tuple<uint64_t, std::string, int>;  // (pc, file, line)

@@ -17,7 +17,8 @@ struct Counted {
     uint64_t object;
 };
 
-Counted counted_object(const Offsets& offsets, void (*fill)(synthetic::ObjectImage&, const Offsets&, uint64_t)) {
+Counted counted_object(const Offsets& offsets,
+                       void (*fill)(synthetic::ObjectImage&, const Offsets&, uint64_t)) {
     synthetic::ObjectImage image(offsets);
     uint64_t object = image.object(image.type_object("Token", type_flags::kHeapType), 64);
     fill(image, offsets, object);
@@ -81,7 +82,7 @@ void call(RefWatch& watch, int64_t start, const std::vector<std::pair<int, int64
 TEST(RefWatch, NamesTheLeakyReturnWithItsCallsAndPutsChangesOnTheLineThatRan) {
     RefWatch watch(0x1000, "Token", {2, false}, std::nullopt);
     for (int i = 0; i < 3; ++i) call(watch, 2 + i, {{11, 2 + i}, {12, 3 + i}, {13, 3 + i}});  // leaks at 13
-    call(watch, 5, {{11, 5}, {12, 6}, {20, 5}, {21, 5}});                                      // balanced via 21
+    call(watch, 5, {{11, 5}, {12, 6}, {20, 5}, {21, 5}});  // balanced via 21
     auto leaky = watch.leaky_returns();
     ASSERT_EQ(leaky.size(), 1u);
     EXPECT_EQ(leaky[0].site.line, 13);
@@ -98,7 +99,8 @@ TEST(RefWatch, NamesTheLeakyReturnWithItsCallsAndPutsChangesOnTheLineThatRan) {
 
 TEST(RefWatch, AChangeSeenAtEntryIsTheCallersAndCountEndsTheWatch) {
     RefWatch watch(0x1000, "Token", {2, false}, 1);
-    std::string line = watch.record(c_line(10), StopKind::Entry, {3, false}, SourceSite{"driver.py", 5, "main"});
+    std::string line =
+        watch.record(c_line(10), StopKind::Entry, {3, false}, SourceSite{"driver.py", 5, "main"});
     EXPECT_EQ(line, "refcnt 2 -> 3 at main (driver.py:5) <- driver.py:5\n");
     EXPECT_TRUE(watch.done());
     EXPECT_TRUE(watch.leaky_returns().empty());
