@@ -21,6 +21,7 @@
 #include "merge/module_offsets.hpp"
 #include "merge/thread_matching.hpp"
 #include "objects/object_reader.hpp"
+#include "objects/refcount.hpp"
 
 namespace pyxray {
 
@@ -241,6 +242,22 @@ Result<ObjectRepr> Session::repr(uint64_t address, const ReprLimits& limits) con
     return out;
 }
 
+Result<Refcount> Session::refcount(uint64_t address) const {
+    return read_refcount(target_->memory(), *state_->offsets, runtime_.version_hex, address);
+}
+
+Result<RefcntReport> Session::refcnt(uint64_t address, const ReprLimits& limits) const {
+    PYXRAY_TRY(count, refcount(address));
+    PYXRAY_TRY(object, repr(address, limits));
+    return RefcntReport{address, count, object.type.value_or("?"), object.repr.value_or("")};
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> Session::refcount_fields() const {
+    const RefcountOffsets& at = state_->offsets->refcount;
+    if (at.split) return {{at.ob_ref_local, sizeof(uint32_t)}, {at.ob_ref_shared, sizeof(int64_t)}};
+    return {{at.ob_refcnt, sizeof(int64_t)}};
+}
+
 Result<std::vector<Variable>> Session::frame_locals(const PyFrame& frame, const ReprLimits& limits) const {
     PyFrame filled = frame;
     fill_locals(target_->memory(), *state_->offsets,
@@ -258,13 +275,14 @@ Result<NameLookup> Session::lookup_name(const PyFrame& frame, const std::string&
     PYXRAY_TRY(namespaces, read_frame_namespaces(memory, *state_->offsets, objects, frame.frame_address,
                                                  frame.code_address));
     for (const auto& variable : namespaces.locals)
-        if (variable.name == name) return NameLookup{NameLookup::Scope::Local, objects.repr(variable.object)};
+        if (variable.name == name)
+            return NameLookup{NameLookup::Scope::Local, objects.repr(variable.object), variable.object};
     std::pair<uint64_t, NameLookup::Scope> dicts[] = {{namespaces.globals, NameLookup::Scope::Global},
                                                       {namespaces.builtins, NameLookup::Scope::Builtin}};
     for (const auto& [dict, scope] : dicts) {
         if (dict == 0) continue;
         PYXRAY_TRY(found, objects.dict_get(dict, name));
-        if (found) return NameLookup{scope, objects.repr(*found)};
+        if (found) return NameLookup{scope, objects.repr(*found), *found};
     }
     return fail(ErrorCode::InvalidArgument,
                 fmt::format("name '{}' is not defined in {} (searched its locals, globals and builtins)",

@@ -18,6 +18,7 @@
 
 #include "pyxray/color.hpp"
 #include "pyxray/command_help.hpp"
+#include "pyxray/refwatch.hpp"
 #include "pyxray/sampling.hpp"
 #include "pyxray/stop_timer.hpp"
 #include "xbt_request.hpp"
@@ -120,6 +121,10 @@ template <class T>
 T value_or_raise(Result<T> result) {
     if (!result) throw BridgeError(result.error().message);
     return std::move(*result);
+}
+
+inline void value_or_raise(Result<void> result) {
+    if (!result) throw BridgeError(result.error().message);
 }
 
 // What every entry point gets from gdb's Python side: the target, its threads and frames.
@@ -313,6 +318,161 @@ void bind_stop_timer(py::module_& m) {
         .def("cancel", &StopTimer::cancel, py::call_guard<py::gil_scoped_release>());
 }
 
+// The refwatch entry points take the target as one dict: target_arguments()'s keywords.
+TargetArguments target_of(const py::dict& target) {
+    auto get = [&](const char* key) { return target[key]; };
+    return TargetArguments{get("kind").cast<std::string>(),
+                           get("pid").cast<int>(),
+                           get("executable").cast<std::string>(),
+                           get("modules").cast<std::optional<std::vector<PyModule>>>(),
+                           get("threads").cast<std::vector<PyThread>>(),
+                           get("frames").cast<std::map<int64_t, std::vector<PyFrame>>>(),
+                           get("read_memory"),
+                           get("regions").cast<std::optional<std::vector<PyRegion>>>(),
+                           get("signal").cast<std::optional<PySignal>>()};
+}
+
+RefcntReport refcnt_report(const py::dict& target, uint64_t address) {
+    return run_request(target_of(target),
+                       [&](XbtRequest request) { return run_refcnt(std::move(request), address); });
+}
+
+// py-refcnt's text or JSON.
+std::string refcnt(const py::dict& target, uint64_t address, bool json) {
+    auto report = refcnt_report(target, address);
+    return json ? render_refcnt_json(report) : render_refcnt_text(report);
+}
+
+// (refcount, immortal, type name); raises Error when the address holds no (live) object.
+std::tuple<int64_t, bool, std::string> refcount(const py::dict& target, uint64_t address) {
+    auto report = refcnt_report(target, address);
+    return {report.refcount.value, report.refcount.immortal, report.type};
+}
+
+using PySite = std::tuple<std::string, int, std::string>;  // (file, line, function)
+
+std::optional<PySite> python_site(const py::dict& target, int64_t tid) {
+    auto site = run_request(target_of(target),
+                            [&](XbtRequest request) { return run_python_site(std::move(request), tid); });
+    if (!site) return std::nullopt;
+    return PySite{site->file, site->line, site->function};
+}
+
+uint64_t python_name(const py::dict& target, int64_t tid, size_t selected, const std::string& name) {
+    return run_request(target_of(target), [&](XbtRequest request) {
+        return run_python_name(std::move(request), tid, selected, name);
+    });
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> refcount_fields(const py::dict& target) {
+    std::vector<std::pair<uint64_t, uint64_t>> fields;
+    run_request(target_of(target),
+                [&](XbtRequest request) { return run_refcount_fields(std::move(request), fields); });
+    return fields;
+}
+
+py::dict parse_refwatch(const std::vector<std::string>& words) {
+    auto command = value_or_raise(parse_refwatch_command(words));
+    py::dict out;
+    out["object"] = command.object;
+    out["each_line"] = command.each_line;
+    out["breaks"] = command.breaks;
+    out["watch"] = command.watch;
+    out["count"] = command.count;
+    out["json"] = command.json;
+    return out;
+}
+
+std::tuple<std::string, bool> parse_refcnt(const std::vector<std::string>& words) {
+    auto command = value_or_raise(parse_refcnt_command(words));
+    return {command.object, command.json};
+}
+
+// The words the Python side uses for StopKind, both ways.
+constexpr std::pair<const char*, StopKind> kStopKinds[] = {{"entry", StopKind::Entry},
+                                                           {"line", StopKind::Line},
+                                                           {"exit", StopKind::Exit},
+                                                           {"other", StopKind::Other}};
+
+StopKind stop_kind_named(const std::string& name) {
+    for (const auto& [word, kind] : kStopKinds)
+        if (name == word) return kind;
+    throw BridgeError("stop kind must be entry, line, exit or other, not '" + name + "'");
+}
+
+const char* stop_kind_name(StopKind kind) {
+    for (const auto& [word, known] : kStopKinds)
+        if (kind == known) return word;
+    return "other";
+}
+
+RefwatchEnd end_named(const std::string& name) {
+    static const std::map<std::string, RefwatchEnd> ends = {
+        {"count", RefwatchEnd::Count},     {"freed", RefwatchEnd::Freed},
+        {"exited", RefwatchEnd::Exited},   {"interrupted", RefwatchEnd::Interrupted},
+        {"other", RefwatchEnd::OtherStop}, {"error", RefwatchEnd::Error}};
+    auto found = ends.find(name);
+    if (found == ends.end()) throw BridgeError("unknown end reason '" + name + "'");
+    return found->second;
+}
+
+std::optional<SourceSite> to_site(const std::optional<PySite>& site) {
+    if (!site) return std::nullopt;
+    auto [file, line, function] = *site;
+    return SourceSite{file, line, function};
+}
+
+using PyLineAddress = std::tuple<uint64_t, std::string, int>;  // (pc, file, line)
+
+// {pc: ((file, line, function), kind)}
+std::map<uint64_t, std::tuple<PySite, std::string>> plan_stops(const std::vector<PyLineAddress>& entries,
+                                                               uint64_t function_start,
+                                                               const std::string& function) {
+    std::vector<LineAddress> converted;
+    for (const auto& [pc, file, line] : entries) converted.push_back({pc, file, line});
+    std::map<uint64_t, std::tuple<PySite, std::string>> plan;
+    for (const auto& [pc, stop] : plan_each_line(std::move(converted), function_start, function))
+        plan[pc] = {PySite{stop.site.file, stop.site.line, stop.site.function}, stop_kind_name(stop.kind)};
+    return plan;
+}
+
+PySite c_site(const std::vector<PySite>& frames) {
+    std::vector<SourceSite> converted;
+    for (const auto& [file, line, function] : frames) converted.push_back({file, line, function});
+    SourceSite site = choose_c_site(converted);
+    return {site.file, site.line, site.function};
+}
+
+void bind_refwatch(py::module_& m) {
+    m.def(
+        "plan_each_line", &plan_stops, py::arg("entries"), py::arg("function_start"), py::arg("function"),
+        "--each-line's breakpoints from a function's (pc, file, line) entries: {pc: ((file, line, function), "
+        "kind)}, kind 'entry', 'line' or 'exit'.");
+    m.def("choose_c_site", &c_site, py::arg("frames"),
+          "The (file, line, function) a stop is put on, from its frames innermost first.");
+    py::class_<RefWatch>(m, "RefWatch", "py-refwatch's change log and balances (pyxray/refwatch.hpp).")
+        .def(py::init([](uint64_t object, std::string type, int64_t value, bool immortal,
+                         std::optional<size_t> count) {
+                 return RefWatch(object, std::move(type), Refcount{value, immortal}, count);
+             }),
+             py::arg("object"), py::arg("type"), py::arg("value"), py::arg("immortal"), py::arg("count"))
+        .def("changed",
+             [](const RefWatch& watch, int64_t value, bool immortal) {
+                 return watch.changed(Refcount{value, immortal});
+             })
+        .def("record",
+             [](RefWatch& watch, const PySite& site, const std::string& kind, int64_t value, bool immortal,
+                const std::optional<PySite>& python) {
+                 return watch.record(*to_site(site), stop_kind_named(kind), Refcount{value, immortal},
+                                     to_site(python));
+             })
+        .def("done", &RefWatch::done)
+        .def("end", [](RefWatch& watch, const std::string& reason,
+                       const std::string& detail) { watch.end(end_named(reason), detail); })
+        .def("text", &RefWatch::render_text)
+        .def("json", &RefWatch::render_json);
+}
+
 std::vector<PyRegion> core_regions_of(const std::string& core_path) {
     std::vector<PyRegion> regions;
     for (auto& region : value_or_raise(core_regions(core_path)))
@@ -385,6 +545,19 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
           "and take(all_threads, with_frames) -> (threads, frames, selected tid), adds up every stop's "
           "merged stacks, writes -o FILE and returns the console text.");
     bind_stop_timer(m);
+    m.def("refcnt", &refcnt, py::arg("target"), py::arg("address"), py::arg("json"),
+          "py-refcnt's text (or JSON) for one object; target: the keywords xbt() takes, as a dict.");
+    m.def("refcount", &refcount, py::arg("target"), py::arg("address"),
+          "(refcount, immortal, type) of one object; raises Error when it is no (live) object.");
+    m.def("python_site", &python_site, py::arg("target"), py::arg("tid"),
+          "(file, line, function) of thread tid's innermost Python frame, or None.");
+    m.def("python_name", &python_name, py::arg("target"), py::arg("tid"), py::arg("selected"),
+          py::arg("name"), "The address of the object NAME names in thread tid's selected Python frame.");
+    m.def("refcount_fields", &refcount_fields, py::arg("target"),
+          "(offset, size) of each field an object's refcount is kept in, for watchpoints.");
+    m.def("parse_refwatch", &parse_refwatch, py::arg("words"), "py-refwatch's words as a dict.");
+    m.def("parse_refcnt", &parse_refcnt, py::arg("words"), "py-refcnt's words as (object, json).");
+    bind_refwatch(m);
     m.def("core_regions", &core_regions_of, py::arg("core_path"),
           "Memory regions (start, end, writable, path) from a core file's PT_LOAD segments.");
     m.def("core_modules", &core_modules_of, py::arg("core_path"),

@@ -81,6 +81,28 @@ Result<Snapshot> SampleSession::take(std::vector<ThreadInfo> threads,
     return session_.xbt(options);
 }
 
+Result<RefcntReport> run_refcnt(XbtRequest request, uint64_t address) {
+    return with_session(request, [&](const Session& session) { return session.refcnt(address); });
+}
+
+Result<std::optional<SourceSite>> run_python_site(XbtRequest request, int64_t tid) {
+    return with_session(request, [&](const Session& session) -> Result<std::optional<SourceSite>> {
+        return innermost_python_site(session, tid);
+    });
+}
+
+Result<uint64_t> run_python_name(XbtRequest request, int64_t tid, size_t selected, const std::string& name) {
+    return with_session(
+        request, [&](const Session& session) { return python_name_address(session, tid, selected, name); });
+}
+
+Result<void> run_refcount_fields(XbtRequest request, std::vector<std::pair<uint64_t, uint64_t>>& fields) {
+    return with_session(request, [&](const Session& session) -> Result<void> {
+        fields = session.refcount_fields();
+        return {};
+    });
+}
+
 Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path) {
     PYXRAY_TRY(core, CoreFile::open(core_path));
     return core->modules();

@@ -11,6 +11,7 @@
 
 #include "pyxray/frame_commands.hpp"
 #include "pyxray/memory.hpp"
+#include "pyxray/refwatch.hpp"
 #include "pyxray/result.hpp"
 #include "pyxray/session.hpp"
 #include "pyxray/target.hpp"
@@ -62,6 +63,15 @@ private:
     std::unique_ptr<StaticTarget> target_;  // the session points at it
     Session session_;
 };
+// py-refcnt and py-refwatch (pyxray/refwatch.hpp): the object's refcount, type and repr.
+Result<RefcntReport> run_refcnt(XbtRequest request, uint64_t address);
+// The innermost Python frame of thread `tid`, or nothing when it runs none.
+Result<std::optional<SourceSite>> run_python_site(XbtRequest request, int64_t tid);
+// The object `py:NAME` names in thread `tid`'s `selected`-th Python frame.
+Result<uint64_t> run_python_name(XbtRequest request, int64_t tid, size_t selected, const std::string& name);
+// Where the target's objects keep their refcount: (offset, size) of each field to watch, in
+// `fields` (an out-parameter: GCC 12 warns falsely about a vector inside this Result).
+Result<void> run_refcount_fields(XbtRequest request, std::vector<std::pair<uint64_t, uint64_t>>& fields);
 
 // Modules of a core file from its NT_FILE note.
 Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path);

@@ -2,6 +2,10 @@
 #pragma once
 
 #include <lldb/API/SBCommandInterpreter.h>
+#include <lldb/API/SBProcess.h>
+
+#include <cstddef>
+#include <cstdint>
 
 namespace pyxray::lldb_plugin {
 
@@ -13,5 +17,12 @@ bool add_frame_commands(lldb::SBCommandInterpreter& interpreter);
 bool add_threads_command(lldb::SBCommandInterpreter& interpreter);
 // `py-sample`: the poor man's sampler (merged stacks, top table, folded/speedscope/html).
 bool add_sample_command(lldb::SBCommandInterpreter& interpreter);
+
+// `py-refcnt` and `py-refwatch`: one object's refcount, and its changes across stops.
+bool add_refwatch_commands(lldb::SBCommandInterpreter& interpreter);
+
+// The Python frame py-up/py-down selected in thread `tid` at the process's current stop, 0
+// (the newest) when none was.
+size_t selected_python_frame(lldb::SBProcess& process, int64_t tid);
 
 }  // namespace pyxray::lldb_plugin

@@ -51,7 +51,7 @@ Result<std::string> run(FrameVerb verb, lldb::SBDebugger& debugger, char** argv)
     SbTarget target(selected_target, process);
     PYXRAY_TRY(session, Session::open(target));
     auto key = key_of(process, tid);
-    size_t selected = selections().contains(key) ? selections()[key] : 0;
+    size_t selected = selected_python_frame(process, tid);
     PYXRAY_TRY(output, run_frame_command(session, tid, selected, command));
     if (selections().size() > 4096) selections().clear();  // stale stops of long sessions
     selections()[key] = output.selected;
@@ -73,6 +73,11 @@ private:
 };
 
 }  // namespace
+
+size_t selected_python_frame(lldb::SBProcess& process, int64_t tid) {
+    auto found = selections().find(key_of(process, tid));
+    return found == selections().end() ? 0 : found->second;
+}
 
 bool add_frame_commands(lldb::SBCommandInterpreter& interpreter) {
     for (FrameVerb verb : kFrameVerbs) {

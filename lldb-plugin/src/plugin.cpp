@@ -54,5 +54,6 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
                                       &written);
     }
     bool sample = pyxray::lldb_plugin::add_sample_command(interpreter);
-    return xbt && threads && frames && backend && sample;
+    bool refwatch = pyxray::lldb_plugin::add_refwatch_commands(interpreter);
+    return xbt && threads && frames && backend && sample && refwatch;
 }

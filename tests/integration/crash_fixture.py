@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from extensions import build_extension, interpreter_environment
 from targets import GCORE_TIMEOUT, REPO, Target, make_core, quiet_environment
 
 CRASH_DIR = REPO / "fixtures" / "crash"
@@ -25,9 +26,6 @@ POLL_INTERVAL = 0.01
 # x86-64 syscalls a blocked crash.py thread sits in: clock_nanosleep, pselect6, futex
 BLOCKED_SYSCALLS = {"230", "270", "202"}
 
-_SYSCONFIG = ("import json, sysconfig; print(json.dumps({'include': sysconfig.get_paths()['include'],"
-              " 'suffix': sysconfig.get_config_var('EXT_SUFFIX')}))")
-
 
 def check_core_pattern():
     pattern = Path("/proc/sys/kernel/core_pattern").read_text().strip()
@@ -37,8 +35,7 @@ def check_core_pattern():
                     f"/proc/sys/kernel/core_pattern as root)", pytrace=False)
 
 
-def _environment(interpreter):
-    return dict(quiet_environment(), **dict(interpreter.environment))
+_environment = interpreter_environment
 
 
 def _unlimited_cores():
@@ -59,21 +56,8 @@ class CrashCores:
         return self.extensions[interpreter.id]
 
     def _build_extension(self, interpreter):
-        described = subprocess.run([str(interpreter.executable), "-c", _SYSCONFIG], capture_output=True,
-                                   text=True, timeout=RUN_TIMEOUT, env=_environment(interpreter))
-        if described.returncode != 0:
-            pytest.fail(f"{interpreter.executable} cannot describe its headers: {described.stderr[-1000:]}",
-                        pytrace=False)
-        config = json.loads(described.stdout)
-        out = self.directory / f"ext-{interpreter.id}"
-        out.mkdir(parents=True, exist_ok=True)
-        command = ["cc", "-shared", "-fPIC", "-O0", "-g", "-I", config["include"], str(EXTENSION_SOURCE),
-                   "-o", str(out / f"crashext{config['suffix']}")]
-        built = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-        if built.returncode != 0:
-            pytest.fail(f"cannot build crashext for {interpreter.id}: {' '.join(command)}\n"
-                        f"{built.stderr[-2000:]}", pytrace=False)
-        return out
+        return build_extension(interpreter, EXTENSION_SOURCE, "crashext",
+                               self.directory / f"ext-{interpreter.id}")
 
     def _workdir(self, interpreter, kind, writer):
         workdir = self.directory / f"{interpreter.id}-{kind}-{writer}"

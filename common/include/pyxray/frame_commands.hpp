@@ -54,4 +54,11 @@ struct FrameCommandOutput {
 Result<FrameCommandOutput> run_frame_command(const Session& session, int64_t tid, size_t selected,
                                              const FrameCommand& command);
 
+// The object `py:NAME` names (py-refcnt, py-refwatch): NAME as the `selected`-th Python frame
+// of thread `tid` sees it (locals, globals, builtins).
+Result<uint64_t> python_name_address(const Session& session, int64_t tid, size_t selected,
+                                     const std::string& name);
+// The innermost Python frame of thread `tid` as a site, or nothing when it runs none.
+std::optional<SourceSite> innermost_python_site(const Session& session, int64_t tid);
+
 }  // namespace pyxray

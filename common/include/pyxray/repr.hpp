@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pyxray/result.hpp"
@@ -23,6 +24,9 @@ struct ReprLimits {
 
 // The command-line words that set ReprLimits, the same in every front-end.
 inline constexpr const char* kReprLimitOptions = "--max-string N, --max-items N, --max-depth N, --verbose";
+
+// A command-line word as a count ("12"), or nothing when it is none.
+std::optional<size_t> parse_count(std::string_view word);
 
 // Takes words[index] when it is --max-string N, --max-items N, --max-depth N or --verbose
 // (leaving index at the option's last word) and says whether it was one.

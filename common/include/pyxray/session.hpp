@@ -4,8 +4,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "pyxray/model.hpp"
+#include "pyxray/refwatch.hpp"
 #include "pyxray/repr.hpp"
 #include "pyxray/result.hpp"
 #include "pyxray/target.hpp"
@@ -24,6 +27,7 @@ struct NameLookup {
     enum class Scope { Local, Global, Builtin };
     Scope scope = Scope::Local;
     std::string repr;
+    uint64_t object = 0;  // the object's address
 };
 
 class Session {
@@ -42,6 +46,13 @@ public:
 
     // The safe repr (and type name) of the object at `address`; fails when it is no object.
     Result<ObjectRepr> repr(uint64_t address, const ReprLimits& limits = {}) const;
+
+    // py-refcnt and py-refwatch (refwatch.hpp): Py_REFCNT of the object at `address`, and
+    // with its type and repr; both fail when it is no object (or no longer one).
+    Result<Refcount> refcount(uint64_t address) const;
+    Result<RefcntReport> refcnt(uint64_t address, const ReprLimits& limits = {}) const;
+    // (offset, size) of each field an object's refcount is kept in, for watchpoints.
+    std::vector<std::pair<uint64_t, uint64_t>> refcount_fields() const;
 
     Session(Session&&) noexcept;
     Session& operator=(Session&&) noexcept;

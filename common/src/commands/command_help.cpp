@@ -5,12 +5,13 @@
 
 #include <algorithm>
 
+#include "pyxray/refwatch.hpp"
 #include "pyxray/sampling.hpp"
 
 namespace pyxray {
 namespace {
 
-constexpr OptionHelp kReprLimitOptions[] = {
+constexpr OptionHelp kReprLimitOptionHelp[] = {
     {"--max-string", "N", "show at most N characters of a str (default 200)"},
     {"--max-items", "N", "show at most N items of a container (default 50)"},
     {"--max-depth", "N", "show containers nested at most N deep (default 6)"},
@@ -57,6 +58,22 @@ constexpr OptionHelp kSampleOptions[] = {
 constexpr std::string_view kSampleExamples[] = {
     "py-sample --duration 5", "py-sample --rate 200 --samples 1000 -o out.html --format html",
     "py-sample --python-only -o out.folded --format folded"};
+
+constexpr OptionHelp kRefcntOptions[] = {
+    {"--json", "", "one JSON document instead of text"},
+};
+constexpr std::string_view kRefcntExamples[] = {"py-refcnt 0x7f3a2c1b4e40", "py-refcnt $rsi",
+                                                "py-refcnt py:token --json"};
+constexpr OptionHelp kRefwatchOptions[] = {
+    {"--each-line", "FUNCTION", "stop on every line of the C function FUNCTION"},
+    {"--break", "LOCATION", "stop at LOCATION (repeatable), as `break` takes it"},
+    {"--watch", "", "a hardware watchpoint on the refcount (the default without locations)"},
+    {"--count", "N", "end after N changes"},
+    {"--json", "", "one JSON document instead of text"},
+};
+constexpr std::string_view kRefwatchExamples[] = {"py-refwatch py:token --each-line lookup_leaky",
+                                                  "py-refwatch 0x7f3a2c1b4e40 --watch --count 10",
+                                                  "py-refwatch $rsi --break refleak.c:24 --json"};
 
 constexpr std::string_view kBackendExamples[] = {"py-backend", "py-backend sbapi"};
 
@@ -122,6 +139,19 @@ constexpr CommandHelp kCommands[] = {
      true,
      kTargets,
      kListExamples},
+    {"py-refcnt", "Print one object's reference count, type and repr", kRefcntUsage, kRefcntOptions, false,
+     false,
+     "OBJECT: an address, an expression that yields a PyObject * ($rsi, a C variable), or\n"
+     "py:NAME for a variable of the selected Python frame. Works on live processes and cores.",
+     kRefcntExamples},
+    {"py-refwatch", "Follow one object's reference count across breakpoints or a watchpoint, to find a leak",
+     kRefwatchUsage, kRefwatchOptions, false, false,
+     "Prints each change with its C line and innermost Python line, then the increments and\n"
+     "decrements per line and, with --each-line, the returns that leave the count higher\n"
+     "(leaky returns first). Ends after N changes (--count), when the object is freed, when\n"
+     "the target exits or on Ctrl-C; every breakpoint and watchpoint it made is deleted, and a\n"
+     "live target is left stopped. OBJECT as for py-refcnt.",
+     kRefwatchExamples},
     {"py-sample", "Sample the process: let it run, stop it, add up its threads' merged stacks, repeat",
      kSampleUsage, kSampleOptions, false, false,
      "Prints the top functions (self %, total %). Ctrl-C ends it early; the results are\n"
@@ -175,7 +205,7 @@ const CommandHelp* find_command_help(std::string_view name) {
 std::vector<OptionHelp> all_options(const CommandHelp& command) {
     std::vector<OptionHelp> options(command.options.begin(), command.options.end());
     if (command.takes_repr_limits)
-        options.insert(options.end(), std::begin(kReprLimitOptions), std::end(kReprLimitOptions));
+        options.insert(options.end(), std::begin(kReprLimitOptionHelp), std::end(kReprLimitOptionHelp));
     if (command.takes_color) options.insert(options.end(), std::begin(kColorOption), std::end(kColorOption));
     return options;
 }

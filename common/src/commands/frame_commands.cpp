@@ -35,14 +35,14 @@ Error usage_error(FrameVerb verb, std::string message) {
     return Error{ErrorCode::InvalidArgument, fmt::format("{}; usage: {}", message, help_of(verb).usage), 0};
 }
 
+}  // namespace
+
 std::optional<size_t> parse_count(std::string_view word) {
     size_t value = 0;
     auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), value);
     if (error != std::errc() || end != word.data() + word.size()) return std::nullopt;
     return value;
 }
-
-}  // namespace
 
 Result<bool> take_repr_limit_option(const std::vector<std::string>& words, size_t& index,
                                     ReprLimits& limits) {
@@ -228,6 +228,27 @@ Result<FrameCommandOutput> run_frame_command(const Session& session, int64_t tid
     if (!moves)
         return FrameCommandOutput{std::move(text), std::min(selected, stack.python.size() - 1), std::nullopt};
     return FrameCommandOutput{std::move(text), index, chosen.native_index};
+}
+
+Result<uint64_t> python_name_address(const Session& session, int64_t tid, size_t selected,
+                                     const std::string& name) {
+    PYXRAY_TRY(stack, python_frames_of(session, tid));
+    const PyFrame& frame = stack.python[std::min(selected, stack.python.size() - 1)]->python;
+    PYXRAY_TRY(found, session.lookup_name(frame, name, ReprLimits{}));
+    return found.object;
+}
+
+std::optional<SourceSite> innermost_python_site(const Session& session, int64_t tid) {
+    XbtOptions options;
+    options.only_tid = tid;
+    options.python_only = true;
+    auto snapshot = session.xbt(options);
+    if (!snapshot) return std::nullopt;
+    for (const auto& thread : snapshot->threads)
+        for (const auto& frame : thread.frames)
+            if (thread.tid == tid && frame.kind == StackFrame::Kind::Python)
+                return SourceSite{frame.python.file, frame.python.line, frame.python.qualname};
+    return std::nullopt;
 }
 
 }  // namespace pyxray

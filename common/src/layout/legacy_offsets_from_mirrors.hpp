@@ -12,6 +12,7 @@
 
 #include "layout/object_mirrors.hpp"
 #include "layout/offsets.hpp"
+#include "layout/refcount_offsets.hpp"
 #include "layout/exception_state_mirrors.hpp"
 #include "layout/thread_status_mirrors.hpp"
 
@@ -74,6 +75,7 @@ constexpr Offsets legacy_offsets_from_mirrors() {
     o.code_object.firstlineno = offsetof(Code, co_firstlineno);
     o.code_object.size = o.code_object.linetable + sizeof(void*);
     o.pyobject.ob_type = offsetof(mirror::ObjectHead, ob_type);
+    o.refcount = refcount_offsets<mirror::ObjectHead>();
     o.type_object.tp_name = offsetof(mirror::TypeObjectPrefix, tp_name);
     o.unicode_object.length = offsetof(Ascii, length);
     o.unicode_object.state = offsetof(Ascii, state);

@@ -29,6 +29,16 @@ enum class ManagedDictFormat : uint8_t {
     Inline313,        // 3.13+: dict pointer before the object, values inline at tp_basicsize
 };
 
+// Where an object's reference count lives: one Py_ssize_t ob_refcnt, or (free-threaded builds,
+// PEP 703) a uint32_t ob_ref_local of the owning thread plus a Py_ssize_t ob_ref_shared whose
+// low two bits are flags (_Py_REF_SHARED_SHIFT).
+struct RefcountOffsets {
+    bool split = false;
+    uint64_t ob_refcnt = 0;     // !split
+    uint64_t ob_ref_local = 0;  // split
+    uint64_t ob_ref_shared = 0; // split
+};
+
 struct ObjectLayouts {
     struct {
         uint64_t tp_basicsize;

@@ -162,6 +162,7 @@ struct Offsets {
 
     // ---- the object decoder (objects/, issue 4): layout/object_offsets.hpp ----
     ObjectLayouts objects{};
+    RefcountOffsets refcount{};
     FrameVariableOffsets frame_variables{};
 };
 

@@ -8,6 +8,7 @@
 
 #include "layout/object_mirrors.hpp"
 #include "layout/offsets.hpp"
+#include "layout/refcount_offsets.hpp"
 #include "layout/exception_state_mirrors.hpp"
 #include "layout/thread_status_mirrors.hpp"
 
@@ -82,6 +83,7 @@ constexpr Offsets offsets_from_mirrors() {
     o.code_object.firsttraceable = offsetof(Code, _co_firsttraceable);
     o.code_object.co_code_adaptive = offsetof(Code, co_code_adaptive);
     o.pyobject.ob_type = offsetof(Head, ob_type);
+    o.refcount = refcount_offsets<Head>();
     o.type_object.tp_name = offsetof(mirror::TypeObjectPrefixOf<Head>, tp_name);
     o.unicode_object.length = offsetof(Ascii, length);
     o.unicode_object.state = offsetof(Ascii, state);

@@ -10,6 +10,7 @@ def register():
         return
     # Imported here so a failing _pyxray_gdb import surfaces in pyxray.py's one-line error.
     from pyxray_gdb.frame_commands import register_frame_commands
+    from pyxray_gdb.refwatch_command import RefcntCommand, RefwatchCommand
     from pyxray_gdb.sample_command import SampleCommand
     from pyxray_gdb.threads_command import ThreadsCommand
     from pyxray_gdb.xbt_command import XbtCommand
@@ -18,4 +19,6 @@ def register():
     SampleCommand()
     ThreadsCommand()
     register_frame_commands()
+    RefcntCommand()
+    RefwatchCommand()
     _registered = True

@@ -17,6 +17,11 @@ def _forget_selection(_event=None):
     _selected.clear()
 
 
+def selected_python_frame(inferior, tid):
+    """The Python frame py-up/py-down selected in thread tid, 0 (the newest) when none was."""
+    return _selected.get((inferior.num, tid), 0)
+
+
 def _select_native_frame(index):
     """Selects the index-th frame of the list collect.py reports (inline frames skipped)."""
     for seen, frame in enumerate(real_frames()):
