@@ -89,8 +89,12 @@ def gdb_session(interpreter, extension, workdir, commands):
     require(GDB_SCRIPT, "the gdb front-end")
     environment = [part for name, value in interpreter.environment
                    for part in ("-iex", f"set environment {name}={value}")]
+    # On a sanitized build gdb runs with the sanitizer runtimes preloaded (drivers.tool_environment);
+    # the program it launches must not inherit them: a core of an ASan process's shadow memory is
+    # not one gdb can write.
     command = ["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off", "-iex", "set auto-load no",
-               "-iex", "set breakpoint pending on", *environment, "-ex", f"source {GDB_SCRIPT}",
+               "-iex", "set breakpoint pending on", "-iex", "unset environment LD_PRELOAD",
+               *environment, "-ex", f"source {GDB_SCRIPT}",
                "-ex", "break ready", "-ex", "run", "-ex", "delete"]
     for line in commands:
         command += ["-ex", line]
