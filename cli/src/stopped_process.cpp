@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -16,6 +17,16 @@
 #include "pyxray/core_file.hpp"
 
 namespace pyxray::cli {
+
+ChildSignalBlock::ChildSignalBlock() {
+    sigset_t child;
+    sigemptyset(&child);
+    sigaddset(&child, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &child, &previous_);
+}
+
+ChildSignalBlock::~ChildSignalBlock() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -72,6 +83,19 @@ void read_thread_registers([[maybe_unused]] StoppedThread& thread) {
 
 enum class WaitOutcome { Stopped, Gone, TimedOut };
 
+// Sleeps until a tracee changes state (SIGCHLD, blocked by ChildSignalBlock) or for at most a
+// millisecond: the cap bounds the wait for a SIGCHLD that was merged with an earlier one or taken
+// by another thread.
+void wait_for_child_signal(Clock::time_point deadline) {
+    sigset_t child;
+    sigemptyset(&child);
+    sigaddset(&child, SIGCHLD);
+    auto slice = std::clamp<Clock::duration>(deadline - Clock::now(), Clock::duration::zero(),
+                                             std::chrono::milliseconds(1));
+    timespec timeout{0, static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(slice).count())};
+    sigtimedwait(&child, nullptr, &timeout);
+}
+
 // Polls instead of blocking so a thread that never stops cannot hang the command.
 WaitOutcome wait_for_stop(StoppedThread& thread, Clock::time_point deadline) {
     for (;;) {
@@ -81,7 +105,7 @@ WaitOutcome wait_for_stop(StoppedThread& thread, Clock::time_point deadline) {
         if (result == -1) return WaitOutcome::Gone;
         if (result == 0) {
             if (Clock::now() >= deadline) return WaitOutcome::TimedOut;
-            std::this_thread::sleep_for(std::chrono::microseconds(100));
+            wait_for_child_signal(deadline);
             continue;
         }
         if (WIFEXITED(status) || WIFSIGNALED(status)) return WaitOutcome::Gone;

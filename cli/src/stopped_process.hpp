@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <signal.h>
 #include <set>
 #include <vector>
 
@@ -24,6 +25,19 @@ struct StoppedThread {
 
 // Whether thread `tid` of process `pid` is gone, a zombie or dead (/proc/PID/task/TID/stat).
 bool is_dead_thread(int pid, int64_t tid);
+
+// SIGCHLD held blocked for a scope, so that every tracee stop is queued for sigtimedwait (a
+// blocked signal is never discarded as ignored) rather than found by polling.
+class ChildSignalBlock {
+public:
+    ChildSignalBlock();
+    ~ChildSignalBlock();
+    ChildSignalBlock(const ChildSignalBlock&) = delete;
+    ChildSignalBlock& operator=(const ChildSignalBlock&) = delete;
+
+private:
+    sigset_t previous_{};
+};
 
 class StoppedProcess {
 public:
@@ -52,6 +66,7 @@ private:
     Result<size_t> stop_new_threads();
     Result<void> stop_thread(int64_t tid);
 
+    ChildSignalBlock child_signal_;  // first in, last out: the destructor still waits for stops
     int pid_;
     std::vector<StoppedThread> threads_;
     std::set<int64_t> seen_;

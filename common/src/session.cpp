@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "crash/crash.hpp"
 #include "interp/code_objects.hpp"
@@ -25,8 +27,27 @@
 
 namespace pyxray {
 
+namespace {
+
+// The thread names a sampler's last snapshots used (XbtOptions::reuse_thread_names).
+struct RecentThreadNames {
+    ThreadNames names;
+    std::unordered_set<uint64_t> idents;  // the threads' idents when the names were read
+    std::chrono::steady_clock::time_point read_at;
+
+    // A thread unknown to threading when the names were read (one just starting) is named at
+    // the next refresh, within a second.
+    bool still_fresh(const std::vector<uint64_t>& now) const {
+        if (std::chrono::steady_clock::now() - read_at > std::chrono::seconds(1)) return false;
+        return std::all_of(now.begin(), now.end(), [&](uint64_t ident) { return idents.contains(ident); });
+    }
+};
+
+}  // namespace
+
 struct Session::State {
     const Offsets* offsets = nullptr;
+    std::optional<RecentThreadNames> recent_names;
 };
 
 Session::Session(const Target& target, RuntimeInfo runtime, std::unique_ptr<State> state)
@@ -110,10 +131,14 @@ void set_interpreter_status(ThreadStack& stack, const PyThread* python, const In
 // Python's name for the thread when threading knows it, else the OS's. threading keys threads
 // by pthread_self(): the OS thread's own when the front-end read it, since a thread state's
 // thread_id can be stale (3.12's run_string hands a subinterpreter's state to another thread).
+std::optional<uint64_t> threading_ident(const ThreadStack& stack, const ThreadInfo* os) {
+    if (!stack.state) return std::nullopt;
+    return os && os->pthread_self ? *os->pthread_self : stack.state->thread_id;
+}
+
 void set_name(ThreadStack& stack, const ThreadNames& names, const ThreadInfo* os) {
-    if (stack.state) {
-        uint64_t ident = os && os->pthread_self ? *os->pthread_self : stack.state->thread_id;
-        auto found = names.by_ident.find(ident);
+    if (auto ident = threading_ident(stack, os)) {
+        auto found = names.by_ident.find(*ident);
         if (found != names.by_ident.end()) {
             stack.name = found->second;
             stack.name_source = NameSource::Threading;
@@ -222,8 +247,15 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     }
     if (!options.only_tid) add_unmatched(snapshot.threads, python_threads, assignment.matched, statuses);
     os_of.resize(snapshot.threads.size(), nullptr);
-    ThreadNames names = all_thread_names(memory, *state_->offsets, statuses);
-    for (size_t i = 0; i < snapshot.threads.size(); ++i) set_name(snapshot.threads[i], names, os_of[i]);
+    std::vector<uint64_t> idents;
+    for (size_t i = 0; i < snapshot.threads.size(); ++i)
+        if (auto ident = threading_ident(snapshot.threads[i], os_of[i])) idents.push_back(*ident);
+    auto& recent = state_->recent_names;
+    if (!options.reuse_thread_names || !recent || !recent->still_fresh(idents))
+        recent = RecentThreadNames{all_thread_names(memory, *state_->offsets, statuses),
+                                   {idents.begin(), idents.end()}, std::chrono::steady_clock::now()};
+    for (size_t i = 0; i < snapshot.threads.size(); ++i)
+        set_name(snapshot.threads[i], recent->names, os_of[i]);
     if (options.only_tid && snapshot.threads.empty())
         return fail(ErrorCode::InvalidArgument, fmt::format("no thread {} in the target", *options.only_tid));
     if (options.locals) fill_all_locals(memory, *state_->offsets, *options.locals, snapshot);

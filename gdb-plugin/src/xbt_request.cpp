@@ -72,13 +72,16 @@ Result<std::unique_ptr<SampleSession>> SampleSession::open(XbtRequest first) {
 SampleSession::SampleSession(std::unique_ptr<StaticTarget> target, Session session)
     : target_(std::move(target)), session_(std::move(session)) {}
 
-Result<Snapshot> SampleSession::take(const XbtOptions& options) { return session_.xbt(options); }
+Result<Snapshot> SampleSession::take(XbtOptions options) {
+    options.reuse_thread_names = true;
+    return session_.xbt(options);
+}
 
 Result<Snapshot> SampleSession::take(std::vector<ThreadInfo> threads,
                                      std::map<int64_t, std::vector<NativeFrame>> frames,
                                      const XbtOptions& options) {
     target_->next_stop(std::move(threads), std::move(frames));
-    return session_.xbt(options);
+    return take(options);
 }
 
 Result<RefcntReport> run_refcnt(XbtRequest request, uint64_t address) {

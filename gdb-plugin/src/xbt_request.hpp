@@ -54,7 +54,7 @@ public:
     // The first stop's request builds the target and opens the session.
     static Result<std::unique_ptr<SampleSession>> open(XbtRequest first);
     // The first stop's snapshot, then each later stop's (its threads and native frames).
-    Result<Snapshot> take(const XbtOptions& options);
+    Result<Snapshot> take(XbtOptions options);  // reuses thread names (XbtOptions::reuse_thread_names)
     Result<Snapshot> take(std::vector<ThreadInfo> threads, std::map<int64_t, std::vector<NativeFrame>> frames,
                           const XbtOptions& options);
 

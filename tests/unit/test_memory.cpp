@@ -173,6 +173,29 @@ TEST(CachedMemory, KeepsAtMostMaxPages) {
     EXPECT_LE(counter.reads, 6);
 }
 
+// A sampler invalidates after every sample: the pages it reads next must all be new reads,
+// of new bytes, and the cap must still hold with the kept buffers reused.
+TEST(CachedMemory, AfterInvalidateEveryPageIsReadAgainWithinTheCap) {
+    auto inner = std::make_unique<CountingMemory>(0, 16 * kPage);
+    CountingMemory& counter = *inner;
+    auto cache = make_cached_memory(std::move(inner), 2);
+    for (uint64_t page = 0; page < 2; ++page) ASSERT_TRUE(read_value<uint8_t>(*cache, page * kPage));
+    cache->invalidate();
+    counter.generation = 1;
+    counter.reads = 0;
+    for (uint64_t page = 0; page < 2; ++page) {
+        auto byte = read_value<uint8_t>(*cache, page * kPage);
+        EXPECT_EQ(byte.value(), std::to_integer<uint8_t>(counter.byte_at(page * kPage)));
+    }
+    EXPECT_EQ(counter.reads, 2);
+    ASSERT_TRUE(read_value<uint8_t>(*cache, 0x10));  // still cached
+    EXPECT_EQ(counter.reads, 2);
+    ASSERT_TRUE(read_value<uint8_t>(*cache, 5 * kPage));
+    ASSERT_TRUE(read_value<uint8_t>(*cache, 0));
+    ASSERT_TRUE(read_value<uint8_t>(*cache, kPage));
+    EXPECT_GE(counter.reads, 4);  // two pages fit: a third evicted one of them
+}
+
 TEST(CachedMemory, LargeReadsBypassTheCache) {
     auto inner = std::make_unique<CountingMemory>(0, 1024 * kPage);
     CountingMemory& counter = *inner;

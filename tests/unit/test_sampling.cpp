@@ -58,6 +58,21 @@ TEST(Sampling, InternsFramesAndKeepsStacksRootFirst) {
     EXPECT_DOUBLE_EQ(profile.achieved_rate(), 100.0);
 }
 
+TEST(Sampling, AThreadKeepsThreadingsNameOnceASampleHasIt) {
+    Profile profile;
+    Snapshot starting = snapshot_of(7, {python("run", 1)});
+    starting.threads[0].name = "python3";  // sampled before threading registered it
+    starting.threads[0].name_source = NameSource::Os;
+    Snapshot registered = snapshot_of(7, {python("run", 2)});
+    registered.threads[0].name = "uploader";
+    registered.threads[0].name_source = NameSource::Threading;
+    profile.add(starting, 0.0);
+    profile.add(registered, 0.01);
+    profile.add(starting, 0.02);
+    ASSERT_EQ(profile.threads().size(), 1u);
+    EXPECT_EQ(profile.threads()[0].name, "uploader");
+}
+
 TEST(Sampling, FoldedCountsDistinctStacks) {
     EXPECT_EQ(render_folded(three_samples()),
               "main (app.py:10);wait (app.py:3);poll 1\n"
@@ -138,6 +153,16 @@ TEST(Sampling, LoopStopsAtTheCountAndKeepsWhatWasTakenWhenTheTargetEnds) {
     EXPECT_EQ(run.profile.sample_count(), 3u);
     EXPECT_EQ(run.ended_because, "the process exited");
     EXPECT_NE(describe_sample_run(run).find("ended early: the process exited"), std::string::npos);
+}
+
+TEST(Sampling, ALateSampleTakesTheLatestDueTickAndDropsOlderOnes) {
+    using namespace std::chrono_literals;
+    const std::chrono::steady_clock::time_point start{};
+    EXPECT_EQ(next_sample_tick(start, 10ms, start + 4ms), start + 10ms);   // on time: the next tick
+    EXPECT_EQ(next_sample_tick(start, 10ms, start + 10ms), start + 10ms);
+    EXPECT_EQ(next_sample_tick(start, 10ms, start + 13ms), start + 10ms);  // late: taken at once
+    EXPECT_EQ(next_sample_tick(start, 10ms, start + 37ms), start + 30ms);  // 10 and 20 dropped
+    EXPECT_EQ(next_sample_tick(start + 30ms, 10ms, start + 38ms), start + 40ms);  // back in phase
 }
 
 }  // namespace

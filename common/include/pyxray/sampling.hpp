@@ -3,6 +3,7 @@
 // requests). The stop/run loop lives in the front-ends; everything after a snapshot is here.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -55,8 +56,9 @@ struct ThreadSample {
 
 struct ThreadTimeline {
     int64_t tid = 0;
-    std::string name;
+    std::string name;  // threading's name once a sample had it, else the OS thread's
     std::vector<ThreadSample> samples;
+    NameSource name_source = NameSource::None;
 };
 
 // What the samples add up to. Pure: snapshots in, values out.
@@ -136,6 +138,13 @@ struct SampleRun {
 // Paces `take` at the options' rate (never bursting to catch up), for the options' duration or
 // count, until Ctrl-C or the target ends; each snapshot goes into the profile.
 SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& hooks);
+// The tick the sample after the one due at `previous` is taken at, when it ended at `now`. The
+// schedule keeps its phase; a sample that ended late takes the latest tick already due at once,
+// so a short delay (a late wake-up) costs no sample, and older missed ticks are dropped, not
+// made up: a burst would sample one moment several times.
+std::chrono::steady_clock::time_point next_sample_tick(std::chrono::steady_clock::time_point previous,
+                                                      std::chrono::steady_clock::duration interval,
+                                                      std::chrono::steady_clock::time_point now);
 // The line a front-end prints when the loop ends: samples, rate, skips, why it ended.
 std::string describe_sample_run(const SampleRun& run);
 // `sampling: N samples, R/s`, the progress line the front-ends show while sampling.

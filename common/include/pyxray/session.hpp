@@ -20,6 +20,10 @@ struct XbtOptions {
     bool python_only = false;          // no native frames at all
     bool native_all = false;           // keep interpreter plumbing frames
     std::optional<ReprLimits> locals;  // decode every Python frame's variables, within these limits
+    // For a sampler's snapshots, hundreds a second: reading the thread names (a walk of
+    // threading's dicts, most of a Python-only sample's cost) is skipped while no new thread has
+    // appeared and the names are under a second old, so a rename shows within a second.
+    bool reuse_thread_names = false;
 };
 
 // Where a name used in a frame is bound, as Python looks it up: locals, globals, builtins.

@@ -47,9 +47,11 @@ public:
         return {};
     }
 
+    // The page buffers are kept: a sampler invalidates hundreds of times a second.
     void invalidate() const override {
         index_.clear();
-        pages_.clear();
+        for (Page& page : pages_) page = Page{kNoPage, false, false, std::move(page.bytes)};
+        slots_in_use_ = 0;
         hand_ = 0;
         last_slot_ = kNoSlot;
         inner_->invalidate();
@@ -75,11 +77,13 @@ private:
         return slot;
     }
 
-    // A fresh slot while under the cap, else the first page the clock hand finds unreferenced.
+    // A slot not in use (left by invalidate, or new while under the cap), else the first page
+    // the clock hand finds unreferenced.
     size_t free_slot() const {
+        if (slots_in_use_ < pages_.size()) return slots_in_use_++;
         if (pages_.size() < max_pages_) {
             pages_.emplace_back();
-            return pages_.size() - 1;
+            return slots_in_use_++;
         }
         while (pages_[hand_].referenced) {
             pages_[hand_].referenced = false;
@@ -95,6 +99,7 @@ private:
     size_t max_pages_;
     mutable std::unordered_map<uint64_t, size_t> index_;  // page number -> slot in pages_
     mutable std::vector<Page> pages_;
+    mutable size_t slots_in_use_ = 0;  // pages_[0, slots_in_use_) hold pages
     mutable size_t hand_ = 0;
     mutable size_t last_slot_ = kNoSlot;  // most reads hit the page the previous one did
 };

@@ -47,9 +47,15 @@ uint32_t Profile::intern(const StackFrame& frame) {
 
 ThreadTimeline& Profile::timeline_of(const ThreadStack& thread) {
     auto [found, inserted] = thread_ids_.try_emplace(thread.tid, threads_.size());
-    if (inserted) threads_.push_back(ThreadTimeline{thread.tid, thread.name.value_or(""), {}});
+    if (inserted) threads_.push_back(ThreadTimeline{thread.tid, {}, {}});
     ThreadTimeline& timeline = threads_[found->second];
-    if (timeline.name.empty() && thread.name) timeline.name = *thread.name;
+    // A thread sampled before threading registered it has only its OS name at first.
+    bool better = timeline.name.empty() || (timeline.name_source != NameSource::Threading &&
+                                            thread.name_source == NameSource::Threading);
+    if (better && thread.name && !thread.name->empty()) {
+        timeline.name = *thread.name;
+        timeline.name_source = thread.name_source;
+    }
     return timeline;
 }
 

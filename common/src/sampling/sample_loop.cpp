@@ -20,6 +20,12 @@ double seconds_since(Clock::time_point start) {
 
 }  // namespace
 
+Clock::time_point next_sample_tick(Clock::time_point previous, Clock::duration interval, Clock::time_point now) {
+    auto next = previous + interval;
+    if (next >= now || interval <= Clock::duration::zero()) return next;
+    return next + interval * ((now - next) / interval);
+}
+
 SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& hooks) {
     SampleRun run;
     const auto interval =
@@ -58,9 +64,7 @@ SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& h
         } else if (step.snapshot) {
             run.profile.add(*step.snapshot, at);
         }
-        // Late ticks are dropped, not made up: a burst would sample one moment several times.
-        next += interval;
-        if (next < Clock::now()) next = Clock::now();
+        next = next_sample_tick(next, interval, Clock::now());
         if (hooks.progress && Clock::now() >= next_progress) {
             hooks.progress(run.profile, seconds_since(start));
             next_progress += std::chrono::seconds(1);
