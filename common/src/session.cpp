@@ -128,14 +128,15 @@ void set_interpreter_status(ThreadStack& stack, const PyThread* python, const In
     stack.gc_collecting = status->gc_collecting;
 }
 
-// Python's name for the thread when threading knows it, else the OS's. threading keys threads
-// by pthread_self(): the OS thread's own when the front-end read it, since a thread state's
-// thread_id can be stale (3.12's run_string hands a subinterpreter's state to another thread).
+// The key threading knows the thread by, pthread_self(): the OS thread's own when the front-end
+// read it, since a thread state's thread_id can be stale (3.12's run_string hands a
+// subinterpreter's state to another thread). None for a thread without a thread state.
 std::optional<uint64_t> threading_ident(const ThreadStack& stack, const ThreadInfo* os) {
     if (!stack.state) return std::nullopt;
     return os && os->pthread_self ? *os->pthread_self : stack.state->thread_id;
 }
 
+// Python's name for the thread when threading knows it, else the OS's.
 void set_name(ThreadStack& stack, const ThreadNames& names, const ThreadInfo* os) {
     if (auto ident = threading_ident(stack, os)) {
         auto found = names.by_ident.find(*ident);
