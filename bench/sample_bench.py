@@ -48,7 +48,7 @@ def pinned(cpus):
 
 
 def start_pair(python, seconds, workdir, threads, cpus, copies=2):
-    """Two identical targets started together; returns them once both run."""
+    """`copies` identical targets (two by default) started together; returns them once all run."""
     pair = []
     for name in ("first", "second")[:copies]:
         ready = Path(workdir) / f"{name}.ready"
@@ -108,8 +108,13 @@ def run_sampler(build, mode, rate, seconds, pid, cpus):
     if mode == "(none)":
         time.sleep(seconds)
         return None
-    output = subprocess.run([str(part) for part in sampler_command(build, mode, pid, rate, seconds)],
-                            capture_output=True, text=True, timeout=300, preexec_fn=pinned(cpus))
+    return achieved_rate(mode, sampler_command(build, mode, pid, rate, seconds), cpus)
+
+
+def achieved_rate(mode, command, cpus):
+    """Runs one sampler command on `cpus`; the achieved rate from its summary line."""
+    output = subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=300,
+                            preexec_fn=pinned(cpus))
     found = ACHIEVED.search(output.stdout + output.stderr)
     if not found:
         sys.exit(f"{mode}: no achieved rate in its output:\n{(output.stdout + output.stderr)[-2000:]}")
@@ -158,14 +163,10 @@ def rate_alone(args, mode, rate, python_only):
         pair = start_pair(args.python, args.seconds + 3, workdir, args.threads, target_cpus, copies=1)
         time.sleep(0.5)
         command = sampler_command(args.build, mode, pair[0].pid, rate, args.seconds, python_only)
-        output = subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=300,
-                                preexec_fn=pinned(sampler_cpus))
+        achieved = achieved_rate(mode, command, sampler_cpus)
         pair[0].kill()
         pair[0].communicate()
-    found = ACHIEVED.search(output.stdout + output.stderr)
-    if not found:
-        sys.exit(f"{mode}: no achieved rate in its output:\n{(output.stdout + output.stderr)[-2000:]}")
-    return float(found.group(3))
+    return achieved
 
 
 def print_rates_alone(args):

@@ -56,7 +56,6 @@ XbtOptions xbt_options(const SampleArguments& args, int pid) {
     XbtOptions options;
     options.python_only = args.options.python_only || args.nonblocking;
     options.reuse_thread_names = true;
-    options.reuse_thread_names = true;
     if (!args.options.all_threads) options.only_tid = pid;
     return options;
 }

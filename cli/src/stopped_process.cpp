@@ -12,16 +12,23 @@
 #include <cstring>
 #include <fstream>
 #include <string>
-#include <thread>
 
 #include "pyxray/core_file.hpp"
 
 namespace pyxray::cli {
+namespace {
 
-ChildSignalBlock::ChildSignalBlock() {
+sigset_t child_signal_set() {
     sigset_t child;
     sigemptyset(&child);
     sigaddset(&child, SIGCHLD);
+    return child;
+}
+
+}  // namespace
+
+ChildSignalBlock::ChildSignalBlock() {
+    sigset_t child = child_signal_set();
     pthread_sigmask(SIG_BLOCK, &child, &previous_);
 }
 
@@ -87,16 +94,15 @@ enum class WaitOutcome { Stopped, Gone, TimedOut };
 // millisecond: the cap bounds the wait for a SIGCHLD that was merged with an earlier one or taken
 // by another thread.
 void wait_for_child_signal(Clock::time_point deadline) {
-    sigset_t child;
-    sigemptyset(&child);
-    sigaddset(&child, SIGCHLD);
+    sigset_t child = child_signal_set();
     auto slice = std::clamp<Clock::duration>(deadline - Clock::now(), Clock::duration::zero(),
                                              std::chrono::milliseconds(1));
-    timespec timeout{0, static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(slice).count())};
+    auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(slice).count();
+    timespec timeout{0, static_cast<long>(nanoseconds)};
     sigtimedwait(&child, nullptr, &timeout);
 }
 
-// Polls instead of blocking so a thread that never stops cannot hang the command.
+// Never blocks past the deadline, so a thread that never stops cannot hang the command.
 WaitOutcome wait_for_stop(StoppedThread& thread, Clock::time_point deadline) {
     for (;;) {
         int status = 0;

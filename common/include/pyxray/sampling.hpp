@@ -135,8 +135,8 @@ struct SampleRun {
     std::string ended_because;  // empty when the duration or the count ran out
 };
 
-// Paces `take` at the options' rate (never bursting to catch up), for the options' duration or
-// count, until Ctrl-C or the target ends; each snapshot goes into the profile.
+// Paces `take` at the options' rate (next_sample_tick: no bursts to catch up), for the
+// options' duration or count, until Ctrl-C or the target ends; each snapshot goes into the profile.
 SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& hooks);
 // The tick the sample after the one due at `previous` is taken at, when it ended at `now`. The
 // schedule keeps its phase; a sample that ended late takes the latest tick already due at once,
