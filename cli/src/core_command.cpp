@@ -17,11 +17,24 @@ CLI::App* add_core_command(CLI::App& app, CoreArguments& args) {
     return core;
 }
 
-Result<std::string> run_core(const CoreArguments& args) {
+namespace {
+
+// The Python snapshot, or for a core of a program without CPython its native one.
+Result<Snapshot> core_snapshot(const Target& target) {
+    auto session = Session::open(target);
+    if (!session && session.error().code == ErrorCode::NotPython)
+        return native_snapshot(target, session.error().message);
+    if (!session) return std::unexpected(session.error());
+    return session->xbt(XbtOptions{});
+}
+
+}  // namespace
+
+Result<CommandOutput> run_core(const CoreArguments& args) {
     PYXRAY_TRY(target, open_target(args.target));
-    PYXRAY_TRY(session, Session::open(*target));
-    PYXRAY_TRY(snapshot, session.xbt(XbtOptions{}));
-    return args.json ? render_xbt_json(snapshot) : render_crash_report_text(snapshot);
+    PYXRAY_TRY(snapshot, core_snapshot(*target));
+    return snapshot_output(snapshot,
+                           args.json ? render_xbt_json(snapshot) : render_crash_report_text(snapshot));
 }
 
 }  // namespace pyxray::cli
