@@ -23,9 +23,9 @@ inline Result<CommandOutput> text_only(Result<std::string> text) {
 
 // A snapshot of a Python target without a single decoded thread state (a core cut short, its
 // thread states lost) is printed, and fails: exit 1, with the truncation when that is the cause.
-// A core of a program without CPython (native_snapshot) is a triage like any other.
+// A whole core of a program without CPython (native_snapshot) is a triage like any other.
 inline std::optional<std::string> no_python_state(const Snapshot& snapshot) {
-    if (snapshot.no_runtime) return std::nullopt;
+    if (snapshot.no_runtime && !snapshot.target.truncation) return std::nullopt;
     for (const auto& thread : snapshot.threads)
         if (thread.python) return std::nullopt;
     std::string why =

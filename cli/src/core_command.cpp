@@ -19,13 +19,16 @@ CLI::App* add_core_command(CLI::App& app, CoreArguments& args) {
 
 namespace {
 
-// The Python snapshot, or for a core of a program without CPython its native one.
+// The Python snapshot, or its native one for a core of a program without CPython or a core cut
+// short before the runtime's data (the report then still shows the signal and the stacks).
 Result<Snapshot> core_snapshot(const Target& target) {
     auto session = Session::open(target);
-    if (!session && session.error().code == ErrorCode::NotPython)
+    if (!session && (session.error().code == ErrorCode::NotPython || target.info().truncation))
         return native_snapshot(target, session.error().message);
     if (!session) return std::unexpected(session.error());
-    return session->xbt(XbtOptions{});
+    auto snapshot = session->xbt(XbtOptions{});
+    if (!snapshot && target.info().truncation) return native_snapshot(target, snapshot.error().message);
+    return snapshot;
 }
 
 }  // namespace
