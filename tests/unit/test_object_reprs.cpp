@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "interp/strings.hpp"
 #include "layout/offsets.hpp"
 #include "object_image.hpp"
 #include "objects/decoder.hpp"
@@ -342,6 +343,17 @@ TEST_P(EveryVersion, InstanceAttributesWhereverTheVersionKeepsThem) {
     ObjectReader verbose_reader(*memory, GetParam().table(), verbose);
     EXPECT_EQ(verbose_reader.repr(token.object),
               "<__main__.Token object at " + address + "> {kind='name', text='x'}");
+}
+
+// An empty bytes object (a damaged code object's line table, or b"") reads as no bytes; the
+// zero-length copy once handed memcpy a null pointer, which the sanitized build reports.
+TEST_P(EveryVersion, EmptyBytesObjectReadsAsNoBytes) {
+    ObjectImage image(GetParam().table());
+    uint64_t empty = image.bytes("");
+    auto memory = image.finish();
+    auto read = pyxray::read_bytes_object(*memory, GetParam().table(), empty);
+    ASSERT_TRUE(read) << read.error().message;
+    EXPECT_TRUE(read->empty());
 }
 
 // A hostile type object: a negative tp_dictoffset whose size terms overflow (ob_size
