@@ -17,11 +17,27 @@ CLI::App* add_core_command(CLI::App& app, CoreArguments& args) {
     return core;
 }
 
-Result<std::string> run_core(const CoreArguments& args) {
+namespace {
+
+// The Python snapshot, or its native one for a core of a program without CPython or a core cut
+// short before the runtime's data (the report then still shows the signal and the stacks).
+Result<Snapshot> core_snapshot(const Target& target) {
+    auto session = Session::open(target);
+    if (!session && (session.error().code == ErrorCode::NotPython || target.info().truncation))
+        return native_snapshot(target, session.error().message);
+    if (!session) return std::unexpected(session.error());
+    auto snapshot = session->xbt(XbtOptions{});
+    if (!snapshot && target.info().truncation) return native_snapshot(target, snapshot.error().message);
+    return snapshot;
+}
+
+}  // namespace
+
+Result<CommandOutput> run_core(const CoreArguments& args) {
     PYXRAY_TRY(target, open_target(args.target));
-    PYXRAY_TRY(session, Session::open(*target));
-    PYXRAY_TRY(snapshot, session.xbt(XbtOptions{}));
-    return args.json ? render_xbt_json(snapshot) : render_crash_report_text(snapshot);
+    PYXRAY_TRY(snapshot, core_snapshot(*target));
+    return snapshot_output(snapshot,
+                           args.json ? render_xbt_json(snapshot) : render_crash_report_text(snapshot));
 }
 
 }  // namespace pyxray::cli

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "command_output.hpp"
 #include "pyxray/result.hpp"
 #include "target_options.hpp"
 
@@ -17,6 +18,7 @@ struct CoreArguments {
 };
 
 CLI::App* add_core_command(CLI::App& app, CoreArguments& args);
-Result<std::string> run_core(const CoreArguments& args);
+// Exit 0 for a core of a program without CPython too: its signal and native stacks are the triage.
+Result<CommandOutput> run_core(const CoreArguments& args);
 
 }  // namespace pyxray::cli

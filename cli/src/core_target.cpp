@@ -148,7 +148,8 @@ Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_pat
         return fail(ErrorCode::Io, fmt::format("libelf cannot read core {}: {}", core_path, elf_errmsg(-1)));
     PYXRAY_TRY(dwfl,
                report_core(*core, elf.get(), executable_file(*resolved, core->executable(), exe), *resolved));
-    TargetInfo info{TargetKind::Core, core->pid(), exe, core->signal(), core->command_line()};
+    TargetInfo info{TargetKind::Core, core->pid(),          exe,
+                    core->signal(),   core->command_line(), core->truncation()};
     NativeUnwinder unwinder(std::move(dwfl));
     unwinder.use_module_names(modules_naming_executable(*core, *resolved, exe));
     return std::unique_ptr<CoreTarget>(new CoreTarget(std::move(core), std::move(resolved), std::move(fd),

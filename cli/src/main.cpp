@@ -58,7 +58,7 @@ void add_xbt_command(CLI::App& app, XbtArguments& args) {
 
 // Returns the rendered text only after the target is gone, so a live process resumes before we
 // spend time writing.
-Result<std::string> run_xbt(const XbtArguments& args) {
+Result<cli::CommandOutput> run_xbt(const XbtArguments& args) {
     PYXRAY_TRY(target, cli::open_target(args.target));
     PYXRAY_TRY(session, Session::open(*target));
     XbtOptions options;
@@ -66,8 +66,9 @@ Result<std::string> run_xbt(const XbtArguments& args) {
     options.native_all = args.native_all;
     if (args.locals) options.locals = args.limits;
     PYXRAY_TRY(snapshot, session.xbt(options));
-    if (args.json) return render_xbt_json(snapshot);
-    return render_xbt_text(snapshot, RenderOptions{.color = cli::color_stdout(args.color, false)});
+    if (args.json) return cli::snapshot_output(snapshot, render_xbt_json(snapshot));
+    return cli::snapshot_output(
+        snapshot, render_xbt_text(snapshot, RenderOptions{.color = cli::color_stdout(args.color, false)}));
 }
 
 int report_error(const std::string& message) {
@@ -110,13 +111,15 @@ int run(int argc, char** argv) {
     if (sample->parsed()) return cli::run_sample(sample_args);
     auto output = threads->parsed()         ? cli::run_threads(threads_args)
                   : core->parsed()          ? cli::run_core(core_args)
-                  : init.gdbinit->parsed()  ? cli::gdbinit_line()
-                  : init.lldbinit->parsed() ? cli::lldbinit_line()
+                  : init.gdbinit->parsed()  ? cli::text_only(cli::gdbinit_line())
+                  : init.lldbinit->parsed() ? cli::text_only(cli::lldbinit_line())
                                             : run_xbt(args);
     if (!output) return report_error(output.error().message);
-    if (!output->empty() && output->back() != '\n') output->push_back('\n');
-    std::fwrite(output->data(), 1, output->size(), stdout);
-    return std::fflush(stdout) == 0 ? EXIT_SUCCESS : report_error("cannot write to standard output");
+    std::string& text = output->text;
+    if (!text.empty() && text.back() != '\n') text.push_back('\n');
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    if (std::fflush(stdout) != 0) return report_error("cannot write to standard output");
+    return output->failure ? report_error(*output->failure) : EXIT_SUCCESS;
 }
 
 }  // namespace

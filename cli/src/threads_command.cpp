@@ -18,7 +18,7 @@ CLI::App* add_threads_command(CLI::App& app, ThreadsArguments& args) {
     return threads;
 }
 
-Result<std::string> run_threads(const ThreadsArguments& args) {
+Result<CommandOutput> run_threads(const ThreadsArguments& args) {
     Snapshot snapshot;
     {
         PYXRAY_TRY(target, open_target(args.target));
@@ -26,11 +26,11 @@ Result<std::string> run_threads(const ThreadsArguments& args) {
         PYXRAY_TRY(taken, session.xbt(XbtOptions{}));
         snapshot = std::move(taken);
     }
-    if (args.json) return render_xbt_json(snapshot);
+    if (args.json) return snapshot_output(snapshot, render_xbt_json(snapshot));
     ThreadsRenderOptions options;
     options.stacks = args.stacks;
     options.frames.color = color_stdout(args.color, false);
-    return render_threads_text(snapshot, options);
+    return snapshot_output(snapshot, render_threads_text(snapshot, options));
 }
 
 }  // namespace pyxray::cli

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "command_output.hpp"
 #include "pyxray/result.hpp"
 #include "target_options.hpp"
 
@@ -19,6 +20,6 @@ struct ThreadsArguments {
 CLI::App* add_threads_command(CLI::App& app, ThreadsArguments& args);
 
 // The rendered text, made after the target is gone (a live process resumes first).
-Result<std::string> run_threads(const ThreadsArguments& args);
+Result<CommandOutput> run_threads(const ThreadsArguments& args);
 
 }  // namespace pyxray::cli

@@ -265,6 +265,20 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     return snapshot;
 }
 
+Result<Snapshot> native_snapshot(const Target& target, std::string why) {
+    PYXRAY_TRY(os_threads, target.threads());
+    AddressSpace space = address_space_of(target);
+    Snapshot snapshot{target.info(), RuntimeInfo{}, {}, std::nullopt, checked_modules(space.modules)};
+    for (const auto& thread : os_threads) {
+        ThreadStack stack = stack_for(target, space, thread, nullptr, XbtOptions{}, std::nullopt);
+        set_name(stack, ThreadNames{}, &thread);
+        snapshot.threads.push_back(std::move(stack));
+    }
+    snapshot.no_runtime = std::move(why);
+    put_crashing_thread_first(snapshot);
+    return snapshot;
+}
+
 Result<ObjectRepr> Session::repr(uint64_t address, const ReprLimits& limits) const {
     ObjectReader reader(target_->memory(), *state_->offsets, limits);
     PYXRAY_TRY_VOID(reader.check_object(address));

@@ -38,7 +38,7 @@ def check_core_pattern():
 _environment = interpreter_environment
 
 
-def _unlimited_cores():
+def unlimited_cores():
     resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
 
@@ -76,7 +76,7 @@ class CrashCores:
         completed = subprocess.run(self._command(interpreter, kind, workdir), cwd=workdir,
                                    stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                    timeout=RUN_TIMEOUT, env=_environment(interpreter),
-                                   preexec_fn=_unlimited_cores)
+                                   preexec_fn=unlimited_cores)
         record = self._record(workdir, completed.stdout + completed.stderr, completed.args)
         if completed.returncode >= 0:
             pytest.fail(f"crash.py {kind} under {interpreter.id} exited with {completed.returncode} "

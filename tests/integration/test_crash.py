@@ -13,14 +13,23 @@ suppress_crash_report), so the kernel writes no core for it: that kind is read f
 writes, with every front-end.
 """
 
+import json
 import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
 import frames as frame_tools
+import interpreters
 from conftest import matrix_ids
-from crash_fixture import KINDS, CrashCores
+from core_layout import CoreLayout
+from crash_fixture import KINDS, CrashCores, check_core_pattern, unlimited_cores
 from drivers import ToolFailure, extract_json, run, run_gdb, run_lldb, CLI, require
+from targets import REPO, SLEEP_SYSCALLS, prefix_copy
 
 # kind -> (signal, the si_codes it may carry, whether a faulting address is recorded and 0)
 EXPECTED = {
@@ -242,3 +251,128 @@ def test_core_bad_input(arguments, message):
     assert completed.stdout == ""
     assert completed.stderr.startswith("pyxray: ") and message in completed.stderr
     assert completed.stderr.count("\n") == 1, completed.stderr
+
+
+# ---- cores the triage must not trust blindly: cut short, or of a program without CPython ----
+
+NATIVE_CRASH_SOURCE = REPO / "fixtures" / "native" / "native_crash.c"
+# One interpreter suffices: the truncation is read from the core's program headers, not from
+# Python's structures.
+TRUNCATED_ID = "pyenv-3.12"
+
+
+def program_header_truth(core, size):
+    """What the PT_LOAD headers of `core` promise and a copy cut to `size` bytes loses."""
+    layout = CoreLayout(core)
+    held = [(offset, filesz) for _, _, offset, filesz in layout.loads if filesz]
+    missing = sum(offset + filesz - max(offset, size) for offset, filesz in held if offset + filesz > size)
+    cut = sum(1 for offset, filesz in held if offset + filesz > size)
+    return {"segments": len(held), "segment_bytes": sum(filesz for _, filesz in held),
+            "missing_bytes": missing, "incomplete_segments": cut, "file_size": size}
+
+
+def test_truncated_kernel_core_says_so(crash_cores, tmp_path):
+    """A kernel core of a crash cut to a fifth (a full disk): the truncation first, in text and
+    JSON, and a failure when no Python thread state survived the cut."""
+    interpreter = interpreters.find(TRUNCATED_ID)
+    target = crash_cores.kernel_core(interpreter, "null_deref")
+    try:
+        cut = prefix_copy(target.core, tmp_path / "fifth.core", target.core.stat().st_size // 5)
+        truth = program_header_truth(target.core, cut.stat().st_size)
+        assert truth["incomplete_segments"] > 0, truth
+        text = run([CLI, "core", cut, "--exe", target.executable])
+        first = text.stdout.splitlines()[0]
+        assert first.startswith("warning: the core is truncated: "), text.stdout[:2000]
+        assert f"{truth['missing_bytes']} bytes), {truth['incomplete_segments']} segments cut short" in first, first
+        document = json.loads(run([CLI, "core", cut, "--exe", target.executable, "--json"]).stdout)
+        reported = document["target"]["truncated"]
+        assert {key: reported[key] for key in truth} == truth, reported
+        decoded = [thread for thread in document["threads"] if thread["python"]]
+        # This cut loses _PyRuntime's thread states (libpython's data lies past the fifth), as in
+        # the field report: every view says so and fails.
+        assert not decoded, f"a thread state survived the cut: {decoded}"
+        assert text.returncode == 1, f"pyxray core: exit {text.returncode}"
+        assert text.stderr.startswith(
+            "pyxray: no Python thread state could be decoded: the core is truncated: "), text.stderr
+        assert text.stderr.count("\n") == 1, text.stderr
+        assert re.search(rf"^Fatal signal: SIGSEGV .*, in thread {main_record(target)['native_id']}$",
+                         text.stdout, re.MULTILINE), text.stdout[:2000]
+        # xbt and threads, which are about Python state alone, fail with one line saying why.
+        for command in (["xbt", "--core", cut], ["threads", "--core", cut]):
+            completed = run([CLI, *command, "--exe", target.executable])
+            assert completed.returncode == 1, f"pyxray {command[0]}: exit {completed.returncode}"
+            assert "the core is truncated" in completed.stderr and completed.stderr.count("\n") == 1, \
+                completed.stderr
+    finally:
+        crash_cores.discard(target)
+
+
+@pytest.fixture(scope="module")
+def native_crash_core(tmp_path_factory):
+    """native_crash.c built and run with cores enabled: (core, executable, record)."""
+    directory = tmp_path_factory.mktemp("native-crash")
+    executable = directory / "native_crash"
+    subprocess.run(["gcc", "-g", "-O1", "-pthread", NATIVE_CRASH_SOURCE, "-o", executable], check=True)
+    check_core_pattern()
+    completed = subprocess.run([executable, directory / "record.json"], cwd=directory,
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                               preexec_fn=unlimited_cores)
+    assert completed.returncode == -signal.SIGSEGV, completed
+    record = json.loads((directory / "record.json").read_text())
+    core = next(path for path in (directory / "core", directory / f"core.{record['pid']}") if path.exists())
+    yield core, executable, record
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_core_of_a_program_without_cpython(native_crash_core):
+    """The signal, the faulting address, every thread's native stack, then one line: no CPython."""
+    require(CLI, "the pyxray CLI")
+    core, executable, record = native_crash_core
+    completed = run([CLI, "core", core, "--exe", executable])
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == ""
+    lines = completed.stdout.splitlines()
+    pid = record["pid"]
+    assert f"Fatal signal: SIGSEGV (SEGV_MAPERR), faulting address 0x0, in thread {pid}" in lines, lines[:6]
+    assert "Python:" not in completed.stdout
+    headings = [line for line in lines if line.startswith("Thread ")]
+    assert sorted(int(re.match(r"Thread (\d+)", heading).group(1)) for heading in headings) == \
+        sorted([pid, *record["workers"]]), headings
+    assert headings[0] == f"Thread {pid} (no Python thread state), crashed with SIGSEGV:", headings
+    crashing = completed.stdout.split("Crashing thread:")[1].split("Other threads:")[0]
+    assert re.search(r"#0 +C +crash_now \(native_crash\)", crashing), crashing
+    assert re.search(r"C +main \(native_crash\)", crashing), crashing
+    assert completed.stdout.count("blocked_worker (native_crash)") == 2, completed.stdout
+    assert lines[-1].startswith(f"no CPython runtime in core of process {pid}") and \
+        lines[-1].endswith("is this a Python process?"), lines[-1]
+    document = json.loads(run([CLI, "core", core, "--exe", executable, "--json"]).stdout)
+    assert document["crash"]["signal"] == "SIGSEGV" and document["crash"]["address"] == "0x0", document["crash"]
+    assert len(document["threads"]) == 3 and document["target"]["python_version"] is None, document
+    assert document["no_runtime"] == lines[-1]
+
+
+def test_core_of_sleep_killed_with_sigabrt(tmp_path):
+    """`sleep` killed with SIGABRT: a kernel core of a one-thread C program, no faulting address."""
+    require(CLI, "the pyxray CLI")
+    check_core_pattern()
+    process = subprocess.Popen(["sleep", "100"], cwd=tmp_path, stdin=subprocess.DEVNULL,
+                               preexec_fn=unlimited_cores)
+    wait_until_sleeping(process.pid)
+    process.send_signal(signal.SIGABRT)
+    assert process.wait(timeout=60) == -signal.SIGABRT
+    core = next(path for path in (tmp_path / "core", tmp_path / f"core.{process.pid}") if path.exists())
+    completed = run([CLI, "core", core])
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    assert f"Fatal signal: SIGABRT (SI_USER), in thread {process.pid}" in lines, lines[:6]
+    assert re.search(r"#\d+ +C +\S*(nanosleep|clock_nanosleep)\S* \(libc\.so\.6\)", completed.stdout), \
+        completed.stdout
+    assert lines[-1].startswith(f"no CPython runtime in core of process {process.pid}"), lines[-1]
+
+
+def wait_until_sleeping(pid, timeout=30.0):
+    """Until the process sits in a sleep syscall (so its core shows the sleep)."""
+    deadline = time.monotonic() + timeout
+    while Path(f"/proc/{pid}/syscall").read_text().split()[0] not in SLEEP_SYSCALLS:
+        assert time.monotonic() < deadline, f"pid {pid} never slept"
+        time.sleep(0.01)

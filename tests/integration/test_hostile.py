@@ -19,6 +19,7 @@ import pytest
 
 import interpreters
 from drivers import CLI, GDB_SCRIPT, LLDB, LLDB_PLUGIN, require, tool_environment
+from core_layout import CoreLayout
 from targets import prefix_copy
 
 # A hang detector, not a performance bound: every run here takes a few seconds at most.
@@ -38,41 +39,6 @@ PAGE = 4096
 CRASH_TEXTS = ["Traceback", "Python Exception", "terminate called", "what():", "std::",
                "AddressSanitizer", "runtime error:", "Segmentation fault", "Aborted",
                "PLEASE submit a bug report", "Stack dump:"]
-
-
-# ---- the core's layout ----
-
-class CoreLayout:
-    """PT_NOTE and PT_LOAD headers of an ELF64 core: virtual addresses to file offsets."""
-
-    def __init__(self, path):
-        with open(path, "rb") as core:
-            header = core.read(64)
-            assert header[:4] == b"\x7fELF", f"{path} is no ELF file"
-            phoff, = struct.unpack_from("<Q", header, 0x20)
-            phentsize, phnum = struct.unpack_from("<HH", header, 0x36)
-            core.seek(phoff)
-            table = core.read(phentsize * phnum)
-        self.loads, self.notes = [], []
-        for index in range(phnum):
-            p_type, _, offset, vaddr, _, filesz, memsz, _ = struct.unpack_from(
-                "<IIQQQQQQ", table, index * phentsize)
-            if p_type == 1:
-                self.loads.append((vaddr, memsz, offset, filesz))
-            elif p_type == 4:
-                self.notes.append((offset, filesz))
-
-    def offset_of(self, address):
-        """The file offset of `address`, or None when the core holds no bytes for it."""
-        for vaddr, _, offset, filesz in self.loads:
-            if vaddr <= address < vaddr + filesz:
-                return offset + address - vaddr
-        return None
-
-    def load_data(self):
-        """First and one-past-last file offsets of the PT_LOAD data."""
-        held = [(offset, offset + filesz) for _, _, offset, filesz in self.loads if filesz]
-        return min(start for start, _ in held), max(end for _, end in held)
 
 
 # ---- the good run ----
@@ -299,7 +265,12 @@ DAMAGES = {
     "thread-list-loops": lambda layout, run, copy, _: thread_list_loops(layout, run, copy),
     "sizes-2**40": absurd_sizes(1 << 40),
     "sizes-2**60": absurd_sizes(1 << 60),
+    # Empty objects: a zero-length read of a bytes object (the line table) gave memcpy a null
+    # pointer, which UBSan reports (the sanitized pass runs pyenv-3.12).
+    "sizes-0": absurd_sizes(0),
 }
+# Damages worth one interpreter only: the code path does not depend on the layout.
+DAMAGE_ONLY_ON = {"sizes-0": {"pyenv-3.12"}}
 # Whose output must name the cut: the frames before it are printed with the reason.
 CYCLES = {"frame-points-to-itself", "older-frame-points-back"}
 
@@ -361,7 +332,8 @@ def hostile_core(hostile_id, core_targets):
 
 @pytest.mark.parametrize("hostile_id,damage",
                          [(interpreter_id, damage) for interpreter_id in HOSTILE_IDS
-                          for damage in DAMAGES])
+                          for damage in DAMAGES
+                          if interpreter_id in DAMAGE_ONLY_ON.get(damage, HOSTILE_IDS)])
 def test_damaged_heap(hostile_id, damage, hostile_core, working_copy):
     copy = working_copy.get(hostile_id, hostile_core)
     with open(copy.path, "rb") as reader:

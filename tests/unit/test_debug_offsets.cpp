@@ -263,8 +263,28 @@ TEST(DebugOffsets, OffsetOutsideItsStructIsRejected) {
     Table table = good_table();
     table.code_object.qualname = table.code_object.co_code_adaptive + 100;
     EXPECT_EQ(rejection(table), fmt::format("_Py_DebugOffsets at the start of _PyRuntime is not usable: "
-                                            "code_object.qualname = {} is not inside the struct's {} bytes",
+                                            "code_object.qualname = {} (8 bytes) is not inside the struct's {} bytes",
                                             table.code_object.qualname, table.code_object.co_code_adaptive));
+}
+
+// A field must fit with all its bytes: the walkers memcpy 8 bytes of `previous` out of one read
+// of the frame up to localsplus, so `previous` at localsplus - 1 would read past that buffer.
+TEST(DebugOffsets, FieldStraddlingTheEndOfItsStructIsRejected) {
+    Table table = good_table();
+    table.interpreter_frame.previous = table.interpreter_frame.localsplus - 1;
+    EXPECT_EQ(rejection(table), fmt::format("_Py_DebugOffsets at the start of _PyRuntime is not usable: "
+                                            "interpreter_frame.previous = {} (8 bytes) is not inside the "
+                                            "struct's {} bytes",
+                                            table.interpreter_frame.previous, table.interpreter_frame.localsplus));
+    table = good_table();
+    table.code_object.firstlineno = table.code_object.co_code_adaptive - 2;
+    EXPECT_NE(rejection(table).find("code_object.firstlineno"), std::string::npos) << rejection(table);
+    table = good_table();
+    table.unicode_object.state = table.unicode_object.size - 1;
+    EXPECT_NE(rejection(table).find("unicode_object.state"), std::string::npos) << rejection(table);
+    table = good_table();
+    table.thread_state.native_thread_id = table.thread_state.size - 4;
+    EXPECT_NE(rejection(table).find("thread_state.native_thread_id"), std::string::npos) << rejection(table);
 }
 
 TEST(DebugOffsets, FreeThreadedTableOfAFreeThreadedBuildIsAcceptedAndAgrees) {

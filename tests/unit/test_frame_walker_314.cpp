@@ -203,13 +203,13 @@ TEST(DebugOffsets314, DamagedTablesAreRefusedByName) {
     EXPECT_EQ(rejection(table), prefix + "its version 0x30d00f0 does not match CPython 3.14.0 (0x30e00f0)");
     table = good_table(o);
     table.thread_state.native_thread_id = table.thread_state.size;
-    EXPECT_EQ(rejection(table), prefix + fmt::format("thread_state.native_thread_id = {} is not inside the "
+    EXPECT_EQ(rejection(table), prefix + fmt::format("thread_state.native_thread_id = {} (8 bytes) is not inside the "
                                                      "struct's {} bytes",
                                                      table.thread_state.size, table.thread_state.size));
     table = good_table(o);
     table.interpreter_frame.owner = table.interpreter_frame.localsplus;
     EXPECT_EQ(rejection(table),
-              prefix + fmt::format("interpreter_frame.owner = {} is not inside the struct's "
+              prefix + fmt::format("interpreter_frame.owner = {} (1 byte) is not inside the struct's "
                                    "{} bytes",
                                    table.interpreter_frame.localsplus, table.interpreter_frame.localsplus));
 }

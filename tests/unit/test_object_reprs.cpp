@@ -4,10 +4,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "interp/strings.hpp"
 #include "layout/offsets.hpp"
 #include "object_image.hpp"
 #include "objects/decoder.hpp"
@@ -227,6 +229,9 @@ TEST_P(EveryVersion, GarbageGivesMarkersNotCrashes) {
     uint64_t negative_tuple = image.tuple({});
     image.put<int64_t>(negative_tuple + offsets.objects.tuple_object.ob_size, -5);
     uint64_t dangling = image.list({0x10, 0xdead0000});
+    uint64_t null_items = image.list({});
+    image.put<int64_t>(null_items + offsets.objects.list_object.ob_size, 3);
+    image.put<uint64_t>(null_items + offsets.objects.list_object.ob_item, 0);
     uint64_t bad_dict = image.dict({});
     image.put<int64_t>(bad_dict + offsets.objects.dict_object.ma_used, int64_t{1} << 50);
     uint64_t self_typed = image.object(0, 64);
@@ -237,6 +242,7 @@ TEST_P(EveryVersion, GarbageGivesMarkersNotCrashes) {
     EXPECT_NE(reader.repr(negative_tuple).find("bad size"), std::string::npos);
     EXPECT_EQ(reader.repr(dangling), "[<unreadable at 0x10>, <unreadable at 0xdead0000>]");
     EXPECT_EQ(reader.repr(0x1234), "<unreadable at 0x1234>");
+    EXPECT_EQ(reader.repr(null_items), fmt::format("<list at {:#x}: 3 items at 0x0 unreadable>", null_items));
     EXPECT_NE(reader.repr(bad_dict).find("<dict at"), std::string::npos) << reader.repr(bad_dict);
     EXPECT_FALSE(reader.repr(self_typed).empty());
     EXPECT_FALSE(reader.check_object(0x1234));
@@ -337,6 +343,45 @@ TEST_P(EveryVersion, InstanceAttributesWhereverTheVersionKeepsThem) {
     ObjectReader verbose_reader(*memory, GetParam().table(), verbose);
     EXPECT_EQ(verbose_reader.repr(token.object),
               "<__main__.Token object at " + address + "> {kind='name', text='x'}");
+}
+
+// An empty bytes object (a damaged code object's line table, or b"") reads as no bytes; the
+// zero-length copy once handed memcpy a null pointer, which the sanitized build reports.
+TEST_P(EveryVersion, EmptyBytesObjectReadsAsNoBytes) {
+    ObjectImage image(GetParam().table());
+    uint64_t empty = image.bytes("");
+    auto memory = image.finish();
+    auto read = pyxray::read_bytes_object(*memory, GetParam().table(), empty);
+    ASSERT_TRUE(read) << read.error().message;
+    EXPECT_TRUE(read->empty());
+}
+
+// A hostile type object: a negative tp_dictoffset whose size terms overflow (ob_size
+// INT64_MIN, or |ob_size| * tp_itemsize wrapping to a small offset inside the header) gives a
+// one-line error naming the values, never signed overflow nor a read of the wrong word.
+TEST(HostileType, NegativeDictOffsetArithmeticIsChecked) {
+    const Offsets& o = pyxray::offsets_3_8();
+    struct Case {
+        int64_t ob_size, itemsize;
+    };
+    for (Case c : {Case{4, int64_t{1} << 62}, Case{std::numeric_limits<int64_t>::min(), 8},
+                   Case{int64_t{1} << 40, int64_t{1} << 40}}) {
+        ObjectImage image(o);
+        uint64_t type = image.type_object("Hostile", pyxray::type_flags::kHeapType, 16,
+                                          image.builtin("object"), image.dict({}, true));
+        image.put<uint64_t>(type + o.objects.heap_type.ht_qualname, image.str("Hostile"));
+        image.put<int64_t>(type + o.objects.type.tp_dictoffset, -8);
+        image.put<int64_t>(type + o.objects.type.tp_itemsize, c.itemsize);
+        uint64_t object = image.object(type, 64);
+        image.put<int64_t>(object + o.bytes_object.ob_size, c.ob_size);
+        auto memory = image.finish();
+        ObjectReader reader(*memory, o);
+        auto found = reader.attribute(object, "x");
+        ASSERT_FALSE(found) << "ob_size " << c.ob_size
+                            << ": an attribute lookup through a bad offset succeeded";
+        EXPECT_NE(found.error().message.find(fmt::format("tp_itemsize {}", c.itemsize)), std::string::npos)
+            << found.error().message;
+    }
 }
 
 }  // namespace

@@ -68,6 +68,8 @@ public:
     // (gcore writes its notes last) is smaller.
     uint64_t file_size() const { return file_size_; }
     uint64_t needed_size() const { return needed_size_; }
+    // What the cut took, when the file is shorter than needed_size().
+    std::optional<CoreTruncation> truncation() const;
 
     CoreFile() = default;
 

@@ -145,6 +145,9 @@ struct Snapshot {
     // Cores: every module with its build-id and the file that stood in for it (modules a
     // front-end did not check, status Unchecked, are left out).
     std::vector<ModuleInfo> modules = {};
+    // A snapshot of a target without CPython (native_snapshot): why no runtime was found. The
+    // threads then have native frames only and `runtime` is empty.
+    std::optional<std::string> no_runtime = std::nullopt;
 };
 
 }  // namespace pyxray

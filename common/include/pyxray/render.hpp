@@ -20,6 +20,10 @@ void render_locals(std::string& out, const PyFrame& frame, std::string_view inde
 std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options = {});
 // `SIGSEGV (SEGV_MAPERR), faulting address 0x0, in thread 1234`.
 std::string describe_crash(const Crash& crash);
+// `the core is truncated: 48.2 MiB of the 60.3 MiB its 45 memory segments hold are missing ...`.
+std::string describe_truncation(const CoreTruncation& cut);
+// The first lines of every text report on a core cut short: the truncation; empty otherwise.
+std::string render_target_warnings(const TargetInfo& target);
 // A thread's py-xbt heading, without the colon: tid, name, Python status, the crash it took.
 std::string render_thread_heading_text(const ThreadStack& thread, const std::optional<Crash>& crash);
 // `pyxray core`: the process, the fatal signal (or why there is none), the crashing thread
@@ -28,8 +32,11 @@ std::string render_crash_report_text(const Snapshot& snapshot, const RenderOptio
 // Cores: a short note naming the modules missing or of another build here, with their
 // build-ids, what was looked for, and how to map them; empty when every module is available.
 std::string render_modules_note(const std::vector<ModuleInfo>& modules);
-// A thread name with control characters replaced, safe to print on a terminal.
-std::string printable_thread_name(std::string_view name);
+// A string from the target (a name, a file name, a thread or type name, a message, a command
+// line) made safe to show as text: escaped as repr() escapes it, without the quotes, bytes that
+// are not UTF-8 as \xNN; backslashes kept, so a repr passes unchanged. Every text renderer puts
+// target strings through it; JSON keeps the exact value instead (objects/strings_repr.cpp).
+std::string printable_text(std::string_view text);
 
 struct ThreadsRenderOptions {
     bool stacks = false;  // each thread's merged stack under its line

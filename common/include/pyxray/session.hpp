@@ -34,6 +34,10 @@ struct NameLookup {
     uint64_t object = 0;  // the object's address
 };
 
+// For a target Session::open found no CPython runtime in (`why`, its message): every thread's
+// native stack and the crash, so that `pyxray core` still triages a core of any program.
+Result<Snapshot> native_snapshot(const Target& target, std::string why);
+
 class Session {
 public:
     // Finds the CPython runtime and its layout; fails with a one-line, actionable message.

@@ -116,12 +116,24 @@ struct TargetSignal {
     int64_t tid = 0;                  // the thread that took it
 };
 
+// A core file shorter than its program headers say (a full disk, a core size limit): how much
+// of the memory they promise is not in the file.
+struct CoreTruncation {
+    uint64_t file_size = 0;
+    uint64_t needed_size = 0;        // the end of the last PT_LOAD or PT_NOTE data
+    uint64_t promised_bytes = 0;     // the PT_LOAD segments' file bytes
+    uint64_t missing_bytes = 0;      // of those, past the end of the file
+    size_t segments = 0;             // PT_LOAD segments with file bytes
+    size_t incomplete_segments = 0;  // of those, cut short or missing entirely
+};
+
 struct TargetInfo {
     TargetKind kind = TargetKind::Live;
     int pid = 0;
     std::string executable;
-    std::optional<TargetSignal> signal = std::nullopt;  // cores only
-    std::string command_line = {};                      // when known (a core's pr_psargs)
+    std::optional<TargetSignal> signal = std::nullopt;        // cores only
+    std::string command_line = {};                            // when known (a core's pr_psargs)
+    std::optional<CoreTruncation> truncation = std::nullopt;  // cores cut short
 };
 
 class Target {

@@ -149,8 +149,9 @@ Result<SelectedStack> python_frames_of(const Session& session, int64_t tid) {
 
 std::string frame_line(size_t index, const PyFrame& frame, bool color) {
     std::string location =
-        fmt::format("{}:{}", frame.file, frame.line < 0 ? "?" : std::to_string(frame.line));
-    return fmt::format("#{:<3} Py  {} ({})\n", index, styled(frame.qualname, Style::PythonFrame, color),
+        fmt::format("{}:{}", printable_text(frame.file), frame.line < 0 ? "?" : std::to_string(frame.line));
+    return fmt::format("#{:<3} Py  {} ({})\n", index,
+                       styled(printable_text(frame.qualname), Style::PythonFrame, color),
                        styled(location, Style::Location, color));
 }
 
@@ -202,7 +203,8 @@ Result<std::string> frame_text(const Session& session, const FrameCommand& comma
         }
         case FrameVerb::Print: {
             PYXRAY_TRY(found, session.lookup_name(frame, command.name, command.limits));
-            return fmt::format("{} '{}' = {}\n", scope_word(found.scope), command.name, found.repr);
+            return fmt::format("{} '{}' = {}\n", scope_word(found.scope), printable_text(command.name),
+                               printable_text(found.repr));
         }
         case FrameVerb::List: {
             SourceRange range = command.first_line ? SourceRange{*command.first_line, command.last_line}

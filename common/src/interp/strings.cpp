@@ -88,9 +88,9 @@ Result<std::vector<uint8_t>> read_bytes_object(const Memory& memory, const Offse
         return fail(ErrorCode::BadData, fmt::format("implausible bytes size {} at {:#x}", size, address),
                     address);
     PYXRAY_TRY(bytes, read_bytes(memory, address + offsets.bytes_object.ob_sval, static_cast<size_t>(size)));
-    std::vector<uint8_t> out(bytes.size());
-    std::memcpy(out.data(), bytes.data(), bytes.size());
-    return out;
+    // An empty bytes object reads as an empty vector whose data() is null: memcpy must not see it.
+    const auto* first = reinterpret_cast<const uint8_t*>(bytes.data());
+    return std::vector<uint8_t>(first, first + bytes.size());
 }
 
 Result<std::string> read_type_name(const Memory& memory, const Offsets& offsets, uint64_t object) {

@@ -36,13 +36,19 @@ Result<void> check_size(std::string_view name, uint64_t size, uint64_t minimum, 
     return {};
 }
 
-// Each offset pyxray reads must lie inside the struct it belongs to.
-Result<void> check_fields(std::string_view name, uint64_t size,
-                          std::initializer_list<std::pair<std::string_view, uint64_t>> fields) {
-    for (const auto& [field, offset] : fields)
-        if (offset >= size)
-            return bad(
-                fmt::format("{}.{} = {} is not inside the struct's {} bytes", name, field, offset, size));
+struct Field {
+    std::string_view name;
+    uint64_t offset;
+    uint64_t width;  // bytes pyxray reads there (1 for where an array or the next part starts)
+};
+
+// Each field pyxray reads must lie inside the struct it belongs to, all of its bytes: the
+// walkers copy fields out of one read of the struct's bytes.
+Result<void> check_fields(std::string_view name, uint64_t size, std::initializer_list<Field> fields) {
+    for (const auto& field : fields)
+        if (!field_fits(field.offset, field.width, size))
+            return bad(fmt::format("{}.{} = {} ({} byte{}) is not inside the struct's {} bytes", name,
+                                   field.name, field.offset, field.width, field.width == 1 ? "" : "s", size));
     return {};
 }
 
@@ -71,47 +77,49 @@ Result<void> check_sizes(const Table& t) {
 
 Result<void> check_offsets(const Table& t) {
     PYXRAY_TRY_VOID(check_fields("runtime_state", t.runtime_state.size,
-                                 {{"interpreters_head", t.runtime_state.interpreters_head}}));
+                                 {{"interpreters_head", t.runtime_state.interpreters_head, 8}}));
     PYXRAY_TRY_VOID(check_fields("interpreter_state", t.interpreter_state.size,
-                                 {{"id", t.interpreter_state.id},
-                                  {"next", t.interpreter_state.next},
-                                  {"threads_head", t.interpreter_state.threads_head}}));
+                                 {{"id", t.interpreter_state.id, 8},
+                                  {"next", t.interpreter_state.next, 8},
+                                  {"threads_head", t.interpreter_state.threads_head, 8}}));
     PYXRAY_TRY_VOID(check_fields("thread_state", t.thread_state.size,
-                                 {{"next", t.thread_state.next},
-                                  {"interp", t.thread_state.interp},
-                                  {"current_frame", t.thread_state.current_frame},
-                                  {"thread_id", t.thread_state.thread_id},
-                                  {"native_thread_id", t.thread_state.native_thread_id}}));
-    // pyxray reads a frame's bytes up to localsplus, so every field must come before it.
+                                 {{"next", t.thread_state.next, 8},
+                                  {"interp", t.thread_state.interp, 8},
+                                  {"current_frame", t.thread_state.current_frame, 8},
+                                  {"thread_id", t.thread_state.thread_id, 8},
+                                  {"native_thread_id", t.thread_state.native_thread_id, 8}}));
+    // pyxray reads a frame's bytes up to localsplus, so every field must end before it.
     const auto& frame = t.interpreter_frame;
-    PYXRAY_TRY_VOID(check_fields("interpreter_frame", frame.size, {{"localsplus", frame.localsplus}}));
+    PYXRAY_TRY_VOID(check_fields("interpreter_frame", frame.size, {{"localsplus", frame.localsplus, 1}}));
     PYXRAY_TRY_VOID(check_fields("interpreter_frame", frame.localsplus,
-                                 {{"previous", frame.previous},
-                                  {"executable", frame.executable},
-                                  {"instr_ptr", frame.instr_ptr},
-                                  {"owner", frame.owner}}));
+                                 {{"previous", frame.previous, 8},
+                                  {"executable", frame.executable, 8},
+                                  {"instr_ptr", frame.instr_ptr, 8},
+                                  {"owner", frame.owner, 1}}));
+    // And a code object's up to co_code_adaptive.
     const auto& code = t.code_object;
-    PYXRAY_TRY_VOID(check_fields("code_object", code.size, {{"co_code_adaptive", code.co_code_adaptive}}));
+    PYXRAY_TRY_VOID(check_fields("code_object", code.size, {{"co_code_adaptive", code.co_code_adaptive, 1}}));
     PYXRAY_TRY_VOID(check_fields("code_object", code.co_code_adaptive,
-                                 {{"filename", code.filename},
-                                  {"name", code.name},
-                                  {"qualname", code.qualname},
-                                  {"linetable", code.linetable},
-                                  {"firstlineno", code.firstlineno}}));
-    PYXRAY_TRY_VOID(check_fields("pyobject", t.pyobject.size, {{"ob_type", t.pyobject.ob_type}}));
-    PYXRAY_TRY_VOID(check_fields("type_object", t.type_object.size, {{"tp_name", t.type_object.tp_name}}));
-    PYXRAY_TRY_VOID(check_fields("bytes_object", t.bytes_object.size,
-                                 {{"ob_size", t.bytes_object.ob_size}, {"ob_sval", t.bytes_object.ob_sval}}));
+                                 {{"filename", code.filename, 8},
+                                  {"name", code.name, 8},
+                                  {"qualname", code.qualname, 8},
+                                  {"linetable", code.linetable, 8},
+                                  {"firstlineno", code.firstlineno, 4}}));
+    PYXRAY_TRY_VOID(check_fields("pyobject", t.pyobject.size, {{"ob_type", t.pyobject.ob_type, 8}}));
+    PYXRAY_TRY_VOID(check_fields("type_object", t.type_object.size, {{"tp_name", t.type_object.tp_name, 8}}));
+    PYXRAY_TRY_VOID(
+        check_fields("bytes_object", t.bytes_object.size,
+                     {{"ob_size", t.bytes_object.ob_size, 8}, {"ob_sval", t.bytes_object.ob_sval, 1}}));
     PYXRAY_TRY_VOID(check_fields("unicode_object", t.unicode_object.size,
-                                 {{"state", t.unicode_object.state},
-                                  {"length", t.unicode_object.length},
-                                  {"asciiobject_size", t.unicode_object.asciiobject_size}}));
+                                 {{"state", t.unicode_object.state, 4},
+                                  {"length", t.unicode_object.length, 8},
+                                  {"asciiobject_size", t.unicode_object.asciiobject_size, 1}}));
     return {};
 }
 
 // The table leaves out _co_firsttraceable: the compiled-in one must still fit the table's code.
 Result<void> check_fallback_fits(const Table& t, const Offsets& fallback) {
-    if (fallback.code_object.firsttraceable + 4 > t.code_object.co_code_adaptive)
+    if (!field_fits(fallback.code_object.firsttraceable, 4, t.code_object.co_code_adaptive))
         return bad(fmt::format("the built-in _co_firsttraceable offset {} lies past co_code_adaptive {}",
                                fallback.code_object.firsttraceable, t.code_object.co_code_adaptive));
     return {};
@@ -148,10 +156,13 @@ Result<void> check_build_kind(const Table& t, const PythonVersion& version, Buil
 void merge_thread_status(const Table& t, Offsets& o) {
     const auto& is = t.interpreter_state;
     uint64_t size = is.size;
-    bool fits = is.gc < size && is.gc + t.gc.collecting < size && is.imports_modules < size &&
-                is.ceval_gil < size && is.gil_runtime_state < size && is.gil_runtime_state_locked < size &&
-                is.gil_runtime_state_holder < size && is.gil_runtime_state_locked >= is.gil_runtime_state &&
-                is.gil_runtime_state_holder >= is.gil_runtime_state && t.gc.collecting < t.gc.size &&
+    bool fits = is.gc < size && field_fits(t.gc.collecting, 1, size - is.gc) &&
+                field_fits(is.imports_modules, 8, size) && field_fits(is.ceval_gil, 8, size) &&
+                is.gil_runtime_state < size && field_fits(is.gil_runtime_state_locked, 4, size) &&
+                field_fits(is.gil_runtime_state_holder, 8, size) &&
+                is.gil_runtime_state_locked >= is.gil_runtime_state &&
+                is.gil_runtime_state_holder >= is.gil_runtime_state &&
+                field_fits(t.gc.collecting, 1, t.gc.size) &&
                 is.gil_runtime_state_enabled < kMaxSmallStructSize;
     if (!fits) return;
     ThreadStatusOffsets s;

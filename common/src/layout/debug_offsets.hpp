@@ -74,6 +74,12 @@ struct DebugOffsets313 {
 
 inline constexpr char kDebugCookie[8] = {'x', 'd', 'e', 'b', 'u', 'g', 'p', 'y'};
 
+// A field of `width` bytes at `offset` lies inside `size` bytes. Every term is a value from the
+// target's table: written without `offset + width`, which a hostile offset wraps past the check.
+constexpr bool field_fits(uint64_t offset, uint64_t width, uint64_t size) {
+    return width <= size && offset <= size - width;
+}
+
 // Checks a _Py_DebugOffsets table: the cookie, a version that matches `version` (the target's
 // Py_Version), a free_threaded flag that matches `kind` (a mismatch is Unsupported: the build is
 // not what the rest of the evidence says, and no table can be trusted for it), struct sizes

@@ -132,16 +132,17 @@ Result<VersionedDebugTable> read_versioned_debug_table(const Memory& memory, uin
 
 Result<void> validate_later_fields(const VersionedDebugTable& table) {
     const auto& common = table.common;
-    if (table.thread_base_frame && *table.thread_base_frame >= common.thread_state.size)
+    if (table.thread_base_frame && !field_fits(*table.thread_base_frame, 8, common.thread_state.size))
         return bad(fmt::format("thread_state.base_frame = {} is not inside the struct's {} bytes",
                                *table.thread_base_frame, common.thread_state.size));
     // The walker reads a frame up to localsplus and a code object up to co_code_adaptive.
-    if (table.frame_tlbc_index && *table.frame_tlbc_index + 4 > common.interpreter_frame.localsplus)
+    if (table.frame_tlbc_index &&
+        !field_fits(*table.frame_tlbc_index, 4, common.interpreter_frame.localsplus))
         return bad(
             fmt::format("interpreter_frame.tlbc_index = {} is not inside the frame's {} bytes before "
                         "localsplus",
                         *table.frame_tlbc_index, common.interpreter_frame.localsplus));
-    if (table.code_tlbc && *table.code_tlbc + 8 > common.code_object.co_code_adaptive)
+    if (table.code_tlbc && !field_fits(*table.code_tlbc, 8, common.code_object.co_code_adaptive))
         return bad(fmt::format("code_object.co_tlbc = {} is not before co_code_adaptive ({})",
                                *table.code_tlbc, common.code_object.co_code_adaptive));
     if (table.compact_unicode_size) {

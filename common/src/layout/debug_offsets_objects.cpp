@@ -7,7 +7,7 @@ namespace {
 // `field` takes `offset` when an object of `size` bytes holds a word there, past the
 // reference count (no field the decoder reads sits at 0: a 0 is a table that leaves it out).
 void take(uint64_t& field, uint64_t offset, uint64_t size, uint64_t width = 8) {
-    if (offset >= 8 && size >= width && offset <= size - width) field = offset;
+    if (offset >= 8 && field_fits(offset, width, size)) field = offset;
 }
 
 }  // namespace

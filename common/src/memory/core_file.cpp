@@ -203,6 +203,21 @@ private:
     CoreNotes notes_;
 };
 
+std::optional<CoreTruncation> CoreFile::truncation() const {
+    if (file_size_ >= needed_size_) return std::nullopt;
+    CoreTruncation cut{file_size_, needed_size_, 0, 0, 0, 0};
+    for (const Segment& segment : segments_) {
+        if (segment.filesz == 0) continue;
+        ++cut.segments;
+        cut.promised_bytes += segment.filesz;
+        uint64_t end = segment.offset + segment.filesz;
+        if (end <= file_size_) continue;
+        ++cut.incomplete_segments;
+        cut.missing_bytes += end - std::max(segment.offset, file_size_);
+    }
+    return cut;
+}
+
 Result<std::shared_ptr<const CoreFile>> CoreFile::open(const std::string& path) {
     return CoreFileParser(path).parse();
 }

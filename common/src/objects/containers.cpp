@@ -57,7 +57,8 @@ void Decoder::append_sequence(std::string& out, uint64_t object, Family family, 
     size_t shown = std::min(count, limits.max_items);
     auto items = read_pointers(memory, items_address, shown);
     if (!items) {
-        out += unreadable(items_address);
+        out += fmt::format("<{} at {}: {} item{} at {} unreadable>", tuple ? "tuple" : "list",
+                           hex_address(object), shown, shown == 1 ? "" : "s", hex_address(items_address));
         return;
     }
     out += open;

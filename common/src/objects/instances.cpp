@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <limits>
+#include <optional>
 
 #include "interp/strings.hpp"
 #include "objects/decoder.hpp"
@@ -21,6 +23,22 @@ namespace pyxray::objects {
 namespace {
 
 constexpr int kMemberObjectEx = 16;  // Py_T_OBJECT_EX (T_OBJECT_EX before 3.12): a __slots__ slot
+// Inline values sit at tp_basicsize: no real type's instances come near this.
+constexpr int64_t kMaxBasicSize = int64_t{1} << 20;
+
+// _PyObject_GetDictPtr's offset for a negative tp_dictoffset: dictoffset + basicsize +
+// |ob_size| * itemsize, rounded up to 8. Every term is a target value: a step that would
+// overflow, or a result outside the object, makes no offset.
+std::optional<int64_t> dict_offset_from_end(const TypeInfo& type, int64_t size) {
+    if (size == std::numeric_limits<int64_t>::min() || type.basicsize < 0 || type.itemsize < 0)
+        return std::nullopt;
+    int64_t items = 0, total = 0, offset = 0;
+    if (__builtin_mul_overflow(size < 0 ? -size : size, type.itemsize, &items) ||
+        __builtin_add_overflow(type.basicsize, items, &total) || __builtin_add_overflow(total, 7, &total) ||
+        __builtin_add_overflow(type.dictoffset, total & ~int64_t{7}, &offset) || offset <= 0)
+        return std::nullopt;
+    return offset;
+}
 
 }  // namespace
 
@@ -49,6 +67,9 @@ Result<Items> Decoder::instance_namespace(uint64_t object, const TypeInfo& type,
                 break;
             case ManagedDictFormat::Inline313:
                 if (word == 0 && (type.flags & type_flags::kInlineValues)) {
+                    if (type.basicsize <= 0 || type.basicsize > kMaxBasicSize)
+                        return fail(ErrorCode::BadData, fmt::format("bad tp_basicsize {}", type.basicsize),
+                                    type.address);
                     uint64_t values = object + static_cast<uint64_t>(type.basicsize);
                     PYXRAY_TRY(valid,
                                read_value<uint8_t>(memory, values + offsets.objects.dict_values.valid));
@@ -67,10 +88,14 @@ Result<Items> Decoder::instance_namespace(uint64_t object, const TypeInfo& type,
     int64_t offset = type.dictoffset;
     if (offset < 0) {  // _PyObject_GetDictPtr: from the end of a variable-size object
         PYXRAY_TRY(size, read_value<int64_t>(memory, object + offsets.bytes_object.ob_size));
-        int64_t total = type.basicsize + (size < 0 ? -size : size) * type.itemsize;
-        total = (total + 7) & ~int64_t{7};
-        offset += total;
-        if (offset <= 0) return fail(ErrorCode::BadData, "bad negative tp_dictoffset", object);
+        auto from_end = dict_offset_from_end(type, size);
+        if (!from_end)
+            return fail(
+                ErrorCode::BadData,
+                fmt::format("bad negative tp_dictoffset {} (tp_basicsize {}, tp_itemsize {}, ob_size {})",
+                            type.dictoffset, type.basicsize, type.itemsize, size),
+                object);
+        offset = *from_end;
     }
     PYXRAY_TRY(dict, read_pointer(memory, object + static_cast<uint64_t>(offset)));
     if (dict == 0) return Items{};

@@ -4,10 +4,14 @@
 // bounded readers.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <string_view>
+#include <utility>
 
 #include "interp/strings.hpp"
 #include "objects/decoder.hpp"
+#include "pyxray/render.hpp"
 
 namespace pyxray::objects {
 
@@ -34,8 +38,6 @@ constexpr std::array kNonPrintable{
     Range{0x323b0, 0xdffff}, Range{0xe0000, 0xe00ff}, Range{0xe01f0, 0x10ffff},
 };
 
-bool escapes_as_ascii(uint32_t c) { return c < 0x20 || c == 0x7f; }
-
 // Python's choice: ' unless the text has ' and no ".
 template <class Seq>
 char choose_quote(const Seq& units) {
@@ -47,21 +49,53 @@ char choose_quote(const Seq& units) {
     return single && !dbl ? '"' : '\'';
 }
 
+// repr()'s escape of a code point it does not show as itself (or of a byte of a bytes object).
+void append_escape(std::string& out, uint32_t c) {
+    if (c == '\t')
+        out += "\\t";
+    else if (c == '\n')
+        out += "\\n";
+    else if (c == '\r')
+        out += "\\r";
+    else if (c <= 0xff)
+        out += fmt::format("\\x{:02x}", c);
+    else if (c <= 0xffff)
+        out += fmt::format("\\u{:04x}", c);
+    else
+        out += fmt::format("\\U{:08x}", c);
+}
+
 void append_common_escape(std::string& out, uint32_t c, char quote) {
     if (c == static_cast<uint32_t>(quote) || c == '\\') {
         out += '\\';
         out += static_cast<char>(c);
-    } else if (c == '\t') {
-        out += "\\t";
-    } else if (c == '\n') {
-        out += "\\n";
-    } else if (c == '\r') {
-        out += "\\r";
-    } else if (escapes_as_ascii(c) || c > 0x7f) {
-        out += fmt::format("\\x{:02x}", c);
-    } else {
+    } else if (c < 0x80 && is_printable(c)) {
         out += static_cast<char>(c);
+    } else {
+        append_escape(out, c);
     }
+}
+
+// One UTF-8 sequence at the start of `text`: its code point and length, or length 0 for a
+// byte that starts no valid sequence. Surrogates (three bytes, as interp/strings.cpp writes a
+// str's lone surrogates) count as code points, the way the str held them.
+std::pair<uint32_t, size_t> decode_utf8(std::string_view text) {
+    auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+    unsigned char lead = byte(0);
+    if (lead < 0x80) return {lead, 1};
+    size_t length = lead >= 0xc2 && lead <= 0xdf   ? 2
+                    : lead >= 0xe0 && lead <= 0xef ? 3
+                    : lead >= 0xf0 && lead <= 0xf4 ? 4
+                                                   : 0;
+    if (length == 0 || text.size() < length) return {0, 0};
+    uint32_t cp = lead & (0x7fu >> length);
+    for (size_t k = 1; k < length; ++k) {
+        if ((byte(k) & 0xc0) != 0x80) return {0, 0};
+        cp = (cp << 6) | (byte(k) & 0x3f);
+    }
+    bool overlong = (length == 3 && cp < 0x800) || (length == 4 && cp < 0x10000);
+    if (overlong || cp > 0x10ffff) return {0, 0};
+    return {cp, length};
 }
 
 // Decodes interp/strings.cpp's UTF-8 (surrogates come through as three-byte sequences).
@@ -101,12 +135,8 @@ std::string quote_code_points(const std::vector<uint32_t>& code_points) {
             append_common_escape(out, c, quote);
         } else if (is_printable(c)) {
             append_utf8(out, c);
-        } else if (c <= 0xff) {
-            out += fmt::format("\\x{:02x}", c);
-        } else if (c <= 0xffff) {
-            out += fmt::format("\\u{:04x}", c);
         } else {
-            out += fmt::format("\\U{:08x}", c);
+            append_escape(out, c);
         }
     }
     out += quote;
@@ -165,3 +195,32 @@ Result<std::string> Decoder::bytes_repr(uint64_t object, bool bytearray) const {
 }
 
 }  // namespace pyxray::objects
+
+namespace pyxray {
+
+// repr()'s escapes without its quotes, for names and text shown bare: what repr() would escape
+// is escaped the same way (\t, \x1b, \u202e, ...), each byte that is not UTF-8 as \xNN, and
+// the rest (printable text, non-ASCII letters) kept. Backslashes are kept too, so that text
+// already escaped (a repr) comes through unchanged and escaping twice changes nothing.
+std::string printable_text(std::string_view text) {
+    bool plain = std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+    if (plain) return std::string(text);
+    std::string out;
+    out.reserve(text.size() + 8);
+    for (size_t i = 0; i < text.size();) {
+        auto [c, length] = objects::decode_utf8(text.substr(i));
+        if (length == 0) {
+            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
+            ++i;
+            continue;
+        }
+        if (objects::is_printable(c))
+            out.append(text.substr(i, length));
+        else
+            objects::append_escape(out, c);
+        i += length;
+    }
+    return out;
+}
+
+}  // namespace pyxray

@@ -7,11 +7,13 @@ namespace pyxray {
 namespace {
 
 void render_process(std::string& out, const Snapshot& snapshot) {
+    fmt::format_to(std::back_inserter(out), "Process {}: {}\n", snapshot.target.pid,
+                   snapshot.target.command_line.empty() ? "(command line not recorded)"
+                                                        : printable_text(snapshot.target.command_line));
     fmt::format_to(
-        std::back_inserter(out), "Process {}: {}\n", snapshot.target.pid,
-        snapshot.target.command_line.empty() ? "(command line not recorded)" : snapshot.target.command_line);
-    fmt::format_to(std::back_inserter(out), "  executable: {}\n",
-                   snapshot.target.executable.empty() ? "(unknown)" : snapshot.target.executable);
+        std::back_inserter(out), "  executable: {}\n",
+        snapshot.target.executable.empty() ? "(unknown)" : printable_text(snapshot.target.executable));
+    if (snapshot.no_runtime) return;  // said last, after the threads
     fmt::format_to(std::back_inserter(out), "  Python: CPython {}{}\n", snapshot.runtime.version,
                    snapshot.runtime.free_threaded ? " (free-threaded)" : "");
 }
@@ -32,7 +34,7 @@ void render_one(std::string& out, const ThreadStack& thread, const Snapshot& sna
 }  // namespace
 
 std::string render_crash_report_text(const Snapshot& snapshot, const RenderOptions& options) {
-    std::string out;
+    std::string out = render_target_warnings(snapshot.target);
     render_process(out, snapshot);
     render_signal(out, snapshot);
     out += render_modules_note(snapshot.modules);
@@ -45,6 +47,7 @@ std::string render_crash_report_text(const Snapshot& snapshot, const RenderOptio
     if (others > 0) out += crashing_first ? "\nOther threads:\n" : "\nThreads:\n";
     for (size_t i = crashing_first ? 1 : 0; i < snapshot.threads.size(); ++i)
         render_one(out, snapshot.threads[i], snapshot, options);
+    if (snapshot.no_runtime) out += "\n" + printable_text(*snapshot.no_runtime) + "\n";
     return out;
 }
 

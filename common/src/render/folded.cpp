@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "pyxray/render.hpp"
 #include "pyxray/sampling.hpp"
 
 namespace pyxray {
@@ -10,7 +11,7 @@ namespace {
 
 // `;` separates frames and the last space the count: neither may appear inside a frame.
 std::string folded_frame(const ProfileFrame& frame) {
-    std::string label = frame_label(frame);
+    std::string label = printable_text(frame_label(frame));
     for (char& c : label)
         if (c == ';' || c == '\n') c = ',';
     return label;

@@ -122,6 +122,17 @@ Json thread_json(const ThreadStack& thread) {
     return out;
 }
 
+Json truncation_json(const std::optional<CoreTruncation>& cut) {
+    if (!cut) return nullptr;
+    return Json{{"file_size", cut->file_size},
+                {"needed_size", cut->needed_size},
+                {"segment_bytes", cut->promised_bytes},
+                {"missing_bytes", cut->missing_bytes},
+                {"segments", cut->segments},
+                {"incomplete_segments", cut->incomplete_segments},
+                {"message", describe_truncation(*cut)}};
+}
+
 }  // namespace
 
 std::string render_xbt_json(const Snapshot& snapshot) {
@@ -132,14 +143,16 @@ std::string render_xbt_json(const Snapshot& snapshot) {
         {"target",
          {{"kind", snapshot.target.kind == TargetKind::Core ? "core" : "live"},
           {"pid", snapshot.target.pid},
-          {"python_version", snapshot.runtime.version},
+          {"python_version", snapshot.no_runtime ? Json(nullptr) : Json(snapshot.runtime.version)},
           {"free_threaded", snapshot.runtime.free_threaded},
           {"executable", snapshot.target.executable},
           {"command_line", snapshot.target.command_line.empty() ? Json(nullptr)
-                                                                 : Json(snapshot.target.command_line)}}},
+                                                                 : Json(snapshot.target.command_line)},
+          {"truncated", truncation_json(snapshot.target.truncation)}}},
         {"crash", crash_json(snapshot.crash)},
         {"threads", std::move(threads)},
         {"modules", modules_json(snapshot.modules)},
+        {"no_runtime", snapshot.no_runtime ? Json(*snapshot.no_runtime) : Json(nullptr)},
     };
     // Target strings are not guaranteed UTF-8: replace what is not, never throw.
     return document.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pyxray/refwatch.hpp"
+#include "pyxray/render.hpp"
 
 namespace pyxray {
 
@@ -17,8 +18,8 @@ std::string count_text(const Refcount& count) {
 }
 
 std::string site_text(const SourceSite& site) {
-    if (site.function.empty()) return fmt::format("{}:{}", site.file, site.line);
-    return fmt::format("{} ({}:{})", site.function, site.file, site.line);
+    if (site.function.empty()) return fmt::format("{}:{}", printable_text(site.file), site.line);
+    return fmt::format("{} ({}:{})", printable_text(site.function), printable_text(site.file), site.line);
 }
 
 const char* end_text(RefwatchEnd reason) {
@@ -57,7 +58,7 @@ std::string per_call_text(const ReturnBalance& balance) {
 
 std::string render_refcnt_text(const RefcntReport& report) {
     return fmt::format("{:#x}: refcnt {}, type {}, {}\n", report.address, count_text(report.refcount),
-                       report.type, report.repr);
+                       printable_text(report.type), printable_text(report.repr));
 }
 
 std::string render_refcnt_json(const RefcntReport& report) {
@@ -68,20 +69,22 @@ std::string render_refcnt_json(const RefcntReport& report) {
                {"immortal", report.refcount.immortal},
                {"type", report.type},
                {"repr", report.repr}}}};
-    return out.dump(2) + "\n";
+    return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 std::string render_change(const RefChange& change) {
     std::string line = fmt::format("refcnt {} -> {} at {}", count_text(change.old_count),
                                    count_text(change.new_count), site_text(change.site));
-    if (change.python) line += fmt::format(" <- {}:{}", change.python->file, change.python->line);
+    if (change.python)
+        line += fmt::format(" <- {}:{}", printable_text(change.python->file), change.python->line);
     return line + "\n";
 }
 
 std::string RefWatch::render_text() const {
-    std::string out = fmt::format("py-refwatch: {:#x} ({}), refcnt {} -> {}: {} change(s); ended: {}{}\n",
-                                  object_, type_, count_text(initial_), count_text(last_), changes_.size(),
-                                  end_text(end_), end_detail_.empty() ? "" : " (" + end_detail_ + ")");
+    std::string out =
+        fmt::format("py-refwatch: {:#x} ({}), refcnt {} -> {}: {} change(s); ended: {}{}\n", object_,
+                    printable_text(type_), count_text(initial_), count_text(last_), changes_.size(),
+                    end_text(end_), end_detail_.empty() ? "" : " (" + end_detail_ + ")");
     auto leaky = leaky_returns();
     for (const auto& balance : leaky)
         out += fmt::format("LEAKY RETURN {}: {} call(s), net {} per call\n", site_text(balance.site),
@@ -137,7 +140,7 @@ std::string RefWatch::render_json() const {
                {"sites", std::move(sites_out)},
                {"leaky_returns", std::move(leaky)},
                {"returns", std::move(returns_out)}}}};
-    return out.dump(2) + "\n";
+    return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace pyxray

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pyxray/render.hpp"
 #include "pyxray/repr.hpp"
 
 namespace pyxray {
@@ -11,9 +12,9 @@ std::string render_repr_text(const std::vector<ObjectRepr>& objects) {
     std::string out;
     for (const auto& object : objects) {
         if (object.repr)
-            out += *object.repr;
+            out += printable_text(*object.repr);  // a type's tp_name in a default repr is raw
         else
-            out += fmt::format("error: {:#x}: {}", object.address, object.error);
+            out += fmt::format("error: {:#x}: {}", object.address, printable_text(object.error));
         out += '\n';
     }
     return out;

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "pyxray/render.hpp"
 #include "pyxray/sampling.hpp"
 
 namespace pyxray {
@@ -12,7 +13,8 @@ namespace {
 
 // The top table counts functions, not lines: `qualname (file)` or the native name.
 std::string function_label(const ProfileFrame& frame) {
-    return frame.python ? fmt::format("{} ({})", frame.name, frame.file) : frame.name;
+    return frame.python ? fmt::format("{} ({})", printable_text(frame.name), printable_text(frame.file))
+                        : printable_text(frame.name);
 }
 
 struct FunctionCounts {

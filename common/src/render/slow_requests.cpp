@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "pyxray/render.hpp"
 #include "pyxray/sampling.hpp"
 
 namespace pyxray {
@@ -58,7 +59,7 @@ std::vector<Request> requests_of(const Profile& profile, const ThreadTimeline& t
 
 void append_stack(std::string& out, const Profile& profile, const ThreadSample& sample) {
     for (auto id = sample.stack.rbegin(); id != sample.stack.rend(); ++id)
-        out += fmt::format("      {}\n", frame_label(profile.frames()[*id]));
+        out += fmt::format("      {}\n", printable_text(frame_label(profile.frames()[*id])));
 }
 
 }  // namespace
@@ -74,10 +75,11 @@ std::string render_slow_requests(const Profile& profile, double slow_ms) {
             double ms = (last.time_s - first.time_s) * 1000;
             if (ms <= slow_ms) continue;
             ++slow;
-            out += fmt::format("thread {}{}: {} for at least {:.0f} ms (t={:.3f}s..{:.3f}s, {} samples)\n",
-                               thread.tid, thread.name.empty() ? "" : " (" + thread.name + ")",
-                               frame_label(profile.frames()[first.stack[base]]), ms, first.time_s,
-                               last.time_s, request.last - request.first + 1);
+            out +=
+                fmt::format("thread {}{}: {} for at least {:.0f} ms (t={:.3f}s..{:.3f}s, {} samples)\n",
+                            thread.tid, thread.name.empty() ? "" : " (" + printable_text(thread.name) + ")",
+                            printable_text(frame_label(profile.frames()[first.stack[base]])), ms,
+                            first.time_s, last.time_s, request.last - request.first + 1);
             out += "    at first sight:\n";
             append_stack(out, profile, first);
             out += "    at last sight:\n";

@@ -57,7 +57,8 @@ std::string render_speedscope(const Profile& profile) {
              {"name", "pyxray sample"},
              {"activeProfileIndex", 0},
              {"exporter", "pyxray"}};
-    return out.dump() + "\n";
+    // Names from the target need not be UTF-8: invalid bytes become U+FFFD, as in --json.
+    return out.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace pyxray

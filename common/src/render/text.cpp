@@ -33,10 +33,10 @@ void render_frame(std::string& out, size_t index, const StackFrame& frame, const
                   bool label_interpreter) {
     if (frame.kind == StackFrame::Kind::Python) {
         const PyFrame& py = frame.python;
-        fmt::format_to(
-            std::back_inserter(out), "#{:<3} Py  {} ({})", index,
-            styled(py.qualname, Style::PythonFrame, options.color),
-            styled(fmt::format("{}:{}", py.file, line_text(py.line)), Style::Location, options.color));
+        fmt::format_to(std::back_inserter(out), "#{:<3} Py  {} ({})", index,
+                       styled(printable_text(py.qualname), Style::PythonFrame, options.color),
+                       styled(fmt::format("{}:{}", printable_text(py.file), line_text(py.line)),
+                              Style::Location, options.color));
         if (label_interpreter)
             fmt::format_to(std::back_inserter(out), " [interpreter {}]", py.interpreter_id);
         out += "\n";
@@ -44,11 +44,12 @@ void render_frame(std::string& out, size_t index, const StackFrame& frame, const
         return;
     }
     const NativeFrame& native = frame.native;
-    std::string name = native.function.empty() ? "??" : native.function;
-    std::string module = native.module.empty() ? "" : fmt::format(" ({})", basename_of(native.module));
+    std::string name = native.function.empty() ? "??" : printable_text(native.function);
+    std::string module_name = printable_text(basename_of(native.module));
+    std::string module = native.module.empty() ? "" : fmt::format(" ({})", module_name);
     // Without a symbol, where the pc lies in its module is what can be looked up elsewhere.
     if (native.function.empty() && !native.module.empty() && native.module_offset)
-        module = fmt::format(" ({}+{:#x})", basename_of(native.module), *native.module_offset);
+        module = fmt::format(" ({}+{:#x})", module_name, *native.module_offset);
     name = styled(name, Style::NativeFrame, options.color);
     module = styled(module, Style::Module, options.color);
     if (options.show_pc)
@@ -65,7 +66,7 @@ void render_frames(std::string& out, const std::vector<StackFrame>& frames, cons
 // `Thread 13567 "MainThread" (Python, holds GIL)`: the name when there is one.
 std::string thread_heading(const ThreadStack& thread, const std::vector<int64_t>& interpreters) {
     std::string named = fmt::format("Thread {}", thread.tid);
-    if (thread.name) named += fmt::format(" \"{}\"", printable_thread_name(*thread.name));
+    if (thread.name) named += fmt::format(" \"{}\"", printable_text(*thread.name));
     if (!thread.python) return named + " (no Python thread state)";
     std::string gil = thread.holds_gil.value_or(false) ? ", holds GIL" : "";
     if (interpreters.size() > 1)
@@ -86,13 +87,14 @@ void render_exception(std::string& out, const ThreadStack& thread) {
     if (!thread.exception) return;
     const ThreadException& exception = *thread.exception;
     const char* state = exception.state == ThreadException::State::Raising ? "raising" : "handling";
-    fmt::format_to(std::back_inserter(out), "  exception ({}): {}{}{}\n", state, exception.type,
-                   exception.message.empty() ? "" : ": ", exception.message);
+    fmt::format_to(std::back_inserter(out), "  exception ({}): {}{}{}\n", state,
+                   printable_text(exception.type), exception.message.empty() ? "" : ": ",
+                   printable_text(exception.message));
 }
 
 void render_thread_body(std::string& out, const ThreadStack& thread, const RenderOptions& options) {
     bool label_interpreters = interpreters_of(thread).size() > 1;
-    for (const auto& note : thread.notes) out += "  note: " + note + "\n";
+    for (const auto& note : thread.notes) out += "  note: " + printable_text(note) + "\n";
     render_exception(out, thread);
     if (thread.frames.empty() && thread.unmerged_native.empty()) out += "  (no frames)\n";
     render_frames(out, thread.frames, options, label_interpreters);
@@ -114,17 +116,13 @@ void render_thread(std::string& out, const ThreadStack& thread, const std::optio
 
 void render_locals(std::string& out, const PyFrame& frame, std::string_view indent) {
     if (frame.locals_error)
-        fmt::format_to(std::back_inserter(out), "{}(locals unreadable: {})\n", indent, *frame.locals_error);
+        fmt::format_to(std::back_inserter(out), "{}(locals unreadable: {})\n", indent,
+                       printable_text(*frame.locals_error));
     if (!frame.locals) return;
     if (frame.locals->empty()) fmt::format_to(std::back_inserter(out), "{}(no locals)\n", indent);
     for (const auto& variable : *frame.locals)
-        fmt::format_to(std::back_inserter(out), "{}{} = {}\n", indent, variable.name, variable.repr);
-}
-
-std::string printable_thread_name(std::string_view name) {
-    std::string out;
-    for (char c : name) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
-    return out;
+        fmt::format_to(std::back_inserter(out), "{}{} = {}\n", indent, printable_text(variable.name),
+                       printable_text(variable.repr));
 }
 
 std::string render_modules_note(const std::vector<ModuleInfo>& modules) {
@@ -138,11 +136,12 @@ std::string render_modules_note(const std::vector<ModuleInfo>& modules) {
         std::string looked = fmt::format("{}", fmt::join(module.looked_for, ", "));
         if (module.status == ModuleFileStatus::Missing)
             fmt::format_to(std::back_inserter(lines), "  {} (build-id {}): missing, looked for {}\n",
-                           basename_of(module.path), build_id, looked);
+                           printable_text(basename_of(module.path)), build_id, printable_text(looked));
         else
             fmt::format_to(std::back_inserter(lines),
                            "  {} (build-id {}): mismatch, {} has build-id {}, not used\n",
-                           basename_of(module.path), build_id, looked, module.other_build_id);
+                           printable_text(basename_of(module.path)), build_id, printable_text(looked),
+                           module.other_build_id);
     }
     if (count == 0) return {};
     return fmt::format(
@@ -158,7 +157,7 @@ std::string render_thread_stack_text(const ThreadStack& thread, const RenderOpti
 }
 
 std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& options) {
-    std::string out;
+    std::string out = render_target_warnings(snapshot.target);
     const char* kind = snapshot.target.kind == TargetKind::Core ? "core" : "live";
     fmt::format_to(std::back_inserter(out), "CPython {}{} in {} process {}\n", snapshot.runtime.version,
                    snapshot.runtime.free_threaded ? " (free-threaded)" : "", kind, snapshot.target.pid);
@@ -169,6 +168,26 @@ std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& optio
         render_thread(out, snapshot.threads[i], snapshot.crash, options);
     }
     return out;
+}
+
+std::string describe_truncation(const CoreTruncation& cut) {
+    auto mib = [](uint64_t bytes) {
+        return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
+    };
+    double percent = cut.promised_bytes ? 100.0 * static_cast<double>(cut.missing_bytes) /
+                                              static_cast<double>(cut.promised_bytes)
+                                        : 100.0;
+    return fmt::format(
+        "the core is truncated: {} of the {} its {} memory segments hold are missing ({:.0f}%, {} bytes), "
+        "{} segment{} cut short or lost; the file has {} bytes of {}",
+        mib(cut.missing_bytes), mib(cut.promised_bytes), cut.segments, percent, cut.missing_bytes,
+        cut.incomplete_segments, cut.incomplete_segments == 1 ? "" : "s", cut.file_size, cut.needed_size);
+}
+
+std::string render_target_warnings(const TargetInfo& target) {
+    if (!target.truncation) return {};
+    return "warning: " + describe_truncation(*target.truncation) +
+           "; what it lost reads as unavailable (write cores whole: ulimit -c unlimited, or gdb's gcore)\n";
 }
 
 std::string describe_crash(const Crash& crash) {

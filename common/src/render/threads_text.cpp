@@ -39,9 +39,7 @@ std::string padded(std::string_view text, size_t width) {
     return out;
 }
 
-std::string name_cell(const ThreadStack& thread) {
-    return thread.name ? printable_thread_name(*thread.name) : "-";
-}
+std::string name_cell(const ThreadStack& thread) { return thread.name ? printable_text(*thread.name) : "-"; }
 
 // "held", "-" (not held), "n/a" (no GIL: a free-threaded build with the GIL disabled), "?".
 std::string gil_cell(const ThreadStack& thread, const Snapshot& snapshot) {
@@ -57,7 +55,8 @@ std::string gc_cell(const ThreadStack& thread) {
 std::string frame_cell(const ThreadStack& thread) {
     for (const auto& frame : thread.frames)
         if (frame.kind == StackFrame::Kind::Python)
-            return fmt::format("{} ({}:{})", frame.python.qualname, frame.python.file,
+            return fmt::format("{} ({}:{})", printable_text(frame.python.qualname),
+                               printable_text(frame.python.file),
                                frame.python.line < 0 ? "?" : std::to_string(frame.python.line));
     return thread.python ? "(no Python frame)" : "(no Python thread state)";
 }
@@ -74,7 +73,7 @@ std::string gil_summary(const Snapshot& snapshot) {
 }  // namespace
 
 std::string render_threads_text(const Snapshot& snapshot, const ThreadsRenderOptions& options) {
-    std::string out;
+    std::string out = render_target_warnings(snapshot.target);
     const char* kind = snapshot.target.kind == TargetKind::Core ? "core" : "live";
     fmt::format_to(std::back_inserter(out), "CPython {}{} in {} process {}: {} threads, {}\n\n",
                    snapshot.runtime.version, snapshot.runtime.free_threaded ? " (free-threaded)" : "", kind,

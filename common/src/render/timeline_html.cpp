@@ -4,6 +4,7 @@
 // base it shares with the selection highlighted. window.pyxray exposes the state for tests.
 #include <nlohmann/json.hpp>
 
+#include "pyxray/render.hpp"
 #include "pyxray/sampling.hpp"
 
 namespace pyxray {
@@ -132,12 +133,12 @@ window.pyxray = {data, state, select, zoom};
 
 std::string thread_label(const ThreadTimeline& thread) {
     std::string label = "thread " + std::to_string(thread.tid);
-    return thread.name.empty() ? label : label + " (" + thread.name + ")";
+    return thread.name.empty() ? label : label + " (" + printable_text(thread.name) + ")";
 }
 
 std::string profile_json(const Profile& profile) {
     Json frames = Json::array();
-    for (const auto& frame : profile.frames()) frames.push_back(frame_label(frame));
+    for (const auto& frame : profile.frames()) frames.push_back(printable_text(frame_label(frame)));
     Json threads = Json::array();
     for (const auto& thread : profile.threads()) {
         Json samples = Json::array();
@@ -149,17 +150,20 @@ std::string profile_json(const Profile& profile) {
              {"duration", profile.duration_s()},
              {"frames", frames},
              {"threads", threads}};
-    // Inside <script>, "</" could end the element early; JSON allows "\/" in its place.
+    // Inside <script>, "</script", "<!--" or "<script" in a name would change how the page
+    // parses: JSON allows \u003c, \u003e and \u0026 for <, > and &, so none reaches the HTML.
     std::string text = out.dump(-1, ' ', false, Json::error_handler_t::replace);
     std::string escaped;
     escaped.reserve(text.size());
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '<' && i + 1 < text.size() && text[i + 1] == '/') {
-            escaped += "<\\/";
-            ++i;
-            continue;
-        }
-        escaped += text[i];
+    for (char c : text) {
+        if (c == '<')
+            escaped += "\\u003c";
+        else if (c == '>')
+            escaped += "\\u003e";
+        else if (c == '&')
+            escaped += "\\u0026";
+        else
+            escaped += c;
     }
     return escaped;
 }
