@@ -28,6 +28,10 @@ public:
     // forget the memory read before). Modules and mappings are kept from the first stop.
     void resume();
     Result<void> stop_again();
+    // Threads the last stop left out because they exited while it stopped them.
+    size_t vanished_threads() const { return process_->vanished_threads(); }
+    // Job control has the process stopped: resume() keeps it stopped, every sample is the same.
+    bool job_control_stopped() const { return process_->job_control_stopped(); }
 
 private:
     LiveTarget(std::unique_ptr<StoppedProcess> process, NativeUnwinder unwinder, TargetInfo info);

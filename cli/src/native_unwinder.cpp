@@ -3,6 +3,8 @@
 #include <dwarf.h>
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 namespace pyxray::cli {
 namespace {
 
@@ -36,6 +38,15 @@ int collect_frame(Dwfl_Frame* state, void* arg) {
     walk.have_previous = have_sp;
     if (walk.frames.size() >= NativeUnwinder::max_frames) return DWARF_CB_ABORT;
     return DWARF_CB_OK;
+}
+
+// glibc's clone and clone3: a new thread begins right after their syscall, in code no FDE covers
+// (glibc ends the FDE before the syscall: "in the child the unwind info will be wrong") until
+// thread_start's `.cfi_undefined rip`. A thread stopped there, the child not yet run or the
+// parent in the syscall, has no CFI, and libdwfl falls back to the frame pointer: %rbp is the
+// parent's (its struct pthread), so it makes up a caller from the word after it (a heap address).
+bool is_clone_trampoline(const std::string& function) {
+    return function == "__clone3" || function == "clone3" || function == "__clone" || function == "clone";
 }
 
 int collect_thread(Dwfl_Thread* thread, void* arg) {
@@ -72,6 +83,8 @@ Result<std::vector<NativeFrame>> NativeUnwinder::frames(int64_t tid) const {
         uint64_t lookup = raw.activation || raw.pc == 0 ? raw.pc : raw.pc - 1;
         const Symbol& symbol = symbolize(lookup);
         frames.push_back(NativeFrame{raw.pc, symbol.function, symbol.module});
+        // The new thread's outermost frame; the parent's callers are not known from there.
+        if (is_clone_trampoline(symbol.function) && !has_cfi(lookup)) break;
     }
     return frames;
 }
@@ -81,6 +94,21 @@ Result<std::vector<int64_t>> NativeUnwinder::thread_ids() const {
     if (dwfl_getthreads(dwfl_.get(), collect_thread, &tids) == -1 && tids.empty())
         return fail(ErrorCode::Io, fmt::format("libdwfl lists no threads: {}", dwfl_error_text()));
     return tids;
+}
+
+bool NativeUnwinder::has_cfi(uint64_t address) const {
+    Dwfl_Module* module = dwfl_addrmodule(dwfl_.get(), address);
+    if (module == nullptr) return false;
+    for (auto* cfi_of : {dwfl_module_eh_cfi, dwfl_module_dwarf_cfi}) {
+        Dwarf_Addr bias = 0;
+        Dwarf_CFI* cfi = cfi_of(module, &bias);
+        Dwarf_Frame* frame = nullptr;
+        if (cfi != nullptr && dwarf_cfi_addrframe(cfi, address - bias, &frame) == 0) {
+            std::free(frame);  // libdw allocated it with malloc
+            return true;
+        }
+    }
+    return false;
 }
 
 const NativeUnwinder::Symbol& NativeUnwinder::symbolize(uint64_t lookup_address) const {

@@ -50,6 +50,8 @@ private:
         std::string module;
     };
     const Symbol& symbolize(uint64_t lookup_address) const;
+    // Whether the module's .eh_frame or .debug_frame describes the frame at `address`.
+    bool has_cfi(uint64_t address) const;
     const std::string& module_path(Dwfl_Module* module) const;
 
     DwflPtr dwfl_;

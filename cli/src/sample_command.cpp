@@ -64,8 +64,17 @@ XbtOptions xbt_options(const SampleArguments& args, int pid) {
 // our child: until waited for, it is a zombie that kill() still reaches.
 bool process_gone(int pid) { return (kill(pid, 0) != 0 && errno == ESRCH) || is_dead_thread(pid, pid); }
 
+// Job control stopped it (SIGSTOP, Ctrl-Z): it stays stopped, so every sample is the same.
+void say_stopped(int pid) {
+    std::fprintf(stderr,
+                 "pyxray: process %d is stopped (job control: SIGSTOP, Ctrl-Z); sampling it without "
+                 "resuming it, so every sample shows the same stack\n",
+                 pid);
+}
+
 SampleRun sample_stopping(LiveTarget& target, const Session& session, const SampleArguments& args, int pid) {
     XbtOptions options = xbt_options(args, pid);
+    if (target.job_control_stopped()) say_stopped(pid);
     target.resume();
     SampleLoopHooks hooks;
     hooks.interrupted = [] { return interrupted != 0; };
@@ -74,10 +83,12 @@ SampleRun sample_stopping(LiveTarget& target, const Session& session, const Samp
         if (auto stopped = target.stop_again(); !stopped)
             return {SampleStep::Outcome::Ended, std::nullopt,
                     process_gone(pid) ? "the process exited" : stopped.error().message};
+        size_t vanished = target.vanished_threads();
         auto snapshot = session.xbt(options);
         target.resume();
-        if (!snapshot) return {SampleStep::Outcome::Skipped, std::nullopt, snapshot.error().message};
-        return {SampleStep::Outcome::Taken, std::move(*snapshot), {}};
+        if (!snapshot)
+            return {SampleStep::Outcome::Skipped, std::nullopt, snapshot.error().message, vanished};
+        return {SampleStep::Outcome::Taken, std::move(*snapshot), {}, vanished};
     };
     return run_sample_loop(args.options, hooks);
 }
@@ -102,6 +113,7 @@ Result<SampleRun> sample_process(const SampleArguments& args, int pid) {
     if (args.nonblocking) {
         PYXRAY_TRY(target, NonblockingTarget::open(pid));
         PYXRAY_TRY(session, Session::open(*target));
+        if (thread_state(pid, pid) == 'T') say_stopped(pid);
         return sample_running(*target, session, args, pid);
     }
     PYXRAY_TRY(target, LiveTarget::attach(pid));
@@ -110,8 +122,8 @@ Result<SampleRun> sample_process(const SampleArguments& args, int pid) {
 }
 
 // The launched program is found by its runtime once it has loaded it: until then there is
-// nothing to sample (a program that never loads one is not Python).
-Result<void> wait_for_runtime(int pid) {
+// nothing to sample (a program that never loads one is not Python; the caller ends it).
+Result<void> wait_for_runtime(int pid, const std::string& program) {
     constexpr auto deadline = std::chrono::seconds(10);
     auto start = std::chrono::steady_clock::now();
     for (;;) {
@@ -121,9 +133,10 @@ Result<void> wait_for_runtime(int pid) {
             return fail(ErrorCode::InvalidArgument,
                         fmt::format("process {} exited before it could be sampled", pid));
         if (std::chrono::steady_clock::now() - start > deadline)
-            return fail(
-                ErrorCode::NotPython,
-                fmt::format("no CPython runtime in process {} after 10 s; is it a Python program?", pid));
+            return fail(ErrorCode::NotPython,
+                        fmt::format("no CPython runtime in process {} after 10 s (is {} a Python "
+                                    "program?); pyxray ended it",
+                                    pid, program));
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
 }
@@ -190,27 +203,46 @@ CLI::App* add_sample_command(CLI::App& app, SampleArguments& args) {
     return sample;
 }
 
+namespace {
+
+// A program pyxray launched ends with the sampling, as under py-spy's `record -- PROGRAM` (its
+// src/main.rs kills the child): the profile is of this run, the output comes at once, and no
+// process the user did not start by hand is left behind. SIGKILL, so that nothing delays it.
+// Returns whether it was still running.
+bool end_launched(int pid) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) != 0) return false;  // exited and reaped now (or before)
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) == -1 && errno == EINTR) {
+    }
+    return true;
+}
+
+Result<SampleRun> sample_launched(const SampleArguments& args, int pid) {
+    PYXRAY_TRY_VOID(wait_for_runtime(pid, args.program.front()));
+    return sample_process(args, pid);
+}
+
+int write_run(const SampleArguments& args, const Result<SampleRun>& run) {
+    if (!run) return report(run.error().message);
+    if (auto written = write_output(args.options, *run); !written) return report(written.error().message);
+    return std::fflush(stdout) == 0 ? EXIT_SUCCESS : report("cannot write to standard output");
+}
+
+}  // namespace
+
 int run_sample(SampleArguments& args) {
     args.options.format = *parse_sample_format(args.format);
     args.options.all_threads = args.threads == "all";
     InterruptScope ctrl_c;
-    int pid = args.pid;
-    bool launched = !args.program.empty();
-    if (launched) {
-        auto child = launch(args.program);
-        if (!child) return report(child.error().message);
-        pid = *child;
-        if (auto ready = wait_for_runtime(pid); !ready) {
-            waitpid(pid, nullptr, 0);
-            return report(ready.error().message);
-        }
-    }
-    auto run = sample_process(args, pid);
-    int status = 0;
-    if (launched) waitpid(pid, &status, 0);  // the program runs to its end, unsampled after the limit
-    if (!run) return report(run.error().message);
-    if (auto written = write_output(args.options, *run); !written) return report(written.error().message);
-    return std::fflush(stdout) == 0 ? EXIT_SUCCESS : report("cannot write to standard output");
+    if (args.program.empty()) return write_run(args, sample_process(args, args.pid));
+    auto child = launch(args.program);
+    if (!child) return report(child.error().message);
+    auto run = sample_launched(args, *child);
+    if (end_launched(*child) && run)
+        std::fprintf(stderr, "pyxray: ended %s (process %d), still running when sampling ended\n",
+                     args.program.front().c_str(), *child);
+    return write_run(args, run);
 }
 
 }  // namespace pyxray::cli

@@ -65,15 +65,19 @@ Result<ProcStatus> read_status(int pid) {
 
 }  // namespace
 
-// 'Z' (zombie) and 'X' (dead) threads have no stack and cannot be traced.
-bool is_dead_thread(int pid, int64_t tid) {
+char thread_state(int pid, int64_t tid) {
     std::ifstream file(fmt::format("/proc/{}/task/{}/stat", pid, tid));
     std::string stat;
-    if (!std::getline(file, stat)) return true;
-    auto close_paren = stat.rfind(')');
-    if (close_paren == std::string::npos || close_paren + 2 >= stat.size()) return true;
-    char state = stat[close_paren + 2];
-    return state == 'Z' || state == 'X';
+    if (!std::getline(file, stat)) return 0;
+    auto close_paren = stat.rfind(')');  // the name before it may hold anything
+    if (close_paren == std::string::npos || close_paren + 2 >= stat.size()) return 0;
+    return stat[close_paren + 2];
+}
+
+// 'Z' (zombie) and 'X' (dead) threads have no stack and cannot be traced.
+bool is_dead_thread(int pid, int64_t tid) {
+    char state = thread_state(pid, tid);
+    return state == 0 || state == 'Z' || state == 'X';
 }
 
 namespace {
@@ -89,6 +93,10 @@ void read_thread_registers([[maybe_unused]] StoppedThread& thread) {
 }
 
 enum class WaitOutcome { Stopped, Gone, TimedOut };
+
+bool is_job_control_signal(int signo) {
+    return signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
+}
 
 // Sleeps until a tracee changes state (SIGCHLD, blocked by ChildSignalBlock) or for at most a
 // millisecond: the cap bounds the wait for a SIGCHLD that was merged with an earlier one or taken
@@ -117,7 +125,11 @@ WaitOutcome wait_for_stop(StoppedThread& thread, Clock::time_point deadline) {
         if (WIFEXITED(status) || WIFSIGNALED(status)) return WaitOutcome::Gone;
         if (!WIFSTOPPED(status)) continue;
         // Event 0 is a signal-delivery stop: the signal was on its way in; hand it back at detach.
-        if ((status >> 16) == 0) thread.pending_signal = WSTOPSIG(status);
+        int event = status >> 16;
+        if (event == 0) thread.pending_signal = WSTOPSIG(status);
+        // A seized thread reports a group-stop as PTRACE_EVENT_STOP with the stopping signal
+        // (an interrupt of a running thread: with SIGTRAP).
+        thread.group_stopped = event == PTRACE_EVENT_STOP && is_job_control_signal(WSTOPSIG(status));
         return WaitOutcome::Stopped;
     }
 }
@@ -159,12 +171,15 @@ StoppedProcess::~StoppedProcess() {
     }
 }
 
+// PTRACE_CONT would run a thread job control stopped; PTRACE_LISTEN leaves it in its group-stop
+// (a SIGCONT meanwhile still wakes it) and PTRACE_INTERRUPT traps it again for the next sample.
 void StoppedProcess::resume() {
     for (StoppedThread& thread : threads_) {
         if (!thread.stopped) continue;
-        if (ptrace(PTRACE_CONT, static_cast<pid_t>(thread.tid), nullptr,
+        auto request = thread.group_stopped ? PTRACE_LISTEN : PTRACE_CONT;
+        if (ptrace(request, static_cast<pid_t>(thread.tid), nullptr,
                    reinterpret_cast<void*>(static_cast<intptr_t>(thread.pending_signal))) != 0)
-            continue;  // exited meanwhile: stop_again forgets it
+            continue;  // exited meanwhile, or held in its stop: stop_again finds out
         thread.pending_signal = 0;
         thread.stopped = false;
         thread.resumed = true;
@@ -172,6 +187,7 @@ void StoppedProcess::resume() {
 }
 
 Result<void> StoppedProcess::stop_again() {
+    vanished_ = 0;
     auto deadline = Clock::now() + stop_deadline;
     for (StoppedThread& thread : threads_)
         if (thread.resumed && ptrace(PTRACE_INTERRUPT, static_cast<pid_t>(thread.tid), nullptr, nullptr) != 0)
@@ -188,7 +204,20 @@ Result<void> StoppedProcess::stop_again() {
         if (thread.stopped) read_thread_registers(thread);
     }
     std::erase_if(threads_, [](const StoppedThread& thread) { return !thread.stopped; });
+    // Forget the tids of threads that exited: a churning process reuses them within seconds.
+    seen_.clear();
+    for (const StoppedThread& thread : threads_) seen_.insert(thread.tid);
     return stop_all_threads();
+}
+
+bool StoppedProcess::job_control_stopped() const {
+    bool any = false;
+    for (const StoppedThread& thread : threads_) {
+        if (!thread.stopped) continue;
+        if (!thread.group_stopped) return false;
+        any = true;
+    }
+    return any;
 }
 
 int StoppedProcess::address_space_tid() const {
@@ -220,7 +249,10 @@ Result<size_t> StoppedProcess::stop_new_threads() {
     size_t stopped_now = 0;
     for (int64_t tid : tids) {
         if (!seen_.insert(tid).second) continue;
-        if (is_dead_thread(pid_, tid)) continue;
+        if (is_dead_thread(pid_, tid)) {
+            if (tid != pid_) ++vanished_;  // a leader's zombie stays until the process ends
+            continue;
+        }
         PYXRAY_TRY_VOID(stop_thread(tid));
         ++stopped_now;
     }
@@ -229,18 +261,13 @@ Result<size_t> StoppedProcess::stop_new_threads() {
 
 Result<void> StoppedProcess::stop_thread(int64_t tid) {
     auto os_tid = static_cast<pid_t>(tid);
-    if (ptrace(PTRACE_SEIZE, os_tid, nullptr, nullptr) == -1) {
-        if (errno == ESRCH) return {};  // it exited meanwhile
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("cannot attach to process {} (thread {}): {}; pyxray needs the same "
-                                "user or CAP_SYS_PTRACE, and no other tracer",
-                                pid_, tid, std::strerror(errno)));
-    }
-    threads_.push_back(StoppedThread{tid, std::nullopt, std::nullopt, 0, false, false});
+    if (ptrace(PTRACE_SEIZE, os_tid, nullptr, nullptr) == -1) return refuse_or_skip(tid, errno);
+    threads_.push_back(StoppedThread{tid, std::nullopt, std::nullopt, 0, false, false, false});
     StoppedThread& thread = threads_.back();
     if (ptrace(PTRACE_INTERRUPT, os_tid, nullptr, nullptr) == -1) {
         if (errno == ESRCH) {
             threads_.pop_back();
+            ++vanished_;
             return {};
         }
         return fail(ErrorCode::Io,
@@ -249,6 +276,7 @@ Result<void> StoppedProcess::stop_thread(int64_t tid) {
     switch (wait_for_stop(thread, Clock::now() + stop_deadline)) {
         case WaitOutcome::Gone:
             threads_.pop_back();
+            ++vanished_;
             return {};
         case WaitOutcome::TimedOut:
             return fail(ErrorCode::Io, fmt::format("thread {} of process {} did not stop within 2 s "
@@ -260,6 +288,21 @@ Result<void> StoppedProcess::stop_thread(int64_t tid) {
     thread.stopped = true;
     read_thread_registers(thread);
     return {};
+}
+
+// The kernel refuses to seize a thread that has begun to exit (its exit_state is set) with
+// EPERM, the errno of a permission refusal: the thread's state tells them apart. An exiting
+// thread is a zombie or already gone when we look; a process we may not trace fails on a live
+// thread (on every one of them).
+Result<void> StoppedProcess::refuse_or_skip(int64_t tid, int seize_errno) {
+    if (seize_errno == ESRCH || (seize_errno == EPERM && is_dead_thread(pid_, tid))) {
+        ++vanished_;
+        return {};
+    }
+    return fail(ErrorCode::InvalidArgument,
+                fmt::format("cannot attach to process {} (thread {}): {}; pyxray needs the same "
+                            "user or CAP_SYS_PTRACE, and no other tracer",
+                            pid_, tid, std::strerror(seize_errno)));
 }
 
 }  // namespace pyxray::cli

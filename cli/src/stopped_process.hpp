@@ -3,10 +3,11 @@
 // stops it again many times while staying attached (resume / stop_again).
 #pragma once
 
+#include <signal.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <signal.h>
 #include <set>
 #include <vector>
 
@@ -18,12 +19,16 @@ struct StoppedThread {
     int64_t tid = 0;
     std::optional<uint64_t> fs_base;  // x86-64: the thread's pthread_self()
     std::optional<uint64_t> stack_pointer;
-    int pending_signal = 0;  // a signal the stop intercepted; delivered again at detach
-    bool stopped = false;    // false while stopping, when it never stopped, or resumed
-    bool resumed = false;    // attached and running (StoppedProcess::resume)
+    int pending_signal = 0;      // a signal the stop intercepted; delivered again at detach
+    bool stopped = false;        // false while stopping, when it never stopped, or resumed
+    bool resumed = false;        // attached and running (StoppedProcess::resume), or listening
+    bool group_stopped = false;  // its last stop was job control's (SIGSTOP, SIGTSTP, ...)
 };
 
-// Whether thread `tid` of process `pid` is gone, a zombie or dead (/proc/PID/task/TID/stat).
+// The state letter of thread `tid` of process `pid` (/proc/PID/task/TID/stat: R, S, T, Z...),
+// 0 when the thread is gone.
+char thread_state(int pid, int64_t tid);
+// Whether thread `tid` of process `pid` is gone, a zombie or dead.
 bool is_dead_thread(int pid, int64_t tid);
 
 // SIGCHLD held blocked for a scope, so that every tracee stop is queued for sigtimedwait (a
@@ -46,10 +51,16 @@ public:
     static Result<std::unique_ptr<StoppedProcess>> stop(int pid);
     ~StoppedProcess();  // detaches every thread; they resume as they were
 
-    // Lets every thread run on, still attached; a signal a stop intercepted is delivered now.
+    // Lets every thread run on, still attached; a signal a stop intercepted is delivered now. A
+    // thread job control had stopped stays stopped (PTRACE_LISTEN): sampling never runs it.
     void resume();
     // Stops every thread again (and any thread started meanwhile); forgets threads that exited.
     Result<void> stop_again();
+    // Threads the last stop found in /proc/PID/task that exited before they could be stopped:
+    // left out of that stop, not an error.
+    size_t vanished_threads() const { return vanished_; }
+    // Whether job control has the process stopped (every thread's stop was a group-stop).
+    bool job_control_stopped() const;
 
     StoppedProcess(const StoppedProcess&) = delete;
     StoppedProcess& operator=(const StoppedProcess&) = delete;
@@ -65,11 +76,13 @@ private:
     Result<void> stop_all_threads();
     Result<size_t> stop_new_threads();
     Result<void> stop_thread(int64_t tid);
+    Result<void> refuse_or_skip(int64_t tid, int seize_errno);
 
     ChildSignalBlock child_signal_;  // first in, last out: the destructor still waits for stops
     int pid_;
     std::vector<StoppedThread> threads_;
-    std::set<int64_t> seen_;
+    std::set<int64_t> seen_;  // tids this stop has listed already
+    size_t vanished_ = 0;
 };
 
 }  // namespace pyxray::cli

@@ -64,7 +64,7 @@ def tool_environment(command):
     return environment
 
 
-def run(command, stdin_text=None, merge_stderr=False, extra_environment=None):
+def run(command, stdin_text=None, merge_stderr=False, extra_environment=None, timeout=TOOL_TIMEOUT):
     """Run a tool with a timeout; merge_stderr folds stderr into stdout, in order. A sanitizer
     report anywhere in its output fails the test, whatever the tool printed besides."""
     environment = dict(tool_environment(command), **(extra_environment or {}))
@@ -74,9 +74,9 @@ def run(command, stdin_text=None, merge_stderr=False, extra_environment=None):
                                    stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
                                    text=True, errors="replace",
-                                   timeout=TOOL_TIMEOUT, env=environment)
+                                   timeout=timeout, env=environment)
     except subprocess.TimeoutExpired as expired:
-        raise ToolFailure(f"timed out after {TOOL_TIMEOUT} s: {' '.join(map(str, command))}; "
+        raise ToolFailure(f"timed out after {timeout} s: {' '.join(map(str, command))}; "
                           f"output so far: {_text(expired.stdout)[-2000:]}") from None
     output = completed.stdout + (completed.stderr or "")
     report = SANITIZER_REPORT.search(output)

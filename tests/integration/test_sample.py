@@ -120,6 +120,7 @@ def test_split_is_within_five_points(python_id, sampler, cpu_split, tmp_path):
     output = tmp_path / "profile.folded"
     console = run_sampler(sampler, target, sample_words(output))
     assert f"{SAMPLES} samples in" in console, console[-3000:]
+    assert console.count(" samples in ") == 1, console[-3000:]  # the summary line, once
     stacks = parse_folded(output.read_text())
     share = hot_share(stacks)
     print(f"{python_id} {sampler}: hot {share:.1f}% of {sum(stacks.values())} stacks")

@@ -158,13 +158,30 @@ TEST(Sampling, LoopStopsAtTheCountAndKeepsWhatWasTakenWhenTheTargetEnds) {
     EXPECT_NE(describe_sample_run(run).find("ended early: the process exited"), std::string::npos);
 }
 
+TEST(Sampling, TheRunLineCountsStacksAndThreadsLeftOutAndTheTableDoesNotRepeatIt) {
+    SampleOptions options;
+    options.rate_hz = 1000;
+    options.samples = 3;
+    SampleLoopHooks hooks;
+    hooks.take = [&]() -> SampleStep {
+        return {SampleStep::Outcome::Taken, snapshot_of(1, {python("f", 1)}), {}, 2};
+    };
+    SampleRun run = run_sample_loop(options, hooks);
+    std::string line = describe_sample_run(run);
+    EXPECT_NE(line.find("3 samples in "), std::string::npos) << line;
+    EXPECT_NE(line.find(", 3 thread stacks, 6 threads left out (exited while being stopped)"),
+              std::string::npos)
+        << line;
+    EXPECT_EQ(render_sample_top(run.profile).find("samples in"), std::string::npos);
+}
+
 TEST(Sampling, ALateSampleTakesTheLatestDueTickAndDropsOlderOnes) {
     using namespace std::chrono_literals;
     const std::chrono::steady_clock::time_point start{};
-    EXPECT_EQ(next_sample_tick(start, 10ms, start + 4ms), start + 10ms);   // on time: the next tick
+    EXPECT_EQ(next_sample_tick(start, 10ms, start + 4ms), start + 10ms);  // on time: the next tick
     EXPECT_EQ(next_sample_tick(start, 10ms, start + 10ms), start + 10ms);
-    EXPECT_EQ(next_sample_tick(start, 10ms, start + 13ms), start + 10ms);  // late: taken at once
-    EXPECT_EQ(next_sample_tick(start, 10ms, start + 37ms), start + 30ms);  // 10 and 20 dropped
+    EXPECT_EQ(next_sample_tick(start, 10ms, start + 13ms), start + 10ms);         // late: taken at once
+    EXPECT_EQ(next_sample_tick(start, 10ms, start + 37ms), start + 30ms);         // 10 and 20 dropped
     EXPECT_EQ(next_sample_tick(start + 30ms, 10ms, start + 38ms), start + 40ms);  // back in phase
 }
 

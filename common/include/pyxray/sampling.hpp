@@ -72,6 +72,8 @@ public:
     const std::vector<ProfileFrame>& frames() const { return frames_; }
     const std::vector<ThreadTimeline>& threads() const { return threads_; }
     size_t sample_count() const { return sample_count_; }
+    // Thread stacks over all samples (a sample holds one per thread with frames).
+    size_t stack_count() const;
     double duration_s() const { return end_s_; }
     double achieved_rate() const;
 
@@ -90,7 +92,7 @@ private:
 // `qualname (file:line)` for Python frames, the function (or `module+0x..`) for native ones.
 std::string frame_label(const ProfileFrame& frame);
 
-// The summary a front-end prints: samples, rate, then function, self %, total % (by total).
+// The table a front-end prints under describe_sample_run's line: function, self %, total %.
 std::string render_sample_top(const Profile& profile, size_t rows = 25);
 // One line per distinct stack per thread, root first, `;`-joined, then ` count`.
 std::string render_folded(const Profile& profile);
@@ -116,6 +118,7 @@ struct SampleStep {
     Outcome outcome = Outcome::Taken;
     std::optional<Snapshot> snapshot;  // Taken
     std::string reason;                // Skipped (a torn read, say) or Ended (the process exited)
+    size_t skipped_threads = 0;        // threads that exited while this sample stopped them
 };
 
 struct SampleLoopHooks {
@@ -132,7 +135,8 @@ struct SampleRun {
     Profile profile;
     size_t skipped = 0;
     std::string last_skip_reason;
-    std::string ended_because;  // empty when the duration or the count ran out
+    size_t skipped_threads = 0;  // over all samples: threads that exited while being stopped
+    std::string ended_because;   // empty when the duration or the count ran out
 };
 
 // Paces `take` at the options' rate (next_sample_tick: no bursts to catch up), for the
@@ -143,9 +147,10 @@ SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& h
 // so a short delay (a late wake-up) costs no sample, and older missed ticks are dropped, not
 // made up: a burst would sample one moment several times.
 std::chrono::steady_clock::time_point next_sample_tick(std::chrono::steady_clock::time_point previous,
-                                                      std::chrono::steady_clock::duration interval,
-                                                      std::chrono::steady_clock::time_point now);
-// The line a front-end prints when the loop ends: samples, rate, skips, why it ended.
+                                                       std::chrono::steady_clock::duration interval,
+                                                       std::chrono::steady_clock::time_point now);
+// The line a front-end prints when the loop ends: samples, rate, thread stacks, skips, why it
+// ended. The one summary: the top table does not repeat it.
 std::string describe_sample_run(const SampleRun& run);
 // `sampling: N samples, R/s`, the progress line the front-ends show while sampling.
 std::string describe_sample_progress(const Profile& profile, double elapsed_s);

@@ -1,4 +1,4 @@
-// The summary py-sample and `pyxray sample` print: function, self %, total %.
+// The table py-sample and `pyxray sample` print: function, self %, total %.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -46,11 +46,9 @@ std::string render_sample_top(const Profile& profile, size_t rows) {
         if (a.second.total != b.second.total) return a.second.total > b.second.total;
         return a.first < b.first;
     });
-    std::string out =
-        fmt::format("{} samples in {:.2f} s ({:.1f}/s achieved), {} thread stacks\n", profile.sample_count(),
-                    profile.duration_s(), profile.achieved_rate(), stacks);
-    if (stacks == 0) return out + "no stacks were sampled\n";
-    out += fmt::format("{:>7} {:>7}  {}\n", "self%", "total%", "function");
+    // The counts are describe_sample_run's line, which every front-end prints above this table.
+    if (stacks == 0) return "no stacks were sampled\n";
+    std::string out = fmt::format("{:>7} {:>7}  {}\n", "self%", "total%", "function");
     auto percent = [stacks](size_t n) {
         return 100.0 * static_cast<double>(n) / static_cast<double>(stacks);
     };

@@ -73,6 +73,12 @@ void Profile::add(const Snapshot& snapshot, double time_s) {
     end_s_ = std::max(end_s_, time_s);
 }
 
+size_t Profile::stack_count() const {
+    size_t stacks = 0;
+    for (const ThreadTimeline& thread : threads_) stacks += thread.samples.size();
+    return stacks;
+}
+
 double Profile::achieved_rate() const { return end_s_ > 0 ? static_cast<double>(sample_count_) / end_s_ : 0; }
 
 }  // namespace pyxray

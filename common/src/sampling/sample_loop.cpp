@@ -20,7 +20,8 @@ double seconds_since(Clock::time_point start) {
 
 }  // namespace
 
-Clock::time_point next_sample_tick(Clock::time_point previous, Clock::duration interval, Clock::time_point now) {
+Clock::time_point next_sample_tick(Clock::time_point previous, Clock::duration interval,
+                                   Clock::time_point now) {
     auto next = previous + interval;
     if (next >= now || interval <= Clock::duration::zero()) return next;
     return next + interval * ((now - next) / interval);
@@ -54,6 +55,7 @@ SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& h
         double at = seconds_since(start);
         SampleStep step = hooks.take();
         ++attempts;
+        run.skipped_threads += step.skipped_threads;
         if (step.outcome == SampleStep::Outcome::Ended) {
             run.ended_because = step.reason;
             break;
@@ -75,9 +77,14 @@ SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& h
 }
 
 std::string describe_sample_run(const SampleRun& run) {
-    std::string line = fmt::format("{} samples in {:.2f} s ({:.1f}/s achieved)", run.profile.sample_count(),
-                                   run.profile.duration_s(), run.profile.achieved_rate());
+    size_t stacks = run.profile.stack_count();
+    std::string line = fmt::format("{} samples in {:.2f} s ({:.1f}/s achieved), {} thread stack{}",
+                                   run.profile.sample_count(), run.profile.duration_s(),
+                                   run.profile.achieved_rate(), stacks, stacks == 1 ? "" : "s");
     if (run.skipped) line += fmt::format(", {} skipped (last: {})", run.skipped, run.last_skip_reason);
+    if (run.skipped_threads)
+        line += fmt::format(", {} thread{} left out (exited while being stopped)", run.skipped_threads,
+                            run.skipped_threads == 1 ? "" : "s");
     if (!run.ended_because.empty()) line += "; ended early: " + run.ended_because;
     return line;
 }
