@@ -28,6 +28,9 @@ std::string render_crash_report_text(const Snapshot& snapshot, const RenderOptio
 // Cores: a short note naming the modules missing or of another build here, with their
 // build-ids, what was looked for, and how to map them; empty when every module is available.
 std::string render_modules_note(const std::vector<ModuleInfo>& modules);
+// "note: executable X not used: REASON; read Y instead", when the user named one of another
+// build (TargetInfo::ignored_executable); empty otherwise.
+std::string render_ignored_executable_note(const TargetInfo& target);
 // A thread name with control characters replaced, safe to print on a terminal.
 std::string printable_thread_name(std::string_view name);
 
