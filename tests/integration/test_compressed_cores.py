@@ -104,9 +104,9 @@ def assert_said_decompressing(completed, core, name, tmpdir):
 
 
 @pytest.mark.parametrize("name", list(FORMATS))
-@pytest.mark.parametrize("interp_id", INTERPRETERS)
-def test_compressed_core_reads_as_the_uncompressed_one(interp_id, name, compressed, empty_tmpdir):
-    target, copies = compressed.get(interp_id)
+@pytest.mark.parametrize("core_interp", INTERPRETERS)
+def test_compressed_core_reads_as_the_uncompressed_one(core_interp, name, compressed, empty_tmpdir):
+    target, copies = compressed.get(core_interp)
     completed = pyxray("xbt", copies[name], "--json", tmpdir=empty_tmpdir)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == expected_output(target, "xbt", "--json")
@@ -122,10 +122,10 @@ def repr_addresses(target):
     return [str(entry[3]) for entry in recorded_threads(target.record)["objects"]["frames"][0]["locals"][:3]]
 
 
-@pytest.mark.parametrize("interp_id", INTERPRETERS)
-def test_every_core_command_reads_a_compressed_core(interp_id, compressed, empty_tmpdir):
+@pytest.mark.parametrize("core_interp", INTERPRETERS)
+def test_every_core_command_reads_a_compressed_core(core_interp, compressed, empty_tmpdir):
     """`pyxray core`, `threads` and `repr` go through the same opening as xbt."""
-    target, copies = compressed.get(interp_id)
+    target, copies = compressed.get(core_interp)
     zstd = copies["zstd"]
     completed = run([CLI, "core", zstd], extra_environment={"TMPDIR": str(empty_tmpdir)})
     assert completed.returncode == 0, completed.stderr
