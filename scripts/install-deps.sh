@@ -11,6 +11,9 @@ PACKAGES=(
   lldb-16 liblldb-16-dev python3-lldb-16 libdw-dev libelf-dev python3-dev pybind11-dev
   python3-pytest python3.11-dbg libfmt-dev nlohmann-json3-dev libcli11-dev
   gdb cmake ninja-build g++-12 pkgconf libgtest-dev
+  # compressed cores (systemd-coredump's zstd, lz4, xz; gzip), read by the core library, and
+  # the tools the tests compress a real core with
+  libzstd-dev liblz4-dev liblzma-dev zlib1g-dev zstd lz4 xz-utils gzip
   # the Debian package: CPack finds its dependencies with dpkg-shlibdeps; man checks its page
   dpkg-dev man-db
   # the sampler's tests (tests/integration/test_sample.py): speedscope's schema, the HTML

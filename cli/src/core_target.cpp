@@ -1,5 +1,7 @@
 #include "core_target.hpp"
 
+#include "decompression_notice.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -89,10 +91,12 @@ Result<DwflPtr> report_core(const CoreFile& core, Elf* core_elf, const std::stri
 
 // With --exe, the executable's symbols are read from the file the user named, not from the
 // path the core recorded (which may not exist on this machine).
+// An --exe of another build is not read: the module keeps the name the core recorded.
 std::vector<ModuleInfo> modules_naming_executable(const CoreFile& core, std::vector<ModuleInfo> modules,
-                                                  const std::string& executable) {
+                                                  const TargetInfo& info) {
     const std::string& recorded = core.executable();
-    if (!recorded.empty() && recorded != executable)
+    const std::string& executable = info.executable;
+    if (!recorded.empty() && recorded != executable && !info.ignored_executable)
         for (ModuleInfo& module : modules)
             if (module.path == recorded) module.path = executable;
     return modules;
@@ -133,13 +137,18 @@ Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_pat
                                                      const std::optional<std::string>& executable,
                                                      const CoreSearch& search) {
     // CoreFile validates the file (exists, ELF, a core, not truncated) with a precise message.
-    PYXRAY_TRY(core, CoreFile::open(core_path));
-    std::string exe = executable.value_or(core->executable());
+    PYXRAY_TRY(core, CoreFile::open(core_path, decompression_notice(core_path)));
     if (executable) PYXRAY_TRY_VOID(check_executable(*executable));
     PYXRAY_TRY_VOID(check_directories(search));
-    auto resolved = std::make_shared<const std::vector<ModuleInfo>>(resolve_modules(
-        *core, ModuleSearch{search.sysroot, search.lib_paths, executable.value_or(""), core->executable()}));
-    FileDescriptor fd(::open(core_path.c_str(), O_RDONLY | O_CLOEXEC));
+    ModuleSearch module_search{search.sysroot, search.lib_paths, executable.value_or(""), core->executable()};
+    auto resolved = std::make_shared<const std::vector<ModuleInfo>>(resolve_modules(*core, module_search));
+    // Without --exe: the path the core recorded. With it: the file read, which is not the one
+    // named when that is another build.
+    ExecutableChoice choice{core->executable(), std::nullopt};
+    if (executable) choice = choose_executable(*resolved, module_search);
+    const std::string& exe = choice.used;
+    // The core's ELF bytes: the file itself or its decompressed copy (unnamed, so not reopened by path).
+    FileDescriptor fd(::fcntl(core->file_descriptor(), F_DUPFD_CLOEXEC, 0));
     if (fd.get() < 0)
         return fail(ErrorCode::Io, fmt::format("cannot open core {}: {}", core_path, std::strerror(errno)));
     elf_version(EV_CURRENT);
@@ -149,9 +158,10 @@ Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_pat
     PYXRAY_TRY(dwfl,
                report_core(*core, elf.get(), executable_file(*resolved, core->executable(), exe), *resolved));
     TargetInfo info{TargetKind::Core, core->pid(),          exe,
-                    core->signal(),   core->command_line(), core->truncation()};
+                    core->signal(),   core->command_line(), core->truncation(),
+                    choice.ignored};
     NativeUnwinder unwinder(std::move(dwfl));
-    unwinder.use_module_names(modules_naming_executable(*core, *resolved, exe));
+    unwinder.use_module_names(modules_naming_executable(*core, *resolved, info));
     return std::unique_ptr<CoreTarget>(new CoreTarget(std::move(core), std::move(resolved), std::move(fd),
                                                       std::move(elf), std::move(unwinder), std::move(info)));
 }
@@ -168,7 +178,7 @@ CoreTarget::CoreTarget(std::shared_ptr<const CoreFile> core,
       info_(std::move(info)) {}
 
 Result<std::vector<ModuleInfo>> CoreTarget::modules() const {
-    return modules_naming_executable(*core_, *resolved_, info_.executable);
+    return modules_naming_executable(*core_, *resolved_, info_);
 }
 
 // The core's own thread notes, which also carry each thread's fs_base (its pthread_self()).

@@ -24,6 +24,7 @@
 #include "merge/thread_matching.hpp"
 #include "objects/object_reader.hpp"
 #include "objects/refcount.hpp"
+#include "symbols/demangle.hpp"
 
 namespace pyxray {
 
@@ -100,7 +101,7 @@ ThreadStack stack_for(const Target& target, const AddressSpace& space, const Thr
         stack.activity = thread_activity(nullptr, holds_gil);
         return stack;
     }
-    for (auto& frame : *native) frame.function = std::string(without_symbol_version(frame.function));
+    for (auto& frame : *native) use_readable_name(frame);
     add_module_offsets(*native, space.modules, space.regions);
     ThreadStack stack = python ? merge_thread(thread.tid, *native, *python, options.native_all)
                                : native_only_thread(thread.tid, *native);

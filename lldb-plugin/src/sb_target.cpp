@@ -46,8 +46,10 @@ std::string path_of(const lldb::SBFileSpec& spec) {
     return {};
 }
 
+// The symbol's own (mangled) name: the core demangles it, the same way for every front-end.
 std::string function_of(lldb::SBFrame& frame) {
     lldb::SBSymbol symbol = frame.GetSymbol();
+    if (symbol.IsValid() && symbol.GetMangledName() != nullptr) return symbol.GetMangledName();
     if (symbol.IsValid() && symbol.GetName() != nullptr) return symbol.GetName();
     const char* name = frame.GetFunctionName();
     return name != nullptr ? name : "";

@@ -1,5 +1,6 @@
-"""C extensions of fixtures/ built per interpreter against its own headers, with debug info and
-no optimisation (-O0 -g), so every statement has a line of its own."""
+"""C (and C++: a .cpp source) extensions of fixtures/ built per interpreter against its own
+headers, with debug info and no optimisation (-O0 -g), so every statement has a line of its own
+and no function is inlined into its caller."""
 
 import json
 import subprocess
@@ -28,7 +29,8 @@ def build_extension(interpreter, source, name, out):
                     pytrace=False)
     config = json.loads(described.stdout)
     out.mkdir(parents=True, exist_ok=True)
-    command = ["cc", "-shared", "-fPIC", "-O0", "-g", "-I", config["include"], str(source),
+    compiler = "c++" if str(source).endswith(".cpp") else "cc"
+    command = [compiler, "-shared", "-fPIC", "-O0", "-g", "-I", config["include"], str(source),
                "-o", str(out / f"{name}{config['suffix']}")]
     built = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
     if built.returncode != 0:

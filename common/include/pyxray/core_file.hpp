@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "pyxray/compressed_core.hpp"
 #include "pyxray/memory.hpp"
 #include "pyxray/result.hpp"
 #include "pyxray/target.hpp"
@@ -35,10 +36,17 @@ struct CoreThread {
 
 class CoreFile {
 public:
-    // Fails with a one-line message for a missing, non-ELF, non-core or truncated file.
-    static Result<std::shared_ptr<const CoreFile>> open(const std::string& path);
+    // Fails with a one-line message for a missing, non-ELF, non-core or truncated file. A zstd,
+    // lz4, xz or gzip core (told by its magic) is first decompressed into an unnamed temporary
+    // file (open_core_bytes), which `observer` hears about; a truncated or corrupt stream fails.
+    static Result<std::shared_ptr<const CoreFile>> open(const std::string& path,
+                                                        const DecompressionObserver& observer = {});
 
-    const std::string& path() const { return path_; }
+    const std::string& path() const { return path_; }  // as given, compressed or not
+    Compression compression() const { return compression_; }
+    // The open file of the core's ELF bytes (its decompressed copy for a compressed core), for
+    // libelf; valid while this CoreFile lives (dup it to keep it longer), -1 when none.
+    int file_descriptor() const;
     int pid() const { return pid_; }
     const std::string& executable() const { return executable_; }  // best guess, may be empty
     const std::vector<MappedFile>& mapped_files() const { return files_; }
@@ -76,6 +84,7 @@ public:
 private:
     friend class CoreFileParser;
     std::string path_;
+    Compression compression_ = Compression::None;
     int pid_ = 0;
     std::string executable_;
     std::vector<MappedFile> files_;
@@ -102,6 +111,16 @@ std::vector<std::string> candidate_paths(const std::string& recorded, const Modu
 // status Ok (the recorded path), Mapped (another), Mismatch or Missing, in `module`.
 void resolve_module(ModuleInfo& module, const ModuleSearch& search,
                     const std::function<std::optional<std::string>(const std::string&)>& build_id_of);
+// The executable a core is read with when the user named `search.executable` (--exe): that file
+// when resolve_module accepted it for the core's executable, else the file it chose instead
+// (the recorded path when none), with why the named one was ignored.
+struct ExecutableChoice {
+    std::string used;
+    std::optional<IgnoredFile> ignored;
+};
+ExecutableChoice choose_executable(const std::vector<ModuleInfo>& resolved, const ModuleSearch& search,
+                                   const std::function<std::optional<std::string>(const std::string&)>& build_id_of);
+ExecutableChoice choose_executable(const std::vector<ModuleInfo>& resolved, const ModuleSearch& search);
 // CoreFile::modules() with the build-id the core holds for each and the file resolved for it.
 std::vector<ModuleInfo> resolve_modules(const CoreFile& core, const ModuleSearch& search);
 

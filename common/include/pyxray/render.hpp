@@ -37,6 +37,9 @@ std::string render_modules_note(const std::vector<ModuleInfo>& modules);
 // are not UTF-8 as \xNN; backslashes kept, so a repr passes unchanged. Every text renderer puts
 // target strings through it; JSON keeps the exact value instead (objects/strings_repr.cpp).
 std::string printable_text(std::string_view text);
+// "note: executable X not used: REASON; read Y instead", when the user named one of another
+// build (TargetInfo::ignored_executable); empty otherwise.
+std::string render_ignored_executable_note(const TargetInfo& target);
 
 struct ThreadsRenderOptions {
     bool stacks = false;  // each thread's merged stack under its line

@@ -76,6 +76,10 @@ struct NativeFrame {
     std::string module;    // path of the module holding pc, empty when unknown
     // pc - the base of `module`, filled in once by the core (Session) from the target's modules.
     std::optional<uint64_t> module_offset = std::nullopt;
+    // The symbol's name in the binary (`_ZN3app6Worker5blockEP7_object`) when `function` is a
+    // C++ name the core demangled (`app::Worker::block(_object*)`); the same as `function` for
+    // C. Filled in by the core (Session, use_readable_name) unless the front-end knows it.
+    std::string linkage_name = {};
 };
 
 // One mapping of the target's address space: a /proc/PID/maps line, a core's PT_LOAD segment.
@@ -127,6 +131,12 @@ struct CoreTruncation {
     size_t incomplete_segments = 0;  // of those, cut short or missing entirely
 };
 
+// A file the user named for the target that was not used, and why.
+struct IgnoredFile {
+    std::string path;
+    std::string reason;  // "its build-id X is not the one the core recorded (Y)"
+};
+
 struct TargetInfo {
     TargetKind kind = TargetKind::Live;
     int pid = 0;
@@ -134,6 +144,9 @@ struct TargetInfo {
     std::optional<TargetSignal> signal = std::nullopt;        // cores only
     std::string command_line = {};                            // when known (a core's pr_psargs)
     std::optional<CoreTruncation> truncation = std::nullopt;  // cores cut short
+    // Cores: the executable the user named (the CLI's --exe) when it is another build than the
+    // one the core ran, so the core's own was read instead.
+    std::optional<IgnoredFile> ignored_executable = std::nullopt;
 };
 
 class Target {

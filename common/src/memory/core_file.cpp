@@ -57,8 +57,8 @@ class CoreFileParser {
 public:
     explicit CoreFileParser(std::string path) : path_(std::move(path)) {}
 
-    Result<std::shared_ptr<const CoreFile>> parse() {
-        PYXRAY_TRY_VOID(open_file());
+    Result<std::shared_ptr<const CoreFile>> parse(const DecompressionObserver& observer) {
+        PYXRAY_TRY_VOID(open_file(observer));
         PYXRAY_TRY_VOID(check_header());
         PYXRAY_TRY_VOID(read_program_headers());
         return build();
@@ -66,15 +66,18 @@ public:
 
 private:
     std::unexpected<Error> problem(const std::string& what) const {
+        if (compression_ != Compression::None)
+            return fail(ErrorCode::Io, fmt::format("cannot read core '{}' (decompressed from {}): {}", path_,
+                                                   compression_name(compression_), what));
         return fail(ErrorCode::Io, fmt::format("cannot read core '{}': {}", path_, what));
     }
 
-    Result<void> open_file() {
-        file_ = detail::FileHandle::open_read_only(path_);
-        if (!file_) return problem(fmt::format("{}; check the path", std::strerror(errno)));
+    Result<void> open_file(const DecompressionObserver& observer) {
+        PYXRAY_TRY(bytes, open_core_bytes(path_, observer));
+        compression_ = bytes.compression;
+        file_ = std::make_shared<const detail::FileHandle>(bytes.release());
         struct stat info;
-        if (fstat(file_->fd(), &info) != 0 || !S_ISREG(info.st_mode))
-            return problem("not a regular file");
+        if (fstat(file_->fd(), &info) != 0) return problem(std::strerror(errno));
         file_size_ = static_cast<uint64_t>(info.st_size);
         char magic[SELFMAG] = {};
         if (file_->read_at(0, magic, SELFMAG) != SELFMAG || std::memcmp(magic, ELFMAG, SELFMAG) != 0)
@@ -164,6 +167,7 @@ private:
 
         auto core = std::make_shared<CoreFile>();
         core->path_ = path_;
+        core->compression_ = compression_;
         core->pid_ = notes_.pid.value_or(notes_.threads.empty() ? 0 : static_cast<int>(notes_.threads[0].tid));
         core->executable_ = guess_executable();
         core->files_ = notes_.mapped_files;
@@ -193,6 +197,7 @@ private:
     }
 
     std::string path_;
+    Compression compression_ = Compression::None;
     std::shared_ptr<const detail::FileHandle> file_;
     uint64_t file_size_ = 0;
     uint64_t needed_size_ = 0;  // end of the furthest PT_LOAD or PT_NOTE data
@@ -218,9 +223,12 @@ std::optional<CoreTruncation> CoreFile::truncation() const {
     return cut;
 }
 
-Result<std::shared_ptr<const CoreFile>> CoreFile::open(const std::string& path) {
-    return CoreFileParser(path).parse();
+Result<std::shared_ptr<const CoreFile>> CoreFile::open(const std::string& path,
+                                                       const DecompressionObserver& observer) {
+    return CoreFileParser(path).parse(observer);
 }
+
+int CoreFile::file_descriptor() const { return image_ && image_->file ? image_->file->fd() : -1; }
 
 std::vector<ModuleInfo> CoreFile::modules() const {
     std::map<std::string, uint64_t> base_of;  // path -> start of its offset-0 mapping

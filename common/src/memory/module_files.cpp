@@ -1,5 +1,8 @@
 // Which file on this machine stands in for each module a core recorded: the recorded path, or
 // a copy under --sysroot or in a --lib-path directory, accepted only with the core's build-id.
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <filesystem>
 
 #include "pyxray/core_file.hpp"
@@ -64,6 +67,26 @@ void resolve_module(ModuleInfo& module, const ModuleSearch& search,
             module.other_build_id = found.empty() ? "none" : found;
         }
     }
+}
+
+ExecutableChoice choose_executable(const std::vector<ModuleInfo>& resolved, const ModuleSearch& search,
+                                   const std::function<std::optional<std::string>(const std::string&)>& build_id_of) {
+    auto recorded = std::find_if(resolved.begin(), resolved.end(),
+                                 [&](const ModuleInfo& module) { return module.path == search.recorded_executable; });
+    // No module of the core to check it against: the named file is all there is.
+    if (search.executable.empty() || search.recorded_executable.empty() || recorded == resolved.end())
+        return {search.executable, std::nullopt};
+    if (recorded->file == search.executable) return {search.executable, std::nullopt};
+    std::string used = recorded->file.empty() ? recorded->path : recorded->file;
+    std::optional<std::string> found = build_id_of(search.executable);
+    std::string reason =
+        found ? fmt::format("its build-id {} is not the one the core recorded ({})", *found, recorded->build_id)
+              : fmt::format("it has no build-id and the core recorded {}", recorded->build_id);
+    return {used, IgnoredFile{search.executable, reason}};
+}
+
+ExecutableChoice choose_executable(const std::vector<ModuleInfo>& resolved, const ModuleSearch& search) {
+    return choose_executable(resolved, search, build_id_of_file);
 }
 
 std::vector<ModuleInfo> resolve_modules(const CoreFile& core, const ModuleSearch& search) {

@@ -37,6 +37,7 @@ std::string render_crash_report_text(const Snapshot& snapshot, const RenderOptio
     std::string out = render_target_warnings(snapshot.target);
     render_process(out, snapshot);
     render_signal(out, snapshot);
+    out += render_ignored_executable_note(snapshot.target);
     out += render_modules_note(snapshot.modules);
     bool crashing_first = !snapshot.threads.empty() && snapshot.threads.front().crashed;
     if (crashing_first) {

@@ -33,6 +33,7 @@ Json frame_json(const StackFrame& frame) {
     const NativeFrame& native = frame.native;
     return Json{{"kind", "native"},
                 {"function", native.function},
+                {"linkage_name", native.linkage_name.empty() ? Json(nullptr) : Json(native.linkage_name)},
                 {"module", native.module},
                 {"pc", fmt::format("{:#x}", native.pc)},
                 {"offset", native.module_offset ? Json(fmt::format("{:#x}", *native.module_offset)) : Json(nullptr)}};
@@ -107,6 +108,12 @@ Json crash_json(const std::optional<Crash>& crash) {
                 {"tid", crash->tid}};
 }
 
+// null, or the executable the user named that was not read, and why.
+Json ignored_json(const std::optional<IgnoredFile>& ignored) {
+    if (!ignored) return nullptr;
+    return Json{{"path", ignored->path}, {"reason", ignored->reason}};
+}
+
 Json thread_json(const ThreadStack& thread) {
     Json out{{"tid", thread.tid}, {"python", thread.python}, {"merged", thread.merged}};
     if (thread.state) {
@@ -146,6 +153,7 @@ std::string render_xbt_json(const Snapshot& snapshot) {
           {"python_version", snapshot.no_runtime ? Json(nullptr) : Json(snapshot.runtime.version)},
           {"free_threaded", snapshot.runtime.free_threaded},
           {"executable", snapshot.target.executable},
+          {"ignored_executable", ignored_json(snapshot.target.ignored_executable)},
           {"command_line", snapshot.target.command_line.empty() ? Json(nullptr)
                                                                  : Json(snapshot.target.command_line)},
           {"truncated", truncation_json(snapshot.target.truncation)}}},

@@ -150,6 +150,12 @@ std::string render_modules_note(const std::vector<ModuleInfo>& modules) {
         count, count == 1 ? "" : "s", lines);
 }
 
+std::string render_ignored_executable_note(const TargetInfo& target) {
+    if (!target.ignored_executable) return {};
+    return fmt::format("note: executable {} not used: {}; read {} instead\n", target.ignored_executable->path,
+                       target.ignored_executable->reason, target.executable);
+}
+
 std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options) {
     std::string out;
     render_thread_body(out, thread, options);
@@ -162,6 +168,7 @@ std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& optio
     fmt::format_to(std::back_inserter(out), "CPython {}{} in {} process {}\n", snapshot.runtime.version,
                    snapshot.runtime.free_threaded ? " (free-threaded)" : "", kind, snapshot.target.pid);
     if (snapshot.crash) out += "Fatal signal: " + describe_crash(*snapshot.crash) + "\n";
+    out += render_ignored_executable_note(snapshot.target);
     out += render_modules_note(snapshot.modules);
     for (size_t i = 0; i < snapshot.threads.size(); ++i) {
         out += "\n";

@@ -66,14 +66,30 @@ def real_frames():
         return
 
 
+@contextlib.contextmanager
+def linkage_names():
+    """Frame.name() gives a symbol's linkage (mangled) name while `print demangle` is off: the
+    core demangles C++ names itself, the same way for gdb, LLDB and the CLI. The user's
+    setting is restored."""
+    demangling = gdb.parameter("print demangle")
+    if demangling:
+        gdb.execute("set print demangle off", to_string=True)
+    try:
+        yield
+    finally:
+        if demangling:
+            gdb.execute("set print demangle on", to_string=True)
+
+
 def _native_frames(executable):
     """The selected thread's real frames (see real_frames) as (pc, function, module). An
     unwind error keeps the frames found so far."""
     frames = []
     try:
-        for frame in real_frames():
-            pc = frame.pc()
-            frames.append((pc, frame.name() or "", gdb.solib_name(pc) or executable))
+        with linkage_names():
+            for frame in real_frames():
+                pc = frame.pc()
+                frames.append((pc, frame.name() or "", gdb.solib_name(pc) or executable))
     except gdb.error:
         pass
     return frames
