@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "debuginfod.hpp"
+
 namespace pyxray::cli {
 namespace {
 
@@ -137,8 +139,9 @@ Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_pat
     std::string exe = executable.value_or(core->executable());
     if (executable) PYXRAY_TRY_VOID(check_executable(*executable));
     PYXRAY_TRY_VOID(check_directories(search));
-    auto resolved = std::make_shared<const std::vector<ModuleInfo>>(resolve_modules(
-        *core, ModuleSearch{search.sysroot, search.lib_paths, executable.value_or(""), core->executable()}));
+    ModuleSearch module_search{search.sysroot, search.lib_paths, executable.value_or(""), core->executable()};
+    if (debuginfod_enabled()) module_search.fetch_by_build_id = fetch_executable;
+    auto resolved = std::make_shared<const std::vector<ModuleInfo>>(resolve_modules(*core, module_search));
     FileDescriptor fd(::open(core_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0)
         return fail(ErrorCode::Io, fmt::format("cannot open core {}: {}", core_path, std::strerror(errno)));
