@@ -146,6 +146,7 @@ class Relay:
 
 
 def start_relay(interpreter, workdir, module):
+    workdir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(module, workdir / module.name)
     process = FixtureProcess(interpreter, workdir, script=RELAY_PY)
     return process, process.wait_until_blocked()
@@ -280,14 +281,14 @@ def unnamed_staticext_frame(thread):
     assert all(not frame.get("function") for frame in ours), describe(frames)
 
 
-@pytest.mark.parametrize("interp_id", INTERPRETER_IDS)
-def test_static_function_named_from_debuginfod_live(setup, interp_id, tmp_path):
+@pytest.mark.parametrize("python_id", INTERPRETER_IDS)
+def test_static_function_named_from_debuginfod_live(setup, python_id, tmp_path):
     server, relays = setup
-    relay = relays[interp_id]
+    relay = relays[python_id]
     cache = tmp_path / "cache"
     completed = run_pyxray(["xbt", "--pid", relay.live.pid, "--json"], with_server(server, cache),
                            terminal=True)
-    document = extract_json(completed, f"pyxray xbt on {interp_id}")
+    document = extract_json(completed, f"pyxray xbt on {python_id}")
     thread = relay_thread(document, relay.live_record)
     static_frame_between_python_frames(thread, relay.live_record["static_function"])
     assert "pyxray: downloading " + server.url + "/buildid/" in completed.stderr, completed.stderr
@@ -295,34 +296,34 @@ def test_static_function_named_from_debuginfod_live(setup, interp_id, tmp_path):
     assert any(relay.build_ids["staticext"] in str(path) for path in fetched), fetched
 
 
-@pytest.mark.parametrize("interp_id", INTERPRETER_IDS)
-def test_without_debuginfod_nothing_is_fetched(setup, interp_id, tmp_path):
+@pytest.mark.parametrize("python_id", INTERPRETER_IDS)
+def test_without_debuginfod_nothing_is_fetched(setup, python_id, tmp_path):
     server, relays = setup
-    relay = relays[interp_id]
+    relay = relays[python_id]
     cache = tmp_path / "cache"
     asked_before = server.buildid_requests()
     completed = run_pyxray(["xbt", "--pid", relay.live.pid, "--json"], without_server(cache))
-    document = extract_json(completed, f"pyxray xbt on {interp_id}")
+    document = extract_json(completed, f"pyxray xbt on {python_id}")
     unnamed_staticext_frame(relay_thread(document, relay.live_record))
     assert not cache.exists(), list(cache.rglob("*"))
     assert server.buildid_requests() == asked_before
 
 
-@pytest.mark.parametrize("interp_id", INTERPRETER_IDS)
-def test_core_with_missing_files_fetched_by_build_id(setup, interp_id, tmp_path):
+@pytest.mark.parametrize("python_id", INTERPRETER_IDS)
+def test_core_with_missing_files_fetched_by_build_id(setup, python_id, tmp_path):
     server, relays = setup
-    relay = relays[interp_id]
+    relay = relays[python_id]
     core = relay.core
     arguments = ["xbt", "--core", core.core, "--json"]
     missing = extract_json(run_pyxray(arguments, without_server(tmp_path / "unused")),
-                           f"pyxray xbt --core on {interp_id} without debuginfod")
+                           f"pyxray xbt --core on {python_id} without debuginfod")
     statuses = {Path(module["path"]).name: module for module in missing["modules"]}
     executable = core.interpreter.executable.name
     assert statuses[executable]["status"] == "missing", statuses[executable]
     unnamed_staticext_frame(relay_thread(missing, core.record))
 
     completed = run_pyxray(arguments, with_server(server, tmp_path / "cache"))
-    document = extract_json(completed, f"pyxray xbt --core on {interp_id} with debuginfod")
+    document = extract_json(completed, f"pyxray xbt --core on {python_id} with debuginfod")
     modules = {Path(module["path"]).name: module for module in document["modules"]}
     for name in (executable, next(name for name in modules if name.startswith("staticext"))):
         assert modules[name]["status"] == "fetched", modules[name]
