@@ -19,6 +19,8 @@ PACKAGES=(
   # the sampler's tests (tests/integration/test_sample.py): speedscope's schema, the HTML
   # timeline in headless Chromium
   python3-jsonschema chromium chromium-driver python3-selenium
+  # the CLI's debuginfod client (libdebuginfod), and the server its tests start
+  libdebuginfod-dev debuginfod
   # the libFuzzer harness (fuzz/): clang-14 and its fuzzer/sanitizer runtimes
   clang-14 libclang-rt-14-dev
   # to build the interpreters of the test matrix from Debian's sources (fixtures/interpreters/)

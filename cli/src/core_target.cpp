@@ -11,6 +11,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "debuginfod.hpp"
+
 namespace pyxray::cli {
 namespace {
 
@@ -141,6 +143,7 @@ Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_pat
     if (executable) PYXRAY_TRY_VOID(check_executable(*executable));
     PYXRAY_TRY_VOID(check_directories(search));
     ModuleSearch module_search{search.sysroot, search.lib_paths, executable.value_or(""), core->executable()};
+    if (debuginfod_enabled()) module_search.fetch_by_build_id = fetch_executable;
     auto resolved = std::make_shared<const std::vector<ModuleInfo>>(resolve_modules(*core, module_search));
     // Without --exe: the path the core recorded. With it: the file read, which is not the one
     // named when that is another build.

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core_command.hpp"
+#include "debuginfod.hpp"
 #include "help.hpp"
 #include "init_lines.hpp"
 #include "pyxray/render.hpp"
@@ -125,8 +126,8 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    // libdw would otherwise ask debuginfod servers over the network for every module it unwinds.
-    unsetenv("DEBUGINFOD_URLS");
+    // Without a server named, libdw asks none; with one, symbols come by build-id.
+    pyxray::cli::configure_debuginfod();
     try {
         return run(argc, argv);
     } catch (const std::exception& error) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include "debuginfod.hpp"
 
 namespace pyxray::cli {
 namespace {
@@ -65,6 +66,7 @@ Result<DwflPtr> begin_dwfl(const Dwfl_Callbacks& callbacks) {
     Dwfl* dwfl = dwfl_begin(&callbacks);
     if (dwfl == nullptr)
         return fail(ErrorCode::Internal, fmt::format("libdwfl could not start: {}", dwfl_error_text()));
+    show_debuginfod_downloads(dwfl);
     return DwflPtr(dwfl);
 }
 
@@ -119,8 +121,11 @@ const NativeUnwinder::Symbol& NativeUnwinder::symbolize(uint64_t lookup_address)
         symbol.module = module_path(module);
         GElf_Off offset = 0;
         GElf_Sym elf_symbol;
+        // Without a symbol table here, libdwfl's standard find_debuginfo may fetch one by
+        // build-id (debuginfod.hpp), with a progress line.
         const char* name =
             dwfl_module_addrinfo(module, lookup_address, &offset, &elf_symbol, nullptr, nullptr, nullptr);
+        end_download_line();
         if (name != nullptr) symbol.function = name;
     }
     return symbols_.emplace(lookup_address, std::move(symbol)).first->second;

@@ -18,6 +18,7 @@
 
 #include "command_support.hpp"
 #include "commands.hpp"
+#include "process_kind.hpp"
 #include "pyxray/sampling.hpp"
 #include "pyxray/session.hpp"
 #include "pyxray/stop_timer.hpp"
@@ -45,7 +46,7 @@ std::optional<std::string> run_for(lldb::SBProcess& process, double seconds) {
 
 bool is_core(lldb::SBProcess& process) {
     const char* plugin = process.GetPluginName();
-    return plugin != nullptr && std::string(plugin).find("core") != std::string::npos;
+    return plugin != nullptr && is_core_process_plugin(plugin);
 }
 
 // SIGSTOP suppressed (LLDB's default) while sampling, the user's setting again afterwards.

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "process_kind.hpp"
 #include "sb_module_symbols.hpp"
 #include "symbol_backend.hpp"
 
@@ -119,11 +120,7 @@ bool read_through_lldb(lldb::SBTarget& target, lldb::SBProcess& process, bool co
     return read_from_sections(target, address + done, out.subspan(done));
 }
 
-bool is_core_plugin(const char* name) {
-    if (name == nullptr) return false;
-    std::string_view plugin(name);
-    return plugin == "elf-core" || plugin == "mach-core" || plugin == "minidump";
-}
+bool is_core_plugin(const char* name) { return name != nullptr && is_core_process_plugin(name); }
 
 // The signal a core records: LLDB gives each of its threads a signal stop reason with the
 // number it took (its pr_cursig), 0 for the threads that took none. The first thread with one

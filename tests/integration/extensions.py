@@ -19,9 +19,9 @@ def interpreter_environment(interpreter):
     return dict(quiet_environment(), **dict(interpreter.environment))
 
 
-def build_extension(interpreter, source, name, out):
+def build_extension(interpreter, source, name, out, extra_flags=()):
     """Builds `source` as the extension module `name` for `interpreter` into directory `out`
-    (created if needed) and returns `out`."""
+    (created if needed), with the compiler's `extra_flags` too, and returns `out`."""
     described = subprocess.run([str(interpreter.executable), "-c", _SYSCONFIG], capture_output=True,
                                text=True, timeout=BUILD_TIMEOUT, env=interpreter_environment(interpreter))
     if described.returncode != 0:
@@ -30,7 +30,7 @@ def build_extension(interpreter, source, name, out):
     config = json.loads(described.stdout)
     out.mkdir(parents=True, exist_ok=True)
     compiler = "c++" if str(source).endswith(".cpp") else "cc"
-    command = [compiler, "-shared", "-fPIC", "-O0", "-g", "-I", config["include"], str(source),
+    command = [compiler, "-shared", "-fPIC", "-O0", "-g", *extra_flags, "-I", config["include"], str(source),
                "-o", str(out / f"{name}{config['suffix']}")]
     built = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
     if built.returncode != 0:

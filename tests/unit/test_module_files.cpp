@@ -143,4 +143,63 @@ TEST_F(ResolveModule, WithoutABuildIdInTheCoreTheRecordedFileIsTaken) {
     EXPECT_EQ(module.status, pyxray::ModuleFileStatus::Ok);
 }
 
+// What a debuginfod client hands resolve_module: a file named by build-id, or an error.
+pyxray::ModuleSearch fetching(std::function<pyxray::Result<std::string>(const std::string&)> fetch) {
+    pyxray::ModuleSearch search;
+    search.fetch_by_build_id = std::move(fetch);
+    return search;
+}
+
+TEST_F(ResolveModule, FetchedByBuildIdWhenMissingOrOfAnotherBuild) {
+    std::vector<std::string> asked;
+    auto search = fetching([&](const std::string& id) -> pyxray::Result<std::string> {
+        asked.push_back(id);
+        return (dir_ / "copies" / "libx.so").string();
+    });
+    auto reader = [&](const std::string& p) { return id_of(p); };
+    for (const char* name : {"gone.so", "libx.so"}) {
+        pyxray::ModuleInfo module{(dir_ / name).string(), 0x1000, "aa"};
+        pyxray::resolve_module(module, search, reader);
+        EXPECT_EQ(module.status, pyxray::ModuleFileStatus::Fetched) << name;
+        EXPECT_EQ(module.file_to_read(), (dir_ / "copies" / "libx.so").string()) << name;
+    }
+    EXPECT_EQ(asked, (std::vector<std::string>{"aa", "aa"}));
+    EXPECT_STREQ(pyxray::module_status_name(pyxray::ModuleFileStatus::Fetched), "fetched");
+}
+
+TEST_F(ResolveModule, NotFetchedWhenFoundHereOrWithoutABuildId) {
+    int asked = 0;
+    auto search = fetching([&](const std::string&) -> pyxray::Result<std::string> {
+        ++asked;
+        return std::string("/never");
+    });
+    auto reader = [&](const std::string& p) { return id_of(p); };
+    pyxray::ModuleInfo found{(dir_ / "copies" / "libx.so").string(), 0x1000, "aa"};
+    pyxray::resolve_module(found, search, reader);
+    EXPECT_EQ(found.status, pyxray::ModuleFileStatus::Ok);
+    pyxray::ModuleInfo no_id{(dir_ / "gone.so").string(), 0x1000};
+    pyxray::resolve_module(no_id, search, reader);
+    EXPECT_EQ(no_id.status, pyxray::ModuleFileStatus::Missing);
+    EXPECT_EQ(asked, 0);
+}
+
+TEST_F(ResolveModule, AServedFileOfAnotherBuildOrNoneIsNotUsed) {
+    auto reader = [&](const std::string& p) { return id_of(p); };
+    pyxray::ModuleInfo module{(dir_ / "gone.so").string(), 0x1000, "aa"};
+    pyxray::resolve_module(module, fetching([&](const std::string&) -> pyxray::Result<std::string> {
+                               return (dir_ / "libx.so").string();
+                           }),
+                           reader);
+    EXPECT_EQ(module.status, pyxray::ModuleFileStatus::Missing);
+    EXPECT_EQ(module.file_to_read(), "");
+    EXPECT_NE(module.fetch_error.find("build-id bb"), std::string::npos) << module.fetch_error;
+    pyxray::resolve_module(module, fetching([](const std::string&) -> pyxray::Result<std::string> {
+                               return pyxray::fail(pyxray::ErrorCode::Io,
+                                                   "debuginfod: no server has this build-id");
+                           }),
+                           reader);
+    EXPECT_EQ(module.status, pyxray::ModuleFileStatus::Missing);
+    EXPECT_EQ(module.fetch_error, "debuginfod: no server has this build-id");
+}
+
 }  // namespace

@@ -103,12 +103,16 @@ struct ModuleSearch {
     std::vector<std::string> lib_paths;  // after /P itself: by file name in each of these
     std::string executable;              // the file that stands in for the core's executable
     std::string recorded_executable;     // the core's executable, which `executable` replaces
+    // Last, for a module with a build-id and no file here of that build: the path of a file
+    // fetched by its build-id (hex), or why none (the CLI's debuginfod client; unset: none).
+    std::function<Result<std::string>(const std::string& build_id)> fetch_by_build_id = {};
 };
 
 // The paths tried for a recorded path, in order (pure: no file is opened).
 std::vector<std::string> candidate_paths(const std::string& recorded, const ModuleSearch& search);
 // The first candidate whose build-id is `build_id` (any existing file when `build_id` is empty):
-// status Ok (the recorded path), Mapped (another), Mismatch or Missing, in `module`.
+// status Ok (the recorded path), Mapped (another), Mismatch or Missing, in `module`; then
+// Fetched when search.fetch_by_build_id has a file with that build-id.
 void resolve_module(ModuleInfo& module, const ModuleSearch& search,
                     const std::function<std::optional<std::string>(const std::string&)>& build_id_of);
 // The executable a core is read with when the user named `search.executable` (--exe): that file

@@ -22,6 +22,7 @@ enum class ModuleFileStatus : uint8_t {
     Mapped,     // a copy found by --sysroot or --lib-path (or --exe), with that build-id
     Missing,    // no file at `path` or anywhere looked
     Mismatch,   // only files with another build-id: not trusted, not read
+    Fetched,    // none here with that build-id; fetched by it from debuginfod (the CLI's cache)
 };
 
 struct ModuleInfo {
@@ -34,6 +35,7 @@ struct ModuleInfo {
     std::string file = {};                     // empty for Missing and Mismatch
     std::vector<std::string> looked_for = {};  // Missing, Mismatch: the paths tried
     std::string other_build_id = {};           // Mismatch: the build-id of the file found
+    std::string fetch_error = {};              // Missing, Mismatch: why debuginfod had none
 
     // What to read the module's symbols and left-out pages from; empty when nothing is trusted.
     const std::string& file_to_read() const { return status == ModuleFileStatus::Unchecked ? path : file; }
@@ -50,6 +52,8 @@ constexpr const char* module_status_name(ModuleFileStatus status) {
             return "missing";
         case ModuleFileStatus::Mismatch:
             return "mismatch";
+        case ModuleFileStatus::Fetched:
+            return "fetched";
         case ModuleFileStatus::Unchecked:
             break;
     }

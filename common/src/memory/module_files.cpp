@@ -47,11 +47,35 @@ std::vector<std::string> candidate_paths(const std::string& recorded, const Modu
     return paths;
 }
 
+namespace {
+
+// A served file is trusted like a local one: only with the build-id the core recorded.
+void fetch_module(ModuleInfo& module, const ModuleSearch& search,
+                  const std::function<std::optional<std::string>(const std::string&)>& build_id_of) {
+    if (module.build_id.empty() || !search.fetch_by_build_id) return;
+    auto fetched = search.fetch_by_build_id(module.build_id);
+    if (!fetched) {
+        module.fetch_error = fetched.error().message;
+        return;
+    }
+    std::string found = build_id_of(*fetched).value_or("");
+    if (found != module.build_id) {
+        module.fetch_error =
+            fmt::format("debuginfod served {} with build-id {}", *fetched, found.empty() ? "none" : found);
+        return;
+    }
+    module.status = ModuleFileStatus::Fetched;
+    module.file = *fetched;
+}
+
+}  // namespace
+
 void resolve_module(ModuleInfo& module, const ModuleSearch& search,
                     const std::function<std::optional<std::string>(const std::string&)>& build_id_of) {
     module.status = ModuleFileStatus::Missing;
     module.file.clear();
     module.looked_for.clear();
+    module.fetch_error.clear();
     for (const std::string& path : candidate_paths(module.path, search)) {
         module.looked_for.push_back(path);
         if (!is_regular_file(path)) continue;
@@ -67,6 +91,7 @@ void resolve_module(ModuleInfo& module, const ModuleSearch& search,
             module.other_build_id = found.empty() ? "none" : found;
         }
     }
+    fetch_module(module, search, build_id_of);
 }
 
 ExecutableChoice choose_executable(const std::vector<ModuleInfo>& resolved, const ModuleSearch& search,

@@ -50,6 +50,7 @@ Json modules_json(const std::vector<ModuleInfo>& modules) {
                  {"file", module.file.empty() ? Json(nullptr) : Json(module.file)}};
         if (!module.looked_for.empty()) out["looked_for"] = module.looked_for;
         if (module.status == ModuleFileStatus::Mismatch) out["found_build_id"] = module.other_build_id;
+        if (!module.fetch_error.empty()) out["fetch_error"] = module.fetch_error;
         list.push_back(std::move(out));
     }
     return list;

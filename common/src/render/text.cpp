@@ -134,19 +134,22 @@ std::string render_modules_note(const std::vector<ModuleInfo>& modules) {
         ++count;
         std::string build_id = module.build_id.empty() ? "not in the core" : module.build_id;
         std::string looked = fmt::format("{}", fmt::join(module.looked_for, ", "));
+        std::string fetch = module.fetch_error.empty() ? "" : "; " + module.fetch_error;
         if (module.status == ModuleFileStatus::Missing)
-            fmt::format_to(std::back_inserter(lines), "  {} (build-id {}): missing, looked for {}\n",
-                           printable_text(basename_of(module.path)), build_id, printable_text(looked));
+            fmt::format_to(std::back_inserter(lines), "  {} (build-id {}): missing, looked for {}{}\n",
+                           printable_text(basename_of(module.path)), build_id, printable_text(looked),
+                           printable_text(fetch));
         else
             fmt::format_to(std::back_inserter(lines),
-                           "  {} (build-id {}): mismatch, {} has build-id {}, not used\n",
+                           "  {} (build-id {}): mismatch, {} has build-id {}, not used{}\n",
                            printable_text(basename_of(module.path)), build_id, printable_text(looked),
-                           module.other_build_id);
+                           module.other_build_id, printable_text(fetch));
     }
     if (count == 0) return {};
     return fmt::format(
         "note: {} module{} of the core not available here (their native frames show as "
-        "?? (module+offset)); map them with --sysroot DIR or --lib-path DIR:\n{}",
+        "?? (module+offset)); map them with --sysroot DIR or --lib-path DIR (or fetch them by "
+        "build-id: DEBUGINFOD_URLS):\n{}",
         count, count == 1 ? "" : "s", lines);
 }
 

@@ -1,0 +1,93 @@
+#include "debuginfod.hpp"
+
+#include <elfutils/debuginfod.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+namespace pyxray::cli {
+namespace {
+
+bool enabled = false;
+bool line_showing = false;
+
+struct ClientDeleter {
+    void operator()(debuginfod_client* client) const { debuginfod_end(client); }
+};
+using ClientPtr = std::unique_ptr<debuginfod_client, ClientDeleter>;
+
+// The URL comes from DEBUGINFOD_URLS and a build-id: shown with control characters replaced all
+// the same, as everything pyxray puts on a terminal.
+std::string printable(const char* text) {
+    std::string out;
+    for (const char* c = text; c != nullptr && *c != '\0'; ++c)
+        out += static_cast<unsigned char>(*c) < 0x20 || *c == 0x7f ? '?' : *c;
+    return out;
+}
+
+std::string kilobytes(long bytes) { return fmt::format("{} kB", (bytes + 1023) / 1024); }
+
+// libdebuginfod calls this while a transfer runs (done, total: bytes, total <= 0 when unknown).
+int show_progress(debuginfod_client* client, long done, long total) {
+    std::string url = printable(debuginfod_get_url(client));
+    std::string amount =
+        total > 0 ? fmt::format("{} of {}", kilobytes(done), kilobytes(total)) : kilobytes(done);
+    std::fprintf(stderr, "\rpyxray: downloading %s (%s)\033[K", url.c_str(), amount.c_str());
+    std::fflush(stderr);
+    line_showing = true;
+    return 0;  // go on
+}
+
+void show_on_terminal(debuginfod_client* client) {
+    if (client != nullptr && isatty(STDERR_FILENO)) debuginfod_set_progressfn(client, show_progress);
+}
+
+Result<ClientPtr> begin_client() {
+    ClientPtr client(debuginfod_begin());
+    if (!client) return fail(ErrorCode::Internal, "libdebuginfod could not start a client");
+    show_on_terminal(client.get());
+    return client;
+}
+
+}  // namespace
+
+void configure_debuginfod() {
+    const char* urls = std::getenv("DEBUGINFOD_URLS");
+    enabled = urls != nullptr && urls[0] != '\0';
+    if (!enabled) unsetenv("DEBUGINFOD_URLS");
+}
+
+bool debuginfod_enabled() { return enabled; }
+
+void show_debuginfod_downloads(Dwfl* dwfl) {
+    if (enabled) show_on_terminal(dwfl_get_debuginfod_client(dwfl));
+}
+
+void end_download_line() {
+    if (!line_showing) return;
+    std::fputc('\n', stderr);
+    line_showing = false;
+}
+
+Result<std::string> fetch_executable(const std::string& build_id) {
+    if (!enabled) return fail(ErrorCode::InvalidArgument, "DEBUGINFOD_URLS is not set");
+    PYXRAY_TRY(client, begin_client());
+    char* path = nullptr;
+    // A build-id length of 0 tells libdebuginfod the id is hex text.
+    int fd = debuginfod_find_executable(client.get(),
+                                        reinterpret_cast<const unsigned char*>(build_id.c_str()), 0, &path);
+    end_download_line();
+    if (fd == -ENOENT) return fail(ErrorCode::Io, "debuginfod: no server has this build-id");
+    if (fd < 0) return fail(ErrorCode::Io, fmt::format("debuginfod: {}", std::strerror(-fd)));
+    close(fd);
+    std::string found = path != nullptr ? path : "";
+    std::free(path);
+    return found;
+}
+
+}  // namespace pyxray::cli
