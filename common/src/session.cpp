@@ -21,6 +21,7 @@
 #include "merge/classify.hpp"
 #include "merge/merge.hpp"
 #include "merge/module_offsets.hpp"
+#include "memory/process_namespaces.hpp"
 #include "merge/thread_matching.hpp"
 #include "objects/object_reader.hpp"
 #include "objects/refcount.hpp"
@@ -205,6 +206,18 @@ void fill_exceptions(const Memory& memory, const Offsets& offsets, Snapshot& sna
     }
 }
 
+// A live process in another PID namespace (a container) keeps its own namespace's thread ids
+// (native_thread_id, struct pthread's tid): matched and shown as ours, the ids the debugger,
+// the host and /proc use. A core keeps no map: the states match by pthread_self or stack.
+void use_our_tids(const TargetInfo& target, std::vector<PyThread>& threads) {
+    if (target.kind != TargetKind::Live) return;
+    auto ours = our_tids_by_namespace_tid(target.pid);
+    for (PyThread& thread : threads) {
+        auto found = ours.find(static_cast<int64_t>(thread.native_thread_id));
+        if (found != ours.end()) thread.native_thread_id = static_cast<uint64_t>(found->second);
+    }
+}
+
 // Thread states no OS thread claims: shown with their Python frames, if they have any.
 void add_unmatched(std::vector<ThreadStack>& out, const std::vector<PyThread>& threads,
                    const std::vector<bool>& matched, InterpreterStatuses& statuses) {
@@ -226,6 +239,7 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     PYXRAY_TRY(python_threads,
                read_thread_states(memory, *state_->offsets, runtime_.runtime_address, codes, true));
     fill_native_ids_from_pthreads(*target_, python_threads);  // before 3.11 only pthread_self is kept
+    use_our_tids(target_->info(), python_threads);
     PYXRAY_TRY(os_threads, target_->threads());
     AddressSpace space = address_space_of(*target_);
     Snapshot snapshot{target_->info(), runtime_, {}, std::nullopt, checked_modules(space.modules)};

@@ -88,10 +88,10 @@ private:
 
 // Where to look for a core's modules on this machine (pyxray's --sysroot, --lib-path, --exe).
 struct ModuleSearch {
-    std::string sysroot;                 // a recorded path /P is looked up as SYSROOT/P first
-    std::vector<std::string> lib_paths;  // after /P itself: by file name in each of these
-    std::string executable;              // the file that stands in for the core's executable
-    std::string recorded_executable;     // the core's executable, which `executable` replaces
+    std::string sysroot = {};                 // a recorded path /P is looked up as SYSROOT/P first
+    std::vector<std::string> lib_paths = {};  // after /P itself: by file name in each of these
+    std::string executable = {};              // the file that stands in for the core's executable
+    std::string recorded_executable = {};     // the core's executable, which `executable` replaces
 };
 
 // The paths tried for a recorded path, in order (pure: no file is opened).
@@ -103,7 +103,12 @@ void resolve_module(ModuleInfo& module, const ModuleSearch& search,
 // CoreFile::modules() with the build-id the core holds for each and the file resolved for it.
 std::vector<ModuleInfo> resolve_modules(const CoreFile& core, const ModuleSearch& search);
 
-// Modules of a live process from /proc/PID/maps.
+// A live process that sees another filesystem than ours (a container) names files of its own:
+// each module's file is its own through /proc/PID/root, or ours at the same path, accepted only
+// with the build-id its ELF header in `memory` holds (without one, only its own). Status Mapped,
+// Missing or Mismatch as for a core; a process that shares our filesystem keeps them Unchecked.
+void resolve_live_modules(std::vector<ModuleInfo>& modules, int pid, const Memory& memory);
+// Modules of a live process from /proc/PID/maps (resolved as resolve_live_modules says).
 Result<std::vector<ModuleInfo>> modules_of_process(int pid);
 // Thread ids of a live process from /proc/PID/task.
 Result<std::vector<int64_t>> threads_of_process(int pid);

@@ -25,9 +25,10 @@ std::string render_thread_heading_text(const ThreadStack& thread, const std::opt
 // `pyxray core`: the process, the fatal signal (or why there is none), the crashing thread
 // with its exception and stack, then every other thread.
 std::string render_crash_report_text(const Snapshot& snapshot, const RenderOptions& options = {});
-// Cores: a short note naming the modules missing or of another build here, with their
-// build-ids, what was looked for, and how to map them; empty when every module is available.
-std::string render_modules_note(const std::vector<ModuleInfo>& modules);
+// Cores (and live processes in a container): a note naming the modules missing or of another
+// build here, with their build-ids, what was looked for, and for a core how to map them; empty
+// when every module is available.
+std::string render_modules_note(const std::vector<ModuleInfo>& modules, TargetKind kind);
 // A thread name with control characters replaced, safe to print on a terminal.
 std::string printable_thread_name(std::string_view name);
 

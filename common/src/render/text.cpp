@@ -127,7 +127,7 @@ std::string printable_thread_name(std::string_view name) {
     return out;
 }
 
-std::string render_modules_note(const std::vector<ModuleInfo>& modules) {
+std::string render_modules_note(const std::vector<ModuleInfo>& modules, TargetKind kind) {
     std::string lines;
     size_t count = 0;
     for (const ModuleInfo& module : modules) {
@@ -145,9 +145,15 @@ std::string render_modules_note(const std::vector<ModuleInfo>& modules) {
                            basename_of(module.path), build_id, looked, module.other_build_id);
     }
     if (count == 0) return {};
+    if (kind == TargetKind::Live)
+        return fmt::format(
+            "note: {} module{} of the process not readable here (their native frames show as "
+            "?? (module+offset)):\n{}",
+            count, count == 1 ? "" : "s", lines);
     return fmt::format(
         "note: {} module{} of the core not available here (their native frames show as "
-        "?? (module+offset)); map them with --sysroot DIR or --lib-path DIR:\n{}",
+        "?? (module+offset)); map them with --sysroot DIR or --lib-path DIR (a process that ran in a "
+        "container: DIR is a copy of the container's root filesystem):\n{}",
         count, count == 1 ? "" : "s", lines);
 }
 
@@ -163,7 +169,7 @@ std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& optio
     fmt::format_to(std::back_inserter(out), "CPython {}{} in {} process {}\n", snapshot.runtime.version,
                    snapshot.runtime.free_threaded ? " (free-threaded)" : "", kind, snapshot.target.pid);
     if (snapshot.crash) out += "Fatal signal: " + describe_crash(*snapshot.crash) + "\n";
-    out += render_modules_note(snapshot.modules);
+    out += render_modules_note(snapshot.modules, snapshot.target.kind);
     for (size_t i = 0; i < snapshot.threads.size(); ++i) {
         out += "\n";
         render_thread(out, snapshot.threads[i], snapshot.crash, options);
