@@ -135,6 +135,7 @@ class Container:
     stands for the container's exported root filesystem (its prefix at the container's path)."""
 
     def __init__(self, interpreter, directory):
+        self.minor = int(re.search(r"3\.(\d+)", interpreter.id).group(1))
         self.process = ContainerProcess(interpreter, directory)
         try:
             record = self.process.wait_until_blocked()
@@ -225,7 +226,7 @@ def test_core_without_its_root_says_where_to_point_sysroot(container):
         assert_frames_match_record(extract_json(run([CLI, "xbt", "--core", container.core.core, "--json"]),
                                                 "pyxray xbt --core"), container.core.record)
     assert "container" in message and "--sysroot" in message, message
-    assert container.container_path("libpython").name in message, message
+    assert container.process.executable.name in message, message
 
 
 def lldb_core_command(target, sysroot_prefix):
@@ -237,8 +238,13 @@ def lldb_core_command(target, sysroot_prefix):
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-def test_core_with_its_root_as_sysroot(container, tool):
+def test_core_with_its_root_as_sysroot(container, tool, request):
     target = container.core
+    if tool == "lldb" and container.minor < 12:
+        # A core keeps no NSpid map, lldb-16 shows no fs_base, and before 3.12 no frame of a
+        # state lies on its thread's stack: nothing ties a state to a host tid. Known gap.
+        request.node.add_marker(pytest.mark.xfail(strict=True, reason="lldb-16, pre-3.12 core of a "
+                                                  "container from the host: states match no thread"))
     if tool == "cli":
         require(CLI, "the pyxray CLI")
         completed = run([CLI, "xbt", "--core", target.core, "--sysroot", container.sysroot, "--json"])
