@@ -18,7 +18,8 @@ char* no_debuginfo_path = nullptr;  // libdw's default search path
 // modules it does not know go to libdw's default.
 int find_module_elf(Dwfl_Module* dwfl_module, void** userdata, const char* name, Dwarf_Addr base,
                     char** file_name, Elf** elf) {
-    if (*userdata == nullptr) return dwfl_build_id_find_elf(dwfl_module, userdata, name, base, file_name, elf);
+    if (*userdata == nullptr)
+        return dwfl_build_id_find_elf(dwfl_module, userdata, name, base, file_name, elf);
     return open_resolved_file(*userdata, file_name);
 }
 

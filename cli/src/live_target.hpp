@@ -30,8 +30,9 @@ public:
     Result<void> stop_again();
 
 private:
-    LiveTarget(std::unique_ptr<StoppedProcess> process, std::shared_ptr<const std::vector<ModuleInfo>> modules,
-               NativeUnwinder unwinder, TargetInfo info);
+    LiveTarget(std::unique_ptr<StoppedProcess> process,
+               std::shared_ptr<const std::vector<ModuleInfo>> modules, NativeUnwinder unwinder,
+               TargetInfo info);
 
     // Declared first so it is destroyed last: the process resumes only after everything else.
     std::unique_ptr<StoppedProcess> process_;

@@ -72,7 +72,8 @@ const ModuleInfo* resolved_module(const std::vector<ModuleInfo>& modules, const 
 }
 
 int point_at_resolved(Dwfl_Module*, void** userdata, const char* name, Dwarf_Addr start, void* arg) {
-    const ModuleInfo* module = resolved_module(*static_cast<const std::vector<ModuleInfo>*>(arg), name, start);
+    const ModuleInfo* module =
+        resolved_module(*static_cast<const std::vector<ModuleInfo>*>(arg), name, start);
     if (module != nullptr && module->status != ModuleFileStatus::Unchecked)
         *userdata = const_cast<ModuleInfo*>(module);
     return DWARF_CB_OK;

@@ -17,11 +17,11 @@
 #include "interp/thread_names.hpp"
 #include "interp/thread_states.hpp"
 #include "interp/thread_status.hpp"
+#include "memory/process_namespaces.hpp"
 #include "merge/activity.hpp"
 #include "merge/classify.hpp"
 #include "merge/merge.hpp"
 #include "merge/module_offsets.hpp"
-#include "memory/process_namespaces.hpp"
 #include "merge/thread_matching.hpp"
 #include "objects/object_reader.hpp"
 #include "objects/refcount.hpp"
@@ -255,7 +255,8 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
         if (has_state) state = stack_states(python_threads, states->second);
         const PyThread* python = state ? &*state : nullptr;
         const InterpreterStatus* status = state ? statuses.of_thread_state(state->tstate) : nullptr;
-        ThreadStack stack = stack_for(*target_, space, thread, python, options, thread_holds_gil(python, status));
+        ThreadStack stack =
+            stack_for(*target_, space, thread, python, options, thread_holds_gil(python, status));
         set_interpreter_status(stack, python, status);
         snapshot.threads.push_back(std::move(stack));
         os_of.push_back(&thread);
@@ -268,7 +269,8 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     auto& recent = state_->recent_names;
     if (!options.reuse_thread_names || !recent || !recent->still_fresh(idents))
         recent = RecentThreadNames{all_thread_names(memory, *state_->offsets, statuses),
-                                   {idents.begin(), idents.end()}, std::chrono::steady_clock::now()};
+                                   {idents.begin(), idents.end()},
+                                   std::chrono::steady_clock::now()};
     for (size_t i = 0; i < snapshot.threads.size(); ++i)
         set_name(snapshot.threads[i], recent->names, os_of[i]);
     if (options.only_tid && snapshot.threads.empty())

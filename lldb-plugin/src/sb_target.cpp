@@ -145,7 +145,8 @@ std::optional<TargetSignal> core_signal_of(lldb::SBProcess& process) {
 bool loaded_at(lldb::SBTarget& target, uint64_t base) {
     for (uint32_t index = 0; index < target.GetNumModules(); ++index) {
         lldb::SBModule module = target.GetModuleAtIndex(index);
-        if (module.IsValid() && module.GetObjectFileHeaderAddress().GetLoadAddress(target) == base) return true;
+        if (module.IsValid() && module.GetObjectFileHeaderAddress().GetLoadAddress(target) == base)
+            return true;
     }
     return false;
 }

@@ -7,10 +7,10 @@
 #include <lldb/API/SBThread.h>
 
 #include <memory>
-#include <span>
-#include <string_view>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 

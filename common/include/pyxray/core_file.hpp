@@ -32,7 +32,6 @@ struct CoreThread {
     int current_signal = 0;  // pr_cursig
 };
 
-
 class CoreFile {
 public:
     // Fails with a one-line message for a missing, non-ELF, non-core or truncated file.

@@ -1,10 +1,9 @@
 #include "memory/process_namespaces.hpp"
 
 #include <dirent.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <array>
 #include <charconv>
@@ -29,7 +28,8 @@ std::optional<std::string> link_of(const std::string& path) {
 }
 
 bool same_file(const std::string& a, const std::string& b) {
-    struct stat first {}, second {};
+    struct stat first {
+    }, second{};
     if (stat(a.c_str(), &first) != 0 || stat(b.c_str(), &second) != 0) return true;
     return first.st_dev == second.st_dev && first.st_ino == second.st_ino;
 }
