@@ -18,18 +18,13 @@ namespace {
 
 char* no_debuginfo_path = nullptr;  // libdw's default search path
 
-// The file resolve_modules chose for the module (none when missing or of another build), set
-// as the module's userdata after reporting; modules it does not know go to libdw's default.
+// The file resolve_modules chose for the module (none when missing or of another build);
+// modules it does not know go to libdw's default.
 int find_module_elf(Dwfl_Module* dwfl_module, void** userdata, const char* name, Dwarf_Addr base,
                     char** file_name, Elf** elf) {
-    const auto* module = static_cast<const ModuleInfo*>(*userdata);
-    if (module == nullptr) return dwfl_build_id_find_elf(dwfl_module, userdata, name, base, file_name, elf);
-    *file_name = nullptr;
-    if (module->file.empty()) return -1;
-    int fd = ::open(module->file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    *file_name = strdup(module->file.c_str());
-    return fd;
+    if (*userdata == nullptr)
+        return dwfl_build_id_find_elf(dwfl_module, userdata, name, base, file_name, elf);
+    return open_resolved_file(*userdata, file_name);
 }
 
 const Dwfl_Callbacks core_callbacks = {
@@ -58,21 +53,6 @@ std::string why_libdwfl_failed(const CoreFile& core) {
     return dwfl_error_text();
 }
 
-const ModuleInfo* resolved_module(const std::vector<ModuleInfo>& modules, const char* name,
-                                  Dwarf_Addr start) {
-    for (const ModuleInfo& module : modules)
-        if (name != nullptr && module.path == name) return &module;
-    for (const ModuleInfo& module : modules)
-        if (module.base == start) return &module;
-    return nullptr;
-}
-
-int point_at_resolved(Dwfl_Module*, void** userdata, const char* name, Dwarf_Addr start, void* arg) {
-    *userdata = const_cast<ModuleInfo*>(
-        resolved_module(*static_cast<const std::vector<ModuleInfo>*>(arg), name, start));
-    return DWARF_CB_OK;
-}
-
 Result<DwflPtr> report_core(const CoreFile& core, Elf* core_elf, const std::string& executable,
                             const std::vector<ModuleInfo>& resolved) {
     const std::string& core_path = core.path();
@@ -84,7 +64,7 @@ Result<DwflPtr> report_core(const CoreFile& core, Elf* core_elf, const std::stri
     if (dwfl_report_end(dwfl.get(), nullptr, nullptr) != 0)
         return fail(ErrorCode::Io,
                     fmt::format("libdwfl rejected the modules of core {}: {}", core_path, dwfl_error_text()));
-    dwfl_getmodules(dwfl.get(), point_at_resolved, const_cast<std::vector<ModuleInfo>*>(&resolved), 0);
+    point_modules_at_resolved(dwfl.get(), resolved);
     if (dwfl_core_file_attach(dwfl.get(), core_elf) < 0)
         return fail(ErrorCode::Io, fmt::format("libdwfl cannot read the threads of core {}: {}", core_path,
                                                why_libdwfl_failed(core)));

@@ -16,8 +16,16 @@ namespace {
 
 char* no_debuginfo_path = nullptr;  // libdw's default search path
 
+// A module of a process in a container: the file resolve_live_modules chose (through the
+// process's root, with its build-id); any other: libdw's, by the path in /proc/PID/maps.
+int find_live_elf(Dwfl_Module* module, void** userdata, const char* name, Dwarf_Addr base, char** file_name,
+                  Elf** elf) {
+    if (*userdata == nullptr) return dwfl_linux_proc_find_elf(module, userdata, name, base, file_name, elf);
+    return open_resolved_file(*userdata, file_name);
+}
+
 const Dwfl_Callbacks live_callbacks = {
-    .find_elf = dwfl_linux_proc_find_elf,
+    .find_elf = find_live_elf,
     .find_debuginfo = dwfl_standard_find_debuginfo,
     .section_address = nullptr,
     .debuginfo_path = &no_debuginfo_path,
@@ -29,8 +37,9 @@ std::string executable_of(int pid) {
     return length > 0 ? std::string(path.data(), static_cast<size_t>(length)) : std::string();
 }
 
-// Reported after the stop, so the module list cannot change under the unwinder.
-Result<DwflPtr> report_process(int pid) {
+// Reported after the stop, so the module list cannot change under the unwinder. `modules`
+// (modules_of_process) must outlive the Dwfl.
+Result<DwflPtr> report_process(int pid, const std::vector<ModuleInfo>& modules) {
     PYXRAY_TRY(dwfl, begin_dwfl(live_callbacks));
     int reported = dwfl_linux_proc_report(dwfl.get(), pid);
     if (reported != 0)
@@ -40,6 +49,7 @@ Result<DwflPtr> report_process(int pid) {
     if (dwfl_report_end(dwfl.get(), nullptr, nullptr) != 0)
         return fail(ErrorCode::Io,
                     fmt::format("libdwfl rejected the modules of process {}: {}", pid, dwfl_error_text()));
+    point_modules_at_resolved(dwfl.get(), modules);
     // We hold every thread stopped already: libdwfl must not attach and detach per thread.
     int attached = dwfl_linux_proc_attach(dwfl.get(), pid, true);
     if (attached != 0)
@@ -53,26 +63,25 @@ Result<DwflPtr> report_process(int pid) {
 Result<std::unique_ptr<LiveTarget>> LiveTarget::attach(int pid) {
     PYXRAY_TRY(process, StoppedProcess::stop(pid));
     int tgid = process->pid();
-    PYXRAY_TRY(dwfl, report_process(process->address_space_tid()));
+    // Read once: every xbt asks, and a sampler would otherwise parse /proc/PID/maps twice a sample.
+    PYXRAY_TRY(modules, modules_of_process(process->address_space_tid()));
+    auto shared = std::make_shared<const std::vector<ModuleInfo>>(std::move(modules));
+    PYXRAY_TRY(dwfl, report_process(process->address_space_tid(), *shared));
     TargetInfo info{TargetKind::Live, tgid, executable_of(process->address_space_tid())};
-    return std::unique_ptr<LiveTarget>(
-        new LiveTarget(std::move(process), NativeUnwinder(std::move(dwfl)), std::move(info)));
+    return std::unique_ptr<LiveTarget>(new LiveTarget(std::move(process), std::move(shared),
+                                                      NativeUnwinder(std::move(dwfl)), std::move(info)));
 }
 
-LiveTarget::LiveTarget(std::unique_ptr<StoppedProcess> process, NativeUnwinder unwinder, TargetInfo info)
+LiveTarget::LiveTarget(std::unique_ptr<StoppedProcess> process,
+                       std::shared_ptr<const std::vector<ModuleInfo>> modules, NativeUnwinder unwinder,
+                       TargetInfo info)
     : process_(std::move(process)),
+      modules_(std::move(modules)),
       unwinder_(std::move(unwinder)),
       memory_(make_cached_memory(make_process_memory(process_->address_space_tid()))),
       info_(std::move(info)) {}
 
-// Read once: every xbt asks, and a sampler would otherwise parse /proc/PID/maps twice a sample.
-Result<std::vector<ModuleInfo>> LiveTarget::modules() const {
-    if (!modules_) {
-        PYXRAY_TRY(modules, modules_of_process(process_->address_space_tid()));
-        modules_ = std::move(modules);
-    }
-    return *modules_;
-}
+Result<std::vector<ModuleInfo>> LiveTarget::modules() const { return *modules_; }
 
 void LiveTarget::resume() { process_->resume(); }
 

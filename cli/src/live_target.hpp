@@ -34,14 +34,17 @@ public:
     bool job_control_stopped() const { return process_->job_control_stopped(); }
 
 private:
-    LiveTarget(std::unique_ptr<StoppedProcess> process, NativeUnwinder unwinder, TargetInfo info);
+    LiveTarget(std::unique_ptr<StoppedProcess> process,
+               std::shared_ptr<const std::vector<ModuleInfo>> modules, NativeUnwinder unwinder,
+               TargetInfo info);
 
     // Declared first so it is destroyed last: the process resumes only after everything else.
     std::unique_ptr<StoppedProcess> process_;
+    // From the first stop, kept for the sampler; the unwinder's modules point into it.
+    std::shared_ptr<const std::vector<ModuleInfo>> modules_;
     NativeUnwinder unwinder_;
     std::unique_ptr<Memory> memory_;
     TargetInfo info_;
-    mutable std::optional<std::vector<ModuleInfo>> modules_;
     mutable std::optional<std::vector<MemoryRegion>> regions_;
 };
 

@@ -1,9 +1,12 @@
 #include "native_unwinder.hpp"
 
 #include <dwarf.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <cstring>
+
 #include "debuginfod.hpp"
 
 namespace pyxray::cli {
@@ -68,6 +71,41 @@ Result<DwflPtr> begin_dwfl(const Dwfl_Callbacks& callbacks) {
         return fail(ErrorCode::Internal, fmt::format("libdwfl could not start: {}", dwfl_error_text()));
     show_debuginfod_downloads(dwfl);
     return DwflPtr(dwfl);
+}
+
+namespace {
+
+const ModuleInfo* resolved_module(const std::vector<ModuleInfo>& modules, const char* name,
+                                  Dwarf_Addr start) {
+    for (const ModuleInfo& module : modules)
+        if (name != nullptr && module.path == name) return &module;
+    for (const ModuleInfo& module : modules)
+        if (module.base == start) return &module;
+    return nullptr;
+}
+
+int point_at_resolved(Dwfl_Module*, void** userdata, const char* name, Dwarf_Addr start, void* arg) {
+    const ModuleInfo* module =
+        resolved_module(*static_cast<const std::vector<ModuleInfo>*>(arg), name, start);
+    if (module != nullptr && module->status != ModuleFileStatus::Unchecked)
+        *userdata = const_cast<ModuleInfo*>(module);
+    return DWARF_CB_OK;
+}
+
+}  // namespace
+
+void point_modules_at_resolved(Dwfl* dwfl, const std::vector<ModuleInfo>& resolved) {
+    dwfl_getmodules(dwfl, point_at_resolved, const_cast<std::vector<ModuleInfo>*>(&resolved), 0);
+}
+
+int open_resolved_file(void* userdata, char** file_name) {
+    const auto* module = static_cast<const ModuleInfo*>(userdata);
+    *file_name = nullptr;
+    if (module->file.empty()) return -1;
+    int fd = ::open(module->file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    *file_name = strdup(module->file.c_str());
+    return fd;
 }
 
 NativeUnwinder::NativeUnwinder(DwflPtr dwfl) : dwfl_(std::move(dwfl)) {}

@@ -26,6 +26,14 @@ std::string dwfl_error_text();
 // A Dwfl session, or a one-line error.
 Result<DwflPtr> begin_dwfl(const Dwfl_Callbacks& callbacks);
 
+// Sets each reported module's userdata to its entry in `resolved` (by path, else by base) when
+// that entry was checked (core_file.hpp: resolve_modules, resolve_live_modules), for a find_elf
+// callback to answer with open_resolved_file; `resolved` must outlive the Dwfl.
+void point_modules_at_resolved(Dwfl* dwfl, const std::vector<ModuleInfo>& resolved);
+// find_elf's answer for a module pointed at a resolved entry: its file, none (-1) when it is
+// missing or of another build.
+int open_resolved_file(void* userdata, char** file_name);
+
 class NativeUnwinder {
 public:
     static constexpr size_t max_frames = pyxray::kMaxNativeFrames;

@@ -17,6 +17,7 @@
 #include "interp/thread_names.hpp"
 #include "interp/thread_states.hpp"
 #include "interp/thread_status.hpp"
+#include "memory/process_namespaces.hpp"
 #include "merge/activity.hpp"
 #include "merge/classify.hpp"
 #include "merge/merge.hpp"
@@ -206,6 +207,18 @@ void fill_exceptions(const Memory& memory, const Offsets& offsets, Snapshot& sna
     }
 }
 
+// A live process in another PID namespace (a container) keeps its own namespace's thread ids
+// (native_thread_id, struct pthread's tid): matched and shown as ours, the ids the debugger,
+// the host and /proc use. A core keeps no map: the states match by pthread_self or stack.
+void use_our_tids(const TargetInfo& target, std::vector<PyThread>& threads) {
+    if (target.kind != TargetKind::Live) return;
+    auto ours = our_tids_by_namespace_tid(target.pid);
+    for (PyThread& thread : threads) {
+        auto found = ours.find(static_cast<int64_t>(thread.native_thread_id));
+        if (found != ours.end()) thread.native_thread_id = static_cast<uint64_t>(found->second);
+    }
+}
+
 // Thread states no OS thread claims: shown with their Python frames, if they have any.
 void add_unmatched(std::vector<ThreadStack>& out, const std::vector<PyThread>& threads,
                    const std::vector<bool>& matched, InterpreterStatuses& statuses) {
@@ -227,6 +240,7 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     PYXRAY_TRY(python_threads,
                read_thread_states(memory, *state_->offsets, runtime_.runtime_address, codes, true));
     fill_native_ids_from_pthreads(*target_, python_threads);  // before 3.11 only pthread_self is kept
+    use_our_tids(target_->info(), python_threads);
     PYXRAY_TRY(os_threads, target_->threads());
     AddressSpace space = address_space_of(*target_);
     Snapshot snapshot{target_->info(), runtime_, {}, std::nullopt, checked_modules(space.modules)};
@@ -242,7 +256,8 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
         if (has_state) state = stack_states(python_threads, states->second);
         const PyThread* python = state ? &*state : nullptr;
         const InterpreterStatus* status = state ? statuses.of_thread_state(state->tstate) : nullptr;
-        ThreadStack stack = stack_for(*target_, space, thread, python, options, thread_holds_gil(python, status));
+        ThreadStack stack =
+            stack_for(*target_, space, thread, python, options, thread_holds_gil(python, status));
         set_interpreter_status(stack, python, status);
         snapshot.threads.push_back(std::move(stack));
         os_of.push_back(&thread);
@@ -255,7 +270,8 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     auto& recent = state_->recent_names;
     if (!options.reuse_thread_names || !recent || !recent->still_fresh(idents))
         recent = RecentThreadNames{all_thread_names(memory, *state_->offsets, statuses),
-                                   {idents.begin(), idents.end()}, std::chrono::steady_clock::now()};
+                                   {idents.begin(), idents.end()},
+                                   std::chrono::steady_clock::now()};
     for (size_t i = 0; i < snapshot.threads.size(); ++i)
         set_name(snapshot.threads[i], recent->names, os_of[i]);
     if (options.only_tid && snapshot.threads.empty())

@@ -480,9 +480,9 @@ std::vector<PyRegion> core_regions_of(const std::string& core_path) {
     return regions;
 }
 
-std::vector<PyModule> core_modules_of(const std::string& core_path) {
+std::vector<PyModule> core_modules_of(const std::string& core_path, const std::string& sysroot) {
     std::vector<PyModule> modules;
-    for (auto& module : value_or_raise(core_modules(core_path)))
+    for (auto& module : value_or_raise(core_modules(core_path, sysroot)))
         modules.emplace_back(std::move(module.path), module.base);
     return modules;
 }
@@ -560,6 +560,6 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
     bind_refwatch(m);
     m.def("core_regions", &core_regions_of, py::arg("core_path"),
           "Memory regions (start, end, writable, path) from a core file's PT_LOAD segments.");
-    m.def("core_modules", &core_modules_of, py::arg("core_path"),
-          "Modules (path, base) from a core file's NT_FILE note.");
+    m.def("core_modules", &core_modules_of, py::arg("core_path"), py::arg("sysroot") = "",
+          "Modules (path, base) from a core file's NT_FILE note, found under SYSROOT by build-id.");
 }

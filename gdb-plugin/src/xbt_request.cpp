@@ -106,9 +106,13 @@ Result<void> run_refcount_fields(XbtRequest request, std::vector<std::pair<uint6
     });
 }
 
-Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path) {
+Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path, const std::string& sysroot) {
     PYXRAY_TRY(core, CoreFile::open(core_path));
-    return core->modules();
+    if (sysroot.empty()) return core->modules();
+    std::vector<ModuleInfo> modules = resolve_modules(*core, ModuleSearch{.sysroot = sysroot});
+    for (ModuleInfo& module : modules)
+        if (module.status == ModuleFileStatus::Mapped) module.path = module.file;
+    return modules;
 }
 
 Result<std::vector<MemoryRegion>> core_regions(const std::string& core_path) {

@@ -73,8 +73,9 @@ Result<uint64_t> run_python_name(XbtRequest request, int64_t tid, size_t selecte
 // `fields` (an out-parameter: GCC 12 warns falsely about a vector inside this Result).
 Result<void> run_refcount_fields(XbtRequest request, std::vector<std::pair<uint64_t, uint64_t>>& fields);
 
-// Modules of a core file from its NT_FILE note.
-Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path);
+// Modules of a core file from its NT_FILE note; with gdb's sysroot, a module whose copy under it
+// has the build-id the core holds is named by that copy, the path gdb loads it from too.
+Result<std::vector<ModuleInfo>> core_modules(const std::string& core_path, const std::string& sysroot);
 // Memory regions of a core file (its PT_LOAD segments).
 Result<std::vector<MemoryRegion>> core_regions(const std::string& core_path);
 

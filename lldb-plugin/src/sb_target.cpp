@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "pyxray/core_file.hpp"
 #include "process_kind.hpp"
 #include "sb_module_symbols.hpp"
 #include "symbol_backend.hpp"
@@ -140,7 +141,43 @@ std::optional<TargetSignal> core_signal_of(lldb::SBProcess& process) {
     return std::nullopt;
 }
 
+bool loaded_at(lldb::SBTarget& target, uint64_t base) {
+    for (uint32_t index = 0; index < target.GetNumModules(); ++index) {
+        lldb::SBModule module = target.GetModuleAtIndex(index);
+        if (module.IsValid() && module.GetObjectFileHeaderAddress().GetLoadAddress(target) == base)
+            return true;
+    }
+    return false;
+}
+
+// LLDB on the host finds none of the files a process in a container names (not even its
+// executable), so it can neither unwind nor name its frames: hand it each file the core chose,
+// through the process's root and with the module's build-id, at the module's load address.
+void add_to_lldb(lldb::SBTarget& target, const ModuleInfo& module) {
+    if (module.file.empty() || loaded_at(target, module.base)) return;
+    lldb::SBModule added = target.AddModule(module.file.c_str(), nullptr, nullptr);
+    if (!added.IsValid()) return;
+    // The slide moves the file's offset 0 from its link-time address to the module's base.
+    uint64_t linked_at = added.GetObjectFileHeaderAddress().GetFileAddress();
+    target.SetModuleLoadAddress(added, static_cast<int64_t>(module.base - linked_at));
+}
+
 }  // namespace
+
+// modules_of_process resolves the modules of a process in a container; LLDB's own list is kept
+// for every other target.
+void SbTarget::adopt_container_modules() {
+    auto modules = modules_of_process(static_cast<int>(process_.GetProcessID()));
+    if (!modules || std::none_of(modules->begin(), modules->end(), [](const ModuleInfo& module) {
+            return module.status != ModuleFileStatus::Unchecked;
+        }))
+        return;
+    for (const ModuleInfo& module : *modules) {
+        add_to_lldb(target_, module);
+        if (!module.file.empty()) path_by_file_[module.file] = module.path;
+    }
+    container_modules_ = std::move(*modules);
+}
 
 SbTarget::SbTarget(lldb::SBTarget target, lldb::SBProcess process)
     : target_(std::move(target)),
@@ -151,6 +188,7 @@ SbTarget::SbTarget(lldb::SBTarget target, lldb::SBProcess process)
         [target = target_, process = process_, core](uint64_t address, std::span<std::byte> out) mutable {
             return read_through_lldb(target, process, core, address, out);
         }));
+    if (!core && !symbols_from_lldb_) adopt_container_modules();
 }
 
 TargetInfo SbTarget::info() const {
@@ -170,6 +208,7 @@ void SbTarget::prepare_for_sampling() {
 }
 
 Result<std::vector<ModuleInfo>> SbTarget::modules() const {
+    if (container_modules_) return *container_modules_;
     if (modules_) return *modules_;
     std::vector<ModuleInfo> modules;
     uint32_t count = target_.GetNumModules();
@@ -232,9 +271,15 @@ Result<std::vector<NativeFrame>> SbTarget::native_frames(int64_t tid) const {
     PYXRAY_TRY(thread, thread_by_id(tid));
     std::vector<NativeFrame> frames;
     for (auto& [index, frame] : reported_frames(thread))
-        frames.push_back(
-            NativeFrame{frame.GetPC(), function_of(frame), path_of(frame.GetModule().GetFileSpec())});
+        frames.push_back(NativeFrame{frame.GetPC(), function_of(frame), module_path_of(frame)});
     return frames;
+}
+
+// A file adopt_container_modules handed LLDB is named by the path the process knows it by.
+std::string SbTarget::module_path_of(lldb::SBFrame& frame) const {
+    std::string path = path_of(frame.GetModule().GetFileSpec());
+    auto found = path_by_file_.find(path);
+    return found != path_by_file_.end() ? found->second : path;
 }
 
 Result<uint32_t> SbTarget::lldb_frame_index(int64_t tid, size_t native_index) const {

@@ -1,14 +1,17 @@
 // pyxray's Target over LLDB's SB API: the stopped process as LLDB already knows it.
 #pragma once
 
+#include <lldb/API/SBFrame.h>
 #include <lldb/API/SBProcess.h>
 #include <lldb/API/SBTarget.h>
 #include <lldb/API/SBThread.h>
 
 #include <memory>
-#include <span>
-#include <string_view>
 #include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "pyxray/target.hpp"
@@ -42,6 +45,8 @@ public:
 
 private:
     Result<lldb::SBThread> thread_by_id(int64_t tid) const;
+    void adopt_container_modules();
+    std::string module_path_of(lldb::SBFrame& frame) const;
     // SB handles are cheap references whose query methods are not const.
     mutable lldb::SBTarget target_;
     mutable lldb::SBProcess process_;
@@ -50,6 +55,10 @@ private:
     bool keep_address_space_ = false;
     mutable std::optional<std::vector<ModuleInfo>> modules_;
     mutable std::optional<std::vector<MemoryRegion>> regions_;
+    // A live process in a container: its modules as resolve_live_modules found them, and the
+    // paths it knows the files handed to LLDB by.
+    std::optional<std::vector<ModuleInfo>> container_modules_;
+    std::unordered_map<std::string, std::string> path_by_file_;
 };
 
 }  // namespace pyxray::lldb_plugin

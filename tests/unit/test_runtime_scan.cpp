@@ -152,13 +152,16 @@ TEST(RuntimeScan, OnlyDecoysIsNoRuntimeAndTheMessageSaysWhatWasTried) {
     EXPECT_EQ(located.error().code, pyxray::ErrorCode::NotPython);
     EXPECT_EQ(
         located.error().message,
-        fmt::format("no CPython runtime in core of process 4242: no _PyRuntime symbol and no .PyRuntime "
-                    "section in no modules (not on disk, or of another build: libpython3.13.so.1.0 (deleted); for a "
-                    "core from another machine point --sysroot or --lib-path at copies); no valid "
-                    "_Py_DebugOffsets among 1 \"xdebugpy\" cookie in 4096 bytes of 1 writable region (the "
-                    "last at {:#x}: interpreters_head {:#x} is not an interpreter: its id is unreadable); is "
-                    "this a Python process?",
-                    kHeap, kInterp));
+        fmt::format(
+            "no CPython runtime in core of process 4242: no _PyRuntime symbol and no .PyRuntime "
+            "section in no modules (not on disk, or of another build: libpython3.13.so.1.0 (deleted); the "
+            "core may come from another machine or from a process in a container, whose files are the "
+            "container's: point --sysroot at a copy of its root filesystem (the container's root, or its "
+            "image exported with `docker export`) or --lib-path at copies); no valid "
+            "_Py_DebugOffsets among 1 \"xdebugpy\" cookie in 4096 bytes of 1 writable region (the "
+            "last at {:#x}: interpreters_head {:#x} is not an interpreter: its id is unreadable); is "
+            "this a Python process?",
+            kHeap, kInterp));
 }
 
 TEST(RuntimeScan, InterpreterWhoseThreadBelongsElsewhereIsRefused) {

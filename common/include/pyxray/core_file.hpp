@@ -33,7 +33,6 @@ struct CoreThread {
     int current_signal = 0;  // pr_cursig
 };
 
-
 class CoreFile {
 public:
     // Fails with a one-line message for a missing, non-ELF, non-core or truncated file. A zstd,
@@ -99,10 +98,10 @@ private:
 
 // Where to look for a core's modules on this machine (pyxray's --sysroot, --lib-path, --exe).
 struct ModuleSearch {
-    std::string sysroot;                 // a recorded path /P is looked up as SYSROOT/P first
-    std::vector<std::string> lib_paths;  // after /P itself: by file name in each of these
-    std::string executable;              // the file that stands in for the core's executable
-    std::string recorded_executable;     // the core's executable, which `executable` replaces
+    std::string sysroot = {};                 // a recorded path /P is looked up as SYSROOT/P first
+    std::vector<std::string> lib_paths = {};  // after /P itself: by file name in each of these
+    std::string executable = {};              // the file that stands in for the core's executable
+    std::string recorded_executable = {};     // the core's executable, which `executable` replaces
     // Last, for a module with a build-id and no file here of that build: the path of a file
     // fetched by its build-id (hex), or why none (the CLI's debuginfod client; unset: none).
     std::function<Result<std::string>(const std::string& build_id)> fetch_by_build_id = {};
@@ -128,7 +127,12 @@ ExecutableChoice choose_executable(const std::vector<ModuleInfo>& resolved, cons
 // CoreFile::modules() with the build-id the core holds for each and the file resolved for it.
 std::vector<ModuleInfo> resolve_modules(const CoreFile& core, const ModuleSearch& search);
 
-// Modules of a live process from /proc/PID/maps.
+// A live process that sees another filesystem than ours (a container) names files of its own:
+// each module's file is its own through /proc/PID/root, or ours at the same path, accepted only
+// with the build-id its ELF header in `memory` holds (without one, only its own). Status Mapped,
+// Missing or Mismatch as for a core; a process that shares our filesystem keeps them Unchecked.
+void resolve_live_modules(std::vector<ModuleInfo>& modules, int pid, const Memory& memory);
+// Modules of a live process from /proc/PID/maps (resolved as resolve_live_modules says).
 Result<std::vector<ModuleInfo>> modules_of_process(int pid);
 // Thread ids of a live process from /proc/PID/task.
 Result<std::vector<int64_t>> threads_of_process(int pid);

@@ -29,9 +29,10 @@ std::string render_thread_heading_text(const ThreadStack& thread, const std::opt
 // `pyxray core`: the process, the fatal signal (or why there is none), the crashing thread
 // with its exception and stack, then every other thread.
 std::string render_crash_report_text(const Snapshot& snapshot, const RenderOptions& options = {});
-// Cores: a short note naming the modules missing or of another build here, with their
-// build-ids, what was looked for, and how to map them; empty when every module is available.
-std::string render_modules_note(const std::vector<ModuleInfo>& modules);
+// Cores (and live processes in a container): a note naming the modules missing or of another
+// build here, with their build-ids, what was looked for, and for a core how to map them; empty
+// when every module is available.
+std::string render_modules_note(const std::vector<ModuleInfo>& modules, TargetKind kind);
 // A string from the target (a name, a file name, a thread or type name, a message, a command
 // line) made safe to show as text: escaped as repr() escapes it, without the quotes, bytes that
 // are not UTF-8 as \xNN; backslashes kept, so a repr passes unchanged. Every text renderer puts

@@ -182,6 +182,17 @@ Result<LocatedRuntime> runtime_from_cookie_scan(const Target& target) {
                 fmt::format("no valid _Py_DebugOffsets among {}{}", report.summary(), last_refusal));
 }
 
+// A core names the files of the machine, or the container, its process ran in.
+std::string why_unopened(TargetKind kind, const std::string& names) {
+    if (kind == TargetKind::Live) return fmt::format(" (not on disk, or of another build: {})", names);
+    return fmt::format(
+        " (not on disk, or of another build: {}; the core may come from another machine or from a process "
+        "in a container, whose files are the container's: point --sysroot at a copy of its root "
+        "filesystem (the container's root, or its image exported with `docker export`) or --lib-path "
+        "at copies)",
+        names);
+}
+
 }  // namespace
 
 // In each module (Python's first): the _PyRuntime symbol, else the .PyRuntime section CPython
@@ -206,11 +217,7 @@ Result<LocatedRuntime> locate_runtime(const Target& target) {
     }
     auto scanned = runtime_from_cookie_scan(target);
     if (scanned || scanned.error().code != ErrorCode::NotPython) return scanned;
-    std::string unopened =
-        missing.empty() ? ""
-                        : fmt::format(" (not on disk, or of another build: {}; for a core from another machine "
-                                      "point --sysroot or --lib-path at copies)",
-                                      list_names(missing));
+    std::string unopened = missing.empty() ? "" : why_unopened(target.info().kind, list_names(missing));
     if (searched.empty() && missing.empty() && target.info().kind == TargetKind::Core)
         unopened = " (the core lists no mapped files: is it truncated or damaged?)";
     return fail(

@@ -1,10 +1,12 @@
 // Which file on this machine stands in for each module a core recorded: the recorded path, or
-// a copy under --sysroot or in a --lib-path directory, accepted only with the core's build-id.
+// a copy under --sysroot or in a --lib-path directory, accepted only with the core's build-id;
+// and for each module of a live process in a container, its file through the process's root.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
 
+#include "memory/process_namespaces.hpp"
 #include "pyxray/core_file.hpp"
 #include "symbols/build_id.hpp"
 
@@ -31,6 +33,16 @@ void add_once(std::vector<std::string>& paths, std::string path) {
 bool is_regular_file(const std::string& path) {
     std::error_code error;
     return std::filesystem::is_regular_file(path, error);
+}
+
+// Without a build-id nothing tells a same-named file of ours from the process's own: only its
+// own, through its root, is read.
+void resolve_own_file_only(ModuleInfo& module, const std::string& root) {
+    std::string own = joined(root, module.path);
+    bool found = is_regular_file(own);
+    module.status = found ? ModuleFileStatus::Mapped : ModuleFileStatus::Missing;
+    module.file = found ? own : std::string();
+    module.looked_for = found ? std::vector<std::string>() : std::vector<std::string>{own};
 }
 
 }  // namespace
@@ -122,6 +134,18 @@ std::vector<ModuleInfo> resolve_modules(const CoreFile& core, const ModuleSearch
         resolve_module(module, search, build_id_of_file);
     }
     return modules;
+}
+
+void resolve_live_modules(std::vector<ModuleInfo>& modules, int pid, const Memory& memory) {
+    if (!has_own_filesystem(pid)) return;
+    ModuleSearch search{.sysroot = root_of_process(pid)};
+    for (ModuleInfo& module : modules) {
+        module.build_id = build_id_in_memory(memory, module.base).value_or("");
+        if (module.build_id.empty())
+            resolve_own_file_only(module, search.sysroot);
+        else
+            resolve_module(module, search, build_id_of_file);
+    }
 }
 
 }  // namespace pyxray

@@ -67,6 +67,7 @@ Result<std::vector<ModuleInfo>> modules_of_process(int pid) {
         if (seen.try_emplace(entry.path, modules.size()).second)
             modules.push_back(ModuleInfo{entry.path, entry.start});
     }
+    resolve_live_modules(modules, pid, *make_process_memory(pid));
     return modules;
 }
 

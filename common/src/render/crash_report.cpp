@@ -38,7 +38,7 @@ std::string render_crash_report_text(const Snapshot& snapshot, const RenderOptio
     render_process(out, snapshot);
     render_signal(out, snapshot);
     out += render_ignored_executable_note(snapshot.target);
-    out += render_modules_note(snapshot.modules);
+    out += render_modules_note(snapshot.modules, snapshot.target.kind);
     bool crashing_first = !snapshot.threads.empty() && snapshot.threads.front().crashed;
     if (crashing_first) {
         out += "\nCrashing thread:";

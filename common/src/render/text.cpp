@@ -125,7 +125,7 @@ void render_locals(std::string& out, const PyFrame& frame, std::string_view inde
                        printable_text(variable.repr));
 }
 
-std::string render_modules_note(const std::vector<ModuleInfo>& modules) {
+std::string render_modules_note(const std::vector<ModuleInfo>& modules, TargetKind kind) {
     std::string lines;
     size_t count = 0;
     for (const ModuleInfo& module : modules) {
@@ -146,10 +146,16 @@ std::string render_modules_note(const std::vector<ModuleInfo>& modules) {
                            module.other_build_id, printable_text(fetch));
     }
     if (count == 0) return {};
+    if (kind == TargetKind::Live)
+        return fmt::format(
+            "note: {} module{} of the process not readable here (their native frames show as "
+            "?? (module+offset)):\n{}",
+            count, count == 1 ? "" : "s", lines);
     return fmt::format(
         "note: {} module{} of the core not available here (their native frames show as "
-        "?? (module+offset)); map them with --sysroot DIR or --lib-path DIR (or fetch them by "
-        "build-id: DEBUGINFOD_URLS):\n{}",
+        "?? (module+offset)); map them with --sysroot DIR or --lib-path DIR (a process that ran in a "
+        "container: DIR is a copy of the container's root filesystem; or fetch them by build-id: "
+        "DEBUGINFOD_URLS):\n{}",
         count, count == 1 ? "" : "s", lines);
 }
 
@@ -172,7 +178,7 @@ std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& optio
                    snapshot.runtime.free_threaded ? " (free-threaded)" : "", kind, snapshot.target.pid);
     if (snapshot.crash) out += "Fatal signal: " + describe_crash(*snapshot.crash) + "\n";
     out += render_ignored_executable_note(snapshot.target);
-    out += render_modules_note(snapshot.modules);
+    out += render_modules_note(snapshot.modules, snapshot.target.kind);
     for (size_t i = 0; i < snapshot.threads.size(); ++i) {
         out += "\n";
         render_thread(out, snapshot.threads[i], snapshot.crash, options);

@@ -78,7 +78,7 @@ std::string render_threads_text(const Snapshot& snapshot, const ThreadsRenderOpt
     fmt::format_to(std::back_inserter(out), "CPython {}{} in {} process {}: {} threads, {}\n\n",
                    snapshot.runtime.version, snapshot.runtime.free_threaded ? " (free-threaded)" : "", kind,
                    snapshot.target.pid, snapshot.threads.size(), gil_summary(snapshot));
-    if (std::string note = render_modules_note(snapshot.modules); !note.empty()) out.insert(out.size() - 1, note);
+    if (std::string note = render_modules_note(snapshot.modules, snapshot.target.kind); !note.empty()) out.insert(out.size() - 1, note);
     size_t tid_width = 3, name_width = 4;
     for (const auto& thread : snapshot.threads) {
         tid_width = std::max(tid_width, std::to_string(thread.tid).size());

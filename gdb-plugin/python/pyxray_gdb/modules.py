@@ -64,6 +64,16 @@ def target_regions(connection_type):
             for start, end in _CORE_SECTION.findall(text)] or None
 
 
+def gdb_sysroot():
+    """gdb's `set sysroot`, where a core's files are looked up (a core of a process in a
+    container names the container's files); empty for none. `target:` reads the local
+    filesystem on a core."""
+    sysroot = gdb.parameter("sysroot") or ""
+    if sysroot.startswith("target:"):
+        sysroot = sysroot[len("target:"):]
+    return sysroot if sysroot not in ("", "/") else ""
+
+
 def target_modules(connection_type):
     """Modules of a core or remote target.
 
@@ -76,6 +86,6 @@ def target_modules(connection_type):
     if path is None:
         return _modules_from_gdb("`info target` names no core file")
     try:
-        return _pyxray_gdb.core_modules(path)
+        return _pyxray_gdb.core_modules(path, gdb_sysroot())
     except _pyxray_gdb.Error as error:
         return _modules_from_gdb(str(error))
