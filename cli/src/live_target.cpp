@@ -54,7 +54,8 @@ Result<std::unique_ptr<LiveTarget>> LiveTarget::attach(int pid) {
     PYXRAY_TRY(process, StoppedProcess::stop(pid));
     int tgid = process->pid();
     PYXRAY_TRY(dwfl, report_process(process->address_space_tid()));
-    TargetInfo info{TargetKind::Live, tgid, executable_of(process->address_space_tid())};
+    TargetInfo info{TargetKind::Live, tgid, executable_of(process->address_space_tid()), std::nullopt,
+                    command_line_of_process(tgid)};
     return std::unique_ptr<LiveTarget>(
         new LiveTarget(std::move(process), NativeUnwinder(std::move(dwfl)), std::move(info)));
 }

@@ -32,7 +32,6 @@ struct CoreThread {
     int current_signal = 0;  // pr_cursig
 };
 
-
 class CoreFile {
 public:
     // Fails with a one-line message for a missing, non-ELF, non-core or truncated file.
@@ -105,6 +104,9 @@ std::vector<ModuleInfo> resolve_modules(const CoreFile& core, const ModuleSearch
 
 // Modules of a live process from /proc/PID/maps.
 Result<std::vector<ModuleInfo>> modules_of_process(int pid);
+// A live process's command line from /proc/PID/cmdline, its arguments joined by spaces as a
+// core's pr_psargs holds them; empty when unreadable (a zombie, another user's process).
+std::string command_line_of_process(int pid);
 // Thread ids of a live process from /proc/PID/task.
 Result<std::vector<int64_t>> threads_of_process(int pid);
 // Mappings of a live process from /proc/PID/maps, and of a core from its PT_LOAD segments
