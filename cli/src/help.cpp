@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pyxray/color.hpp"
+#include "pyxray/command_help.hpp"
 
 namespace pyxray::cli {
 namespace {
@@ -27,11 +28,15 @@ std::vector<std::string> option_names(const CLI::App& command) {
 
 }  // namespace
 
+std::vector<std::string> member_list(std::span<const std::string_view> choices) {
+    return {choices.begin(), choices.end()};
+}
+
 void add_color_option(CLI::App& command, std::string& when) {
     command
         .add_option("--color", when,
                     "Colour the text: auto (on a terminal, unless NO_COLOR is set), always, never")
-        ->check(CLI::IsMember({"auto", "always", "never"}))
+        ->check(CLI::IsMember(member_list(kColorChoices)))
         ->option_text("WHEN (default: auto)");
 }
 

@@ -4,8 +4,10 @@
 
 #include <CLI/CLI.hpp>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pyxray::cli {
 
@@ -13,6 +15,8 @@ namespace pyxray::cli {
 void add_color_option(CLI::App& command, std::string& when);
 // Whether to colour standard output for `when` (pyxray/color.hpp: NO_COLOR, never with JSON).
 bool color_stdout(const std::string& when, bool json);
+// CLI::IsMember's list for one of the core's value lists (pyxray/command_help.hpp).
+std::vector<std::string> member_list(std::span<const std::string_view> choices);
 // "Examples:" under the command's --help, one command line each.
 void add_examples(CLI::App& command, std::initializer_list<std::string_view> examples);
 // One line for a bad command line: an unknown option names itself and the command's valid ones.

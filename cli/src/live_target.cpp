@@ -67,7 +67,8 @@ Result<std::unique_ptr<LiveTarget>> LiveTarget::attach(int pid) {
     PYXRAY_TRY(modules, modules_of_process(process->address_space_tid()));
     auto shared = std::make_shared<const std::vector<ModuleInfo>>(std::move(modules));
     PYXRAY_TRY(dwfl, report_process(process->address_space_tid(), *shared));
-    TargetInfo info{TargetKind::Live, tgid, executable_of(process->address_space_tid())};
+    TargetInfo info{TargetKind::Live, tgid, executable_of(process->address_space_tid()), std::nullopt,
+                    command_line_of_process(tgid)};
     return std::unique_ptr<LiveTarget>(new LiveTarget(std::move(process), std::move(shared),
                                                       NativeUnwinder(std::move(dwfl)), std::move(info)));
 }

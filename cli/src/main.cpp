@@ -52,7 +52,7 @@ void add_xbt_command(CLI::App& app, XbtArguments& args) {
     xbt->add_flag("--verbose", args.limits.verbose, "With --locals: also the attributes of class instances");
     xbt->add_flag("--json", args.json, "Print one JSON document instead of text");
     cli::add_color_option(*xbt, args.color);
-    cli::add_examples(*xbt, {"pyxray xbt --pid 1234", "pyxray xbt --core core.1234 --locals",
+    cli::add_examples(*xbt, {"pyxray xbt --pid 1234", "pyxray xbt 1234", "pyxray xbt core.1234 --locals",
                              "pyxray xbt --pid 1234 --python-only --json"});
     xbt->callback([&args, handles] { cli::check_target_options(handles, args.target, "xbt"); });
 }

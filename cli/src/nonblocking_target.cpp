@@ -22,7 +22,7 @@ NonblockingTarget::NonblockingTarget(int pid, std::vector<ModuleInfo> modules,
                                      std::vector<MemoryRegion> regions)
     : pid_(pid),
       memory_(make_cached_memory(make_process_memory(pid))),
-      info_{TargetKind::Live, pid, ""},
+      info_{TargetKind::Live, pid, "", std::nullopt, command_line_of_process(pid)},
       modules_(std::move(modules)),
       regions_(std::move(regions)) {}
 

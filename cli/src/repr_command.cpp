@@ -62,7 +62,7 @@ Result<Output> decode(const ReprArguments& args, const std::vector<uint64_t>& ad
 CLI::App* add_repr_command(CLI::App& app, ReprArguments& args) {
     CLI::App* repr = app.add_subcommand(
         "repr", "Safe repr() of objects in a live process or a core dump, read without running code");
-    TargetOptionHandles handles = add_target_options(*repr, args.target);
+    TargetOptionHandles handles = add_target_options(*repr, args.target, false);
     repr->add_option("--max-string", args.limits.max_string, "Characters of a str (bytes of a bytes) shown")
         ->capture_default_str();
     repr->add_option("--max-items", args.limits.max_items, "Items of a container shown")
@@ -71,12 +71,20 @@ CLI::App* add_repr_command(CLI::App& app, ReprArguments& args) {
         ->capture_default_str();
     repr->add_flag("--verbose", args.limits.verbose, "Also show the attributes of instances of user classes");
     repr->add_flag("--json", args.json, "Print one JSON document instead of text");
-    add_examples(*repr, {"pyxray repr --pid 1234 0x7f3a2c1b4e40",
+    add_examples(*repr, {"pyxray repr --pid 1234 0x7f3a2c1b4e40", "pyxray repr 1234 0x7f3a2c1b4e40",
                          "pyxray repr --core core.1234 --json 140031 140044"});
     repr->add_option("address", args.addresses,
-                     "Object addresses: 0x-prefixed hex or decimal (as id() prints)")
+                     "[TARGET] object addresses: 0x-prefixed hex or decimal (as id() prints); without "
+                     "--pid or --core the first word is the target (a pid or a core)")
         ->required();
-    repr->callback([&args, handles] { check_target_options(handles, args.target, "repr"); });
+    repr->callback([&args, handles] {
+        bool named = handles.pid->count() > 0 || handles.core->count() > 0;
+        if (!named && args.addresses.size() > 1) {
+            take_positional_target(args.addresses.front(), args.target);
+            args.addresses.erase(args.addresses.begin());
+        }
+        check_target_options(handles, args.target, "repr");
+    });
     return repr;
 }
 

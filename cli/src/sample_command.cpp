@@ -14,8 +14,10 @@
 #include "help.hpp"
 #include "live_target.hpp"
 #include "nonblocking_target.hpp"
+#include "pyxray/command_help.hpp"
 #include "pyxray/session.hpp"
 #include "stopped_process.hpp"
+#include "target_options.hpp"
 
 namespace pyxray::cli {
 namespace {
@@ -173,7 +175,7 @@ CLI::App* add_sample_command(CLI::App& app, SampleArguments& args) {
     add_examples(*sample, {"pyxray sample --pid 1234 --duration 10",
                            "pyxray sample --pid 1234 --nonblocking --rate 100 -o profile.html --format html",
                            "pyxray sample --format folded -o out.folded -- python3 script.py"});
-    auto* pid = sample->add_option("--pid", args.pid, "Process to sample");
+    auto* pid = sample->add_option("-p,--pid", args.pid, "Process to sample");
     sample->add_option("--rate", args.options.rate_hz, "Samples per second (default 100)")
         ->check(CLI::PositiveNumber);
     auto* duration = sample->add_option("--duration", args.options.duration_s, "Seconds to sample")
@@ -182,23 +184,29 @@ CLI::App* add_sample_command(CLI::App& app, SampleArguments& args) {
         sample->add_option("--samples", args.options.samples, "Samples to take")->check(CLI::PositiveNumber);
     duration->excludes(count);
     sample->add_option("--threads", args.threads, "all (default) or current (the main thread)")
-        ->check(CLI::IsMember({"all", "current"}));
+        ->check(CLI::IsMember(member_list(kSampleThreadChoices)));
     sample->add_flag("--python-only", args.options.python_only, "Python frames only");
     sample->add_option("-o,--output", args.options.output,
                        "Write the chosen format here; print the top table");
     sample->add_option("--format", args.format, "text (default), folded, speedscope or html")
-        ->check(CLI::IsMember({"text", "folded", "speedscope", "html"}));
+        ->check(CLI::IsMember(member_list(kSampleFormatChoices)));
     sample->add_flag("--nonblocking", args.nonblocking,
                      "Read memory while the process runs, never stopping it (Python frames only)");
     sample
         ->add_option("--slow", args.options.slow_ms,
                      "Report threads whose stack kept the same base for longer than MS milliseconds")
         ->check(CLI::PositiveNumber);
-    auto* program = sample->add_option("program", args.program, "After --: the program to launch and sample");
+    auto* program =
+        sample->add_option("program", args.program,
+                           "After --: the program to launch and sample (a lone number: a pid, as --pid)");
     pid->excludes(program);
     sample->callback([&args, pid, program] {
         if (pid->count() == 0 && program->count() == 0)
-            throw CLI::ValidationError("sample needs --pid PID or -- PROGRAM [ARGS...]");
+            throw CLI::ValidationError("sample needs PID, --pid PID or -- PROGRAM [ARGS...]");
+        if (args.program.size() == 1 && is_pid_word(args.program.front())) {
+            args.pid = std::stoi(args.program.front());
+            args.program.clear();
+        }
     });
     return sample;
 }

@@ -18,6 +18,7 @@
 
 #include "pyxray/color.hpp"
 #include "pyxray/command_help.hpp"
+#include "pyxray/core_file.hpp"
 #include "pyxray/refwatch.hpp"
 #include "pyxray/sampling.hpp"
 #include "pyxray/stop_timer.hpp"
@@ -153,6 +154,9 @@ auto run_request(const TargetArguments& arguments, Run run) {
     XbtRequest request;
     request.info = TargetInfo{parse_kind(arguments.kind), arguments.pid, arguments.executable,
                               to_signal(arguments.signal)};
+    // A native target (no memory callback): a process on this machine, whose /proc is ours.
+    if (request.info.kind == TargetKind::Live && arguments.read_memory.is_none())
+        request.info.command_line = command_line_of_process(arguments.pid);
     if (arguments.modules) request.modules = to_modules(*arguments.modules);
     if (arguments.regions) request.regions = to_regions(*arguments.regions);
     request.threads = to_threads(arguments.threads);
@@ -407,13 +411,50 @@ const char* stop_kind_name(StopKind kind) {
 }
 
 RefwatchEnd end_named(const std::string& name) {
-    static const std::map<std::string, RefwatchEnd> ends = {
-        {"count", RefwatchEnd::Count},     {"freed", RefwatchEnd::Freed},
-        {"exited", RefwatchEnd::Exited},   {"interrupted", RefwatchEnd::Interrupted},
-        {"other", RefwatchEnd::OtherStop}, {"error", RefwatchEnd::Error}};
+    static const std::map<std::string, RefwatchEnd> ends = {{"count", RefwatchEnd::Count},
+                                                            {"freed", RefwatchEnd::Freed},
+                                                            {"exited", RefwatchEnd::Exited},
+                                                            {"interrupted", RefwatchEnd::Interrupted},
+                                                            {"other", RefwatchEnd::OtherStop},
+                                                            {"error", RefwatchEnd::Error},
+                                                            {"breakpoint", RefwatchEnd::OtherBreakpoint}};
     auto found = ends.find(name);
     if (found == ends.end()) throw BridgeError("unknown end reason '" + name + "'");
     return found->second;
+}
+
+const char* end_name(RefwatchEnd end) {
+    switch (end) {
+        case RefwatchEnd::Interrupted:
+            return "interrupted";
+        case RefwatchEnd::OtherBreakpoint:
+            return "breakpoint";
+        default:
+            return "other";
+    }
+}
+
+using PyEnd = std::optional<std::pair<std::string, std::string>>;
+
+// classify_stop for gdb: cause "breakpoint", "signal" or "other"; the end as (name, detail).
+PyEnd classify_stop_for_gdb(const std::string& cause, bool ours, const std::vector<int64_t>& numbers,
+                            uint64_t pc, const std::tuple<std::string, int, std::string>& site,
+                            const std::string& detail,
+                            const std::optional<std::pair<uint64_t, uint64_t>>& code) {
+    ObservedStop stop;
+    stop.cause = cause == "breakpoint" ? StopCause::Breakpoint
+                 : cause == "signal"   ? StopCause::Signal
+                                       : StopCause::Other;
+    stop.ours = ours;
+    stop.breakpoints = numbers;
+    stop.pc = pc;
+    stop.site = SourceSite{std::get<0>(site), std::get<1>(site), std::get<2>(site)};
+    stop.detail = detail;
+    std::optional<CodeRange> watched;
+    if (code) watched = CodeRange{code->first, code->second};
+    auto ended = classify_stop(stop, watched);
+    if (!ended) return std::nullopt;
+    return std::pair{std::string(end_name(ended->first)), ended->second};
 }
 
 std::optional<SourceSite> to_site(const std::optional<PySite>& site) {
@@ -444,6 +485,9 @@ PySite c_site(const std::vector<PySite>& frames) {
 }
 
 void bind_refwatch(py::module_& m) {
+    m.def("classify_stop", &classify_stop_for_gdb, py::arg("cause"), py::arg("ours"), py::arg("numbers"),
+          py::arg("pc"), py::arg("site"), py::arg("detail"), py::arg("code"),
+          "None when py-refwatch follows the object through the stop, else (end name, detail).");
     m.def(
         "plan_each_line", &plan_stops, py::arg("entries"), py::arg("function_start"), py::arg("function"),
         "--each-line's breakpoints from a function's (pc, file, line) entries: {pc: ((file, line, function), "
@@ -518,11 +562,12 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
         "command_help", [](const std::string& name) { return render_command_help(help_named(name)); },
         py::arg("name"), "The whole help of a debugger command: summary, usage, options, examples.");
     m.def(
-        "complete_option",
-        [](const std::string& name, const std::string& prefix) {
-            return complete_option(help_named(name), prefix);
+        "complete_word",
+        [](const std::string& name, const std::string& previous, const std::string& current) {
+            return complete_word(help_named(name), previous, current);
         },
-        py::arg("name"), py::arg("prefix"), "The command's option spellings starting with prefix.");
+        py::arg("name"), py::arg("previous"), py::arg("current"),
+        "Tab completion of the word `current` after `previous`: option values or option spellings.");
     m.def(
         "unknown_option",
         [](const std::string& name, const std::string& word) {

@@ -15,6 +15,7 @@
 #include <lldb/API/SBSymbolContextList.h>
 #include <lldb/API/SBTarget.h>
 #include <lldb/API/SBThread.h>
+#include <lldb/API/SBUnixSignals.h>
 #include <lldb/API/SBValue.h>
 #include <lldb/API/SBWatchpoint.h>
 
@@ -90,8 +91,13 @@ std::string path_of(const lldb::SBFileSpec& file) {
     return file.GetPath(path, sizeof path) > 0 ? std::string(path) : "??";
 }
 
-// --each-line's breakpoint plan for C function `name`.
-Result<std::map<uint64_t, PlannedStop>> function_plan(lldb::SBTarget& target, const std::string& name) {
+// --each-line's breakpoint plan for C function `name`, and the function's code.
+struct FunctionPlan {
+    std::map<uint64_t, PlannedStop> stops;
+    std::optional<CodeRange> code;
+};
+
+Result<FunctionPlan> function_plan(lldb::SBTarget& target, const std::string& name) {
     lldb::SBSymbolContextList contexts = target.FindFunctions(name.c_str());
     for (uint32_t i = 0; i < contexts.GetSize(); ++i) {
         lldb::SBSymbolContext context = contexts.GetContextAtIndex(i);
@@ -108,7 +114,7 @@ Result<std::map<uint64_t, PlannedStop>> function_plan(lldb::SBTarget& target, co
                 entries.push_back({pc, path_of(entry.GetFileSpec()), static_cast<int>(entry.GetLine())});
         }
         auto plan = plan_each_line(std::move(entries), start, name);
-        if (!plan.empty()) return plan;
+        if (!plan.empty()) return FunctionPlan{std::move(plan), CodeRange{start, end}};
     }
     return fail(ErrorCode::InvalidArgument,
                 fmt::format("--each-line: no C function '{}' with line information is loaded; stop where its "
@@ -125,13 +131,14 @@ struct MadeStops {
         for (auto id : breakpoints) target.BreakpointDelete(id);
         for (auto id : watchpoints) target.DeleteWatchpoint(id);
     }
-    bool ours(lldb::StopReason reason, uint64_t id) const {
-        if (reason == lldb::eStopReasonBreakpoint)
-            return std::find(breakpoints.begin(), breakpoints.end(), static_cast<lldb::break_id_t>(id)) !=
-                   breakpoints.end();
-        return reason == lldb::eStopReasonWatchpoint &&
-               std::find(watchpoints.begin(), watchpoints.end(), static_cast<lldb::watch_id_t>(id)) !=
-                   watchpoints.end();
+    bool ours(lldb::StopReason reason, const std::vector<int64_t>& ids) const {
+        auto any_of = [&](const auto& made) {
+            return std::any_of(ids.begin(), ids.end(), [&](int64_t id) {
+                return std::find(made.begin(), made.end(), id) != made.end();
+            });
+        };
+        if (reason == lldb::eStopReasonBreakpoint) return any_of(breakpoints);
+        return reason == lldb::eStopReasonWatchpoint && any_of(watchpoints);
     }
 };
 
@@ -155,13 +162,13 @@ lldb::SBBreakpoint breakpoint_at(lldb::SBTarget& target, const std::string& loca
     return target.BreakpointCreateByName(location.c_str());
 }
 
-Result<std::map<uint64_t, PlannedStop>> set_stops(const RefwatchCommand& command, uint64_t address,
-                                                  const Session& session, MadeStops& made) {
-    std::map<uint64_t, PlannedStop> plan;
+Result<FunctionPlan> set_stops(const RefwatchCommand& command, uint64_t address, const Session& session,
+                               MadeStops& made) {
+    FunctionPlan plan;
     if (command.each_line) {
         PYXRAY_TRY(planned, function_plan(made.target, *command.each_line));
         plan = std::move(planned);
-        for (const auto& [pc, stop] : plan)
+        for (const auto& [pc, stop] : plan.stops)
             PYXRAY_TRY_VOID(
                 add_breakpoint(made, made.target.BreakpointCreateByAddress(pc), fmt::format("{:#x}", pc)));
     }
@@ -196,8 +203,47 @@ SourceSite c_site(lldb::SBThread& thread) {
     return choose_c_site(frames);
 }
 
-// Continues the process; nothing when it stopped at one of ours, else why the watch ends.
-std::optional<std::pair<RefwatchEnd, std::string>> resume(lldb::SBProcess& process, const MadeStops& made) {
+// Every breakpoint (or the watchpoint) the stop reason names: a breakpoint stop lists
+// (breakpoint, location) pairs, one for each breakpoint at the address, a watchpoint stop its id.
+std::vector<int64_t> stop_ids(lldb::SBThread& thread, lldb::StopReason reason) {
+    std::vector<int64_t> ids;
+    size_t count = thread.GetStopReasonDataCount();
+    size_t step = reason == lldb::eStopReasonBreakpoint ? 2 : 1;
+    for (size_t i = 0; i < count && ids.size() < 64; i += step)
+        ids.push_back(static_cast<int64_t>(thread.GetStopReasonDataAtIndex(static_cast<uint32_t>(i))));
+    if (reason == lldb::eStopReasonWatchpoint) ids.resize(std::min<size_t>(ids.size(), 1));
+    return ids;
+}
+
+ObservedStop observed_stop(lldb::SBProcess& process, const MadeStops& made) {
+    lldb::SBThread thread = process.GetSelectedThread();
+    lldb::StopReason reason = thread.GetStopReason();
+    ObservedStop stop;
+    stop.breakpoints = stop_ids(thread, reason);
+    stop.ours = made.ours(reason, stop.breakpoints);
+    stop.pc = thread.GetFrameAtIndex(0).GetPC();
+    stop.site = site_of(thread.GetFrameAtIndex(0));
+    if (reason == lldb::eStopReasonBreakpoint) {
+        stop.cause = StopCause::Breakpoint;
+    } else if (reason == lldb::eStopReasonWatchpoint) {
+        stop.cause = StopCause::Watchpoint;
+    } else if (reason == lldb::eStopReasonSignal) {
+        stop.cause = StopCause::Signal;
+        int signo = stop.breakpoints.empty() ? 0 : static_cast<int>(stop.breakpoints.front());
+        const char* name = process.GetUnixSignals().GetSignalAsCString(signo);
+        stop.detail = name ? name : fmt::format("signal {}", signo);
+        stop.breakpoints.clear();
+    } else {
+        stop.detail = fmt::format("stop reason {}", static_cast<int>(reason));
+        stop.breakpoints.clear();
+    }
+    return stop;
+}
+
+// Continues the process; nothing when the watch follows the object through the stop, else why
+// it ends.
+std::optional<std::pair<RefwatchEnd, std::string>> resume(lldb::SBProcess& process, const MadeStops& made,
+                                                          const std::optional<CodeRange>& watched) {
     lldb::SBError error = process.Continue();
     lldb::StateType state = process.GetState();
     if (state == lldb::eStateExited || state == lldb::eStateDetached || !process.IsValid())
@@ -206,14 +252,7 @@ std::optional<std::pair<RefwatchEnd, std::string>> resume(lldb::SBProcess& proce
         return std::pair{RefwatchEnd::Error, std::string(error.GetCString() ? error.GetCString() : "")};
     if (state != lldb::eStateStopped)
         return std::pair{RefwatchEnd::OtherStop, std::string(lldb::SBDebugger::StateAsCString(state))};
-    lldb::SBThread thread = process.GetSelectedThread();
-    lldb::StopReason reason = thread.GetStopReason();
-    uint64_t data = thread.GetStopReasonDataCount() > 0 ? thread.GetStopReasonDataAtIndex(0) : 0;
-    if (made.ours(reason, data)) return std::nullopt;
-    // LLDB stops a process it interrupts (Ctrl-C) with SIGSTOP.
-    if (reason == lldb::eStopReasonSignal && (data == SIGINT || data == SIGSTOP))
-        return std::pair{RefwatchEnd::Interrupted, std::string()};
-    return std::pair{RefwatchEnd::OtherStop, fmt::format("stop reason {}", static_cast<int>(reason))};
+    return classify_stop(observed_stop(process, made), watched);
 }
 
 // Reads the refcount at one stop and records it; false when the object is gone.
@@ -238,11 +277,10 @@ bool record_stop(RefWatch& watch, lldb::SBTarget& selected, lldb::SBProcess& pro
 }
 
 void follow(RefWatch& watch, lldb::SBTarget& selected, lldb::SBProcess& process, uint64_t address,
-            const std::map<uint64_t, PlannedStop>& plan, const MadeStops& made,
-            lldb::SBCommandReturnObject& result) {
+            const FunctionPlan& plan, const MadeStops& made, lldb::SBCommandReturnObject& result) {
     while (!watch.done()) {
-        if (auto ended = resume(process, made)) return watch.end(ended->first, ended->second);
-        if (!record_stop(watch, selected, process, address, plan, result)) return;
+        if (auto ended = resume(process, made, plan.code)) return watch.end(ended->first, ended->second);
+        if (!record_stop(watch, selected, process, address, plan.stops, result)) return;
     }
     watch.end(RefwatchEnd::Count);
 }

@@ -8,6 +8,7 @@
 #include <lldb/API/SBMemoryRegionInfo.h>
 #include <lldb/API/SBMemoryRegionInfoList.h>
 #include <lldb/API/SBModule.h>
+#include <lldb/API/SBPlatform.h>
 #include <lldb/API/SBSection.h>
 #include <lldb/API/SBSymbol.h>
 #include <lldb/API/SBThread.h>
@@ -197,6 +198,11 @@ TargetInfo SbTarget::info() const {
     info.pid = static_cast<int>(process_.GetProcessID());
     info.executable = path_of(target_.GetExecutable());
     if (info.kind == TargetKind::Core) info.signal = core_signal_of(process_);
+    // A process on this machine: LLDB's host platform, whose /proc is ours.
+    lldb::SBPlatform platform = target_.GetPlatform();
+    if (info.kind == TargetKind::Live && platform.IsValid() &&
+        std::string_view(platform.GetName() ? platform.GetName() : "") == "host")
+        info.command_line = command_line_of_process(info.pid);
     return info;
 }
 

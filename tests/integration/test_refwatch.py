@@ -162,7 +162,8 @@ def check_hunt(document, function, record):
         assert returns.get(marker_line(marker)) == (calls, 0), f"{function}: {watch['returns']}"
     assert all(entry["file"].endswith("refleak.c") for entry in watch["leaky_returns"])
     assert all(entry["function"] == function for entry in watch["leaky_returns"])
-    assert watch["ended"] == "the target stopped for another reason"
+    assert watch["ended"] == "the target stopped at another breakpoint"
+    assert re.match(r"breakpoint \d+ in done \(.*refleak\.c:\d+\)$", watch["end_detail"]), watch["end_detail"]
     return watch
 
 
@@ -216,6 +217,21 @@ def test_leak_hunt(interp_id, workspace):
         return
     for debugger in DEBUGGERS if interp_id in FULL_IDS else [alternate(interp_id)]:
         run_hunt(interp_id, debugger, workspace, list(LEAKS))
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_user_breakpoint_in_the_watched_function_is_followed(debugger, workspace):
+    """The user's own breakpoint on the --each-line function (set before py-refwatch, as when
+    they stopped there first) is part of following the object: the watch goes through every
+    call, finds the leaky return, and ends at the breakpoint in done(), which it names."""
+    interpreter, extension, workdir = _prepare("pyenv-3.12", workspace)
+    user_break = {"gdb": "break lookup_leaky", "lldb": "breakpoint set -n lookup_leaky"}[debugger]
+    commands = [user_break, STOP_AT_DONE[debugger], "py-refwatch py:token --each-line lookup_leaky --json"]
+    output = SESSIONS[debugger](interpreter, extension, workdir, commands).stdout
+    record = json.loads((workdir / "record.json").read_text())
+    hunts = [document for document in json_documents(output) if "refwatch" in document]
+    assert len(hunts) == 1, output[-3000:]
+    check_hunt(hunts[0], "lookup_leaky", record)
 
 
 WATCH_COUNT = 3

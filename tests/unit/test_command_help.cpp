@@ -45,6 +45,20 @@ TEST(CommandHelp, CompletesEverySpellingAndColorValues) {
     EXPECT_EQ(complete_option(xbt(), "-").size(), 11u);
 }
 
+TEST(CommandHelp, CompletesTheValuesOfOptionsThatTakeAList) {
+    const CommandHelp& sample = *find_command_help("py-sample");
+    EXPECT_EQ(complete_word(sample, "--format", "f"), std::vector<std::string>{"folded"});
+    EXPECT_EQ(complete_word(sample, "--format", "").size(), 4u);
+    EXPECT_EQ(complete_word(sample, "--threads", "c"), std::vector<std::string>{"current"});
+    // only --color is parsed with its value after '='
+    EXPECT_EQ(complete_word(sample, "", "--format=s"), std::vector<std::string>{});
+    EXPECT_EQ(complete_word(xbt(), "--color", "n"), std::vector<std::string>{"never"});
+    EXPECT_EQ(complete_word(xbt(), "", "--color=n"), std::vector<std::string>{"--color=never"});
+    // a value that takes no list: nothing to offer
+    EXPECT_EQ(complete_word(sample, "--rate", "1"), std::vector<std::string>{});
+    EXPECT_EQ(complete_word(sample, "--rate", "--th"), std::vector<std::string>{"--threads"});
+}
+
 TEST(Color, ModesAndTheEnvironment) {
     std::vector<std::string> words = {"--color", "always", "--color=never", "--color=sometimes"};
     ColorMode mode = ColorMode::Auto;

@@ -17,7 +17,14 @@ struct OptionHelp {
     std::string_view names;  // "-a, --all-threads": every spelling, comma-separated
     std::string_view value;  // "N", "WHEN": the value it takes; empty for a flag
     std::string_view help;
+    std::span<const std::string_view> choices = {};  // the values it takes, when they are a list
 };
+
+// The lists of values options take, written once: the table, Tab completion and the CLI's
+// checks use them.
+inline constexpr std::string_view kColorChoices[] = {"auto", "always", "never"};
+inline constexpr std::string_view kSampleFormatChoices[] = {"text", "folded", "speedscope", "html"};
+inline constexpr std::string_view kSampleThreadChoices[] = {"all", "current"};
 
 struct CommandHelp {
     std::string_view name;     // "py-xbt"
@@ -47,5 +54,10 @@ std::string unknown_option_message(const CommandHelp& command, std::string_view 
 // Every spelling of every option that starts with `prefix`, for Tab completion; an option
 // taking a value is offered as `--color=` when it is spelt that way in the table.
 std::vector<std::string> complete_option(const CommandHelp& command, std::string_view prefix);
+// Tab completion of the word being typed, `current`, after the word `previous` ("" at the
+// start): the values of an option that takes a list of them (`--format fo`, `--color=al`),
+// else the options that start with `current`.
+std::vector<std::string> complete_word(const CommandHelp& command, std::string_view previous,
+                                       std::string_view current);
 
 }  // namespace pyxray

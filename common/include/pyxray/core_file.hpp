@@ -134,6 +134,9 @@ std::vector<ModuleInfo> resolve_modules(const CoreFile& core, const ModuleSearch
 void resolve_live_modules(std::vector<ModuleInfo>& modules, int pid, const Memory& memory);
 // Modules of a live process from /proc/PID/maps (resolved as resolve_live_modules says).
 Result<std::vector<ModuleInfo>> modules_of_process(int pid);
+// A live process's command line from /proc/PID/cmdline, its arguments joined by spaces as a
+// core's pr_psargs holds them; empty when unreadable (a zombie, another user's process).
+std::string command_line_of_process(int pid);
 // Thread ids of a live process from /proc/PID/task.
 Result<std::vector<int64_t>> threads_of_process(int pid);
 // Mappings of a live process from /proc/PID/maps, and of a core from its PT_LOAD segments

@@ -122,7 +122,34 @@ struct ReturnBalance {
     int64_t net = 0;  // the refcount change over all those calls
 };
 
-enum class RefwatchEnd { Count, Freed, Exited, Interrupted, OtherStop, Error };
+enum class RefwatchEnd { Count, Freed, Exited, Interrupted, OtherBreakpoint, OtherStop, Error };
+
+// What the debugger says about a stop while py-refwatch follows the object.
+enum class StopCause { Breakpoint, Watchpoint, Signal, Other };
+
+struct ObservedStop {
+    StopCause cause = StopCause::Other;
+    bool ours = false;                 // one of py-refwatch's own breakpoints or watchpoints
+    std::vector<int64_t> breakpoints;  // the debugger's numbers of what explains the stop
+    uint64_t pc = 0;                   // of the stopped thread
+    SourceSite site;                   // where it stopped, for the text that ends the watch
+    std::string detail;                // the signal's name, or what else stopped it
+};
+
+// The --each-line function's code, [start, end).
+struct CodeRange {
+    uint64_t start = 0, end = 0;
+    bool contains(uint64_t pc) const { return start <= pc && pc < end; }
+};
+
+// Whether py-refwatch follows the object through this stop (nothing) or ends there (why, and
+// which breakpoint or signal it was). Its own stops are followed, and so is any breakpoint
+// inside the --each-line function: the user's own at its entry or on one of its lines stops
+// the same calls py-refwatch follows (gdb and LLDB differ in which breakpoints they report
+// when two share an address). Anything else ends the watch; SIGINT and SIGSTOP (how LLDB
+// interrupts) are the user's Ctrl-C.
+std::optional<std::pair<RefwatchEnd, std::string>> classify_stop(const ObservedStop& stop,
+                                                                 const std::optional<CodeRange>& watched);
 
 // The change log and its aggregations. Feed it every stop with the refcount read there.
 class RefWatch {

@@ -19,7 +19,7 @@ constexpr OptionHelp kReprLimitOptionHelp[] = {
 };
 
 constexpr OptionHelp kColorOption[] = {
-    {"--color", "WHEN", "auto (on a terminal, unless NO_COLOR is set), always, never"},
+    {"--color", "WHEN", "auto (on a terminal, unless NO_COLOR is set), always, never", kColorChoices},
 };
 
 constexpr OptionHelp kXbtOptions[] = {
@@ -49,10 +49,11 @@ constexpr OptionHelp kSampleOptions[] = {
     {"--rate", "HZ", "stops per second (default 100)"},
     {"--duration", "S", "sample for S seconds"},
     {"--samples", "N", "take N samples (neither: until Ctrl-C, at most an hour)"},
-    {"--threads", "WHICH", "all (default) or current: the selected thread only"},
+    {"--threads", "WHICH", "all (default) or current: the selected thread only", kSampleThreadChoices},
     {"--python-only", "", "Python frames only (faster: no native unwinding)"},
     {"-o, --output", "FILE", "write the profile in --format to FILE"},
-    {"--format", "FORMAT", "text (default), folded, speedscope or html (a clickable timeline)"},
+    {"--format", "FORMAT", "text (default), folded, speedscope or html (a clickable timeline)",
+     kSampleFormatChoices},
     {"--slow", "MS", "report threads whose stack kept the same base longer than MS"},
 };
 constexpr std::string_view kSampleExamples[] = {
@@ -221,6 +222,8 @@ std::string render_command_details(const CommandHelp& command) {
     if (!command.details.empty()) out += fmt::format("{}{}\n", out.empty() ? "" : "\n", command.details);
     if (!command.examples.empty()) out += "\nExamples:\n";
     for (auto example : command.examples) out += fmt::format("  {}\n", example);
+    // What `apropos pyxray` finds every command by.
+    out += "\nA pyxray command: `apropos pyxray` lists them all.\n";
     return out;
 }
 
@@ -243,19 +246,49 @@ std::string unknown_option_message(const CommandHelp& command, std::string_view 
     return fmt::format("unknown option '{}'; valid options: {}", word, fmt::join(valid, ", "));
 }
 
-std::vector<std::string> complete_option(const CommandHelp& command, std::string_view prefix) {
+namespace {
+
+// The option `word` spells (one of its names), with the list of values it takes; null if none.
+const OptionHelp* option_with_choices(const std::vector<OptionHelp>& options, std::string_view word) {
+    for (const auto& option : options)
+        for (auto spelling : spellings(option.names))
+            if (spelling == word && !option.choices.empty()) return &option;
+    return nullptr;
+}
+
+std::vector<std::string> matching_values(const OptionHelp& option, std::string_view lead,
+                                         std::string_view prefix) {
     std::vector<std::string> out;
-    bool color_value = command.takes_color && prefix.starts_with("--color=");
-    for (const auto& option : color_value ? std::vector<OptionHelp>{} : all_options(command))
+    for (auto value : option.choices)
+        if (value.starts_with(prefix)) out.push_back(fmt::format("{}{}", lead, value));
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> complete_option(const CommandHelp& command, std::string_view prefix) {
+    return complete_word(command, "", prefix);
+}
+
+std::vector<std::string> complete_word(const CommandHelp& command, std::string_view previous,
+                                       std::string_view current) {
+    auto options = all_options(command);
+    if (size_t equals = current.find('='); current.starts_with("--") && equals != std::string_view::npos) {
+        // Only --color is parsed with its value after '=' (option_heading spells it so).
+        const OptionHelp* option = option_with_choices(options, current.substr(0, equals));
+        if (!option || option->names != "--color") return {};
+        return matching_values(*option, current.substr(0, equals + 1), current.substr(equals + 1));
+    }
+    if (const OptionHelp* option = option_with_choices(options, previous))
+        return matching_values(*option, "", current);
+    std::vector<std::string> out;
+    if (!current.starts_with("-")) return out;
+    for (const auto& option : options)
         for (auto spelling : spellings(option.names)) {
             std::string offered(spelling);
             if (spelling == "--color") offered += "=";
-            if (offered.starts_with(prefix)) out.push_back(std::move(offered));
+            if (offered.starts_with(current)) out.push_back(std::move(offered));
         }
-    if (color_value)
-        for (auto value : {"auto", "always", "never"})
-            if (std::string offered = fmt::format("--color={}", value); offered.starts_with(prefix))
-                out.push_back(std::move(offered));
     return out;
 }
 

@@ -17,8 +17,9 @@ namespace pyxray {
 namespace {
 
 constexpr size_t kMaxModulesSearched = 512;
-constexpr std::array<std::string_view, 4> kRuntimeSymbols = {"_PyRuntime", "Py_Version",
-                                                             "_Py_NegativeRefcount", kFreeThreadedSymbol};
+// Py_GetVersion: every CPython has it, 2.7 and 3.6 (which have no _PyRuntime) too.
+constexpr std::array<std::string_view, 5> kRuntimeSymbols = {
+    "_PyRuntime", "Py_Version", "_Py_NegativeRefcount", kFreeThreadedSymbol, "Py_GetVersion"};
 
 std::string basename_of(const std::string& path) {
     auto slash = path.rfind('/');
@@ -36,18 +37,31 @@ std::vector<ModuleInfo> search_order(std::vector<ModuleInfo> modules) {
     return modules;
 }
 
-// Before 3.11 there is no Py_Version: fall back to the "python3.X" in the module's name.
+// Before 3.11 there is no Py_Version: fall back to the "python3.X" (or "python2.X") in the
+// module's name.
 std::optional<PythonVersion> version_from_name(const std::string& path) {
     std::string name = basename_of(path);
-    for (size_t at = name.find("python3."); at != std::string::npos; at = name.find("python3.", at + 1)) {
-        size_t digits = at + 8, end = digits;
+    for (size_t at = name.find("python"); at != std::string::npos; at = name.find("python", at + 1)) {
+        size_t major = at + 6;
+        if (major + 2 > name.size() || (name[major] != '2' && name[major] != '3') || name[major + 1] != '.')
+            continue;
+        size_t digits = major + 2, end = digits;
         while (end < name.size() && end - digits < 3 && std::isdigit(static_cast<unsigned char>(name[end])))
             ++end;
         if (end == digits) continue;
         uint32_t minor = std::stoul(name.substr(digits, end - digits));
-        return PythonVersion::from_hex((3u << 24) | (minor << 16));
+        return PythonVersion::from_hex((static_cast<uint32_t>(name[major] - '0') << 24) | (minor << 16));
     }
     return std::nullopt;
+}
+
+// A CPython older than pyxray reads (2.7, 3.6: no _PyRuntime yet), known by its module's name
+// and Py_GetVersion; its error, or nothing.
+std::optional<Error> too_old_python(const ModuleSymbols& symbols, const ModuleInfo& module) {
+    if (!symbols.symbol("Py_GetVersion")) return std::nullopt;
+    auto version = version_from_name(module.path);
+    if (!version || !predates_supported_versions(*version)) return std::nullopt;
+    return too_old_version_error(*version);
 }
 
 // Most trusted first: Py_Version (3.11+, exported, so stripping keeps it), the version in the
@@ -214,6 +228,7 @@ Result<LocatedRuntime> locate_runtime(const Target& target) {
         if (auto section = (*symbols)->section(".PyRuntime"))
             return runtime_in_module(target, **symbols, module, section->address,
                                      fmt::format("the .PyRuntime section of {}", module.path));
+        if (auto old = too_old_python(**symbols, module)) return std::unexpected(*old);
     }
     auto scanned = runtime_from_cookie_scan(target);
     if (scanned || scanned.error().code != ErrorCode::NotPython) return scanned;

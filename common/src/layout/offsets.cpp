@@ -28,8 +28,19 @@ Result<const Offsets*> free_threaded_offsets_for(const PythonVersion& version) {
 
 }  // namespace
 
+bool predates_supported_versions(const PythonVersion& version) {
+    return version.major < 3 || (version.major == 3 && version.minor < 8);
+}
+
+Error too_old_version_error(const PythonVersion& version) {
+    return Error{ErrorCode::Unsupported,
+                 fmt::format("CPython {}.{} is not supported (3.8 and later)", version.major, version.minor),
+                 0};
+}
+
 Result<const Offsets*> offsets_for(const PythonVersion& version, BuildKind kind) {
     if (kind == BuildKind::FreeThreaded) return free_threaded_offsets_for(version);
+    if (predates_supported_versions(version)) return std::unexpected(too_old_version_error(version));
     if (version.major == 3 && version.minor == 8) return &offsets_3_8();
     if (version.major == 3 && version.minor == 9) return &offsets_3_9();
     if (version.major == 3 && version.minor == 10) return &offsets_3_10();

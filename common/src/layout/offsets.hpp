@@ -78,11 +78,11 @@ struct ThreadStatusOffsets {
 // Where a thread state keeps the exception it is raising and the stack of those it is handling
 // (the innermost _PyErr_StackItem whose exc_value is set is what sys.exc_info() reports).
 struct ExceptionStateOffsets {
-    uint64_t raised_value = 0;          // 3.12+ current_exception, before it curexc_value
+    uint64_t raised_value = 0;            // 3.12+ current_exception, before it curexc_value
     std::optional<uint64_t> raised_type;  // 3.8-3.11 curexc_type
-    uint64_t exc_info = 0;              // PyThreadState.exc_info: the innermost _PyErr_StackItem*
-    uint64_t item_value = 0;            // _PyErr_StackItem.exc_value
-    uint64_t item_previous = 0;         // _PyErr_StackItem.previous_item
+    uint64_t exc_info = 0;                // PyThreadState.exc_info: the innermost _PyErr_StackItem*
+    uint64_t item_value = 0;              // _PyErr_StackItem.exc_value
+    uint64_t item_previous = 0;           // _PyErr_StackItem.previous_item
 };
 
 struct Offsets {
@@ -183,6 +183,11 @@ struct PythonVersion {
 // Default builds, or free-threaded ones (Py_GIL_DISABLED, PEP 703: `python3.13t`), whose
 // object header is bigger and moves every object struct's fields.
 enum class BuildKind : uint8_t { Default, FreeThreaded };
+
+// Whether pyxray has no table for `version` and never will: before 3.8.
+bool predates_supported_versions(const PythonVersion& version);
+// "CPython 3.6 is not supported (3.8 and later)": the Unsupported error for such a version.
+Error too_old_version_error(const PythonVersion& version);
 
 // The compiled-in table for a version and build, or an Unsupported error naming what is supported.
 Result<const Offsets*> offsets_for(const PythonVersion& version, BuildKind kind = BuildKind::Default);

@@ -1,6 +1,5 @@
 // Modules and threads of a live process, from /proc.
 #include <dirent.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,6 +17,8 @@ namespace {
 // No real process has more; a bound keeps a runaway /proc read finite.
 constexpr size_t kMaxMapLines = 1 << 22;
 constexpr size_t kMaxThreads = 1 << 20;
+// The kernel's own bound on a command line is far larger; a report needs no more.
+constexpr size_t kMaxCommandLine = 1 << 16;
 
 struct MapsLine {
     uint64_t start = 0;
@@ -62,13 +63,22 @@ Result<std::vector<ModuleInfo>> modules_of_process(int pid) {
     for (size_t count = 0; count < kMaxMapLines && std::getline(maps, line); ++count) {
         MapsLine entry;
         // Only file-backed mappings are modules: [vdso], [heap], [stack] and anonymous ones are not.
-        if (!parse_maps_line(line, entry) || !entry.path.starts_with('/') || entry.offset != 0)
-            continue;
+        if (!parse_maps_line(line, entry) || !entry.path.starts_with('/') || entry.offset != 0) continue;
         if (seen.try_emplace(entry.path, modules.size()).second)
             modules.push_back(ModuleInfo{entry.path, entry.start});
     }
     resolve_live_modules(modules, pid, *make_process_memory(pid));
     return modules;
+}
+
+std::string command_line_of_process(int pid) {
+    std::ifstream file(fmt::format("/proc/{}/cmdline", pid), std::ios::binary);
+    std::string text(kMaxCommandLine, '\0');
+    file.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(std::max<std::streamsize>(file.gcount(), 0)));
+    while (!text.empty() && text.back() == '\0') text.pop_back();
+    std::replace(text.begin(), text.end(), '\0', ' ');
+    return text;
 }
 
 Result<std::vector<int64_t>> threads_of_process(int pid) {

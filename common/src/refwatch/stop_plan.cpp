@@ -1,4 +1,6 @@
-// Where py-refwatch stops and which source line each stop stands for.
+// Where py-refwatch stops, which source line each stop stands for, and which stops end it.
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "pyxray/refwatch.hpp"
@@ -41,6 +43,48 @@ SourceSite choose_c_site(const std::vector<SourceSite>& frames) {
     }
     if (first) return *first;
     return frames.empty() ? SourceSite{"??", 0, "??"} : SourceSite{"??", 0, frames.front().function};
+}
+
+namespace {
+
+std::string numbers_text(const std::vector<int64_t>& numbers) {
+    std::string text;
+    for (size_t i = 0; i < numbers.size(); ++i) text += fmt::format("{}{}", i ? ", " : "", numbers[i]);
+    return text;
+}
+
+std::string place_text(const ObservedStop& stop) {
+    std::string place = fmt::format(" at {:#x}", stop.pc);
+    if (!stop.site.function.empty() && stop.site.function != "??") place = " in " + stop.site.function;
+    if (stop.site.line > 0) place += fmt::format(" ({}:{})", stop.site.file, stop.site.line);
+    return place;
+}
+
+}  // namespace
+
+std::optional<std::pair<RefwatchEnd, std::string>> classify_stop(const ObservedStop& stop,
+                                                                 const std::optional<CodeRange>& watched) {
+    if (stop.ours) return std::nullopt;
+    switch (stop.cause) {
+        case StopCause::Breakpoint:
+            if (watched && watched->contains(stop.pc)) return std::nullopt;
+            return std::pair{
+                RefwatchEnd::OtherBreakpoint,
+                fmt::format("{} {}{}", stop.breakpoints.size() > 1 ? "breakpoints" : "breakpoint",
+                            numbers_text(stop.breakpoints), place_text(stop))};
+        case StopCause::Watchpoint:
+            return std::pair{
+                RefwatchEnd::OtherBreakpoint,
+                fmt::format("watchpoint {}{}", numbers_text(stop.breakpoints), place_text(stop))};
+        case StopCause::Signal:
+            if (stop.detail == "SIGINT" || stop.detail == "SIGSTOP")
+                return std::pair{RefwatchEnd::Interrupted, std::string()};
+            return std::pair{RefwatchEnd::OtherStop, stop.detail + place_text(stop)};
+        case StopCause::Other:
+            break;
+    }
+    return std::pair{RefwatchEnd::OtherStop,
+                     stop.detail.empty() ? place_text(stop).substr(1) : stop.detail + place_text(stop)};
 }
 
 }  // namespace pyxray

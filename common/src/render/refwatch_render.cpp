@@ -32,6 +32,8 @@ const char* end_text(RefwatchEnd reason) {
             return "the target exited";
         case RefwatchEnd::Interrupted:
             return "interrupted";
+        case RefwatchEnd::OtherBreakpoint:
+            return "the target stopped at another breakpoint";
         case RefwatchEnd::OtherStop:
             return "the target stopped for another reason";
         case RefwatchEnd::Error:
@@ -136,6 +138,7 @@ std::string RefWatch::render_json() const {
                {"final", last_.value},
                {"immortal", last_.immortal},
                {"ended", end_text(end_)},
+               {"end_detail", end_detail_.empty() ? Json(nullptr) : Json(end_detail_)},
                {"changes", std::move(changes)},
                {"sites", std::move(sites_out)},
                {"leaky_returns", std::move(leaky)},

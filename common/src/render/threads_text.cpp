@@ -75,10 +75,12 @@ std::string gil_summary(const Snapshot& snapshot) {
 std::string render_threads_text(const Snapshot& snapshot, const ThreadsRenderOptions& options) {
     std::string out = render_target_warnings(snapshot.target);
     const char* kind = snapshot.target.kind == TargetKind::Core ? "core" : "live";
-    fmt::format_to(std::back_inserter(out), "CPython {}{} in {} process {}: {} threads, {}\n\n",
+    fmt::format_to(std::back_inserter(out), "CPython {}{} in {} process {}: {} thread{}, {}\n\n",
                    snapshot.runtime.version, snapshot.runtime.free_threaded ? " (free-threaded)" : "", kind,
-                   snapshot.target.pid, snapshot.threads.size(), gil_summary(snapshot));
-    if (std::string note = render_modules_note(snapshot.modules, snapshot.target.kind); !note.empty()) out.insert(out.size() - 1, note);
+                   snapshot.target.pid, snapshot.threads.size(), snapshot.threads.size() == 1 ? "" : "s",
+                   gil_summary(snapshot));
+    if (std::string note = render_modules_note(snapshot.modules, snapshot.target.kind); !note.empty())
+        out.insert(out.size() - 1, note);
     size_t tid_width = 3, name_width = 4;
     for (const auto& thread : snapshot.threads) {
         tid_width = std::max(tid_width, std::to_string(thread.tid).size());

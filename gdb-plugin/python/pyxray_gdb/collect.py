@@ -6,16 +6,17 @@ import gdb
 
 # The core's bound on one thread's unwind, shared by every front-end.
 from _pyxray_gdb import MAX_NATIVE_FRAMES
+from pyxray_gdb.errors import CommandError
 
 NO_PROCESS = "no process; attach, run or open a core first"
 
 
-def selected_inferior(command="py-xbt"):
+def selected_inferior():
     """The selected inferior and its connection type ('native', 'core', 'remote', ...)."""
     inferior = gdb.selected_inferior()
     connection = inferior.connection
     if connection is None or not inferior.threads():
-        raise gdb.GdbError(f"{command}: {NO_PROCESS}")
+        raise CommandError(NO_PROCESS)
     return inferior, connection.type
 
 

@@ -17,11 +17,13 @@ class PyxrayCommand(gdb.Command):
     def complete(self, text, word):
         # gdb breaks words at '=', so `--color=al` arrives as word 'al': complete the whole
         # last word and hand back only the part after gdb's word start.
-        last = text.split(" ")[-1]
-        if not last.startswith("-"):
+        words = text.split(" ")
+        last, previous = words[-1], (words[-2] if len(words) > 1 else "")
+        offered = _pyxray_gdb.complete_word(self._name, previous, last)
+        if not offered:
             return gdb.COMPLETE_NONE
         cut = len(last) - len(word or "")
-        return [option[cut:] for option in _pyxray_gdb.complete_option(self._name, last)]
+        return [option[cut:] for option in offered]
 
     def invoke(self, argument, from_tty):
         from pyxray_gdb.xbt_command import run_reporting_one_line, write_text

@@ -7,6 +7,7 @@ import _pyxray_gdb
 from pyxray_gdb.arguments import gdb_styles
 from pyxray_gdb.collect import collect_threads, real_frames, selected_inferior
 from pyxray_gdb.command import PyxrayCommand
+from pyxray_gdb.cpython_helpers import watch_auto_loads
 from pyxray_gdb.xbt_command import target_arguments
 
 # (inferior number, tid) -> selected Python frame, 0 the newest
@@ -31,7 +32,7 @@ def _select_native_frame(index):
 
 
 def _run(name, argument):
-    inferior, connection_type = selected_inferior(name)
+    inferior, connection_type = selected_inferior()
     threads, frames, tid = collect_threads(inferior, False, True)
     key = (inferior.num, tid)
     text, selected, native_index = _pyxray_gdb.frame_command(
@@ -54,3 +55,4 @@ def register_frame_commands():
     gdb.events.exited.connect(_forget_selection)
     for name in _pyxray_gdb.frame_commands():
         FrameCommand(name)
+    watch_auto_loads(FrameCommand)

@@ -4,6 +4,7 @@ import re
 import gdb
 
 import _pyxray_gdb
+from pyxray_gdb.errors import CommandError
 
 _CORE_FILE = re.compile(r"Local core dump file:\s*`(.+)', file type")
 _CORE_SECTION = re.compile(r"^\s*(0x[0-9a-f]+) - (0x[0-9a-f]+) is load\d+", re.MULTILINE)
@@ -40,8 +41,8 @@ def _modules_from_gdb(why_not_core):
         why_mappings = "it listed no mapped files"
     modules = modules_from_mappings(text)
     if not modules:
-        raise gdb.GdbError(
-            f"py-xbt: cannot tell where files are mapped: {why_not_core}; "
+        raise CommandError(
+            f"cannot tell where files are mapped: {why_not_core}; "
             f"`info proc mappings`: {why_mappings}")
     return modules
 

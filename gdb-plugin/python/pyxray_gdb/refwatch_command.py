@@ -33,7 +33,7 @@ def resolve_object(command, expression, inferior, connection_type):
 
 def refcnt(argument):
     expression, json = _pyxray_gdb.parse_refcnt(gdb.string_to_argv(argument))
-    inferior, connection_type = selected_inferior("py-refcnt")
+    inferior, connection_type = selected_inferior()
     address = resolve_object("py-refcnt", expression, inferior, connection_type)
     target, _ = _target(inferior, connection_type)
     return _pyxray_gdb.refcnt(target, address, json)
@@ -79,7 +79,7 @@ def _function_lines(name):
     plan = _pyxray_gdb.plan_each_line(_line_addresses(block), block.start, name)
     if not plan:
         raise gdb.GdbError(f"py-refwatch: --each-line: '{name}' has no line table entries")
-    return plan
+    return plan, (block.start, block.end)
 
 
 class _Breakpoints:
@@ -116,9 +116,10 @@ class _Stops:
 
 
 def _set_stops(options, address, target, breakpoints):
-    plan = {}
+    """--each-line's plan and the function's code (start, end), or ({}, None)."""
+    plan, code = {}, None
     if options["each_line"]:
-        plan = _function_lines(options["each_line"])
+        plan, code = _function_lines(options["each_line"])
         for pc in plan:
             breakpoints.add(f"break *{pc:#x}")
     for location in options["breaks"]:
@@ -127,11 +128,29 @@ def _set_stops(options, address, target, breakpoints):
         for offset, size in _pyxray_gdb.refcount_fields(target):
             kind = "unsigned int" if size == 4 else "long"
             breakpoints.add(f"watch -l *({kind} *){address + offset:#x}")
-    return plan
+    return plan, code
 
 
-def _resume(inferior, stops, breakpoints):
-    """Continues the target; None when it stopped at one of ours, else (end reason, detail)."""
+def _observed_stop(event, breakpoints):
+    """The stop as the core's classify_stop takes it: (cause, ours, numbers, pc, site, detail)."""
+    try:
+        frame = gdb.newest_frame()
+        pc, sal = frame.pc(), frame.find_sal()
+        site = (sal.symtab.filename if sal.symtab else "??", sal.line or 0, frame.name() or "??")
+    except gdb.error:
+        pc, site = 0, ("??", 0, "??")
+    if isinstance(event, gdb.BreakpointEvent):
+        numbers = [b.number for b in event.breakpoints]
+        ours = any(number in breakpoints.numbers for number in numbers)
+        return ("breakpoint", ours, numbers, pc, site, "")
+    if isinstance(event, gdb.SignalEvent):
+        return ("signal", False, [], pc, site, event.stop_signal)
+    return ("other", False, [], pc, site, "")
+
+
+def _resume(inferior, stops, breakpoints, code):
+    """Continues the target; None when the watch follows the object through the stop, else
+    (end reason, detail)."""
     stops.event = None
     try:
         gdb.execute("continue", to_string=True)
@@ -142,25 +161,19 @@ def _resume(inferior, stops, breakpoints):
     event = stops.event
     if not inferior.pid or not inferior.threads():
         return ("exited", "")
-    if isinstance(event, gdb.SignalEvent):
-        return ("interrupted", "") if event.stop_signal == "SIGINT" else ("other", event.stop_signal)
-    if isinstance(event, gdb.BreakpointEvent):
-        if any(b.number in breakpoints.numbers for b in event.breakpoints):
-            return None
-        return ("other", f"breakpoint {event.breakpoints[0].number}")
-    return ("other", "")
+    return _pyxray_gdb.classify_stop(*_observed_stop(event, breakpoints), code)
 
 
 class _Freed(Exception):
     """The watched address no longer holds an object."""
 
 
-def _follow(watch, address, plan, inferior, connection_type, breakpoints):
+def _follow(watch, address, plan, code, inferior, connection_type, breakpoints):
     stops = _Stops()
     gdb.events.stop.connect(stops)
     try:
         while not watch.done():
-            ended = _resume(inferior, stops, breakpoints)
+            ended = _resume(inferior, stops, breakpoints, code)
             if ended:
                 watch.end(*ended)
                 return
@@ -188,7 +201,7 @@ def _record_stop(watch, address, plan, inferior, connection_type):
 
 def refwatch(argument):
     options = _pyxray_gdb.parse_refwatch(gdb.string_to_argv(argument))
-    inferior, connection_type = selected_inferior("py-refwatch")
+    inferior, connection_type = selected_inferior()
     if connection_type == "core":
         raise gdb.GdbError("py-refwatch: a core cannot run; use py-refcnt on it, or run the program")
     address = resolve_object("py-refwatch", options["object"], inferior, connection_type)
@@ -197,8 +210,8 @@ def refwatch(argument):
     watch = _pyxray_gdb.RefWatch(address, type_name, value, immortal, options["count"])
     breakpoints = _Breakpoints()
     try:
-        plan = _set_stops(options, address, target, breakpoints)
-        _follow(watch, address, plan, inferior, connection_type, breakpoints)
+        plan, code = _set_stops(options, address, target, breakpoints)
+        _follow(watch, address, plan, code, inferior, connection_type, breakpoints)
     finally:
         breakpoints.delete()
     return watch.json() if options["json"] else watch.text()

@@ -2,8 +2,13 @@
 decodes every stop, adds the merged stacks up and renders them.
 
 Each interval ends with a real-time signal sent from a timer thread of the core (gdb.execute
-blocks in `continue`). gdb is told to stop on it without passing it on, and is given back the
-user's own handling of it at the end, so the program never receives it."""
+blocks in `continue`). gdb stops on it through a silent `catch signal` and is told not to pass
+it on, so the program never receives it; the user's own handling of it is given back at the end.
+
+A catchpoint, not `handle SIGnn stop`: a signal set to stop is also one gdb prints ("Program
+received signal SIGnn" and the location, on the terminal even while gdb.execute captures
+`continue`'s output), and `handle ... noprint` implies `nostop`. A silent catchpoint explains
+the signal, so gdb prints neither."""
 import contextlib
 import re
 import signal
@@ -20,15 +25,31 @@ STOP_SIGNAL = signal.SIGRTMAX - 1
 STOP_SIGNAL_NAME = f"SIG{int(STOP_SIGNAL)}"
 
 
+def _silent_catchpoint():
+    """A silent `catch signal SIGnn`: it stops the process without a word."""
+    before = {b.number for b in gdb.breakpoints()}
+    gdb.execute(f"catch signal {STOP_SIGNAL_NAME}", to_string=True)
+    made = [b for b in gdb.breakpoints() if b.number not in before]
+    for catchpoint in made:
+        catchpoint.silent = True
+    return made
+
+
 @contextlib.contextmanager
 def stop_signal_handled():
-    """`handle SIGnn stop nopass` while sampling; the user's Stop/Print/Pass again afterwards."""
+    """A silent catchpoint and `handle SIGnn nostop noprint nopass` while sampling; the user's
+    Stop/Print/Pass again afterwards, and the catchpoint deleted."""
     listing = gdb.execute(f"info signals {STOP_SIGNAL_NAME}", to_string=True)
     found = re.search(rf"^{STOP_SIGNAL_NAME}\s+(Yes|No)\s+(Yes|No)\s+(Yes|No)", listing, re.M)
-    gdb.execute(f"handle {STOP_SIGNAL_NAME} stop print nopass", to_string=True)
+    gdb.execute(f"handle {STOP_SIGNAL_NAME} nostop noprint nopass", to_string=True)
+    made = []
     try:
+        made = _silent_catchpoint()
         yield
     finally:
+        for catchpoint in made:
+            if catchpoint.is_valid():
+                catchpoint.delete()
         if found:
             stop, shown, passed = (answer == "Yes" for answer in found.groups())
             gdb.execute(f"handle {STOP_SIGNAL_NAME} {'stop' if stop else 'nostop'} "
@@ -90,7 +111,7 @@ def run_for(inferior, watcher, seconds):
 
 def sample(argument):
     words = gdb.string_to_argv(argument)
-    inferior, connection_type = selected_inferior("py-sample")
+    inferior, connection_type = selected_inferior()
     if connection_type != "native":
         raise gdb.GdbError(f"py-sample: needs a live process gdb runs or attached to, "
                            f"not a {connection_type} target")

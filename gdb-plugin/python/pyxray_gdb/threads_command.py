@@ -9,7 +9,7 @@ from pyxray_gdb.xbt_command import target_arguments
 
 
 def threads(arguments):
-    inferior, connection_type = selected_inferior("py-threads")
+    inferior, connection_type = selected_inferior()
     # Every thread's native stack: the state word comes from it.
     collected, frames, _ = collect_threads(inferior, all_threads=True, with_frames=True)
     return _pyxray_gdb.threads(

@@ -5,6 +5,7 @@ import _pyxray_gdb
 from pyxray_gdb.arguments import parse_xbt_arguments, use_color
 from pyxray_gdb.command import PyxrayCommand
 from pyxray_gdb.collect import collect_threads, core_signal, executable_of, selected_inferior
+from pyxray_gdb.errors import CommandError
 from pyxray_gdb.modules import target_modules, target_regions
 
 
@@ -60,7 +61,7 @@ def run_reporting_one_line(name, action):
         return action()
     except gdb.GdbError as error:
         raise gdb.GdbError(one_line(error)) from None
-    except _pyxray_gdb.Error as error:
+    except (CommandError, _pyxray_gdb.Error) as error:
         raise gdb.GdbError(one_line(f"{name}: {error}")) from None
     except gdb.error as error:
         raise gdb.GdbError(one_line(f"{name}: gdb failed: {error}")) from None
