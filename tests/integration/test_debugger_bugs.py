@@ -6,12 +6,14 @@ stop printing, the CLI's command line and error words, no memory-unsafe path of 
 import json
 import os
 import re
+import struct
 import subprocess
 from pathlib import Path
 
 import pytest
 
 import interpreters
+from core_layout import CoreLayout
 from drivers import CLI, GDB_SCRIPT, require, run, tool_environment
 
 PYENV = Path.home() / ".pyenv" / "versions"
@@ -135,3 +137,50 @@ def test_gdb_sample_prints_no_signal_stops_from_stdin(live):
     assert before == after
     assert "No breakpoints or watchpoints." in output
 
+
+
+# --- item 4: an error names the command that hit it ----------------------------------------------
+
+NT_FILE = 0x46494C45
+
+
+def without_file_note(core, out):
+    """A copy of `core` whose NT_FILE note is renamed to an unknown type: no mapped files."""
+    data = bytearray(core.read_bytes())
+    renamed = 0
+    for offset, size in CoreLayout(core).notes:
+        at = offset
+        while at + 12 <= offset + size:
+            name_size, desc_size, note_type = struct.unpack_from("<III", data, at)
+            if note_type == NT_FILE:
+                struct.pack_into("<I", data, at + 8, NT_FILE & ~0xFF)
+                renamed += 1
+            at += 12 + ((name_size + 3) & ~3) + ((desc_size + 3) & ~3)
+    assert renamed == 1, f"{core} has {renamed} NT_FILE notes"
+    out.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("command", ["py-threads", "py-up", "py-refcnt 0x10", "py-locals"])
+def test_gdb_errors_name_the_command_that_hit_them(tmp_path, command):
+    """A core without NT_FILE, moved away after gdb opened it: the modules fall back to `info proc
+    mappings` (modules.py), which lists nothing. Its error used to be prefixed `py-xbt:`."""
+    require(GDB_SCRIPT, "the gdb front-end")
+    sleeper = subprocess.Popen(["sleep", "300"])
+    try:
+        made = run(["gcore", "-o", str(tmp_path / "sleep"), str(sleeper.pid)], merge_stderr=True)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    core = tmp_path / f"sleep.{sleeper.pid}"
+    assert core.exists(), made.stdout[-2000:]
+    damaged = tmp_path / "nofile.core"
+    without_file_note(core, damaged)
+    output = run(["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off", "-c", str(damaged),
+                  "/usr/bin/sleep", "-ex", f"source {GDB_SCRIPT}",
+                  "-ex", f"shell mv {damaged} {tmp_path / 'moved.core'}", "-ex", command],
+                 merge_stderr=True).stdout
+    name = command.split()[0]
+    errors = [line for line in output.splitlines() if "cannot tell where files are mapped" in line]
+    assert errors == [f"{name}: cannot tell where files are mapped: cannot read core '{damaged}': "
+                      "No such file or directory; check the path; `info proc mappings`: it listed no "
+                      "mapped files"], output[-3000:]
