@@ -1,4 +1,4 @@
-"""Symbols and files by build-id from a real debuginfod server, in the CLI.
+"""Symbols and files by build-id from a real debuginfod server, in the CLI and in gdb.
 
 fixtures/debuginfod/staticext.c is built per interpreter with debug info and a build-id, its
 debug info split off (objcopy --only-keep-debug) and the module stripped of it and of its symbol
@@ -12,6 +12,8 @@ under that static function and records its name, as the C code gives it.
 - Without it: the frame stays unnamed, no cache directory appears, and the server is not asked.
 - A core whose executable and extension were deleted after it was written: both fetched by
   build-id (/buildid/ID/executable), and the static function named again.
+- gdb with its own client (`set debuginfod enabled on`): py-xbt names the static function too,
+  since it takes gdb's names for native frames; with the client off it stays unnamed.
 """
 
 import os
@@ -30,7 +32,7 @@ from pathlib import Path
 import pytest
 
 import interpreters
-from drivers import CLI, extract_json, require, run
+from drivers import CLI, GDB_SCRIPT, extract_json, gdb_command, require, run
 from extensions import build_extension
 from frames import describe, python_frames
 from targets import REPO, FixtureProcess, Target, make_core
@@ -330,3 +332,23 @@ def test_core_with_missing_files_fetched_by_build_id(setup, python_id, tmp_path)
         assert modules[name]["file"].startswith(str(tmp_path / "cache")), modules[name]
     static_frame_between_python_frames(relay_thread(document, core.record),
                                        core.record["static_function"])
+
+
+@pytest.mark.parametrize("enabled", ["on", "off"])
+def test_gdb_names_the_static_function_with_its_own_debuginfod(setup, enabled, tmp_path):
+    """What docs/cores.md tells gdb users: gdb 13's `set debuginfod enabled on`, and py-xbt
+    shows what gdb fetched; off, the frame stays unnamed and nothing is cached."""
+    require(GDB_SCRIPT, "the gdb front-end")
+    server, relays = setup
+    relay = relays["pyenv-3.12"]
+    cache = tmp_path / "cache"
+    live = Target("live", relay.interpreter, relay.live_record, relay.live.pid)
+    command = gdb_command(live, ["py-xbt --json"], extra_iex=["-iex", f"set debuginfod enabled {enabled}"])
+    completed = run(command, extra_environment=with_server(server, cache))
+    thread = relay_thread(extract_json(completed, f"gdb py-xbt, debuginfod {enabled}"), relay.live_record)
+    if enabled == "on":
+        static_frame_between_python_frames(thread, relay.live_record["static_function"])
+        assert any(relay.build_ids["staticext"] in str(path) for path in cache.rglob("debuginfo"))
+    else:
+        unnamed_staticext_frame(thread)
+        assert not cache.exists(), list(cache.rglob("*"))
