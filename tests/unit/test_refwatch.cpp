@@ -106,6 +106,19 @@ TEST(RefWatch, AChangeSeenAtEntryIsTheCallersAndCountEndsTheWatch) {
     EXPECT_TRUE(watch.leaky_returns().empty());
 }
 
+TEST(RefWatch, ATargetThatNeverStoppedIsSaidToHaveRunThrough) {
+    RefWatch silent(0x1000, "Token", {2, false}, 3);
+    silent.end(RefwatchEnd::Exited);
+    EXPECT_NE(silent.render_text().find("without stopping once"), std::string::npos);
+    EXPECT_NE(silent.render_json().find(R"("stops": 0)"), std::string::npos);
+
+    RefWatch stopped(0x1000, "Token", {2, false}, 3);
+    stopped.record(c_line(10), StopKind::Entry, {2, false}, std::nullopt);  // stopped, unchanged
+    stopped.end(RefwatchEnd::Exited);
+    EXPECT_EQ(stopped.render_text().find("without stopping once"), std::string::npos);
+    EXPECT_NE(stopped.render_json().find(R"("stops": 1)"), std::string::npos);
+}
+
 TEST(StopPlan, EntryLinesAndTheEpilogueInlinedHeadersIncluded) {
     std::vector<LineAddress> entries = {{0x100, "ext.c", 10}, {0x110, "ext.c", 11}, {0x118, "object.h", 640},
                                         {0x120, "ext.c", 12}, {0x130, "ext.c", 14}, {0x138, "ext.c", 14},

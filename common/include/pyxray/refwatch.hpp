@@ -190,6 +190,7 @@ private:
     std::map<SourceSite, ReturnBalance> returns_;
     std::optional<Refcount> call_entry_;       // the refcount at the open call's entry
     std::optional<SourceSite> previous_line_;  // the last line stopped at in the open call
+    size_t stops_ = 0;  // every stop recorded, changed or not
     RefwatchEnd end_ = RefwatchEnd::Exited;
     std::string end_detail_;
 };

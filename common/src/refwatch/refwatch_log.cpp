@@ -45,6 +45,7 @@ void RefWatch::note_call(const SourceSite& site, StopKind kind, const Refcount& 
 
 std::string RefWatch::record(const SourceSite& site, StopKind kind, const Refcount& now,
                              const std::optional<SourceSite>& python) {
+    ++stops_;
     std::string line;
     if (changed(now)) {
         RefChange change{last_, now, change_site(site, kind, python), python};

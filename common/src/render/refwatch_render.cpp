@@ -87,6 +87,11 @@ std::string RefWatch::render_text() const {
         fmt::format("py-refwatch: {:#x} ({}), refcnt {} -> {}: {} change(s); ended: {}{}\n", object_,
                     printable_text(type_), count_text(initial_), count_text(last_), changes_.size(),
                     end_text(end_), end_detail_.empty() ? "" : " (" + end_detail_ + ")");
+    // A hardware watchpoint that never fires looks like an object nobody touched.
+    if (end_ == RefwatchEnd::Exited && stops_ == 0)
+        out += "note: the target ran to its end without stopping once: the --each-line function was "
+               "never called, or no hardware watchpoint fired (some VMs give a traced process no debug "
+               "registers; then watch with --each-line FUNCTION, which uses breakpoints)\n";
     auto leaky = leaky_returns();
     for (const auto& balance : leaky)
         out += fmt::format("LEAKY RETURN {}: {} call(s), net {} per call\n", site_text(balance.site),
@@ -138,6 +143,7 @@ std::string RefWatch::render_json() const {
                {"final", last_.value},
                {"immortal", last_.immortal},
                {"ended", end_text(end_)},
+               {"stops", stops_},
                {"end_detail", end_detail_.empty() ? Json(nullptr) : Json(end_detail_)},
                {"changes", std::move(changes)},
                {"sites", std::move(sites_out)},
