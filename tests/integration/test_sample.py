@@ -116,15 +116,24 @@ def run_sampler(sampler, target, words):
 @pytest.mark.parametrize("sampler", SAMPLERS)
 @pytest.mark.parametrize("python_id", SAMPLE_INTERPRETERS)
 def test_split_is_within_five_points(python_id, sampler, cpu_split, tmp_path):
+    """The hot share of one run; when it is off, of the median of three: one run on this shared
+    VM can be disturbed (lldb-16 on pyenv-3.8 measured 41.3% hot once in a fresh-clone run at
+    731d368 while the same build gave 70+-5 on every rerun)."""
     target = cpu_split(python_id)
-    output = tmp_path / "profile.folded"
-    console = run_sampler(sampler, target, sample_words(output))
-    assert f"{SAMPLES} samples in" in console, console[-3000:]
-    assert console.count(" samples in ") == 1, console[-3000:]  # the summary line, once
-    stacks = parse_folded(output.read_text())
-    share = hot_share(stacks)
-    print(f"{python_id} {sampler}: hot {share:.1f}% of {sum(stacks.values())} stacks")
-    assert abs(share - HOT_SHARE) <= TOLERANCE, f"hot {share:.1f}%, expected {HOT_SHARE}±{TOLERANCE}"
+    shares = []
+    while True:
+        output = tmp_path / f"profile-{len(shares)}.folded"
+        console = run_sampler(sampler, target, sample_words(output))
+        assert f"{SAMPLES} samples in" in console, console[-3000:]
+        assert console.count(" samples in ") == 1, console[-3000:]  # the summary line, once
+        stacks = parse_folded(output.read_text())
+        shares.append(hot_share(stacks))
+        print(f"{python_id} {sampler}: hot {shares[-1]:.1f}% of {sum(stacks.values())} stacks")
+        if abs(shares[0] - HOT_SHARE) <= TOLERANCE or len(shares) == 3:
+            break
+    share = sorted(shares)[len(shares) // 2]
+    assert abs(share - HOT_SHARE) <= TOLERANCE, \
+        f"hot {share:.1f}% (median of {[round(s, 1) for s in shares]}), expected {HOT_SHARE}±{TOLERANCE}"
     # Root first: the module's frame comes before busy, busy before hot.
     hot_stack = max((s for s in stacks if any(f.startswith("hot (") for f in s)), key=stacks.get)
     names = [frame.split(" (")[0] for frame in hot_stack]
