@@ -53,8 +53,8 @@ integration-test:
 # tests of no interpreter: sanitized runs take about twice as long, and the whole matrix would
 # push CI past 90 minutes. The legacy frames of 3.8-3.10 left the slice after f1f6902: with them
 # the fresh-clone run there took 83 minutes, too close to 90 on this noisy VM; that decoder is
-# unchanged since it was last sanitized clean (at f1f6902), and the fuzz pass still mutates
-# 3.8-3.10 memory images.
+# unchanged since it was last sanitized clean (at f1f6902), and the fuzz pass still mutates a
+# 3.8 memory image (fuzz/corpus/pyenv-3.8.seed) through it.
 # test_sample.py (the sampler's profiles over the same decoders) left it then too.
 # test_install.py checks packaging (the .deb, cmake --install), not memory: the plain pass runs it.
 # The sampler's 70/30 accuracy is a timing property: under ASan LLDB samples too slowly to hold
