@@ -58,6 +58,7 @@ XbtOptions xbt_options(const SampleArguments& args, int pid) {
     XbtOptions options;
     options.python_only = args.options.python_only || args.nonblocking;
     options.reuse_thread_names = true;
+    options.waits = false;
     if (!args.options.all_threads) options.only_tid = pid;
     return options;
 }

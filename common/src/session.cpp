@@ -23,6 +23,7 @@
 #include "merge/merge.hpp"
 #include "merge/module_offsets.hpp"
 #include "merge/thread_matching.hpp"
+#include "merge/waiting.hpp"
 #include "objects/object_reader.hpp"
 #include "objects/refcount.hpp"
 #include "symbols/demangle.hpp"
@@ -265,8 +266,11 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     if (!options.only_tid) add_unmatched(snapshot.threads, python_threads, assignment.matched, statuses);
     os_of.resize(snapshot.threads.size(), nullptr);
     std::vector<uint64_t> idents;
-    for (size_t i = 0; i < snapshot.threads.size(); ++i)
-        if (auto ident = threading_ident(snapshot.threads[i], os_of[i])) idents.push_back(*ident);
+    std::vector<std::optional<uint64_t>> ident_of;  // per snapshot thread
+    for (size_t i = 0; i < snapshot.threads.size(); ++i) {
+        ident_of.push_back(threading_ident(snapshot.threads[i], os_of[i]));
+        if (ident_of.back()) idents.push_back(*ident_of.back());
+    }
     auto& recent = state_->recent_names;
     if (!options.reuse_thread_names || !recent || !recent->still_fresh(idents))
         recent = RecentThreadNames{all_thread_names(memory, *state_->offsets, statuses),
@@ -278,6 +282,7 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
         return fail(ErrorCode::InvalidArgument, fmt::format("no thread {} in the target", *options.only_tid));
     if (options.locals) fill_all_locals(memory, *state_->offsets, *options.locals, snapshot);
     fill_exceptions(memory, *state_->offsets, snapshot);
+    if (options.waits) fill_waits(memory, *state_->offsets, ident_of, snapshot);
     put_crashing_thread_first(snapshot);
     return snapshot;
 }

@@ -92,6 +92,7 @@ Result<std::string> run_sample(lldb::SBDebugger& debugger, char** argv) {
     xbt.python_only = options.python_only;
     if (!options.all_threads) xbt.only_tid = tid;
     xbt.reuse_thread_names = true;
+    xbt.waits = false;
     SbTarget target(selected, process);
     target.prepare_for_sampling();
     PYXRAY_TRY(session, Session::open(target));

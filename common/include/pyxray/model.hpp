@@ -100,10 +100,32 @@ struct ThreadException {
 struct Crash {
     std::string signal;  // "SIGSEGV"
     int signo = 0;
-    std::optional<int> code;  // si_code, when the front-end could read it
-    std::string code_name;    // "SEGV_MAPERR"; empty without a code
+    std::optional<int> code;          // si_code, when the front-end could read it
+    std::string code_name;            // "SEGV_MAPERR"; empty without a code
     std::optional<uint64_t> address;  // the faulting address (SIGSEGV, SIGBUS, SIGILL, SIGFPE)
     int64_t tid = 0;                  // the thread that took the signal
+};
+
+// What a blocked thread waits for (issue 20), told from its own frames: the outermost
+// threading/queue primitive it is in, else the C call it blocks in (a lock's acquire, a sleep,
+// I/O), else the GIL. `kind` spellings are JSON's and never renamed: lock, rlock, condition,
+// event, queue, semaphore, barrier, thread, gil, sleep, io, unknown.
+struct ThreadWait {
+    std::string kind;
+    uint64_t object = 0;                // the primitive's object, 0 when not known
+    std::string repr = {};              // its repr, empty when not known
+    std::vector<int64_t> held_by = {};  // OS tids: a lock's holders, an RLock's owner, the joined thread
+    bool probably = false;              // object or holders told from weak evidence (a local naming it)
+    std::string how = {};               // the primitive and the line of the frame that called it
+    std::optional<int64_t> count = std::nullopt;  // an RLock's recursion count
+    std::optional<int64_t> value = std::nullopt;  // a Semaphore's value
+};
+
+// A cycle of the wait-for graph: threads[i] waits for objects[i], held by threads[i + 1]
+// (the last by the first); starts at the lowest tid, so each cycle is named once.
+struct Deadlock {
+    std::vector<int64_t> threads;
+    std::vector<uint64_t> objects;
 };
 
 struct ThreadStack {
@@ -126,7 +148,8 @@ struct ThreadStack {
     ThreadActivity activity = ThreadActivity::Unknown;  // JSON "state"
     // The exception it is raising, else the one it is handling; empty when neither or no thread state.
     std::optional<ThreadException> exception;
-    bool crashed = false;  // took the process's fatal signal (Snapshot::crash)
+    bool crashed = false;                              // took the process's fatal signal (Snapshot::crash)
+    std::optional<ThreadWait> waiting = std::nullopt;  // empty: running, or not asked for
 };
 
 struct RuntimeInfo {
@@ -141,7 +164,7 @@ struct RuntimeInfo {
 struct Snapshot {
     TargetInfo target;
     RuntimeInfo runtime;
-    std::vector<ThreadStack> threads;  // the crashing thread first, when there is one
+    std::vector<ThreadStack> threads;           // the crashing thread first, when there is one
     std::optional<Crash> crash = std::nullopt;  // a core of a process killed by a signal
     // Cores: every module with its build-id and the file that stood in for it (modules a
     // front-end did not check, status Unchecked, are left out).
@@ -149,6 +172,7 @@ struct Snapshot {
     // A snapshot of a target without CPython (native_snapshot): why no runtime was found. The
     // threads then have native frames only and `runtime` is empty.
     std::optional<std::string> no_runtime = std::nullopt;
+    std::vector<Deadlock> deadlocks = {};  // the wait-for graph's cycles (XbtOptions::waits)
 };
 
 }  // namespace pyxray

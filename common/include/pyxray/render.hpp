@@ -52,4 +52,9 @@ std::string render_threads_text(const Snapshot& snapshot, const ThreadsRenderOpt
 // The `--json` document: {"pyxray": 1, "target": {...}, "threads": [...]}.
 std::string render_xbt_json(const Snapshot& snapshot);
 
+// What a thread waits for, in a few words (py-threads' WAITING column): "-" when running.
+std::string render_waiting_text(const Snapshot& snapshot, const ThreadStack& thread);
+// `deadlock: 4241 "alpha" waits for lock 0x.. held by 4242 "beta", which waits for ...`.
+std::string render_deadlock_line(const Snapshot& snapshot, const Deadlock& deadlock);
+
 }  // namespace pyxray

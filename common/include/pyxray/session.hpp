@@ -24,6 +24,9 @@ struct XbtOptions {
     // threading's dicts, most of a Python-only sample's cost) is skipped while no new thread has
     // appeared and the names are under a second old, so a rename shows within a second.
     bool reuse_thread_names = false;
+    // What each blocked thread waits for and who holds it, and the deadlocks (issue 20);
+    // samplers turn it off (it reads the locals of blocked threads' frames).
+    bool waits = true;
 };
 
 // Where a name used in a frame is bound, as Python looks it up: locals, globals, builtins.

@@ -65,14 +65,6 @@ bool starts_with_one_of(std::string_view name, const auto& prefixes) {
                        [&](std::string_view prefix) { return name.starts_with(prefix); });
 }
 
-// "__GI___clock_nanosleep", "__libc_select", "__select" -> "clock_nanosleep", "select".
-std::string_view plain_libc_name(std::string_view name) {
-    for (std::string_view prefix : {"__GI_", "__libc_"})
-        if (name.starts_with(prefix)) name.remove_prefix(prefix.size());
-    while (name.starts_with('_') && !name.starts_with("_Py")) name.remove_prefix(1);
-    return name;
-}
-
 bool in_libc(const NativeFrame& frame) {
     auto slash = frame.module.rfind('/');
     std::string_view file = std::string_view(frame.module).substr(slash == std::string::npos ? 0 : slash + 1);
@@ -80,6 +72,13 @@ bool in_libc(const NativeFrame& frame) {
 }
 
 }  // namespace
+
+std::string_view plain_libc_name(std::string_view name) {
+    for (std::string_view prefix : {"__GI_", "__libc_"})
+        if (name.starts_with(prefix)) name.remove_prefix(prefix.size());
+    while (name.starts_with('_') && !name.starts_with("_Py")) name.remove_prefix(1);
+    return name;
+}
 
 // Only the frames above the innermost eval-loop call say what the thread does now: a wait for
 // the GIL, a sleep or a wait (idle), or other C code. A thread holding the GIL runs Python

@@ -2,11 +2,15 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "pyxray/model.hpp"
 
 namespace pyxray {
+
+// "__GI___clock_nanosleep", "__libc_select", "__select" -> "clock_nanosleep", "select".
+std::string_view plain_libc_name(std::string_view name);
 
 // `native` innermost first, or null when the native stack is not known (--python-only, an
 // unwinder error); then only the GIL can tell: its holder runs Python. `python`: the thread

@@ -31,12 +31,13 @@ Json frame_json(const StackFrame& frame) {
         return out;
     }
     const NativeFrame& native = frame.native;
-    return Json{{"kind", "native"},
-                {"function", native.function},
-                {"linkage_name", native.linkage_name.empty() ? Json(nullptr) : Json(native.linkage_name)},
-                {"module", native.module},
-                {"pc", fmt::format("{:#x}", native.pc)},
-                {"offset", native.module_offset ? Json(fmt::format("{:#x}", *native.module_offset)) : Json(nullptr)}};
+    return Json{
+        {"kind", "native"},
+        {"function", native.function},
+        {"linkage_name", native.linkage_name.empty() ? Json(nullptr) : Json(native.linkage_name)},
+        {"module", native.module},
+        {"pc", fmt::format("{:#x}", native.pc)},
+        {"offset", native.module_offset ? Json(fmt::format("{:#x}", *native.module_offset)) : Json(nullptr)}};
 }
 
 // path, build_id (null when the core kept none), status, and the file used (null when none).
@@ -115,6 +116,34 @@ Json ignored_json(const std::optional<IgnoredFile>& ignored) {
     return Json{{"path", ignored->path}, {"reason", ignored->reason}};
 }
 
+std::string address_text(uint64_t address) { return fmt::format("{:#x}", address); }
+
+// null for a running thread (or when not asked for); see ThreadWait.
+Json waiting_json(const std::optional<ThreadWait>& wait) {
+    if (!wait) return nullptr;
+    Json out{{"kind", wait->kind},
+             {"object", wait->object ? Json(address_text(wait->object)) : Json(nullptr)},
+             {"repr", wait->repr.empty() ? Json(nullptr) : Json(wait->repr)},
+             {"held_by", wait->held_by},
+             {"probably", wait->probably},
+             {"how", wait->how.empty() ? Json(nullptr) : Json(wait->how)}};
+    if (wait->count) out["count"] = *wait->count;
+    if (wait->value) out["value"] = *wait->value;
+    return out;
+}
+
+Json deadlocks_json(const Snapshot& snapshot) {
+    Json out = Json::array();
+    for (const auto& deadlock : snapshot.deadlocks) {
+        Json objects = Json::array();
+        for (uint64_t object : deadlock.objects) objects.push_back(address_text(object));
+        out.push_back(Json{{"threads", deadlock.threads},
+                           {"objects", std::move(objects)},
+                           {"text", render_deadlock_line(snapshot, deadlock)}});
+    }
+    return out;
+}
+
 Json thread_json(const ThreadStack& thread) {
     Json out{{"tid", thread.tid}, {"python", thread.python}, {"merged", thread.merged}};
     if (thread.state) {
@@ -124,6 +153,7 @@ Json thread_json(const ThreadStack& thread) {
     add_thread_status(out, thread);
     out["crashed"] = thread.crashed;
     out["exception"] = exception_json(thread.exception);
+    out["waiting"] = waiting_json(thread.waiting);
     out["notes"] = thread.notes;
     out["frames"] = frames_json(thread.frames);
     if (!thread.unmerged_native.empty()) out["native_frames"] = frames_json(thread.unmerged_native);
@@ -155,11 +185,12 @@ std::string render_xbt_json(const Snapshot& snapshot) {
           {"free_threaded", snapshot.runtime.free_threaded},
           {"executable", snapshot.target.executable},
           {"ignored_executable", ignored_json(snapshot.target.ignored_executable)},
-          {"command_line", snapshot.target.command_line.empty() ? Json(nullptr)
-                                                                 : Json(snapshot.target.command_line)},
+          {"command_line",
+           snapshot.target.command_line.empty() ? Json(nullptr) : Json(snapshot.target.command_line)},
           {"truncated", truncation_json(snapshot.target.truncation)}}},
         {"crash", crash_json(snapshot.crash)},
         {"threads", std::move(threads)},
+        {"deadlocks", deadlocks_json(snapshot)},
         {"modules", modules_json(snapshot.modules)},
         {"no_runtime", snapshot.no_runtime ? Json(*snapshot.no_runtime) : Json(nullptr)},
     };

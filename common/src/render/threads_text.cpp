@@ -87,23 +87,30 @@ std::string render_threads_text(const Snapshot& snapshot, const ThreadsRenderOpt
         name_width = std::max(name_width, display_width(name_cell(thread)));
     }
     name_width = std::min<size_t>(name_width, 40);
+    size_t waiting_width = 7;
+    for (const auto& thread : snapshot.threads)
+        waiting_width = std::max(waiting_width, display_width(render_waiting_text(snapshot, thread)));
+    waiting_width = std::min<size_t>(waiting_width, 80);
     auto line = [&](std::string_view tid, std::string_view name, std::string_view gil, std::string_view gc,
-                    std::string_view state, std::string_view frame) {
-        std::string text =
-            fmt::format("{}  {}  {}  {}  {}  {}", padded(tid, tid_width), padded(name, name_width),
-                        padded(gil, 4), padded(gc, 3), padded(state, 15), frame);
+                    std::string_view state, std::string_view waiting, std::string_view frame) {
+        std::string text = fmt::format("{}  {}  {}  {}  {}  {}  {}", padded(tid, tid_width),
+                                       padded(name, name_width), padded(gil, 4), padded(gc, 3),
+                                       padded(state, 15), padded(waiting, waiting_width), frame);
         while (!text.empty() && text.back() == ' ') text.pop_back();
         return text + "\n";
     };
-    out += line("TID", "NAME", "GIL", "GC", "STATE", "PYTHON FRAME");
+    out += line("TID", "NAME", "GIL", "GC", "STATE", "WAITING", "PYTHON FRAME");
     for (const auto& thread : snapshot.threads) {
-        out += line(std::to_string(thread.tid), name_cell(thread), gil_cell(thread, snapshot),
-                    gc_cell(thread), activity_name(thread.activity), frame_cell(thread));
+        out +=
+            line(std::to_string(thread.tid), name_cell(thread), gil_cell(thread, snapshot), gc_cell(thread),
+                 activity_name(thread.activity), render_waiting_text(snapshot, thread), frame_cell(thread));
         if (options.stacks) {
             out += render_thread_stack_text(thread, options.frames);
             out += "\n";
         }
     }
+    if (!snapshot.deadlocks.empty()) out += "\n";
+    for (const auto& deadlock : snapshot.deadlocks) out += render_deadlock_line(snapshot, deadlock) + "\n";
     return out;
 }
 

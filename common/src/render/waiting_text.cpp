@@ -1,0 +1,64 @@
+// What blocked threads wait for, in words: py-threads' WAITING column and the deadlock lines.
+#include <fmt/format.h>
+
+#include "pyxray/render.hpp"
+
+namespace pyxray {
+namespace {
+
+// `4242 "beta"`, or the tid alone for a thread without a name.
+std::string thread_label(const Snapshot& snapshot, int64_t tid) {
+    for (const auto& thread : snapshot.threads)
+        if (thread.tid == tid && thread.name)
+            return fmt::format("{} \"{}\"", tid, printable_text(*thread.name));
+    return std::to_string(tid);
+}
+
+std::string holders(const Snapshot& snapshot, const std::vector<int64_t>& tids) {
+    std::string out;
+    for (int64_t tid : tids) out += (out.empty() ? "" : ", ") + thread_label(snapshot, tid);
+    return out;
+}
+
+// "lock 0x7f..": the kind and, when known, the object.
+std::string what(const ThreadWait& wait) {
+    if (wait.kind == "thread" || !wait.object) return wait.kind;
+    return fmt::format("{} {:#x}", wait.kind, wait.object);
+}
+
+}  // namespace
+
+std::string render_waiting_text(const Snapshot& snapshot, const ThreadStack& thread) {
+    if (!thread.waiting) return "-";
+    const ThreadWait& wait = *thread.waiting;
+    std::string out = what(wait);
+    if (wait.kind == "thread") {
+        if (!wait.held_by.empty()) out += " " + holders(snapshot, wait.held_by);
+        out += " (join)";
+    } else if (wait.kind == "rlock" && !wait.held_by.empty()) {
+        out += " owned by " + holders(snapshot, wait.held_by);
+        if (wait.count) out += fmt::format(", count {}", *wait.count);
+    } else if (!wait.held_by.empty()) {
+        out += " held by " + holders(snapshot, wait.held_by);
+    }
+    if (wait.value) out += fmt::format(" (value {})", *wait.value);
+    if (wait.probably) out += " (probably)";
+    return out;
+}
+
+std::string render_deadlock_line(const Snapshot& snapshot, const Deadlock& deadlock) {
+    std::string out = "deadlock: ";
+    for (size_t i = 0; i < deadlock.threads.size(); ++i) {
+        const ThreadStack* thread = nullptr;
+        for (const auto& candidate : snapshot.threads)
+            if (candidate.tid == deadlock.threads[i]) thread = &candidate;
+        std::string kind = thread && thread->waiting ? thread->waiting->kind : "?";
+        int64_t holder = deadlock.threads[(i + 1) % deadlock.threads.size()];
+        if (i == 0) out += thread_label(snapshot, deadlock.threads[i]);
+        out += fmt::format("{} waits for {} {:#x} held by {}", i == 0 ? "" : ", which", kind,
+                           deadlock.objects[i], thread_label(snapshot, holder));
+    }
+    return out;
+}
+
+}  // namespace pyxray
