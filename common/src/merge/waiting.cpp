@@ -46,11 +46,15 @@ struct NativeWait {
     std::string_view function;
     const char* kind;
 };
-constexpr std::array<NativeWait, 19> kNativeWaits = {{
+// A sleep syscall right under Python is time.sleep where time_sleep has no symbol (an LTO
+// build without its debug info); before 3.11 time.sleep waits in select, under pysleep.
+constexpr std::array<NativeWait, 21> kNativeWaits = {{
     {"rlock_acquire", "rlock"},
     {"_PyRecursiveMutex_Lock", "rlock"},
     {"time_sleep", "sleep"},
     {"pysleep", "sleep"},
+    {"clock_nanosleep", "sleep"},
+    {"nanosleep", "sleep"},
     {"lock_PyThread_acquire_lock", "lock"},
     {"acquire_timed", "lock"},
     {"PyThread_acquire_lock_timed", "lock"},
@@ -116,6 +120,7 @@ private:
     void describe_object(ThreadWait& wait, uint64_t object) const;
     void add_rlock_owner(ThreadWait& wait) const;
     std::optional<int64_t> tid_of_thread_object(uint64_t thread) const;
+    bool lock_is_locked(uint64_t lock) const;
     uint64_t object_head() const { return offsets_.objects.float_object.ob_fval; }
 
     const Memory& memory_;
@@ -260,11 +265,17 @@ std::optional<ThreadWait> WaitReader::wait_of(const ThreadStack& thread) const {
 }
 
 // A plain Lock records no owner: while it is locked, the other threads with a local naming it
-// (not waiting for it themselves) probably hold it.
-bool lock_is_locked(const Memory& memory, uint64_t lock, uint64_t head, bool mutex) {
-    // 3.13+ (gh-114271): lockobject is a PyMutex, locked bit 1; before: the lock pointer, the
-    // weakref list, then `char locked`.
-    auto byte = read_value<uint8_t>(memory, lock + head + (mutex ? 0 : 16));
+// (not waiting for it themselves) probably hold it. Its lockobject is a PyMutex (locked bit 1)
+// since gh-114271, backported within 3.13 (3.13.0 has the old one, 3.13.15 the new): told by
+// the type's size, one byte past the header, padded. Before, the lock pointer, the weakref
+// list, then `char locked`.
+bool WaitReader::lock_is_locked(uint64_t lock) const {
+    auto type = read_pointer(memory_, lock + offsets_.pyobject.ob_type);
+    if (!type) return false;
+    auto size = read_value<uint64_t>(memory_, *type + offsets_.objects.type.tp_basicsize);
+    if (!size || *size < object_head()) return false;
+    bool mutex = *size - object_head() < 2 * sizeof(uint64_t);
+    auto byte = read_value<uint8_t>(memory_, lock + object_head() + (mutex ? 0 : 2 * sizeof(uint64_t)));
     return byte && (mutex ? (*byte & 1) != 0 : *byte != 0);
 }
 
@@ -275,10 +286,9 @@ void WaitReader::find_lock_holders(std::vector<ThreadStack>& threads) const {
         if (wait && wait->kind == "lock" && wait->object) waiters[wait->object].push_back(i);
     }
     if (waiters.empty()) return;
-    bool mutex = snapshot_.runtime.version_hex >= 0x030d0000;
     std::map<uint64_t, std::vector<int64_t>> holders;
     for (const auto& [lock, waiting] : waiters)
-        if (lock_is_locked(memory_, lock, object_head(), mutex)) holders[lock];
+        if (lock_is_locked(lock)) holders[lock];
     for (const auto& thread : threads) {
         std::set<uint64_t> named;
         size_t searched = 0;
