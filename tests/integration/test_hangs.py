@@ -16,8 +16,8 @@ import pytest
 
 import interpreters
 from conftest import MODES, frontends_for
-from drivers import (GDB_WITHOUT_DEBUG_INFO, HIDE_DEBUG_INFO, REPO, ToolFailure, extract_json, run_cli,
-                     run_gdb, run_lldb)
+from drivers import (CLI, GDB_WITHOUT_DEBUG_INFO, HIDE_DEBUG_INFO, REPO, ToolFailure, extract_json, run_cli,
+                     run, run_gdb, run_lldb)
 from targets import READY_TIMEOUT, SETTLE_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target, make_core
 
 HANGS_PY = REPO / "fixtures" / "hangs.py"
@@ -68,6 +68,10 @@ class HangsRuns:
             self.collected[interpreter_id] = runs
         if isinstance(runs, BaseException):
             raise runs
+        if frontend == "core report":
+            if isinstance(runs["core report"], ToolFailure):
+                raise ToolFailure(str(runs["core report"]))
+            return runs["record"], runs["core report"], None
         text, document = runs[(frontend, mode)]
         for result in (text, document):
             if isinstance(result, ToolFailure):
@@ -90,6 +94,10 @@ class HangsRuns:
                         runs[(frontend, target.kind)] = (text, extract_json(completed, what))
                     except ToolFailure as failure:
                         runs[(frontend, target.kind)] = (failure, failure)
+            try:
+                runs["core report"] = run([CLI, "core", targets[1].core, "--exe", targets[1].executable]).stdout
+            except ToolFailure as failure:
+                runs["core report"] = failure
             return runs
         finally:
             process.stop()
@@ -150,3 +158,14 @@ def test_waiting_column(cell, hangs_runs):
         assert re.search(rf"\s{expected['kind']}\s", line), (recorded["name"], line)
         if expected["kind"] == "rlock":
             assert f'owned by {expected["held_by"][0]} "delta", count 2' in line, line
+
+
+@pytest.mark.parametrize("interpreter_id", interpreters.INTERPRETER_IDS)
+def test_core_report_names_the_deadlock_at_the_top(interpreter_id, hangs_runs):
+    """`pyxray core`'s triage: the deadlock line once, before the threads."""
+    record, report, _ = hangs_runs.get(interpreter_id, "core report", "core")
+    lines = report.splitlines()
+    deadlocks = [number for number, line in enumerate(lines) if line.startswith("deadlock: ")]
+    threads = [number for number, line in enumerate(lines) if line.startswith("Threads:")]
+    assert len(deadlocks) == 1 and threads and deadlocks[0] < threads[0], report[:3000]
+    assert f'{record["deadlocks"][0]["threads"][0]} "alpha" waits for lock' in lines[deadlocks[0]]

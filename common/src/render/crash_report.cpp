@@ -37,6 +37,7 @@ std::string render_crash_report_text(const Snapshot& snapshot, const RenderOptio
     std::string out = render_target_warnings(snapshot.target);
     render_process(out, snapshot);
     render_signal(out, snapshot);
+    for (const auto& deadlock : snapshot.deadlocks) out += render_deadlock_line(snapshot, deadlock) + "\n";
     out += render_ignored_executable_note(snapshot.target);
     out += render_modules_note(snapshot.modules, snapshot.target.kind);
     bool crashing_first = !snapshot.threads.empty() && snapshot.threads.front().crashed;
