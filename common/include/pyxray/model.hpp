@@ -43,8 +43,8 @@ struct PyThread {
     std::vector<size_t> segment_sizes;
     std::optional<std::string> truncated;  // why the walk stopped early, if it did
     std::vector<std::string> notes;        // what a frame could not be decoded for (its line), and why
-    // 3.12+: address of the shim frame of the innermost eval-loop call; 3.11 (and 3.12 without
-    // one): of the _PyCFrame that call made. Either is a local of that C call, so it tells which
+    // 3.12+: address of the shim frame of the innermost eval-loop call; 3.10-3.11 (and 3.12
+    // without one): of the _PyCFrame that call made. Either is a local of that C call, so it tells which
     // OS thread's stack runs this thread state, and how deep.
     uint64_t innermost_shim = 0;
 };
@@ -100,8 +100,8 @@ struct ThreadException {
 struct Crash {
     std::string signal;  // "SIGSEGV"
     int signo = 0;
-    std::optional<int> code;  // si_code, when the front-end could read it
-    std::string code_name;    // "SEGV_MAPERR"; empty without a code
+    std::optional<int> code;          // si_code, when the front-end could read it
+    std::string code_name;            // "SEGV_MAPERR"; empty without a code
     std::optional<uint64_t> address;  // the faulting address (SIGSEGV, SIGBUS, SIGILL, SIGFPE)
     int64_t tid = 0;                  // the thread that took the signal
 };
@@ -141,7 +141,7 @@ struct RuntimeInfo {
 struct Snapshot {
     TargetInfo target;
     RuntimeInfo runtime;
-    std::vector<ThreadStack> threads;  // the crashing thread first, when there is one
+    std::vector<ThreadStack> threads;           // the crashing thread first, when there is one
     std::optional<Crash> crash = std::nullopt;  // a core of a process killed by a signal
     // Cores: every module with its build-id and the file that stood in for it (modules a
     // front-end did not check, status Unchecked, are left out).
