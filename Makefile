@@ -64,7 +64,9 @@ integration-test:
 # Compressed cores and C++ names (issue 16): one interpreter, debian-3.11, under ASan (the
 # decompression and demangling code paths are the same for every interpreter; 45 s budget).
 # test_containers: one interpreter (pyenv-3.12) covers its memory-reading paths (/proc parsing,
-# modules resolved through the process's root); the others add only interpreter coverage.
+# modules resolved through the process's root or /proc/PID/map_files); the others add only
+# interpreter coverage. The stack scan that ties lldb-16 states to threads on 3.8-3.9 cores is
+# checked sanitized by its unit tests.
 # test_debugger_bugs: gdb command registration, stop printing and CLI words (issue 17), no
 # memory-unsafe path of the core.
 SANITIZE_SLICE := not stripped and not test_install and not test_debugger_bugs and not test_sample.py and not test_split_is_within_five_points and not test_a_program_that_never_loads_python_is_ended and not test_a_launched_program_ends_with_the_duration and not (test_compressed_cores and pyenv-3.12) and not (test_cpp_frame_demangled and pyenv-3.12) and not (test_containers and not pyenv-3.12) and (debian-3.11 or pyenv-3.12 or debian-3.13t or not (pyenv or debian))
