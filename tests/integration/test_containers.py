@@ -260,30 +260,49 @@ def copy_libpython_into_workdir(process):
     shutil.copy2(library, process.workdir / "lib" / library.name)
 
 
-@pytest.fixture(scope="module", params=["pyenv-3.12"])
-def upgraded_container(request, tmp_path_factory):
-    """A container whose libpython was replaced by another build after the process mapped it,
-    as a package upgrade inside a running container does: the mapped file is gone from every
-    path; only /proc/PID/map_files still reaches it."""
-    interpreter = interpreters.find(request.param)
-    directory = tmp_path_factory.mktemp("container-upgraded")
+def replace_with_another_build(library):
+    upgrade = library.with_name("upgrade")
+    shutil.copy2(OTHER_BUILD, upgrade)
+    os.replace(upgrade, library)
+
+
+def upgraded_in_a_container(interpreter, directory):
     process = ContainerProcess(interpreter, directory, prepare_workdir=copy_libpython_into_workdir)
+    return process, lambda: next((process.workdir / "lib").glob("libpython3*"))
+
+
+def upgraded_on_the_host(interpreter, directory):
+    library = next(interpreter.executable.resolve().parent.parent.glob("lib/libpython3*.so.1.0"))
+    (directory / "lib").mkdir(parents=True)
+    copy = directory / "lib" / library.name
+    shutil.copy2(library, copy)
+    own = replace(interpreter, environment=(("LD_LIBRARY_PATH", str(copy.parent)),), libraries=(copy,))
+    return FixtureProcess(own, directory / "run"), lambda: copy
+
+
+@pytest.fixture(scope="module", params=["container", "host"], ids=["pyenv-3.12-container", "pyenv-3.12-host"])
+def upgraded(request, tmp_path_factory):
+    """pyenv-3.12 whose libpython was replaced by another build after the process mapped it, as
+    a package upgrade under a running service does: the mapped file is gone from every path
+    (maps says "(deleted)"); only /proc/PID/map_files still reaches it. In a container, and on
+    the host."""
+    interpreter = interpreters.find("pyenv-3.12")
+    directory = tmp_path_factory.mktemp(f"upgraded-{request.param}")
+    start = upgraded_in_a_container if request.param == "container" else upgraded_on_the_host
+    process, library = start(interpreter, directory)
     try:
         record = process.wait_until_blocked()
-        library = next((process.workdir / "lib").glob("libpython3*"))
-        upgrade = library.with_name("upgrade")
-        shutil.copy2(OTHER_BUILD, upgrade)
-        os.replace(upgrade, library)
-        yield Target("live", interpreter, record, process.pid), library
+        replace_with_another_build(library())
+        yield Target("live", interpreter, record, process.pid), library()
     finally:
         process.stop()
         shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-def test_live_library_replaced_after_mapping_is_read_through_map_files(upgraded_container, tool):
-    target, library = upgraded_container
-    document = xbt_document(tool, target, "a container whose libpython was replaced")
+def test_live_library_replaced_after_mapping_is_read_through_map_files(upgraded, tool):
+    target, library = upgraded
+    document = xbt_document(tool, target, "a process whose libpython was replaced")
     assert_frames_match_record(document, target.record)
     if tool == "cli":
         module = {module["path"]: module for module in document["modules"]}[f"{library} (deleted)"]

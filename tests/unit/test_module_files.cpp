@@ -225,14 +225,14 @@ protected:
 
 TEST_F(ContainerModule, ItsOwnFileWhenTheInodeIsTheMappings) {
     pyxray::ModuleInfo module{"/lib/liby.so", 0x1000};
-    pyxray::resolve_container_module(module, root(), mapped(), inode(own()));
+    pyxray::resolve_live_module(module, root(), mapped(), inode(own()));
     EXPECT_EQ(module.status, pyxray::ModuleFileStatus::Mapped);
     EXPECT_EQ(module.file, own());
 }
 
 TEST_F(ContainerModule, TheMappedFileWhenItsOwnPathHoldsAnother) {
     pyxray::ModuleInfo module{"/lib/liby.so", 0x1000};
-    pyxray::resolve_container_module(module, root(), mapped(), inode(mapped()));
+    pyxray::resolve_live_module(module, root(), mapped(), inode(mapped()));
     EXPECT_EQ(module.status, pyxray::ModuleFileStatus::Mapped);
     EXPECT_EQ(module.file, mapped());
 }
@@ -240,7 +240,7 @@ TEST_F(ContainerModule, TheMappedFileWhenItsOwnPathHoldsAnother) {
 TEST_F(ContainerModule, MissingWhenNoFileHasTheInode) {
     pyxray::ModuleInfo module{"/lib/liby.so", 0x1000};
     std::filesystem::remove(dir_ / "mapped.so");
-    pyxray::resolve_container_module(module, root(), mapped(), inode(own()) + 1);
+    pyxray::resolve_live_module(module, root(), mapped(), inode(own()) + 1);
     EXPECT_EQ(module.status, pyxray::ModuleFileStatus::Missing);
     EXPECT_EQ(module.file_to_read(), "");
     EXPECT_EQ(module.looked_for, (std::vector<std::string>{own(), mapped()}));

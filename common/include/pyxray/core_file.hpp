@@ -141,13 +141,15 @@ struct ModuleMapping {
 // removed since it was mapped, as an upgrade inside the container does), the mapped file itself
 // through /proc/PID/map_files (readable with CAP_SYS_ADMIN only). Without a build-id only a file
 // with the mapping's inode is accepted. `mappings` runs parallel to `modules`. Status Mapped,
-// Missing or Mismatch as for a core; a process that shares our filesystem keeps them Unchecked.
+// Missing or Mismatch as for a core. A process that shares our filesystem keeps them Unchecked,
+// but for files removed since they were mapped (maps says "(deleted)": an upgrade of a running
+// service), read through map_files as above.
 void resolve_live_modules(std::vector<ModuleInfo>& modules, const std::vector<ModuleMapping>& mappings,
                           int pid, const Memory& memory);
-// One module of a process in a container whose root is `root`, its mapped file readable (for
-// the privileged) at `mapped_file`; what resolve_live_modules does for each.
-void resolve_container_module(ModuleInfo& module, const std::string& root, const std::string& mapped_file,
-                              uint64_t mapped_inode);
+// One module of a live process whose root is `root` (empty: ours), its mapped file readable (for
+// the privileged) at `mapped_file`; what resolve_live_modules does for each it checks.
+void resolve_live_module(ModuleInfo& module, const std::string& root, const std::string& mapped_file,
+                         uint64_t mapped_inode);
 // Modules of a live process from /proc/PID/maps (resolved as resolve_live_modules says).
 Result<std::vector<ModuleInfo>> modules_of_process(int pid);
 // A live process's command line from /proc/PID/cmdline, its arguments joined by spaces as a

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <string_view>
 
 #include "memory/process_namespaces.hpp"
 #include "pyxray/core_file.hpp"
@@ -143,8 +144,8 @@ std::vector<ModuleInfo> resolve_modules(const CoreFile& core, const ModuleSearch
     return modules;
 }
 
-void resolve_container_module(ModuleInfo& module, const std::string& root, const std::string& mapped_file,
-                              uint64_t mapped_inode) {
+void resolve_live_module(ModuleInfo& module, const std::string& root, const std::string& mapped_file,
+                         uint64_t mapped_inode) {
     if (!module.build_id.empty()) {
         resolve_module(module, ModuleSearch{.sysroot = root}, build_id_of_file);
         if (module.status == ModuleFileStatus::Ok || module.status == ModuleFileStatus::Mapped) return;
@@ -167,17 +168,22 @@ void resolve_container_module(ModuleInfo& module, const std::string& root, const
     module.looked_for = {own, mapped_file};
 }
 
+// The kernel's mark on a maps path whose file was unlinked since it was mapped.
+constexpr std::string_view kDeletedMark = " (deleted)";
+
 void resolve_live_modules(std::vector<ModuleInfo>& modules, const std::vector<ModuleMapping>& mappings,
                           int pid, const Memory& memory) {
-    if (!has_own_filesystem(pid)) return;
-    std::string root = root_of_process(pid);
+    bool in_container = has_own_filesystem(pid);
+    std::string root = in_container ? root_of_process(pid) : std::string();
     for (size_t i = 0; i < modules.size() && i < mappings.size(); ++i) {
         ModuleInfo& module = modules[i];
+        // Ours at its path is the process's own file, unless it was removed since.
+        if (!in_container && !module.path.ends_with(kDeletedMark)) continue;
         const ModuleMapping& mapping = mappings[i];
         module.build_id = build_id_in_memory(memory, module.base).value_or("");
         std::string mapped_file =
             fmt::format("/proc/{}/map_files/{:x}-{:x}", pid, mapping.start, mapping.end);
-        resolve_container_module(module, root, mapped_file, mapping.inode);
+        resolve_live_module(module, root, mapped_file, mapping.inode);
     }
 }
 
