@@ -64,7 +64,9 @@ integration-test:
 # Compressed cores and C++ names (issue 16): one interpreter, debian-3.11, under ASan (the
 # decompression and demangling code paths are the same for every interpreter; 45 s budget).
 # test_containers: one interpreter (pyenv-3.12) covers its memory-reading paths (/proc parsing,
-# modules resolved through the process's root); the others add only interpreter coverage.
+# modules resolved through the process's root or /proc/PID/map_files); the others add only
+# interpreter coverage. The stack scan that ties lldb-16 states to threads on 3.8-3.9 cores is
+# checked sanitized by its unit tests.
 # test_debugger_bugs: gdb command registration, stop printing and CLI words (issue 17), no
 # memory-unsafe path of the core.
 # test_hangs (issue 20) reads new target fields (frames' locals of blocked threads, RLock and Lock

@@ -10,16 +10,13 @@
 #include <cstring>
 #include <memory>
 
+#include "pyxray/debuginfod.hpp"
+
 namespace pyxray::cli {
 namespace {
 
 bool enabled = false;
 bool line_showing = false;
-
-struct ClientDeleter {
-    void operator()(debuginfod_client* client) const { debuginfod_end(client); }
-};
-using ClientPtr = std::unique_ptr<debuginfod_client, ClientDeleter>;
 
 // The URL comes from DEBUGINFOD_URLS and a build-id: shown with control characters replaced all
 // the same, as everything pyxray puts on a terminal.
@@ -47,13 +44,6 @@ void show_on_terminal(debuginfod_client* client) {
     if (client != nullptr && isatty(STDERR_FILENO)) debuginfod_set_progressfn(client, show_progress);
 }
 
-Result<ClientPtr> begin_client() {
-    ClientPtr client(debuginfod_begin());
-    if (!client) return fail(ErrorCode::Internal, "libdebuginfod could not start a client");
-    show_on_terminal(client.get());
-    return client;
-}
-
 }  // namespace
 
 void configure_debuginfod() {
@@ -76,18 +66,9 @@ void end_download_line() {
 
 Result<std::string> fetch_executable(const std::string& build_id) {
     if (!enabled) return fail(ErrorCode::InvalidArgument, "DEBUGINFOD_URLS is not set");
-    PYXRAY_TRY(client, begin_client());
-    char* path = nullptr;
-    // A build-id length of 0 tells libdebuginfod the id is hex text.
-    int fd = debuginfod_find_executable(client.get(),
-                                        reinterpret_cast<const unsigned char*>(build_id.c_str()), 0, &path);
+    auto fetched = fetch_from_debuginfod(DebuginfodFile::Executable, build_id, show_on_terminal);
     end_download_line();
-    if (fd == -ENOENT) return fail(ErrorCode::Io, "debuginfod: no server has this build-id");
-    if (fd < 0) return fail(ErrorCode::Io, fmt::format("debuginfod: {}", std::strerror(-fd)));
-    close(fd);
-    std::string found = path != nullptr ? path : "";
-    std::free(path);
-    return found;
+    return fetched;
 }
 
 }  // namespace pyxray::cli

@@ -246,6 +246,7 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     AddressSpace space = address_space_of(*target_);
     Snapshot snapshot{target_->info(), runtime_, {}, std::nullopt, checked_modules(space.modules)};
     auto assignment = assign_thread_states(python_threads, os_threads);
+    claim_by_stack_contents(memory, space.regions, python_threads, os_threads, assignment);
     InterpreterStatuses statuses(memory, *state_->offsets, runtime_.runtime_address);
     std::vector<const ThreadInfo*> os_of;  // per snapshot thread, its OS thread (null if none)
     for (const auto& thread : os_threads) {

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "debuginfod_symbols.hpp"
 #include "pyxray/command_help.hpp"
 
 namespace pyxray::lldb_plugin {
@@ -36,6 +37,7 @@ Result<lldb::SBProcess> stopped_process(lldb::SBTarget& target, const char* comm
         return fail(ErrorCode::InvalidArgument,
                     fmt::format("process {} is {}; {} needs it stopped (process interrupt) or a core file",
                                 process.GetProcessID(), lldb::SBDebugger::StateAsCString(state), command));
+    add_symbols_from_debuginfod(target);
     return process;
 }
 

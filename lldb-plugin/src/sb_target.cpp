@@ -19,8 +19,8 @@
 #include <string>
 #include <string_view>
 
-#include "pyxray/core_file.hpp"
 #include "process_kind.hpp"
+#include "pyxray/core_file.hpp"
 #include "sb_module_symbols.hpp"
 #include "symbol_backend.hpp"
 
@@ -49,13 +49,20 @@ std::string path_of(const lldb::SBFileSpec& spec) {
     return {};
 }
 
+// LLDB names a function it knows only from unwind info `___lldb_unnamed_symbolN`: no name, as
+// the other front-ends say (`?? (module+0x...)`).
+std::string unless_made_up(const char* name) {
+    if (name == nullptr || std::string_view(name).starts_with("___lldb_unnamed_symbol")) return "";
+    return name;
+}
+
 // The symbol's own (mangled) name: the core demangles it, the same way for every front-end.
 std::string function_of(lldb::SBFrame& frame) {
     lldb::SBSymbol symbol = frame.GetSymbol();
-    if (symbol.IsValid() && symbol.GetMangledName() != nullptr) return symbol.GetMangledName();
-    if (symbol.IsValid() && symbol.GetName() != nullptr) return symbol.GetName();
-    const char* name = frame.GetFunctionName();
-    return name != nullptr ? name : "";
+    if (symbol.IsValid() && symbol.GetMangledName() != nullptr)
+        return unless_made_up(symbol.GetMangledName());
+    if (symbol.IsValid() && symbol.GetName() != nullptr) return unless_made_up(symbol.GetName());
+    return unless_made_up(frame.GetFunctionName());
 }
 
 // On x86-64 Linux pthread_self() is the thread's fs_base, which pre-3.11 thread states record.

@@ -36,7 +36,7 @@ from frames import comparable, oracle_keys, python_frames, threads_by_tid
 from targets import REPO, FixtureProcess, Target, make_core
 
 # One of 3.8-3.10 (pthread ids only), one of 3.11/3.12 (native_thread_id), a free-threaded 3.13.
-VERSIONS = ["pyenv-3.9", "pyenv-3.11", "pyenv-3.12", "debian-3.13t"]
+VERSIONS = ["pyenv-3.8", "pyenv-3.9", "pyenv-3.10", "pyenv-3.11", "pyenv-3.12", "debian-3.13t"]
 TOOLS = ["gdb", "lldb", "cli"]
 OTHER_BUILD = Path("/usr/bin/python3.11")  # an ELF of another build, put at a container path
 
@@ -60,7 +60,7 @@ pivot_root . old
 mount -t proc proc /proc
 umount -l /old
 cd "$work"
-export LD_LIBRARY_PATH="$inside/lib" PYTHONHOME="$inside"
+export LD_LIBRARY_PATH="$work/lib:$inside/lib" PYTHONHOME="$inside"
 exec "$@"
 """
 
@@ -77,7 +77,7 @@ class ContainerProcess(FixtureProcess):
     """stacks.py as PID 1 of its own PID and mount namespaces; `pid` is its host pid once
     wait_until_blocked returns, and the record's tids are the host's."""
 
-    def __init__(self, interpreter, directory):
+    def __init__(self, interpreter, directory, prepare_workdir=None):
         facts = json.loads(subprocess.run([str(interpreter.executable), "-I", "-c", stripped._DESCRIBE],
                                           capture_output=True, text=True, check=True).stdout)
         self.interpreter = interpreter
@@ -87,6 +87,8 @@ class ContainerProcess(FixtureProcess):
         self.workdir = directory / "run"
         for path in (self.root, self.workdir):
             path.mkdir(parents=True)
+        if prepare_workdir:
+            prepare_workdir(self)
         self.executable = self.inside / interpreter.executable.resolve().relative_to(self.prefix)
         self.record_path = self.workdir / "record.json"
         self.ready_path = self.workdir / "ready"
@@ -240,12 +242,6 @@ def lldb_core_command(target, sysroot_prefix):
 @pytest.mark.parametrize("tool", TOOLS)
 def test_core_with_its_root_as_sysroot(container, tool, request):
     target = container.core
-    if tool == "lldb" and container.minor < 11:
-        # A core keeps no NSpid map, lldb-16 shows no fs_base, and before 3.11 nothing a state
-        # points at lies on its thread's stack (3.11: its _PyCFrame; 3.12+: its shim frame):
-        # nothing ties a state to a host tid. Known gap.
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason="lldb-16, pre-3.11 core of a "
-                                                  "container from the host: states match no thread"))
     if tool == "cli":
         require(CLI, "the pyxray CLI")
         completed = run([CLI, "xbt", "--core", target.core, "--sysroot", container.sysroot, "--json"])
@@ -255,3 +251,60 @@ def test_core_with_its_root_as_sysroot(container, tool, request):
     else:
         completed = run(lldb_core_command(target, container.sysroot / container.process.inside.relative_to("/")))
     assert_frames_match_record(extract_json(completed, f"{tool} py-xbt on a container's core"), target.record)
+
+
+def copy_libpython_into_workdir(process):
+    """The container's own libpython: in its work directory, first on LD_LIBRARY_PATH."""
+    library = next(process.prefix.glob("lib/libpython3*.so.1.0"))
+    (process.workdir / "lib").mkdir()
+    shutil.copy2(library, process.workdir / "lib" / library.name)
+
+
+def replace_with_another_build(library):
+    upgrade = library.with_name("upgrade")
+    shutil.copy2(OTHER_BUILD, upgrade)
+    os.replace(upgrade, library)
+
+
+def upgraded_in_a_container(interpreter, directory):
+    process = ContainerProcess(interpreter, directory, prepare_workdir=copy_libpython_into_workdir)
+    return process, lambda: next((process.workdir / "lib").glob("libpython3*"))
+
+
+def upgraded_on_the_host(interpreter, directory):
+    library = next(interpreter.executable.resolve().parent.parent.glob("lib/libpython3*.so.1.0"))
+    (directory / "lib").mkdir(parents=True)
+    copy = directory / "lib" / library.name
+    shutil.copy2(library, copy)
+    own = replace(interpreter, environment=(("LD_LIBRARY_PATH", str(copy.parent)),), libraries=(copy,))
+    return FixtureProcess(own, directory / "run"), lambda: copy
+
+
+@pytest.fixture(scope="module", params=["container", "host"], ids=["pyenv-3.12-container", "pyenv-3.12-host"])
+def upgraded(request, tmp_path_factory):
+    """pyenv-3.12 whose libpython was replaced by another build after the process mapped it, as
+    a package upgrade under a running service does: the mapped file is gone from every path
+    (maps says "(deleted)"); only /proc/PID/map_files still reaches it. In a container, and on
+    the host."""
+    interpreter = interpreters.find("pyenv-3.12")
+    directory = tmp_path_factory.mktemp(f"upgraded-{request.param}")
+    start = upgraded_in_a_container if request.param == "container" else upgraded_on_the_host
+    process, library = start(interpreter, directory)
+    try:
+        record = process.wait_until_blocked()
+        replace_with_another_build(library())
+        yield Target("live", interpreter, record, process.pid), library()
+    finally:
+        process.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_live_library_replaced_after_mapping_is_read_through_map_files(upgraded, tool):
+    target, library = upgraded
+    document = xbt_document(tool, target, "a process whose libpython was replaced")
+    assert_frames_match_record(document, target.record)
+    if tool == "cli":
+        module = {module["path"]: module for module in document["modules"]}[f"{library} (deleted)"]
+        assert module["status"] == "mapped", module
+        assert module["file"].startswith(f"/proc/{target.pid}/map_files/"), module

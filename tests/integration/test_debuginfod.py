@@ -14,6 +14,9 @@ under that static function and records its name, as the C code gives it.
   build-id (/buildid/ID/executable), and the static function named again.
 - gdb with its own client (`set debuginfod enabled on`): py-xbt names the static function too,
   since it takes gdb's names for native frames; with the client off it stays unnamed.
+- lldb-16, which has no client: the plugin asks the server with DEBUGINFOD_URLS set and hands the
+  debug info to LLDB, so py-xbt and LLDB's own `bt` name it; without the variable, unnamed and
+  nothing asked.
 """
 
 import os
@@ -32,7 +35,7 @@ from pathlib import Path
 import pytest
 
 import interpreters
-from drivers import CLI, GDB_SCRIPT, extract_json, gdb_command, require, run
+from drivers import CLI, GDB_SCRIPT, LLDB_PLUGIN, extract_json, gdb_command, lldb_command, require, run
 from extensions import build_extension
 from frames import describe, python_frames
 from targets import REPO, FixtureProcess, Target, make_core
@@ -352,3 +355,26 @@ def test_gdb_names_the_static_function_with_its_own_debuginfod(setup, enabled, t
     else:
         unnamed_staticext_frame(thread)
         assert not cache.exists(), list(cache.rglob("*"))
+
+
+@pytest.mark.parametrize("python_id", INTERPRETER_IDS)
+@pytest.mark.parametrize("served", [True, False], ids=["with-server", "without-server"])
+def test_lldb_plugin_names_the_static_function_from_debuginfod(setup, python_id, served, tmp_path):
+    require(LLDB_PLUGIN, "the LLDB plugin")
+    server, relays = setup
+    relay = relays[python_id]
+    cache = tmp_path / "cache"
+    asked_before = server.buildid_requests()
+    live = Target("live", relay.interpreter, relay.live_record, relay.live.pid)
+    environment = with_server(server, cache) if served else without_server(cache)
+    completed = run(lldb_command(live, ["py-xbt --json", "bt"]), extra_environment=environment)
+    thread = relay_thread(extract_json(completed, f"LLDB py-xbt, server {served}"), relay.live_record)
+    static_function = relay.live_record["static_function"]
+    if served:
+        static_frame_between_python_frames(thread, static_function)
+        assert re.search(rf"staticext\S*`{static_function}\b", completed.stdout), completed.stdout
+        assert any(relay.build_ids["staticext"] in str(path) for path in cache.rglob("debuginfo"))
+    else:
+        unnamed_staticext_frame(thread)
+        assert not cache.exists(), list(cache.rglob("*"))
+        assert server.buildid_requests() == asked_before

@@ -47,7 +47,7 @@ void expect_matches(const HeaderSet& set) {
     EXPECT_EQ(o.thread_state.interp, r.tstate_interp);
     EXPECT_EQ(*o.thread_state.frame, r.tstate_frame);
     EXPECT_EQ(o.thread_state.thread_id, r.tstate_thread_id);
-    EXPECT_FALSE(o.thread_state.cframe.has_value());
+    EXPECT_EQ(o.thread_state.cframe.value_or(-1), static_cast<uint64_t>(r.tstate_cframe));
     EXPECT_FALSE(o.thread_state.current_frame.has_value());
     EXPECT_EQ(f.back, r.frame_back);
     EXPECT_EQ(f.code, r.frame_code);

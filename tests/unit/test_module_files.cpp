@@ -1,6 +1,7 @@
 // Build-ids read from synthetic ELF images, and the paths a core's module is looked up at.
 #include <elf.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstring>
 #include <filesystem>
@@ -200,6 +201,49 @@ TEST_F(ResolveModule, AServedFileOfAnotherBuildOrNoneIsNotUsed) {
                            reader);
     EXPECT_EQ(module.status, pyxray::ModuleFileStatus::Missing);
     EXPECT_EQ(module.fetch_error, "debuginfod: no server has this build-id");
+}
+
+// A module without a build-id of a process in a container: only the file with the mapping's
+// inode is read, its own through the root or, once that was replaced, the mapped one itself.
+class ContainerModule : public ResolveModule {
+protected:
+    void SetUp() override {
+        ResolveModule::SetUp();
+        std::filesystem::create_directories(dir_ / "root" / "lib");
+        std::ofstream(dir_ / "root" / "lib" / "liby.so") << "own";
+        std::ofstream(dir_ / "mapped.so") << "mapped";
+    }
+    uint64_t inode(const std::filesystem::path& path) const {
+        struct stat status {};
+        EXPECT_EQ(stat(path.c_str(), &status), 0) << path;
+        return status.st_ino;
+    }
+    std::string root() const { return (dir_ / "root").string(); }
+    std::string own() const { return (dir_ / "root" / "lib" / "liby.so").string(); }
+    std::string mapped() const { return (dir_ / "mapped.so").string(); }
+};
+
+TEST_F(ContainerModule, ItsOwnFileWhenTheInodeIsTheMappings) {
+    pyxray::ModuleInfo module{"/lib/liby.so", 0x1000};
+    pyxray::resolve_live_module(module, root(), mapped(), inode(own()));
+    EXPECT_EQ(module.status, pyxray::ModuleFileStatus::Mapped);
+    EXPECT_EQ(module.file, own());
+}
+
+TEST_F(ContainerModule, TheMappedFileWhenItsOwnPathHoldsAnother) {
+    pyxray::ModuleInfo module{"/lib/liby.so", 0x1000};
+    pyxray::resolve_live_module(module, root(), mapped(), inode(mapped()));
+    EXPECT_EQ(module.status, pyxray::ModuleFileStatus::Mapped);
+    EXPECT_EQ(module.file, mapped());
+}
+
+TEST_F(ContainerModule, MissingWhenNoFileHasTheInode) {
+    pyxray::ModuleInfo module{"/lib/liby.so", 0x1000};
+    std::filesystem::remove(dir_ / "mapped.so");
+    pyxray::resolve_live_module(module, root(), mapped(), inode(own()) + 1);
+    EXPECT_EQ(module.status, pyxray::ModuleFileStatus::Missing);
+    EXPECT_EQ(module.file_to_read(), "");
+    EXPECT_EQ(module.looked_for, (std::vector<std::string>{own(), mapped()}));
 }
 
 }  // namespace

@@ -112,4 +112,88 @@ TEST(ThreadMatching, RecordedIdStandsWhenTheClaimedThreadsStackIsUnknown) {
     EXPECT_EQ(assignment.states_of.at(5), std::vector<size_t>{0});
 }
 
+namespace scan {
+
+using pyxray::BufferMemory;
+using pyxray::claim_by_stack_contents;
+using pyxray::MemoryRegion;
+
+constexpr uint64_t kFrame = 0x7f00'dead'0040;  // the newest frame object of the state
+constexpr uint64_t kStackBytes = 3 * 4096 - 0x30;
+
+// A thread's stack mapping: 3 pages from `stack_pointer` (not page aligned, as a real one) to the
+// mapping's end, holding `value` at `offset` when offset is set.
+MemoryRegion add_stack(BufferMemory& memory, uint64_t stack_pointer, std::optional<uint64_t> offset,
+                       uint64_t value) {
+    std::vector<uint64_t> words(kStackBytes / 8, 0x1111);
+    if (offset) words[*offset / 8] = value;
+    memory.add(stack_pointer, words.data(), words.size() * 8);
+    return MemoryRegion{stack_pointer, stack_pointer + kStackBytes, true, ""};
+}
+
+PyThread unmatched_state() {
+    PyThread thread = state(0, 0, 0, {"f"});
+    thread.frames.front().frame_address = kFrame;
+    thread.thread_id = 0x7f00'0000'1000;  // a pthread_self no thread reports (no fs_base)
+    return thread;
+}
+
+std::vector<ThreadInfo> two_threads() {
+    return {ThreadInfo{1, std::nullopt, kMainStack + 0x30}, ThreadInfo{2, std::nullopt, kHostStack + 0x30}};
+}
+
+TEST(ThreadMatchingByStackScan, TheOneStackHoldingTheNewestFrameRunsTheState) {
+    BufferMemory memory;
+    std::vector<MemoryRegion> regions = {add_stack(memory, kMainStack + 0x30, std::nullopt, 0),
+                                         add_stack(memory, kHostStack + 0x30, 2 * 4096 + 8, kFrame)};
+    std::vector<PyThread> states = {unmatched_state()};
+    auto assignment = assign_thread_states(states, two_threads());
+    ASSERT_EQ(assignment.matched, std::vector<bool>{false});
+    claim_by_stack_contents(memory, regions, states, two_threads(), assignment);
+    EXPECT_EQ(assignment.matched, std::vector<bool>{true});
+    EXPECT_EQ(assignment.states_of.at(2), std::vector<size_t>{0});
+    EXPECT_FALSE(assignment.states_of.contains(1));
+}
+
+TEST(ThreadMatchingByStackScan, TwoStacksHoldingItProveNothing) {
+    BufferMemory memory;
+    std::vector<MemoryRegion> regions = {add_stack(memory, kMainStack + 0x30, 16, kFrame),
+                                         add_stack(memory, kHostStack + 0x30, 24, kFrame)};
+    std::vector<PyThread> states = {unmatched_state()};
+    auto assignment = assign_thread_states(states, two_threads());
+    claim_by_stack_contents(memory, regions, states, two_threads(), assignment);
+    EXPECT_EQ(assignment.matched, std::vector<bool>{false});
+    EXPECT_TRUE(assignment.states_of.empty());
+}
+
+// Thread stacks lie next to each other: reading past the top of one reads the next mapping,
+// which is not the thread's stack (seen on real cores: a frame pointer "found" on two stacks).
+TEST(ThreadMatchingByStackScan, WhatLiesAboveTheStacksMappingIsNotOnTheStack) {
+    BufferMemory memory;
+    std::vector<MemoryRegion> regions = {add_stack(memory, kHostStack + 0x30, std::nullopt, 0),
+                                         add_stack(memory, kHostStack + 0x30 + kStackBytes, 8, kFrame)};
+    std::vector<ThreadInfo> threads = {ThreadInfo{2, std::nullopt, kHostStack + 0x30}};
+    std::vector<PyThread> states = {unmatched_state()};
+    auto assignment = assign_thread_states(states, threads);
+    claim_by_stack_contents(memory, regions, states, threads, assignment);
+    EXPECT_EQ(assignment.matched, std::vector<bool>{false});
+}
+
+TEST(ThreadMatchingByStackScan, ThreadsThatRunAStateAndStacksInNoKnownMappingAreLeftAlone) {
+    BufferMemory memory;
+    std::vector<MemoryRegion> regions = {add_stack(memory, kHostStack + 0x30, 8, kFrame)};
+    add_stack(memory, kGuestStack, 8, kFrame);  // readable, but in no region pyxray was given
+    PyThread matched = state(2, 0, 0, {"g"});   // thread 2 runs this one by its native id
+    std::vector<ThreadInfo> threads = {ThreadInfo{2, std::nullopt, kHostStack + 0x30},
+                                       ThreadInfo{3, std::nullopt, kGuestStack},
+                                       ThreadInfo{4, std::nullopt, std::nullopt}};
+    std::vector<PyThread> states = {matched, unmatched_state()};
+    auto assignment = assign_thread_states(states, threads);
+    claim_by_stack_contents(memory, regions, states, threads, assignment);
+    EXPECT_EQ(assignment.matched, (std::vector<bool>{true, false}));
+    EXPECT_EQ(assignment.states_of.at(2), std::vector<size_t>{0});
+}
+
+}  // namespace scan
+
 }  // namespace

@@ -43,8 +43,8 @@ struct PyThread {
     std::vector<size_t> segment_sizes;
     std::optional<std::string> truncated;  // why the walk stopped early, if it did
     std::vector<std::string> notes;        // what a frame could not be decoded for (its line), and why
-    // 3.12+: address of the shim frame of the innermost eval-loop call; 3.11 (and 3.12 without
-    // one): of the _PyCFrame that call made. Either is a local of that C call, so it tells which
+    // 3.12+: address of the shim frame of the innermost eval-loop call; 3.10-3.11 (and 3.12
+    // without one): of the _PyCFrame that call made. Either is a local of that C call, so it tells which
     // OS thread's stack runs this thread state, and how deep.
     uint64_t innermost_shim = 0;
 };

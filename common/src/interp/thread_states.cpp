@@ -28,7 +28,7 @@ Result<uint64_t> newest_frame(const Memory& memory, const Offsets& offsets, uint
 // Far more than a PyThreadState of any version: its root _PyCFrame lies inside it.
 constexpr uint64_t kThreadStateSpan = 4096;
 
-// 3.11-3.12 without a shim frame found: the _PyCFrame tstate->cframe points at is a local of
+// 3.10-3.12 without a shim frame found: the _PyCFrame tstate->cframe points at is a local of
 // the innermost eval-loop call, on its OS thread's stack, unless it is the state's own root
 // one (no Python code running). 0 when there is none.
 uint64_t cframe_on_stack(const Memory& memory, const Offsets& offsets, uint64_t tstate) {
@@ -38,8 +38,8 @@ uint64_t cframe_on_stack(const Memory& memory, const Offsets& offsets, uint64_t 
     return in_the_state ? 0 : cframe;
 }
 
-Result<PyThread> read_thread(const Memory& memory, const Offsets& offsets, uint64_t tstate,
-                             int64_t interpreter_id, CodeCache& codes, bool with_frames) {
+Result<PyThread> read_thread_frames(const Memory& memory, const Offsets& offsets, uint64_t tstate,
+                                    int64_t interpreter_id, CodeCache& codes, bool with_frames) {
     if (has_frame_object_chain(offsets))
         return read_legacy_thread(memory, offsets, tstate, interpreter_id, codes, with_frames);
     PyThread thread;
@@ -55,6 +55,12 @@ Result<PyThread> read_thread(const Memory& memory, const Offsets& offsets, uint6
         thread.truncated = fmt::format("unreadable frame pointer in thread state {:#x}", tstate);
     else
         FrameWalker(memory, offsets, codes).walk(*frame, thread);
+    return thread;
+}
+
+Result<PyThread> read_thread(const Memory& memory, const Offsets& offsets, uint64_t tstate,
+                             int64_t interpreter_id, CodeCache& codes, bool with_frames) {
+    PYXRAY_TRY(thread, read_thread_frames(memory, offsets, tstate, interpreter_id, codes, with_frames));
     if (thread.innermost_shim == 0 && !thread.frames.empty())
         thread.innermost_shim = cframe_on_stack(memory, offsets, tstate);
     return thread;

@@ -10,10 +10,10 @@
 
 #include <cstddef>
 
+#include "layout/exception_state_mirrors.hpp"
 #include "layout/object_mirrors.hpp"
 #include "layout/offsets.hpp"
 #include "layout/refcount_offsets.hpp"
-#include "layout/exception_state_mirrors.hpp"
 #include "layout/thread_status_mirrors.hpp"
 
 namespace pyxray {
@@ -64,6 +64,8 @@ constexpr Offsets legacy_offsets_from_mirrors() {
     o.thread_state.interp = offsetof(typename M::PyThreadState, interp);
     o.thread_state.thread_id = offsetof(typename M::PyThreadState, thread_id);
     o.thread_state.frame = offsetof(typename M::PyThreadState, frame);
+    if constexpr (requires { &M::PyThreadState::cframe; })  // 3.10
+        o.thread_state.cframe = offsetof(typename M::PyThreadState, cframe);
     o.frame_object = frame_object_offsets<M>();
     o.code_object.filename = offsetof(Code, co_filename);
     o.code_object.name = offsetof(Code, co_name);

@@ -2,9 +2,11 @@
 // a copy under --sysroot or in a --lib-path directory, accepted only with the core's build-id;
 // and for each module of a live process in a container, its file through the process's root.
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <string_view>
 
 #include "memory/process_namespaces.hpp"
 #include "pyxray/core_file.hpp"
@@ -35,14 +37,17 @@ bool is_regular_file(const std::string& path) {
     return std::filesystem::is_regular_file(path, error);
 }
 
-// Without a build-id nothing tells a same-named file of ours from the process's own: only its
-// own, through its root, is read.
-void resolve_own_file_only(ModuleInfo& module, const std::string& root) {
-    std::string own = joined(root, module.path);
-    bool found = is_regular_file(own);
-    module.status = found ? ModuleFileStatus::Mapped : ModuleFileStatus::Missing;
-    module.file = found ? own : std::string();
-    module.looked_for = found ? std::vector<std::string>() : std::vector<std::string>{own};
+std::optional<uint64_t> inode_of(const std::string& path) {
+    struct stat status {};
+    if (stat(path.c_str(), &status) != 0 || !S_ISREG(status.st_mode)) return std::nullopt;
+    return static_cast<uint64_t>(status.st_ino);
+}
+
+void accept_file(ModuleInfo& module, const std::string& path) {
+    module.status = ModuleFileStatus::Mapped;
+    module.file = path;
+    module.looked_for.clear();
+    module.other_build_id.clear();
 }
 
 }  // namespace
@@ -106,10 +111,12 @@ void resolve_module(ModuleInfo& module, const ModuleSearch& search,
     fetch_module(module, search, build_id_of);
 }
 
-ExecutableChoice choose_executable(const std::vector<ModuleInfo>& resolved, const ModuleSearch& search,
-                                   const std::function<std::optional<std::string>(const std::string&)>& build_id_of) {
-    auto recorded = std::find_if(resolved.begin(), resolved.end(),
-                                 [&](const ModuleInfo& module) { return module.path == search.recorded_executable; });
+ExecutableChoice choose_executable(
+    const std::vector<ModuleInfo>& resolved, const ModuleSearch& search,
+    const std::function<std::optional<std::string>(const std::string&)>& build_id_of) {
+    auto recorded = std::find_if(resolved.begin(), resolved.end(), [&](const ModuleInfo& module) {
+        return module.path == search.recorded_executable;
+    });
     // No module of the core to check it against: the named file is all there is.
     if (search.executable.empty() || search.recorded_executable.empty() || recorded == resolved.end())
         return {search.executable, std::nullopt};
@@ -117,8 +124,9 @@ ExecutableChoice choose_executable(const std::vector<ModuleInfo>& resolved, cons
     std::string used = recorded->file.empty() ? recorded->path : recorded->file;
     std::optional<std::string> found = build_id_of(search.executable);
     std::string reason =
-        found ? fmt::format("its build-id {} is not the one the core recorded ({})", *found, recorded->build_id)
-              : fmt::format("it has no build-id and the core recorded {}", recorded->build_id);
+        found
+            ? fmt::format("its build-id {} is not the one the core recorded ({})", *found, recorded->build_id)
+            : fmt::format("it has no build-id and the core recorded {}", recorded->build_id);
     return {used, IgnoredFile{search.executable, reason}};
 }
 
@@ -136,15 +144,46 @@ std::vector<ModuleInfo> resolve_modules(const CoreFile& core, const ModuleSearch
     return modules;
 }
 
-void resolve_live_modules(std::vector<ModuleInfo>& modules, int pid, const Memory& memory) {
-    if (!has_own_filesystem(pid)) return;
-    ModuleSearch search{.sysroot = root_of_process(pid)};
-    for (ModuleInfo& module : modules) {
-        module.build_id = build_id_in_memory(memory, module.base).value_or("");
-        if (module.build_id.empty())
-            resolve_own_file_only(module, search.sysroot);
+void resolve_live_module(ModuleInfo& module, const std::string& root, const std::string& mapped_file,
+                         uint64_t mapped_inode) {
+    if (!module.build_id.empty()) {
+        resolve_module(module, ModuleSearch{.sysroot = root}, build_id_of_file);
+        if (module.status == ModuleFileStatus::Ok || module.status == ModuleFileStatus::Mapped) return;
+        if (build_id_of_file(mapped_file).value_or("") == module.build_id)
+            accept_file(module, mapped_file);
         else
-            resolve_module(module, search, build_id_of_file);
+            module.looked_for.push_back(mapped_file);
+        return;
+    }
+    // Without a build-id nothing tells a same-named file of ours from the process's own, nor its
+    // own from one that replaced it since: only the file the mapping's inode names is read.
+    std::string own = joined(root, module.path);
+    for (const std::string& path : {own, mapped_file}) {
+        if (inode_of(path) != mapped_inode) continue;
+        accept_file(module, path);
+        return;
+    }
+    module.status = ModuleFileStatus::Missing;
+    module.file.clear();
+    module.looked_for = {own, mapped_file};
+}
+
+// The kernel's mark on a maps path whose file was unlinked since it was mapped.
+constexpr std::string_view kDeletedMark = " (deleted)";
+
+void resolve_live_modules(std::vector<ModuleInfo>& modules, const std::vector<ModuleMapping>& mappings,
+                          int pid, const Memory& memory) {
+    bool in_container = has_own_filesystem(pid);
+    std::string root = in_container ? root_of_process(pid) : std::string();
+    for (size_t i = 0; i < modules.size() && i < mappings.size(); ++i) {
+        ModuleInfo& module = modules[i];
+        // Ours at its path is the process's own file, unless it was removed since.
+        if (!in_container && !module.path.ends_with(kDeletedMark)) continue;
+        const ModuleMapping& mapping = mappings[i];
+        module.build_id = build_id_in_memory(memory, module.base).value_or("");
+        std::string mapped_file =
+            fmt::format("/proc/{}/map_files/{:x}-{:x}", pid, mapping.start, mapping.end);
+        resolve_live_module(module, root, mapped_file, mapping.inode);
     }
 }
 

@@ -22,7 +22,9 @@ constexpr size_t kMaxCommandLine = 1 << 16;
 
 struct MapsLine {
     uint64_t start = 0;
+    uint64_t end = 0;
     uint64_t offset = 0;
+    uint64_t inode = 0;
     std::string path;
 };
 
@@ -43,7 +45,11 @@ bool parse_maps_line(std::string_view line, MapsLine& out) {
     line.remove_prefix(std::min(line.find_first_not_of(' '), line.size()));
     size_t dash = fields[0].find('-');
     if (dash == std::string_view::npos) return false;
-    if (!parse_hex(fields[0].substr(0, dash), out.start) || !parse_hex(fields[2], out.offset)) return false;
+    if (!parse_hex(fields[0].substr(0, dash), out.start) || !parse_hex(fields[0].substr(dash + 1), out.end) ||
+        !parse_hex(fields[2], out.offset))
+        return false;
+    auto [end, error] = std::from_chars(fields[4].data(), fields[4].data() + fields[4].size(), out.inode);
+    if (error != std::errc() || end != fields[4].data() + fields[4].size()) return false;
     out.path = std::string(line);
     return true;
 }
@@ -58,16 +64,18 @@ Result<std::vector<ModuleInfo>> modules_of_process(int pid) {
                                                "yours to inspect?",
                                                maps_path, std::strerror(errno), pid));
     std::vector<ModuleInfo> modules;
-    std::map<std::string, size_t> seen;  // path -> index in modules
+    std::vector<ModuleMapping> mappings;  // parallel to modules
+    std::map<std::string, size_t> seen;   // path -> index in modules
     std::string line;
     for (size_t count = 0; count < kMaxMapLines && std::getline(maps, line); ++count) {
         MapsLine entry;
         // Only file-backed mappings are modules: [vdso], [heap], [stack] and anonymous ones are not.
         if (!parse_maps_line(line, entry) || !entry.path.starts_with('/') || entry.offset != 0) continue;
-        if (seen.try_emplace(entry.path, modules.size()).second)
-            modules.push_back(ModuleInfo{entry.path, entry.start});
+        if (!seen.try_emplace(entry.path, modules.size()).second) continue;
+        modules.push_back(ModuleInfo{entry.path, entry.start});
+        mappings.push_back(ModuleMapping{entry.start, entry.end, entry.inode});
     }
-    resolve_live_modules(modules, pid, *make_process_memory(pid));
+    resolve_live_modules(modules, mappings, pid, *make_process_memory(pid));
     return modules;
 }
 

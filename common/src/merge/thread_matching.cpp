@@ -1,8 +1,10 @@
 #include "merge/thread_matching.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <optional>
+#include <span>
 
 namespace pyxray {
 namespace {
@@ -84,7 +86,77 @@ void order_innermost_first(std::vector<size_t>& indices, const std::vector<PyThr
     std::stable_sort(indices.begin(), indices.end(), [&](size_t a, size_t b) { return rank(a) < rank(b); });
 }
 
+// A blocked eval loop sits a few C calls above the stack pointer; far less than this.
+constexpr uint64_t kStackScanSpan = 256 * 1024;
+constexpr uint64_t kPageSize = 4096;
+
+// Whether the stack from `stack_pointer` up to the end of its mapping (or kStackScanSpan) holds
+// `value` as an aligned word. Past the mapping lies another thread's stack or a heap: no evidence.
+bool stack_holds(const Memory& memory, const MemoryRegion& stack, uint64_t stack_pointer, uint64_t value) {
+    std::array<uint64_t, kPageSize / sizeof(uint64_t)> words{};
+    uint64_t at = stack_pointer & ~uint64_t{7};
+    const uint64_t end = std::min(stack.end, at + std::min(kStackScanSpan, UINT64_MAX - at));
+    while (at + sizeof(uint64_t) <= end) {
+        uint64_t chunk = std::min(kPageSize - at % kPageSize, end - at) / sizeof(uint64_t) * sizeof(uint64_t);
+        auto span = std::span(words).first(chunk / sizeof(uint64_t));
+        if (!memory.read(at, std::as_writable_bytes(span))) return false;
+        if (std::find(span.begin(), span.end(), value) != span.end()) return true;
+        at += chunk;
+    }
+    return false;
+}
+
+struct StackToScan {
+    int64_t tid;
+    uint64_t stack_pointer;
+    MemoryRegion region;
+};
+
+std::optional<int64_t> only_stack_holding(const Memory& memory, const std::vector<StackToScan>& stacks,
+                                          uint64_t value) {
+    std::optional<int64_t> holder;
+    for (const StackToScan& stack : stacks) {
+        if (!stack_holds(memory, stack.region, stack.stack_pointer, value)) continue;
+        if (holder) return std::nullopt;  // two stacks hold it: no evidence either way
+        holder = stack.tid;
+    }
+    return holder;
+}
+
+const MemoryRegion* region_holding(const std::vector<MemoryRegion>& regions, uint64_t address) {
+    for (const auto& region : regions)
+        if (region.start <= address && address < region.end) return &region;
+    return nullptr;
+}
+
+// Threads that run no state yet, each with the mapping its stack pointer lies in.
+std::vector<StackToScan> stateless_stacks(const std::vector<ThreadInfo>& threads,
+                                          const std::vector<MemoryRegion>& regions,
+                                          const ThreadAssignment& assignment) {
+    std::vector<StackToScan> stacks;
+    for (const auto& thread : threads) {
+        if (!thread.stack_pointer || assignment.states_of.contains(thread.tid)) continue;
+        if (const MemoryRegion* region = region_holding(regions, *thread.stack_pointer))
+            stacks.push_back({thread.tid, *thread.stack_pointer, *region});
+    }
+    return stacks;
+}
+
 }  // namespace
+
+void claim_by_stack_contents(const Memory& memory, const std::vector<MemoryRegion>& regions,
+                             const std::vector<PyThread>& states, const std::vector<ThreadInfo>& threads,
+                             ThreadAssignment& assignment) {
+    std::vector<StackToScan> stacks = stateless_stacks(threads, regions, assignment);
+    for (size_t i = 0; i < states.size() && !stacks.empty(); ++i) {
+        if (assignment.matched[i] || states[i].frames.empty()) continue;
+        auto owner = only_stack_holding(memory, stacks, states[i].frames.front().frame_address);
+        if (!owner) continue;
+        assignment.states_of[*owner].push_back(i);
+        assignment.matched[i] = true;
+        std::erase_if(stacks, [&](const StackToScan& stack) { return stack.tid == *owner; });
+    }
+}
 
 ThreadAssignment assign_thread_states(const std::vector<PyThread>& states,
                                       const std::vector<ThreadInfo>& threads) {

@@ -28,6 +28,11 @@ struct RealLegacyOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     o.tstate_interp = offsetof(PyThreadState, interp);
     o.tstate_frame = offsetof(PyThreadState, frame);
     o.tstate_thread_id = offsetof(PyThreadState, thread_id);
+#if PY_VERSION_HEX >= 0x030A0000
+    o.tstate_cframe = offsetof(PyThreadState, cframe);
+#else
+    o.tstate_cframe = -1;
+#endif
     o.frame_back = offsetof(PyFrameObject, f_back);
     o.frame_code = offsetof(PyFrameObject, f_code);
     o.frame_trace = offsetof(PyFrameObject, f_trace);

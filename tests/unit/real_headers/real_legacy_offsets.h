@@ -11,6 +11,7 @@ struct RealLegacyOffsets {
     uint32_t version_hex;
     int64_t runtime_interpreters_head, interp_next, interp_tstate_head, interp_id;
     int64_t tstate_next, tstate_interp, tstate_frame, tstate_thread_id;
+    int64_t tstate_cframe; /* 3.10 only (-1 before): the eval loop's _PyCFrame, a C stack local */
     int64_t frame_back, frame_code, frame_trace, frame_lasti, frame_lineno;
     int64_t code_filename, code_name, code_linetable, code_firstlineno;
     int64_t object_type, type_name;
