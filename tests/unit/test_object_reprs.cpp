@@ -454,6 +454,27 @@ TEST_P(EveryVersion, SetsExceptionsAndByteArrays) {
     EXPECT_EQ(reader.repr(bytearray), "bytearray(b'ba\\n')");
 }
 
+TEST_P(EveryVersion, SetItemsAreTheLiveKeysBounded) {
+    const Offsets& o = GetParam().table();
+    ObjectImage image(o);
+    std::vector<uint64_t> keys = {image.small_int(1), image.str("two"), image.small_int(3)};
+    uint64_t three = set_object(image, "set", keys);
+    uint64_t empty = set_object(image, "set", {});
+    uint64_t bad = set_object(image, "set", keys);
+    image.put<uint64_t>(bad + o.objects.set_object.mask, 6);  // not a power of two minus one
+    auto memory = image.finish();
+    ObjectReader reader(*memory, o);
+    EXPECT_EQ(reader.set_items(three).value_or(std::vector<uint64_t>{}), keys);  // the dummy skipped
+    EXPECT_TRUE(reader.set_items(empty).value_or(std::vector<uint64_t>{1}).empty());
+    auto truncated = reader.set_items(three, 2);
+    ASSERT_FALSE(truncated);
+    EXPECT_EQ(truncated.error().code, pyxray::ErrorCode::Truncated);
+    auto corrupt = reader.set_items(bad);
+    ASSERT_FALSE(corrupt);
+    EXPECT_EQ(corrupt.error().code, pyxray::ErrorCode::BadData);
+    EXPECT_EQ(reader.repr(bad), fmt::format("<set at {:#x}: bad table>", bad));
+}
+
 }  // namespace
 
 namespace {

@@ -71,53 +71,62 @@ void Decoder::append_sequence(std::string& out, uint64_t object, Family family, 
     out += close;
 }
 
+Result<SetKeys> Decoder::set_keys(uint64_t set, size_t max_items) const {
+    const auto& layout = offsets.objects.set_object;
+    PYXRAY_TRY(used, read_value<int64_t>(memory, set + layout.used));
+    PYXRAY_TRY(mask, read_value<uint64_t>(memory, set + layout.mask));
+    PYXRAY_TRY(table, read_pointer(memory, set + layout.table));
+    uint64_t slots = mask + 1;
+    if (used < 0 || (slots & mask) != 0 || slots > kMaxSetTable || static_cast<uint64_t>(used) > slots)
+        return fail(ErrorCode::BadData, fmt::format("the set at {} has a bad table", hex_address(set)), set);
+    SetKeys out;
+    out.used = static_cast<size_t>(used);
+    for (uint64_t start = 0; start < slots && out.keys.size() < max_items; start += kSetBlock) {
+        size_t block = static_cast<size_t>(std::min<uint64_t>(kSetBlock, slots - start));
+        uint64_t at = table + start * layout.entry_size;
+        auto bytes = read_bytes(memory, at, block * layout.entry_size);
+        if (!bytes) {
+            out.unreadable_at = at;
+            break;
+        }
+        for (size_t i = 0; i < block && out.keys.size() < max_items; ++i) {
+            uint64_t key = 0;
+            int64_t hash = 0;
+            std::memcpy(&key, bytes->data() + i * layout.entry_size + layout.entry_key, sizeof key);
+            std::memcpy(&hash, bytes->data() + i * layout.entry_size + layout.entry_hash, sizeof hash);
+            if (key != 0 && hash != -1) out.keys.push_back(key);  // not empty nor a deletion's dummy
+        }
+    }
+    return out;
+}
+
 void Decoder::append_set(std::string& out, uint64_t object, const TypeInfo& type, Family family,
                          size_t depth) {
-    const auto& layout = offsets.objects.set_object;
     bool exact_set = family == Family::Set && !type.heap;
     ActiveGuard guard(*this, object);
     if (!guard.entered) {
         out += type.name + "(...)";
         return;
     }
-    auto used = read_value<int64_t>(memory, object + layout.used);
-    auto mask = read_value<uint64_t>(memory, object + layout.mask);
-    auto table = read_pointer(memory, object + layout.table);
-    if (!used || !mask || !table) {
-        out += unreadable(object);
+    auto keys = set_keys(object, limits.max_items);
+    if (!keys) {
+        out += keys.error().code == ErrorCode::BadData
+                   ? fmt::format("<{} at {}: bad table>", type.name, hex_address(object))
+                   : unreadable(object);
         return;
     }
-    uint64_t slots = *mask + 1;
-    if (*used < 0 || (slots & *mask) != 0 || slots > kMaxSetTable || static_cast<uint64_t>(*used) > slots) {
-        out += fmt::format("<{} at {}: bad table>", type.name, hex_address(object));
-        return;
-    }
-    if (*used == 0) {
+    if (keys->used == 0) {
         out += type.name + "()";
         return;
     }
     out += exact_set ? "{" : type.name + "({";
-    size_t shown = 0;
-    for (uint64_t start = 0; start < slots && shown < limits.max_items; start += kSetBlock) {
-        size_t block = static_cast<size_t>(std::min<uint64_t>(kSetBlock, slots - start));
-        auto bytes = read_bytes(memory, *table + start * layout.entry_size, block * layout.entry_size);
-        if (!bytes) {
-            out += (shown > 0 ? ", " : "") + unreadable(*table + start * layout.entry_size);
-            break;
-        }
-        for (size_t i = 0; i < block && shown < limits.max_items; ++i) {
-            uint64_t key = 0;
-            int64_t hash = 0;
-            std::memcpy(&key, bytes->data() + i * layout.entry_size + layout.entry_key, sizeof key);
-            std::memcpy(&hash, bytes->data() + i * layout.entry_size + layout.entry_hash, sizeof hash);
-            if (key == 0 || hash == -1) continue;  // empty, or the dummy a deletion leaves
-            if (shown > 0) out += ", ";
-            append_repr(out, key, depth + 1);
-            ++shown;
-        }
+    for (size_t i = 0; i < keys->keys.size(); ++i) {
+        if (i > 0) out += ", ";
+        append_repr(out, keys->keys[i], depth + 1);
     }
-    if (static_cast<size_t>(*used) > shown)
-        out += fmt::format("{}...<+{} items>", shown > 0 ? ", " : "", static_cast<size_t>(*used) - shown);
+    if (keys->unreadable_at) out += (keys->keys.empty() ? "" : ", ") + unreadable(*keys->unreadable_at);
+    size_t shown = keys->keys.size();
+    if (keys->used > shown) out += fmt::format("{}...<+{} items>", shown > 0 ? ", " : "", keys->used - shown);
     out += exact_set ? "}" : "})";
 }
 

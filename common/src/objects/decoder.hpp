@@ -70,6 +70,14 @@ struct TypeInfo {
 
 using Items = std::vector<std::pair<uint64_t, uint64_t>>;
 
+// A set's keys in table order, at most the asked number; `used` is how many it holds, and a
+// table block that could not be read ends the keys early at `unreadable_at`.
+struct SetKeys {
+    std::vector<uint64_t> keys;
+    size_t used = 0;
+    std::optional<uint64_t> unreadable_at;
+};
+
 inline constexpr size_t kMaxBaseChain = 64;         // tp_base links followed
 inline constexpr size_t kMaxIntDigits = 1000;       // 30-bit digits (about 9,000 decimal digits)
 inline constexpr size_t kMaxDepthCap = 32;          // whatever ReprLimits::max_depth says
@@ -119,6 +127,7 @@ public:
     Result<Items> collect_dict(uint64_t dict, size_t max_items, int64_t& used) const;
     // Every pair, or Truncated when the dict holds more than `max_items`.
     Result<Items> dict_items(uint64_t dict, size_t max_items) const;
+    Result<SetKeys> set_keys(uint64_t set, size_t max_items) const;
     // The value of a str key (every entry scanned, bounded by kMaxDictEntries).
     Result<std::optional<uint64_t>> dict_get_str(uint64_t dict, std::string_view key) const;
     // A split table's (key, value) pairs from its shared keys and a PyDictValues.

@@ -210,6 +210,18 @@ Result<std::vector<std::pair<uint64_t, uint64_t>>> ObjectReader::dict_items(uint
     return decoder.dict_items(dict, max_items);
 }
 
+Result<std::vector<uint64_t>> ObjectReader::set_items(uint64_t set, size_t max_items) const {
+    objects::Decoder decoder(memory_, offsets_, limits_);
+    PYXRAY_TRY(keys, decoder.set_keys(set, max_items));
+    if (keys.unreadable_at)
+        return fail(ErrorCode::Unreadable, fmt::format("the table of the set at {:#x} is unreadable", set),
+                    *keys.unreadable_at);
+    if (keys.used > keys.keys.size())
+        return fail(ErrorCode::Truncated,
+                    fmt::format("the set at {:#x} holds more than {} items", set, max_items), set);
+    return std::move(keys.keys);
+}
+
 Result<std::optional<uint64_t>> ObjectReader::dict_get(uint64_t dict, std::string_view key) const {
     objects::Decoder decoder(memory_, offsets_, limits_);
     return decoder.dict_get_str(dict, key);

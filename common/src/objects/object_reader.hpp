@@ -36,6 +36,8 @@ public:
     // split tables included. At most `max_items` pairs (error Truncated past it).
     Result<std::vector<std::pair<uint64_t, uint64_t>>> dict_items(uint64_t dict,
                                                                   size_t max_items = 1 << 16) const;
+    // A set's or frozenset's keys in table order; at most `max_items` (error Truncated past it).
+    Result<std::vector<uint64_t>> set_items(uint64_t set, size_t max_items = 1 << 16) const;
     // The value of a dict's str key, or nothing when the key is absent.
     Result<std::optional<uint64_t>> dict_get(uint64_t dict, std::string_view key) const;
     // An attribute stored in the object's instance dictionary (tp_dictoffset, 3.11+ managed
