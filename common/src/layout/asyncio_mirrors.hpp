@@ -1,0 +1,158 @@
+// Struct mirrors of Modules/_asynciomodule.c's FutureObj and TaskObj (FutureObj_HEAD expanded
+// in place, as the C macro does, so that 3.13+'s bit-fields pack as CPython's do) and of its
+// FutureIter, per CPython version, generic over the object header. 3.8-3.13 agree with the
+// offsets seen in live Task objects (test_asyncio_offsets.cpp); 3.14-3.15 follow the C text.
+#pragma once
+
+#include <cstdint>
+
+#include "layout/object_mirrors.hpp"
+
+namespace pyxray::mirror::asyncio {
+
+struct ErrStackItem39 {  // _PyErr_StackItem of 3.9-3.10: fut_cancelled_exc_state
+    PyObject* exc_type;
+    PyObject* exc_value;
+    PyObject* exc_traceback;
+    void* previous_item;
+};
+
+struct LlistNode {  // struct llist_node, 3.14+
+    LlistNode* next;
+    LlistNode* prev;
+};
+
+#define PYXRAY_FUTURE_HEAD_38                                                                  \
+    Head head;                                                                                 \
+    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception, *fut_result, \
+        *fut_source_tb;                                                                        \
+    int fut_state, fut_log_tb, fut_blocking;                                                   \
+    PyObject *dict, *fut_weakreflist;
+
+#define PYXRAY_FUTURE_HEAD_39                                                                  \
+    Head head;                                                                                 \
+    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception, *fut_result, \
+        *fut_source_tb, *fut_cancel_msg;                                                       \
+    int fut_state, fut_log_tb, fut_blocking;                                                   \
+    PyObject *dict, *fut_weakreflist;                                                          \
+    ErrStackItem39 fut_cancelled_exc_state;
+
+#define PYXRAY_FUTURE_HEAD_310                                                                 \
+    Head head;                                                                                 \
+    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception,          \
+        *fut_exception_tb, *fut_result, *fut_source_tb, *fut_cancel_msg;                       \
+    int fut_state, fut_log_tb, fut_blocking;                                                   \
+    PyObject *dict, *fut_weakreflist;                                                          \
+    ErrStackItem39 fut_cancelled_exc_state;
+
+#define PYXRAY_FUTURE_HEAD_311                                                                 \
+    Head head;                                                                                 \
+    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception,          \
+        *fut_exception_tb, *fut_result, *fut_source_tb, *fut_cancel_msg;                       \
+    int fut_state, fut_log_tb, fut_blocking;                                                   \
+    PyObject *dict, *fut_weakreflist, *fut_cancelled_exc;
+
+// 3.13: managed dict and weakrefs; the flags become bit-fields a Task's own share.
+#define PYXRAY_FUTURE_HEAD_313                                                                 \
+    Head head;                                                                                 \
+    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception,          \
+        *fut_exception_tb, *fut_result, *fut_source_tb, *fut_cancel_msg, *fut_cancelled_exc;   \
+    int fut_state;                                                                             \
+    unsigned fut_log_tb : 1;                                                                   \
+    unsigned fut_blocking : 1;
+
+#define PYXRAY_FUTURE_HEAD_314                                                                 \
+    Head head;                                                                                 \
+    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception,          \
+        *fut_exception_tb, *fut_result, *fut_source_tb, *fut_cancel_msg, *fut_cancelled_exc,   \
+        *fut_awaited_by;                                                                       \
+    int fut_state;                                                                             \
+    char fut_is_task, fut_awaited_by_is_set;                                                   \
+    unsigned fut_log_tb : 1;                                                                   \
+    unsigned fut_blocking : 1;
+
+template <class Head>
+struct Future38 {
+    PYXRAY_FUTURE_HEAD_38
+};
+template <class Head>
+struct Task38 {
+    PYXRAY_FUTURE_HEAD_38
+    PyObject *task_fut_waiter, *task_coro, *task_name, *task_context;
+    int task_must_cancel, task_log_destroy_pending;
+};
+
+template <class Head>
+struct Future39 {
+    PYXRAY_FUTURE_HEAD_39
+};
+template <class Head>
+struct Task39 {
+    PYXRAY_FUTURE_HEAD_39
+    PyObject *task_fut_waiter, *task_coro, *task_name, *task_context;
+    int task_must_cancel, task_log_destroy_pending;
+};
+
+template <class Head>
+struct Future310 {
+    PYXRAY_FUTURE_HEAD_310
+};
+template <class Head>
+struct Task310 {
+    PYXRAY_FUTURE_HEAD_310
+    PyObject *task_fut_waiter, *task_coro, *task_name, *task_context;
+    int task_must_cancel, task_log_destroy_pending;
+};
+
+template <class Head>
+struct Future311 {  // 3.11 and 3.12
+    PYXRAY_FUTURE_HEAD_311
+};
+template <class Head>
+struct Task311 {
+    PYXRAY_FUTURE_HEAD_311
+    PyObject *task_fut_waiter, *task_coro, *task_name, *task_context;
+    int task_must_cancel, task_log_destroy_pending, task_num_cancels_requested;
+};
+
+template <class Head>
+struct Future313 {
+    PYXRAY_FUTURE_HEAD_313
+};
+template <class Head>
+struct Task313 {
+    PYXRAY_FUTURE_HEAD_313
+    unsigned task_must_cancel : 1;
+    unsigned task_log_destroy_pending : 1;
+    int task_num_cancels_requested;
+    PyObject *task_fut_waiter, *task_coro, *task_name, *task_context;
+};
+
+template <class Head>
+struct Future314 {  // 3.14 and 3.15
+    PYXRAY_FUTURE_HEAD_314
+};
+template <class Head>
+struct Task314 {
+    PYXRAY_FUTURE_HEAD_314
+    unsigned task_must_cancel : 1;
+    unsigned task_log_destroy_pending : 1;
+    int task_num_cancels_requested;
+    PyObject *task_fut_waiter, *task_coro, *task_name, *task_context;
+    LlistNode task_node;
+};
+
+#undef PYXRAY_FUTURE_HEAD_38
+#undef PYXRAY_FUTURE_HEAD_39
+#undef PYXRAY_FUTURE_HEAD_310
+#undef PYXRAY_FUTURE_HEAD_311
+#undef PYXRAY_FUTURE_HEAD_313
+#undef PYXRAY_FUTURE_HEAD_314
+
+template <class Head>
+struct FutureIter {  // every version: what `await future` leaves on the awaiting frame's stack
+    Head head;
+    PyObject* future;
+};
+
+}  // namespace pyxray::mirror::asyncio

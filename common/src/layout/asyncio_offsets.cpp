@@ -1,0 +1,75 @@
+#include "layout/asyncio_offsets.hpp"
+
+#include <fmt/format.h>
+
+#include <cstddef>
+
+#include "layout/asyncio_mirrors.hpp"
+
+namespace pyxray {
+namespace {
+
+template <template <class> class Future, template <class> class Task, class Head>
+constexpr AsyncioOffsets from_mirrors() {
+    using F = Future<Head>;
+    using T = Task<Head>;
+    AsyncioOffsets o{};
+    o.future_size = sizeof(F);
+    o.task_size = sizeof(T);
+    o.fut_loop = offsetof(T, fut_loop);
+    o.fut_callback0 = offsetof(T, fut_callback0);
+    o.fut_callbacks = offsetof(T, fut_callbacks);
+    o.fut_result = offsetof(T, fut_result);
+    o.fut_state = offsetof(T, fut_state);
+    o.task_fut_waiter = offsetof(T, task_fut_waiter);
+    o.task_coro = offsetof(T, task_coro);
+    o.task_name = offsetof(T, task_name);
+    if constexpr (requires { &T::fut_awaited_by; }) {
+        o.fut_awaited_by = offsetof(T, fut_awaited_by);
+        o.fut_is_task = offsetof(T, fut_is_task);
+        o.fut_awaited_by_is_set = offsetof(T, fut_awaited_by_is_set);
+        o.task_node = offsetof(T, task_node);
+    }
+    o.future_iter_future = offsetof(mirror::asyncio::FutureIter<Head>, future);
+    return o;
+}
+
+template <class Head>
+std::optional<AsyncioOffsets> for_minor(int minor) {
+    using namespace mirror::asyncio;
+    switch (minor) {
+        case 8:
+            return from_mirrors<Future38, Task38, Head>();
+        case 9:
+            return from_mirrors<Future39, Task39, Head>();
+        case 10:
+            return from_mirrors<Future310, Task310, Head>();
+        case 11:
+        case 12:
+            return from_mirrors<Future311, Task311, Head>();
+        case 13:
+            return from_mirrors<Future313, Task313, Head>();
+        case 14:
+        case 15:
+            return from_mirrors<Future314, Task314, Head>();
+        default:
+            return std::nullopt;
+    }
+}
+
+}  // namespace
+
+Result<AsyncioOffsets> asyncio_offsets_for(const PythonVersion& version, BuildKind kind) {
+    auto found =
+        version.major != 3 ? std::nullopt
+        : kind == BuildKind::FreeThreaded
+            ? (version.minor >= 13 ? for_minor<mirror::FreeThreadedObjectHead>(version.minor) : std::nullopt)
+            : for_minor<mirror::ObjectHead>(version.minor);
+    if (!found)
+        return fail(ErrorCode::Unsupported,
+                    fmt::format("no asyncio layout for CPython {}{}", version.str(),
+                                kind == BuildKind::FreeThreaded ? " (free-threaded)" : ""));
+    return *found;
+}
+
+}  // namespace pyxray

@@ -1,0 +1,29 @@
+// Where asyncio's C Future and Task keep what py-tasks reads, per CPython version and build
+// kind, from the mirrors in asyncio_mirrors.hpp. 3.14+ targets also describe their TaskObj in an
+// `.AsyncioDebug` section; where both exist, the target's own description wins.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "layout/offsets.hpp"
+#include "pyxray/result.hpp"
+
+namespace pyxray {
+
+struct AsyncioOffsets {
+    uint64_t future_size = 0;  // sizeof(FutureObj): a Python subclass's own fields come after it
+    uint64_t task_size = 0;
+    uint64_t fut_loop = 0, fut_callback0 = 0, fut_callbacks = 0, fut_result = 0, fut_state = 0;
+    uint64_t task_fut_waiter = 0, task_coro = 0, task_name = 0;
+    std::optional<uint64_t> fut_awaited_by, fut_is_task, fut_awaited_by_is_set;  // 3.14+
+    std::optional<uint64_t> task_node;  // 3.14+: the thread's list of pending tasks
+    uint64_t future_iter_future = 0;    // FutureIter.future
+};
+
+// fut_state's values, every version.
+enum class FutureState : int { Pending = 0, Cancelled = 1, Finished = 2 };
+
+Result<AsyncioOffsets> asyncio_offsets_for(const PythonVersion& version, BuildKind kind);
+
+}  // namespace pyxray

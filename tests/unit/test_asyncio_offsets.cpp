@@ -1,0 +1,70 @@
+// The asyncio mirrors against what the matrix's own interpreters showed: offsets seen in live
+// Task objects with ctypes (pyenv 3.8.18-3.13.0, Debian 3.11.2 debug: `ctypes.string_at(id(task),
+// n)` searched for the task's loop, coroutine, name and waiter), and 3.14's from CPython's text.
+#include <gtest/gtest.h>
+
+#include "layout/asyncio_offsets.hpp"
+
+namespace {
+
+using pyxray::AsyncioOffsets;
+using pyxray::BuildKind;
+using pyxray::PythonVersion;
+
+struct Seen {
+    int minor;
+    uint64_t future_size, task_size, loop, result, state, fut_waiter, coro, name;
+};
+
+constexpr Seen kSeen[] = {
+    {8, 104, 144, 16, 56, 72, 104, 112, 120},   {9, 144, 184, 16, 56, 80, 144, 152, 160},
+    {10, 152, 192, 16, 64, 88, 152, 160, 168},  {11, 128, 176, 16, 64, 88, 128, 136, 144},
+    {12, 128, 176, 16, 64, 88, 128, 136, 144},  {13, 104, 144, 16, 64, 96, 112, 120, 128},
+    {14, 112, 168, 16, 64, 104, 120, 128, 136},
+};
+
+AsyncioOffsets table(int minor, BuildKind kind = BuildKind::Default) {
+    auto found = pyxray::asyncio_offsets_for(PythonVersion{3, minor, 0, 0}, kind);
+    EXPECT_TRUE(found) << "3." << minor;
+    return found.value_or(AsyncioOffsets{});
+}
+
+TEST(AsyncioOffsets, MirrorsMatchWhatEachVersionShowed) {
+    for (const Seen& seen : kSeen) {
+        SCOPED_TRACE("3." + std::to_string(seen.minor));
+        AsyncioOffsets o = table(seen.minor);
+        EXPECT_EQ(o.future_size, seen.future_size);
+        EXPECT_EQ(o.task_size, seen.task_size);
+        EXPECT_EQ(o.fut_loop, seen.loop);
+        EXPECT_EQ(o.fut_result, seen.result);
+        EXPECT_EQ(o.fut_state, seen.state);
+        EXPECT_EQ(o.task_fut_waiter, seen.fut_waiter);
+        EXPECT_EQ(o.task_coro, seen.coro);
+        EXPECT_EQ(o.task_name, seen.name);
+        EXPECT_EQ(o.future_iter_future, 16u);
+        EXPECT_EQ(o.task_node.has_value(), seen.minor >= 14);
+    }
+}
+
+TEST(AsyncioOffsets, ThreeFourteenListsPendingTasksAndTheirAwaiters) {
+    AsyncioOffsets o = table(14);
+    EXPECT_EQ(o.fut_awaited_by.value_or(0), 96u);
+    EXPECT_EQ(o.fut_is_task.value_or(0), 108u);
+    EXPECT_EQ(o.fut_awaited_by_is_set.value_or(0), 109u);
+    EXPECT_EQ(o.task_node.value_or(0), 152u);
+    EXPECT_EQ(table(15).task_node, o.task_node);
+}
+
+// A free-threaded object header is 16 bytes longer: every field moves by as much.
+TEST(AsyncioOffsets, FreeThreadedBuildsMoveEveryFieldByTheLongerHeader) {
+    for (int minor : {13, 14}) {
+        AsyncioOffsets ours = table(minor), free = table(minor, BuildKind::FreeThreaded);
+        EXPECT_EQ(free.task_coro, ours.task_coro + 16) << minor;
+        EXPECT_EQ(free.fut_state, ours.fut_state + 16) << minor;
+        EXPECT_EQ(free.future_iter_future, 32u) << minor;
+    }
+    EXPECT_FALSE(pyxray::asyncio_offsets_for(PythonVersion{3, 12, 0, 0}, BuildKind::FreeThreaded));
+    EXPECT_FALSE(pyxray::asyncio_offsets_for(PythonVersion{3, 7, 0, 0}, BuildKind::Default));
+}
+
+}  // namespace
