@@ -41,11 +41,11 @@ unit-test:
 integration-test:
 	PYXRAY_BUILD=$(BUILD_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider
 
-# What each pass of `make test` costs, measured in the fresh-clone run at f1f6902 on this
-# project's 2-CPU VM: install-deps, build and unit tests about 6 min; integration-test 33.6 min
-# (3371 tests); the sanitized build about 11 min, its unit tests 1 min, its integration slice
-# 25.9 min for 899 tests before the cut below (723 after it: about 21 min expected); the fuzz
-# build and its minute about 4 min. 83 min in all (82m57s) before the cut.
+# What each pass of `make test` costs, measured in the fresh-clone run at c39831b on this
+# project's 2-CPU VM: install-deps, build and unit tests about 9 min; integration-test 34.1 min
+# (3613 tests); the sanitized build with its unit tests (66 s) about 15 min; its integration
+# slice 22.1 min (769 tests; test_hangs' 38 of them 32 s); the fuzz build and its minute about
+# 4 min. 82m40s in all (at f1f6902 this run took 82m57s; the stop's own CI of f47e501, 77.5 min).
 #
 # The same build with ASan+UBSan: core, CLI and both plugins; gdb and lldb-16 get the
 # runtimes preloaded by the tests (sanitizer/CMakeLists.txt, tests/integration/drivers.py).

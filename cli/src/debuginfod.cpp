@@ -4,11 +4,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <memory>
 
 #include "pyxray/debuginfod.hpp"
 
@@ -47,8 +44,7 @@ void show_on_terminal(debuginfod_client* client) {
 }  // namespace
 
 void configure_debuginfod() {
-    const char* urls = std::getenv("DEBUGINFOD_URLS");
-    enabled = urls != nullptr && urls[0] != '\0';
+    enabled = debuginfod_servers_named();
     if (!enabled) unsetenv("DEBUGINFOD_URLS");
 }
 

@@ -1,6 +1,5 @@
 #include "debuginfod_symbols.hpp"
 
-#include <fmt/format.h>
 #include <lldb/API/SBCommandInterpreter.h>
 #include <lldb/API/SBCommandReturnObject.h>
 #include <lldb/API/SBDebugger.h>
@@ -12,6 +11,7 @@
 #include <string>
 
 #include "pyxray/debuginfod.hpp"
+#include "sb_target.hpp"
 
 namespace pyxray::lldb_plugin {
 namespace {
@@ -29,11 +29,8 @@ std::string build_id_of(lldb::SBModule& module) {
 // symbol file other than the module.
 bool has_symbols(lldb::SBModule& module) {
     if (module.FindSection(".symtab").IsValid()) return true;
-    lldb::SBFileSpec symbols = module.GetSymbolFileSpec(), file = module.GetFileSpec();
-    return symbols.IsValid() && (std::string(symbols.GetDirectory() ? symbols.GetDirectory() : "") !=
-                                     std::string(file.GetDirectory() ? file.GetDirectory() : "") ||
-                                 std::string(symbols.GetFilename() ? symbols.GetFilename() : "") !=
-                                     std::string(file.GetFilename() ? file.GetFilename() : ""));
+    lldb::SBFileSpec symbols = module.GetSymbolFileSpec();
+    return symbols.IsValid() && path_of(symbols) != path_of(module.GetFileSpec());
 }
 
 // A path as one argument of an LLDB command.

@@ -34,21 +34,6 @@ constexpr int kMaxSectionPieces = 64;
 // No real process has more mappings (the kernel's default vm.max_map_count is 65530).
 constexpr uint32_t kMaxRegions = 1 << 20;
 
-std::string path_of(const lldb::SBFileSpec& spec) {
-    if (!spec.IsValid()) return {};
-    std::string path(256, '\0');
-    // GetPath returns the length the full path needs, which may exceed the buffer.
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        uint32_t length = spec.GetPath(path.data(), path.size());
-        if (length < path.size()) {
-            path.resize(length);
-            return path;
-        }
-        path.assign(length + 1, '\0');
-    }
-    return {};
-}
-
 // LLDB names a function it knows only from unwind info `___lldb_unnamed_symbolN`: no name, as
 // the other front-ends say (`?? (module+0x...)`).
 std::string unless_made_up(const char* name) {
@@ -171,6 +156,21 @@ void add_to_lldb(lldb::SBTarget& target, const ModuleInfo& module) {
 }
 
 }  // namespace
+
+std::string path_of(const lldb::SBFileSpec& spec) {
+    if (!spec.IsValid()) return {};
+    std::string path(256, '\0');
+    // GetPath returns the length the full path needs, which may exceed the buffer.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        uint32_t length = spec.GetPath(path.data(), path.size());
+        if (length < path.size()) {
+            path.resize(length);
+            return path;
+        }
+        path.assign(length + 1, '\0');
+    }
+    return {};
+}
 
 // modules_of_process resolves the modules of a process in a container; LLDB's own list is kept
 // for every other target.

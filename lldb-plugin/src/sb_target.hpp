@@ -18,6 +18,9 @@
 
 namespace pyxray::lldb_plugin {
 
+// The file's whole path, however long; empty for an invalid spec.
+std::string path_of(const lldb::SBFileSpec& spec);
+
 class SbTarget final : public Target {
 public:
     // `process` must belong to `target` and be stopped (or be a core). Its memory is read

@@ -94,6 +94,13 @@ struct MemoryRegion {
     std::string path;  // the mapped file; empty when anonymous or unknown
 };
 
+// The region of `regions` that holds `address`, or null.
+inline const MemoryRegion* region_holding(const std::vector<MemoryRegion>& regions, uint64_t address) {
+    for (const MemoryRegion& region : regions)
+        if (region.start <= address && address < region.end) return &region;
+    return nullptr;
+}
+
 // A section of a loaded module, at its run-time address.
 struct LoadedSection {
     uint64_t address = 0;

@@ -161,12 +161,6 @@ Result<LocatedRuntime> runtime_at_cookie(const Target& target, uint64_t runtime,
     return located;
 }
 
-std::string region_holding(const std::vector<MemoryRegion>& regions, uint64_t address) {
-    for (const MemoryRegion& region : regions)
-        if (region.start <= address && address < region.end) return region.path;
-    return {};
-}
-
 // The last resort, for 3.13+ binaries without symbols or whose files are gone. On failure the
 // error says what the scan covered; a runtime of a version or build pyxray cannot decode is
 // reported as such rather than as no runtime at all.
@@ -180,7 +174,8 @@ Result<LocatedRuntime> runtime_from_cookie_scan(const Target& target) {
     std::string last_refusal;
     CookieScanReport report;
     auto accept = [&](uint64_t address) {
-        auto located = runtime_at_cookie(target, address, region_holding(*regions, address));
+        const MemoryRegion* region = region_holding(*regions, address);
+        auto located = runtime_at_cookie(target, address, region ? region->path : std::string());
         if (located)
             found = std::move(*located);
         else if (located.error().code == ErrorCode::Unsupported && !unsupported)

@@ -12,12 +12,6 @@ const ModuleInfo* module_named(const std::vector<ModuleInfo>& modules, const std
     return nullptr;
 }
 
-const MemoryRegion* region_holding(const std::vector<MemoryRegion>& regions, uint64_t address) {
-    for (const MemoryRegion& region : regions)
-        if (region.start <= address && address < region.end) return &region;
-    return nullptr;
-}
-
 }  // namespace
 
 void add_module_offsets(std::vector<NativeFrame>& frames, const std::vector<ModuleInfo>& modules,

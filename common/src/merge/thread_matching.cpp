@@ -123,12 +123,6 @@ std::optional<int64_t> only_stack_holding(const Memory& memory, const std::vecto
     return holder;
 }
 
-const MemoryRegion* region_holding(const std::vector<MemoryRegion>& regions, uint64_t address) {
-    for (const auto& region : regions)
-        if (region.start <= address && address < region.end) return &region;
-    return nullptr;
-}
-
 // Threads that run no state yet, each with the mapping its stack pointer lies in.
 std::vector<StackToScan> stateless_stacks(const std::vector<ThreadInfo>& threads,
                                           const std::vector<MemoryRegion>& regions,
