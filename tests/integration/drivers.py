@@ -160,6 +160,24 @@ def run_xbt(frontend, target, flags):
     raise ValueError(f"unknown front-end {frontend}")
 
 
+def run_debugger(frontend, target, commands):
+    """`commands` in order, in one session of the debugger `frontend`."""
+    if frontend == "gdb":
+        return run_gdb(target, commands)
+    if frontend == GDB_WITHOUT_DEBUG_INFO:
+        return run_gdb(target, commands, HIDE_DEBUG_INFO)
+    if frontend == "lldb":
+        return run_lldb(target, commands)
+    raise ValueError(f"unknown debugger front-end {frontend}")
+
+
+def run_tasks(frontend, target, flags):
+    """`py-tasks FLAGS` (debuggers) or `pyxray tasks FLAGS` (CLI)."""
+    if frontend == "cli":
+        return run_cli(target, flags, subcommand="tasks")
+    return run_debugger(frontend, target, [" ".join(["py-tasks", *flags])])
+
+
 def run_threads(frontend, target, flags):
     """`py-threads FLAGS` (debuggers) or `pyxray threads FLAGS` (CLI)."""
     command = " ".join(["py-threads", *flags])
@@ -177,19 +195,34 @@ def run_threads(frontend, target, flags):
 JSON_START = re.compile(r'\{\s*"pyxray"\s*:')
 
 
-def json_documents(completed):
-    """Every {"pyxray": ...} document in the tool's stdout, in order, around the chatter."""
+def json_spans(text):
+    """(start, end, document) of every {"pyxray": ...} document in text, in order."""
     decoder = json.JSONDecoder()
-    documents, end = [], 0
-    for match in JSON_START.finditer(completed.stdout):
+    spans, end = [], 0
+    for match in JSON_START.finditer(text):
         if match.start() < end:
             continue  # inside the document just read
         try:
-            document, end = decoder.raw_decode(completed.stdout, match.start())
-            documents.append(document)
+            document, end = decoder.raw_decode(text, match.start())
+            spans.append((match.start(), end, document))
         except json.JSONDecodeError:
             continue
-    return documents
+    return spans
+
+
+def json_documents(completed):
+    """Every {"pyxray": ...} document in the tool's stdout, in order, around the chatter."""
+    return [document for _, _, document in json_spans(completed.stdout)]
+
+
+def around_json(completed, what):
+    """(text before, document, text after) the first {"pyxray": ...} document in the tool's
+    stdout: the outputs of the commands run before and after the --json one in a session."""
+    spans = json_spans(completed.stdout)
+    if not spans:
+        extract_json(completed, what)  # raises, saying what the tool printed instead
+    start, end, document = spans[0]
+    return completed.stdout[:start], document, completed.stdout[end:]
 
 
 def extract_json(completed, what):

@@ -25,6 +25,8 @@ POLL_INTERVAL = 0.01
 
 # x86-64 syscall numbers of time.sleep: clock_nanosleep (3.11+), pselect6 (3.8-3.10's select)
 SLEEP_SYSCALLS = {"230": "clock_nanosleep", "270": "pselect6"}
+FUTEX_SYSCALL = "202"  # x86-64 futex: every lock, event, condition, join and GIL wait
+EPOLL_SYSCALLS = {"232": "epoll_wait", "281": "epoll_pwait"}  # an asyncio loop in its selector
 
 
 class FixtureProcess:
@@ -91,6 +93,20 @@ class FixtureProcess:
             if time.monotonic() > deadline:
                 pytest.fail(f"{message} after {timeout:.0f} s; log: {self.log()}", pytrace=False)
             time.sleep(POLL_INTERVAL)
+
+    def wait_until_in_syscalls(self, expected):
+        """Every thread in its expected syscall: `expected` maps each tid the process must have
+        to the values its /proc/PID/task/TID/syscall may start with (None: any)."""
+        self._wait_for(lambda: self._in_syscalls(expected), SETTLE_TIMEOUT,
+                       f"threads of pid {self.pid} not in their expected syscalls "
+                       f"(expected {expected}): {self._syscalls()}")
+
+    def _in_syscalls(self, expected):
+        syscalls = self._syscalls()
+        if sorted(syscalls) != sorted(expected):
+            pytest.fail(f"pid {self.pid} has threads {sorted(syscalls)}, its record says {sorted(expected)}",
+                        pytrace=False)
+        return all(wanted is None or syscalls[tid] in wanted for tid, wanted in expected.items())
 
     def _syscalls(self):
         """tid -> first field of /proc/PID/task/TID/syscall (number, 'running' or '-1')."""

@@ -18,10 +18,10 @@ import interpreters
 from conftest import MODES, frontends_for
 from drivers import (CLI, GDB_WITHOUT_DEBUG_INFO, HIDE_DEBUG_INFO, REPO, ToolFailure, extract_json, run_cli,
                      run, run_gdb, run_lldb)
-from targets import READY_TIMEOUT, SETTLE_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target, make_core
+from targets import (FUTEX_SYSCALL, READY_TIMEOUT, SETTLE_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target,
+                     make_core)
 
 HANGS_PY = REPO / "fixtures" / "hangs.py"
-FUTEX_SYSCALL = "202"  # x86-64 futex: every lock, event, condition and join waits in one
 
 CELLS = [(interpreter_id, frontend, mode) for interpreter_id in interpreters.INTERPRETER_IDS
          for frontend in frontends_for(interpreter_id) for mode in MODES]

@@ -9,13 +9,9 @@ record and ready file exist and every thread is in the syscall its record implie
 import json
 import shutil
 
-import pytest
-
-from targets import (READY_TIMEOUT, REPO, SETTLE_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target,
-                     make_core)
+from targets import FUTEX_SYSCALL, READY_TIMEOUT, REPO, SLEEP_SYSCALLS, FixtureProcess, Target, make_core
 
 THREADS_PY = REPO / "fixtures" / "threads.py"
-FUTEX_SYSCALL = "202"  # x86-64 futex: pthread_cond_timedwait in take_gil
 
 
 class ThreadsFixtureProcess(FixtureProcess):
@@ -27,9 +23,7 @@ class ThreadsFixtureProcess(FixtureProcess):
                        f"{self.script.name} never wrote {self.ready_path}")
         self.record = json.loads(self.record_path.read_text())
         self._check_mapped_libraries()
-        self._wait_for(self._settled, SETTLE_TIMEOUT,
-                       f"threads of pid {self.pid} not in their expected syscalls "
-                       f"(expected {self._expected()}): {self._syscalls()}")
+        self.wait_until_in_syscalls(self._expected())
         return self.record
 
     def _expected(self):
@@ -43,14 +37,6 @@ class ThreadsFixtureProcess(FixtureProcess):
             else:
                 expected[thread["tid"]] = set(SLEEP_SYSCALLS)
         return expected
-
-    def _settled(self):
-        expected = self._expected()
-        syscalls = self._syscalls()
-        if sorted(syscalls) != sorted(expected):
-            pytest.fail(f"pid {self.pid} has threads {sorted(syscalls)}, its record says {sorted(expected)}",
-                 pytrace=False)
-        return all(wanted is None or syscalls[tid] in wanted for tid, wanted in expected.items())
 
 
 class ThreadsRuns:

@@ -1,0 +1,333 @@
+"""Asyncio tasks (issue 19): every task of fixtures/asyncio_tasks.py, its state, loop thread,
+coroutine chain and await edges, and its task cycle named once, through `py-tasks --json` (gdb,
+LLDB) and `pyxray tasks --json`, live and on a gcore core, against the program's own record.
+
+Every interpreter of the matrix: the CLI live and on the core, gdb and LLDB on the core; gdb and
+LLDB live on three (the oldest, 3.12, the free-threaded 3.13t): attaching a debugger costs
+seconds, and the live memory path is the one the CLI live runs already cover for every layout.
+The text outputs (`py-tasks`' table, `py-tasks --tree`) on one interpreter per front-end, in the
+same debugger session as the JSON. One process and one core per interpreter, made once for the
+cells the run selected, then stopped and deleted; interpreters as installed only (the stripped
+copies change no task decoding: the coroutines and frames are read as py-xbt reads them).
+"""
+
+import json
+import re
+import shutil
+from collections import Counter
+
+import pytest
+
+import interpreters
+from drivers import FRONTENDS, REPO, ToolFailure, around_json, extract_json, run_debugger, run_tasks
+from targets import (EPOLL_SYSCALLS, FUTEX_SYSCALL, READY_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target,
+                     make_core)
+
+TASKS_PY = REPO / "fixtures" / "asyncio_tasks.py"
+LIVE_DEBUGGER_INTERPRETERS = ("pyenv-3.8", "pyenv-3.12", "debian-3.13t")
+TEXT_CELLS = [("pyenv-3.12", "gdb", "live"), ("debian-3.13t", "lldb", "core"), ("pyenv-3.8", "cli", "core")]
+COROUTINE_KEYS = ("function", "qualname", "file", "line")
+TASK_FIELDS = ("address", "state", "thread", "current")
+
+
+def cells_of(interpreter_id):
+    live = FRONTENDS if interpreter_id in LIVE_DEBUGGER_INTERPRETERS else ["cli"]
+    return [(interpreter_id, frontend, "live") for frontend in live] + [
+        (interpreter_id, frontend, "core") for frontend in FRONTENDS]
+
+
+CELLS = [cell for interpreter_id in interpreters.INTERPRETER_IDS for cell in cells_of(interpreter_id)]
+
+
+def cell_id(cell):
+    return "-".join(cell)
+
+
+class TasksProcess(FixtureProcess):
+    """asyncio_tasks.py, ready once its record is written and loop-a sits in epoll_wait,
+    loop-b (its running task) in time.sleep and the main thread in a futex wait."""
+
+    def __init__(self, interpreter, workdir):
+        super().__init__(interpreter, workdir, script=TASKS_PY)
+
+    def wait_until_blocked(self):
+        self._wait_for(self.ready_path.exists, READY_TIMEOUT, f"{self.script.name} never wrote {self.ready_path}")
+        self.record = json.loads(self.record_path.read_text())
+        threads = self.record["threads"]
+        self.wait_until_in_syscalls({threads["loop-a"]: set(EPOLL_SYSCALLS), threads["loop-b"]: set(SLEEP_SYSCALLS),
+                                     self.pid: {FUTEX_SYSCALL}})
+        return self.record
+
+
+def run_cell(frontend, target, with_text):
+    """{"document", and with_text "table" and "tree"}: a debugger runs py-tasks, py-tasks --json
+    and py-tasks --tree in one session, split around the JSON document; the CLI runs three times."""
+    what = f"{frontend} py-tasks --json on {target.kind} {target.interpreter.id}"
+    if frontend == "cli":
+        result = {"document": extract_json(run_tasks(frontend, target, ["--json"]), what)}
+        if with_text:
+            result["table"] = run_tasks(frontend, target, []).stdout
+            result["tree"] = run_tasks(frontend, target, ["--tree"]).stdout
+        return result
+    if not with_text:
+        return {"document": extract_json(run_tasks(frontend, target, ["--json"]), what)}
+    completed = run_debugger(frontend, target, ["py-tasks", "py-tasks --json", "py-tasks --tree"])
+    table, document, tree = around_json(completed, what)
+    return {"document": document, "table": table, "tree": tree}
+
+
+class TasksRuns:
+    """Per interpreter, on first use: the fixture started, each selected (front-end, mode) run
+    live, then a gcore core, the process stopped, the core runs, the core deleted. Results (or
+    the tool's failure) are kept for every test of the module; one process alive at a time."""
+
+    def __init__(self, directory, wanted):
+        self.directory = directory
+        self.wanted = wanted  # interpreter id -> {(frontend, mode): with_text}
+        self.collected = {}  # interpreter id -> {"record", (frontend, mode) -> result} or failure
+
+    def get(self, cell):
+        interpreter_id, frontend, mode = cell
+        runs = self.collected.get(interpreter_id)
+        if runs is None:
+            try:
+                runs = self._collect(interpreters.find(interpreter_id), self.wanted[interpreter_id])
+            except BaseException as failure:  # pytest.fail's outcome, a skip, a timeout
+                runs = failure
+            self.collected[interpreter_id] = runs
+        if isinstance(runs, BaseException):
+            raise runs
+        result = runs[(frontend, mode)]
+        if isinstance(result, ToolFailure):
+            raise ToolFailure(str(result))
+        return runs["record"], result
+
+    def _collect(self, interpreter, wanted):
+        process = TasksProcess(interpreter, self.directory / interpreter.id)
+        core_path = process.workdir / "core"
+        try:
+            record = process.wait_until_blocked()
+            runs = {"record": record}
+            live = Target("live", interpreter, record, process.pid)
+            for (frontend, mode), with_text in sorted(wanted.items()):
+                if mode == "live":
+                    runs[(frontend, mode)] = attempt(frontend, live, with_text)
+            if any(mode == "core" for _, mode in wanted):
+                core = Target("core", interpreter, record, process.pid, make_core(process.pid, core_path))
+                process.stop()
+                for (frontend, mode), with_text in sorted(wanted.items()):
+                    if mode == "core":
+                        runs[(frontend, mode)] = attempt(frontend, core, with_text)
+            return runs
+        finally:
+            process.stop()
+            core_path.unlink(missing_ok=True)  # 160 MB; 1.2 GB for 3.13t
+
+
+def attempt(frontend, target, with_text):
+    try:
+        return run_cell(frontend, target, with_text)
+    except ToolFailure as failure:
+        return failure
+
+
+def selected_cells(items):
+    """interpreter id -> {(frontend, mode): with_text} of this module's tests the run selected."""
+    wanted = {}
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if item.module.__name__ != __name__ or callspec is None or "cell" not in callspec.params:
+            continue
+        interpreter_id, frontend, mode = callspec.params["cell"]
+        cells = wanted.setdefault(interpreter_id, {})
+        cells[(frontend, mode)] = cells.get((frontend, mode), False) or item.originalname in TEXT_TESTS
+    return wanted
+
+
+@pytest.fixture(scope="module")
+def tasks_runs(request, tmp_path_factory):
+    runs = TasksRuns(tmp_path_factory.mktemp("tasks"), selected_cells(request.session.items))
+    yield runs
+    shutil.rmtree(runs.directory, ignore_errors=True)
+
+
+# --- what the record says, and how an output differs from it ------------------------------------------
+
+def frame_text(frame):
+    return f"{frame.get('qualname')} [{frame.get('function')}] ({frame.get('file')}:{frame.get('line')})"
+
+
+def chain_differences(name, shown, recorded):
+    shown = [{key: frame.get(key) for key in COROUTINE_KEYS} for frame in shown or []]
+    recorded = [{key: frame[key] for key in COROUTINE_KEYS} for frame in recorded]
+    if shown == recorded:
+        return []
+    if len(shown) != len(recorded):
+        return [f"{name}: coroutine has {len(shown)} frames {[frame_text(frame) for frame in shown]}, "
+                f"recorded {len(recorded)} {[frame_text(frame) for frame in recorded]}"]
+    return [f"{name}: coroutine frame {index} is {frame_text(got)}, recorded {frame_text(wanted)}"
+            for index, (got, wanted) in enumerate(zip(shown, recorded)) if got != wanted]
+
+
+def task_differences(record, document):
+    """Every way the document's tasks differ from the record, one line each (empty: they agree).
+    Edges are compared by name, through the document's own address -> name map; an address of
+    no task of the document (a Future) is left out."""
+    shown_tasks = document.get("tasks")
+    if not isinstance(shown_tasks, list):
+        return [f"no list of tasks in the document: {str(document)[:300]}"]
+    differences, shown = [], {}
+    for task in shown_tasks:
+        if task.get("name") in shown:
+            differences.append(f"{task.get('name')!r} listed twice")
+        shown[task.get("name")] = task
+    names_of = {task.get("address"): task.get("name") for task in shown_tasks}
+    recorded = {task["name"]: task for task in record["tasks"]}
+    missing = sorted(set(recorded) - set(shown))
+    extra = sorted(map(str, set(shown) - set(recorded)))
+    if missing:
+        differences.append(f"tasks missing: {missing}")
+    if extra:
+        differences.append(f"tasks the record does not have: {extra}")
+    for name in sorted(set(recorded) & set(shown)):
+        got, wanted = shown[name], recorded[name]
+        differences += [f"{name}: {field} is {got.get(field)!r}, recorded {wanted[field]!r}"
+                        for field in TASK_FIELDS if got.get(field) != wanted[field]]
+        differences += chain_differences(name, got.get("coroutine"), wanted["coroutine"])
+        for edge in ("awaiting", "awaited_by"):
+            names = sorted(str(names_of[address]) for address in got.get(edge) or [] if address in names_of)
+            if names != wanted[edge]:
+                differences.append(f"{name}: {edge} tasks {names}, recorded {wanted[edge]}")
+    return differences
+
+
+def recorded_cycles(record):
+    """The record's await cycles: each set of tasks that reach one another by awaiting edges."""
+    edges = {task["name"]: task["awaiting"] for task in record["tasks"]}
+
+    def reach(start):
+        seen, stack = set(), list(edges[start])
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(edges[name])
+        return seen
+
+    reachable = {name: reach(name) for name in edges}
+    return {frozenset({name} | {other for other in reachable[name] if name in reachable[other]})
+            for name in edges if name in reachable[name]}
+
+
+def cycle_differences(record, document):
+    names_of = {task.get("address"): task.get("name") for task in document.get("tasks") or []}
+    shown = Counter(frozenset(names_of.get(address, address) for address in cycle)
+                    for cycle in document.get("cycles") or [])
+    wanted = Counter(recorded_cycles(record))
+    if shown == wanted:
+        return []
+    return [f"cycles {sorted(sorted(cycle) for cycle in shown.elements())}, "
+            f"recorded {sorted(sorted(cycle) for cycle in wanted.elements())}"]
+
+
+def has_word(line, word):
+    return re.search(rf"(?<![\w.-]){re.escape(word)}(?![\w.-])", line) is not None
+
+
+def first_address(line):
+    found = re.search(r"0x[0-9a-f]+", line)
+    return found and found.group(0)
+
+
+def table_differences(record, text):
+    """Each task on exactly one line, the one that begins with its address (a name may also
+    show as what another task awaits), with its name and its state word."""
+    lines = text.splitlines()
+    differences = []
+    for task in record["tasks"]:
+        own = [line for line in lines if first_address(line) == task["address"]]
+        if len(own) != 1:
+            differences.append(f"{task['name']}: {len(own)} lines for its address {task['address']}: {own}")
+        elif not (has_word(own[0], task["name"]) and has_word(own[0], task["state"])):
+            differences.append(f"{task['name']}: its line lacks its name or state {task['state']!r}: {own[0]!r}")
+    return differences
+
+
+TREE_DRAWING = " \t│├└─┬┌|`+-"
+
+
+def content_column(line):
+    return len(line) - len(line.lstrip(TREE_DRAWING))
+
+
+def is_under(lines, parent, child):
+    """Whether some line naming `child` sits deeper than a line naming `parent`, inside its
+    subtree (every line in between deeper than the parent's)."""
+    for start, line in enumerate(lines):
+        if not has_word(line, parent) or line.startswith("cycle:"):
+            continue
+        depth = content_column(line)
+        for below in lines[start + 1:]:
+            if below.strip() and content_column(below) <= depth:
+                break
+            if has_word(below, child):
+                return True
+    return False
+
+
+def tree_differences(record, text):
+    """Every task edge outside a cycle drawn as the awaited task under its awaiter, and each
+    cycle once on a line `cycle: A -> B -> A`."""
+    lines = text.splitlines()
+    cycles = recorded_cycles(record)
+    in_cycles = set().union(*cycles)
+    differences = [f"{child} is not under {task['name']}" for task in record["tasks"] if task["name"] not in in_cycles
+                   for child in task["awaiting"] if not is_under(lines, task["name"], child)]
+    cycle_lines = [line for line in lines if line.startswith("cycle:")]
+    for cycle in cycles:
+        naming = [line for line in cycle_lines if all(has_word(line, name) for name in cycle)]
+        if len(naming) != 1:
+            differences.append(f"{len(naming)} lines 'cycle: ...' name {sorted(cycle)}: {cycle_lines}")
+    return differences
+
+
+def check_record(record):
+    """The fixture's own promises the tests rely on: a task awaiting a task, a gather, a cycle."""
+    tasks = {task["name"]: task for task in record["tasks"]}
+    assert tasks["parent"]["awaiting"] == ["child"] and tasks["gatherer"]["awaiting"] == ["g-1", "g-2", "g-3"]
+    assert frozenset({"cycle-a", "cycle-b"}) in recorded_cycles(record)
+
+
+# --- the tests -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cell", CELLS, ids=[cell_id(cell) for cell in CELLS])
+def test_tasks_match_the_record(cell, tasks_runs):
+    """Every task by name: address, state, loop thread, current, coroutine chain (function,
+    qualname, file, line, innermost first) and await edges, exactly as recorded."""
+    record, result = tasks_runs.get(cell)
+    assert task_differences(record, result["document"]) == []
+
+
+@pytest.mark.parametrize("cell", CELLS, ids=[cell_id(cell) for cell in CELLS])
+def test_the_cycle_is_named_once(cell, tasks_runs):
+    record, result = tasks_runs.get(cell)
+    check_record(record)
+    assert cycle_differences(record, result["document"]) == []
+
+
+@pytest.mark.parametrize("cell", TEXT_CELLS, ids=[cell_id(cell) for cell in TEXT_CELLS])
+def test_table_lists_every_task(cell, tasks_runs):
+    record, result = tasks_runs.get(cell)
+    assert table_differences(record, result["table"]) == [], result["table"][-4000:]
+
+
+@pytest.mark.parametrize("cell", TEXT_CELLS, ids=[cell_id(cell) for cell in TEXT_CELLS])
+def test_tree_shows_the_await_graph(cell, tasks_runs):
+    """parent above child, the gather's tasks under gatherer (every task edge outside a cycle),
+    and `cycle: ...` naming cycle-a and cycle-b."""
+    record, result = tasks_runs.get(cell)
+    check_record(record)
+    assert tree_differences(record, result["tree"]) == [], result["tree"][-4000:]
+
+
+TEXT_TESTS = {test_table_lists_every_task.__name__, test_tree_shows_the_await_graph.__name__}
