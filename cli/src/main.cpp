@@ -18,6 +18,7 @@
 #include "repr_command.hpp"
 #include "sample_command.hpp"
 #include "target_options.hpp"
+#include "tasks_command.hpp"
 #include "threads_command.hpp"
 
 namespace {
@@ -90,6 +91,8 @@ int run(int argc, char** argv) {
     add_xbt_command(app, args);
     cli::ThreadsArguments threads_args;
     CLI::App* threads = cli::add_threads_command(app, threads_args);
+    cli::TasksArguments tasks_args;
+    CLI::App* tasks = cli::add_tasks_command(app, tasks_args);
     cli::ReprArguments repr_args;
     CLI::App* repr = cli::add_repr_command(app, repr_args);
     cli::CoreArguments core_args;
@@ -111,6 +114,7 @@ int run(int argc, char** argv) {
     if (repr->parsed()) return cli::run_repr_command(repr_args);
     if (sample->parsed()) return cli::run_sample(sample_args);
     auto output = threads->parsed()         ? cli::run_threads(threads_args)
+                  : tasks->parsed()         ? cli::run_tasks(tasks_args)
                   : core->parsed()          ? cli::run_core(core_args)
                   : init.gdbinit->parsed()  ? cli::text_only(cli::gdbinit_line())
                   : init.lldbinit->parsed() ? cli::text_only(cli::lldbinit_line())

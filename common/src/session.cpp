@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "asyncio/task_registry.hpp"
 #include "crash/crash.hpp"
 #include "interp/code_objects.hpp"
 #include "interp/frame_variables.hpp"
@@ -286,6 +287,14 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     if (options.waits) fill_waits(memory, *state_->offsets, ident_of, snapshot);
     put_crashing_thread_first(snapshot);
     return snapshot;
+}
+
+Result<TasksReport> Session::tasks() const {
+    XbtOptions options;
+    options.python_only = true;
+    options.waits = false;
+    PYXRAY_TRY(threads, xbt(options));
+    return read_tasks(target_->memory(), *state_->offsets, threads);
 }
 
 Result<Snapshot> native_snapshot(const Target& target, std::string why) {

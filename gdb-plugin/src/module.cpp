@@ -387,6 +387,13 @@ py::dict parse_refwatch(const std::vector<std::string>& words) {
     return out;
 }
 
+// py-tasks: the core parses the words and renders the report.
+std::string tasks(const py::dict& target, const std::vector<std::string>& words, bool terminal) {
+    TasksCommand command = value_or_raise(parse_tasks_command(words));
+    command.output_is_terminal = terminal;
+    return run_request(target_of(target), [&](XbtRequest request) { return run_tasks(std::move(request), command); });
+}
+
 std::tuple<std::string, bool> parse_refcnt(const std::vector<std::string>& words) {
     auto command = value_or_raise(parse_refcnt_command(words));
     return {command.object, command.json};
@@ -592,6 +599,9 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
     bind_stop_timer(m);
     m.def("refcnt", &refcnt, py::arg("target"), py::arg("address"), py::arg("json"),
           "py-refcnt's text (or JSON) for one object; target: the keywords xbt() takes, as a dict.");
+    m.def("tasks", &tasks, py::arg("target"), py::arg("words"), py::arg("terminal") = false,
+          "py-tasks: every asyncio task of the target, as text (table or --tree) or JSON; target: the "
+          "keywords xbt() takes, as a dict.");
     m.def("refcount", &refcount, py::arg("target"), py::arg("address"),
           "(refcount, immortal, type) of one object; raises Error when it is no (live) object.");
     m.def("python_site", &python_site, py::arg("target"), py::arg("tid"),

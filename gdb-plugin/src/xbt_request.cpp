@@ -85,6 +85,10 @@ Result<Snapshot> SampleSession::take(std::vector<ThreadInfo> threads,
     return take(options);
 }
 
+Result<std::string> run_tasks(XbtRequest request, const TasksCommand& command) {
+    return with_session(request, [&](const Session& session) { return run_tasks_command(session, command); });
+}
+
 Result<RefcntReport> run_refcnt(XbtRequest request, uint64_t address) {
     return with_session(request, [&](const Session& session) { return session.refcnt(address); });
 }

@@ -15,6 +15,7 @@
 #include "pyxray/result.hpp"
 #include "pyxray/session.hpp"
 #include "pyxray/target.hpp"
+#include "pyxray/tasks.hpp"
 
 namespace pyxray::gdb {
 
@@ -63,6 +64,8 @@ private:
     std::unique_ptr<StaticTarget> target_;  // the session points at it
     Session session_;
 };
+// py-tasks: its text or JSON (pyxray/tasks.hpp).
+Result<std::string> run_tasks(XbtRequest request, const TasksCommand& command);
 // py-refcnt and py-refwatch (pyxray/refwatch.hpp): the object's refcount, type and repr.
 Result<RefcntReport> run_refcnt(XbtRequest request, uint64_t address);
 // The innermost Python frame of thread `tid`, or nothing when it runs none.

@@ -15,6 +15,8 @@ bool add_xbt_command(lldb::SBCommandInterpreter& interpreter);
 bool add_frame_commands(lldb::SBCommandInterpreter& interpreter);
 // `py-threads`: one line per thread (tid, name, GIL, GC, state, innermost Python frame).
 bool add_threads_command(lldb::SBCommandInterpreter& interpreter);
+// `py-tasks`: every asyncio task, what it awaits and who awaits it.
+bool add_tasks_command(lldb::SBCommandInterpreter& interpreter);
 // `py-sample`: the poor man's sampler (merged stacks, top table, folded/speedscope/html).
 bool add_sample_command(lldb::SBCommandInterpreter& interpreter);
 

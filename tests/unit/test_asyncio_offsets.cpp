@@ -68,3 +68,34 @@ TEST(AsyncioOffsets, FreeThreadedBuildsMoveEveryFieldByTheLongerHeader) {
 }
 
 }  // namespace
+
+namespace {
+
+// The coroutine fields ctypes showed in suspended coroutines of the same interpreters: the
+// qualname, the frame pointer (3.8-3.10) or embedded frame and its state byte (3.11+), and the
+// value stack whose top is what an `await` is on.
+TEST(AsyncioOffsets, CoroutineFieldsMatchWhatEachVersionShowed) {
+    struct Gen {
+        int minor;
+        uint64_t qualname;
+        std::optional<uint64_t> frame, iframe, state;
+    };
+    const Gen seen[] = {{8, 56, 16, {}, {}},  {9, 56, 16, {}, {}},  {10, 48, 16, {}, {}},
+                        {11, 40, {}, 80, 75}, {12, 32, {}, 72, 67}, {13, 32, {}, 72, 67}};
+    for (const Gen& gen : seen) {
+        SCOPED_TRACE("3." + std::to_string(gen.minor));
+        auto o = table(gen.minor).coroutine;
+        EXPECT_EQ(o.gi_qualname, gen.qualname);
+        EXPECT_EQ(o.gi_frame, gen.frame);
+        EXPECT_EQ(o.gi_iframe, gen.iframe);
+        EXPECT_EQ(o.gi_frame_state, gen.state);
+    }
+    EXPECT_EQ(table(8).coroutine.stacktop_pointer.value_or(0), 72u);
+    EXPECT_EQ(table(10).coroutine.stackdepth.value_or(0), 80u);
+    EXPECT_EQ(table(10).coroutine.frame_state.value_or(0), 108u);
+    EXPECT_EQ(table(12).coroutine.stacktop_index.value_or(0), 64u);
+    EXPECT_EQ(table(11).coroutine.stacktop_index.value_or(0), 64u);
+    EXPECT_EQ(table(13, BuildKind::FreeThreaded).coroutine.gi_iframe.value_or(0), 88u);
+}
+
+}  // namespace

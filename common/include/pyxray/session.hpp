@@ -12,6 +12,7 @@
 #include "pyxray/repr.hpp"
 #include "pyxray/result.hpp"
 #include "pyxray/target.hpp"
+#include "pyxray/tasks.hpp"
 
 namespace pyxray {
 
@@ -54,6 +55,8 @@ public:
     Result<NameLookup> lookup_name(const PyFrame& frame, const std::string& name,
                                    const ReprLimits& limits) const;
     const RuntimeInfo& runtime() const { return runtime_; }
+    // Every asyncio task (py-tasks), with the threads that run their event loops.
+    Result<TasksReport> tasks() const;
 
     // The safe repr (and type name) of the object at `address`; fails when it is no object.
     Result<ObjectRepr> repr(uint64_t address, const ReprLimits& limits = {}) const;

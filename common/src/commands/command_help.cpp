@@ -38,6 +38,12 @@ constexpr OptionHelp kThreadsOptions[] = {
 };
 constexpr std::string_view kThreadsExamples[] = {"py-threads", "py-threads --stacks"};
 
+constexpr OptionHelp kTasksOptions[] = {
+    {"--tree", "", "the await graph as a tree from the tasks nobody awaits, with each coroutine chain"},
+    {"--json", "", "one JSON document instead of text"},
+};
+constexpr std::string_view kTasksExamples[] = {"py-tasks", "py-tasks --tree", "py-tasks --json"};
+
 constexpr std::string_view kUpExamples[] = {"py-up", "py-up 2"};
 constexpr std::string_view kDownExamples[] = {"py-down", "py-down 2"};
 constexpr std::string_view kFrameExamples[] = {"py-frame", "py-frame 3"};
@@ -91,6 +97,13 @@ constexpr CommandHelp kCommands[] = {
      "States: running (Python bytecode), native (C code or a syscall), waiting_for_gil, idle (a sleep "
      "or a wait), unknown. Names come from the target's threading module, else from the OS.",
      kThreadsExamples},
+    {"py-tasks", "List every asyncio task: state, event-loop thread, coroutine, and what it awaits",
+     "py-tasks [--tree] [--color=WHEN] [--json]", kTasksOptions, false, true,
+     "States: pending, running (its loop's current task), done, cancelled. Read from memory on CPython "
+     "3.8 to 3.13, live and on cores: asyncio.tasks' registries, each task's coroutine chain (what each "
+     "`await` is on) and the tasks it awaits (the awaited task, a gather's or a TaskGroup's children). "
+     "Tasks awaiting each other are named as a cycle.",
+     kTasksExamples},
     {"py-up",
      "Select the Python frame COUNT (default 1) older than the selected one",
      "py-up [COUNT] [--color=WHEN]",

@@ -142,6 +142,88 @@ struct Task314 {
     LlistNode task_node;
 };
 
+
+// The generator/coroutine object head (_PyGenObject_HEAD, Include/cpython/genobject.h, 3.11+
+// pycore_genobject.h's shape): where a suspended coroutine keeps its frame and qualname.
+struct ErrStackItem311 {  // _PyErr_StackItem of 3.11+: exc_value, previous_item
+    PyObject* exc_value;
+    void* previous_item;
+};
+
+template <class Head>
+struct Gen38 {  // 3.8 and 3.9
+    Head head;
+    void* gi_frame;  // PyFrameObject*, NULL once finished
+    char gi_running;
+    PyObject *gi_code, *gi_weakreflist, *gi_name, *gi_qualname;
+    ErrStackItem39 gi_exc_state;
+};
+
+template <class Head>
+struct Gen310 {
+    Head head;
+    void* gi_frame;
+    PyObject *gi_code, *gi_weakreflist, *gi_name, *gi_qualname;
+    ErrStackItem39 gi_exc_state;
+};
+
+template <class Head>
+struct Gen311 {  // the frame is embedded at gi_iframe
+    Head head;
+    PyObject *gi_code, *gi_weakreflist, *gi_name, *gi_qualname;
+    ErrStackItem311 gi_exc_state;
+    PyObject* gi_origin_or_finalizer;
+    char gi_hooks_inited, gi_closed, gi_running_async;
+    int8_t gi_frame_state;
+    PyObject* gi_iframe[1];
+};
+
+template <class Head>
+struct Gen312 {  // 3.12 and 3.13: gi_code left for the frame's f_executable
+    Head head;
+    PyObject *gi_weakreflist, *gi_name, *gi_qualname;
+    ErrStackItem311 gi_exc_state;
+    PyObject* gi_origin_or_finalizer;
+    char gi_hooks_inited, gi_closed, gi_running_async;
+    int8_t gi_frame_state;
+    PyObject* gi_iframe[1];
+};
+
+// PyFrameObject's value stack (3.8-3.10, Include/cpython/frameobject.h): what a suspended
+// `await` left on top of it is what the coroutine awaits (_PyGen_yf).
+struct FrameObject38 {  // 3.8 and 3.9
+    VarObjectHeadOf<ObjectHead> ob_base;
+    void *f_back, *f_code;
+    PyObject *f_builtins, *f_globals, *f_locals;
+    PyObject** f_valuestack;
+    PyObject** f_stacktop;  // NULL while the frame runs
+};
+
+struct FrameObject310 {
+    VarObjectHeadOf<ObjectHead> ob_base;
+    void *f_back, *f_code;
+    PyObject *f_builtins, *f_globals, *f_locals;
+    PyObject** f_valuestack;
+    PyObject* f_trace;
+    int f_stackdepth;  // saved at suspension
+    char f_trace_lines, f_trace_opcodes;
+    PyObject* f_gen;
+    int f_lasti, f_lineno, f_iblock;
+    int8_t f_state;  // PyFrameState: -1 FRAME_SUSPENDED
+};
+
+// _PyInterpreterFrame's stack top (pycore_frame.h, 3.11-3.13): an index into localsplus.
+struct InterpreterFrame311 {
+    PyObject *f_func, *f_globals, *f_builtins, *f_locals, *f_code, *frame_obj, *previous;
+    void* prev_instr;
+    int stacktop;
+};
+struct InterpreterFrame312 {  // 3.12 and 3.13 (f_executable, instr_ptr: same places)
+    PyObject *f_code, *previous, *f_funcobj, *f_globals, *f_builtins, *f_locals, *frame_obj;
+    void* prev_instr;
+    int stacktop;
+};
+
 #undef PYXRAY_FUTURE_HEAD_38
 #undef PYXRAY_FUTURE_HEAD_39
 #undef PYXRAY_FUTURE_HEAD_310

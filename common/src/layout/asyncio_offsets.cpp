@@ -35,6 +35,35 @@ constexpr AsyncioOffsets from_mirrors() {
 }
 
 template <class Head>
+CoroutineOffsets coroutine_offsets(int minor) {
+    using namespace mirror::asyncio;
+    CoroutineOffsets o;
+    if (minor <= 9) {
+        o.gi_qualname = offsetof(Gen38<Head>, gi_qualname);
+        o.gi_frame = offsetof(Gen38<Head>, gi_frame);
+        o.valuestack = offsetof(FrameObject38, f_valuestack);
+        o.stacktop_pointer = offsetof(FrameObject38, f_stacktop);
+    } else if (minor == 10) {
+        o.gi_qualname = offsetof(Gen310<Head>, gi_qualname);
+        o.gi_frame = offsetof(Gen310<Head>, gi_frame);
+        o.valuestack = offsetof(FrameObject310, f_valuestack);
+        o.stackdepth = offsetof(FrameObject310, f_stackdepth);
+        o.frame_state = offsetof(FrameObject310, f_state);
+    } else if (minor == 11) {
+        o.gi_qualname = offsetof(Gen311<Head>, gi_qualname);
+        o.gi_iframe = offsetof(Gen311<Head>, gi_iframe);
+        o.gi_frame_state = offsetof(Gen311<Head>, gi_frame_state);
+        o.stacktop_index = offsetof(InterpreterFrame311, stacktop);
+    } else {  // 3.12 and 3.13; 3.14+ are read from the target's _Py_DebugOffsets
+        o.gi_qualname = offsetof(Gen312<Head>, gi_qualname);
+        o.gi_iframe = offsetof(Gen312<Head>, gi_iframe);
+        o.gi_frame_state = offsetof(Gen312<Head>, gi_frame_state);
+        o.stacktop_index = offsetof(InterpreterFrame312, stacktop);
+    }
+    return o;
+}
+
+template <class Head>
 std::optional<AsyncioOffsets> for_minor(int minor) {
     using namespace mirror::asyncio;
     switch (minor) {
@@ -65,6 +94,10 @@ Result<AsyncioOffsets> asyncio_offsets_for(const PythonVersion& version, BuildKi
         : kind == BuildKind::FreeThreaded
             ? (version.minor >= 13 ? for_minor<mirror::FreeThreadedObjectHead>(version.minor) : std::nullopt)
             : for_minor<mirror::ObjectHead>(version.minor);
+    if (found)
+        found->coroutine = kind == BuildKind::FreeThreaded
+                               ? coroutine_offsets<mirror::FreeThreadedObjectHead>(version.minor)
+                               : coroutine_offsets<mirror::ObjectHead>(version.minor);
     if (!found)
         return fail(ErrorCode::Unsupported,
                     fmt::format("no asyncio layout for CPython {}{}", version.str(),

@@ -11,6 +11,21 @@
 
 namespace pyxray {
 
+// How a suspended coroutine is read: its qualname, its frame, and what its `await` is on
+// (CPython's _PyGen_yf, done from memory): the top of the frame's value stack.
+struct CoroutineOffsets {
+    uint64_t gi_qualname = 0;
+    std::optional<uint64_t> gi_frame;        // 3.8-3.10: PyFrameObject*
+    std::optional<uint64_t> gi_iframe;       // 3.11+: the embedded _PyInterpreterFrame
+    std::optional<uint64_t> gi_frame_state;  // 3.11+: int8_t
+    int8_t suspended = -1;                   // gi_frame_state (3.11+) / f_state (3.10) of an await
+    // The frame's value stack. 3.8-3.9: f_valuestack and f_stacktop (pointers, stacktop NULL
+    // while running); 3.10: f_valuestack and the int f_stackdepth (+ f_state); 3.11-3.13:
+    // the int index stacktop into localsplus (Offsets::frame_variables.localsplus).
+    uint64_t valuestack = 0;
+    std::optional<uint64_t> stacktop_pointer, stackdepth, frame_state, stacktop_index;
+};
+
 struct AsyncioOffsets {
     uint64_t future_size = 0;  // sizeof(FutureObj): a Python subclass's own fields come after it
     uint64_t task_size = 0;
@@ -19,6 +34,7 @@ struct AsyncioOffsets {
     std::optional<uint64_t> fut_awaited_by, fut_is_task, fut_awaited_by_is_set;  // 3.14+
     std::optional<uint64_t> task_node;  // 3.14+: the thread's list of pending tasks
     uint64_t future_iter_future = 0;    // FutureIter.future
+    CoroutineOffsets coroutine;
 };
 
 // fut_state's values, every version.

@@ -15,6 +15,8 @@ constexpr int64_t kMaxSequenceSize = int64_t{1} << 31;
 constexpr uint64_t kMaxSetTable = uint64_t{1} << 28;
 constexpr size_t kSetBlock = 256;  // setentry records read at a time
 
+}  // namespace
+
 Result<std::vector<uint64_t>> read_pointers(const Memory& memory, uint64_t address, size_t count) {
     if (count == 0) return std::vector<uint64_t>();
     PYXRAY_TRY(bytes, read_bytes(memory, address, count * sizeof(uint64_t)));
@@ -22,8 +24,6 @@ Result<std::vector<uint64_t>> read_pointers(const Memory& memory, uint64_t addre
     std::memcpy(out.data(), bytes.data(), count * sizeof(uint64_t));
     return out;
 }
-
-}  // namespace
 
 void Decoder::append_sequence(std::string& out, uint64_t object, Family family, size_t depth) {
     bool tuple = family == Family::Tuple;

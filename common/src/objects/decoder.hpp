@@ -88,6 +88,9 @@ inline constexpr size_t kMaxOutput = 1 << 20;       // bytes of repr per request
 inline constexpr size_t kMaxMembers = 256;          // tp_members entries per type
 inline constexpr size_t kMaxDictEntries = 1 << 20;  // dict entries scanned
 
+// `count` pointers read in one block.
+Result<std::vector<uint64_t>> read_pointers(const Memory& memory, uint64_t address, size_t count);
+
 class Decoder {
 public:
     Decoder(const Memory& memory, const Offsets& offsets, const ReprLimits& limits);

@@ -222,6 +222,26 @@ Result<std::vector<uint64_t>> ObjectReader::set_items(uint64_t set, size_t max_i
     return std::move(keys.keys);
 }
 
+Result<std::vector<uint64_t>> ObjectReader::sequence_items(uint64_t sequence, size_t max_items) const {
+    PYXRAY_TRY(type, type_name(sequence));
+    bool tuple = type == "tuple";
+    if (!tuple && type != "list")
+        return fail(ErrorCode::BadData, fmt::format("{:#x} is a {}, not a list or tuple", sequence, type), sequence);
+    const auto& layout = tuple ? offsets_.objects.tuple_object : offsets_.objects.list_object;
+    PYXRAY_TRY(size, read_value<int64_t>(memory_, sequence + layout.ob_size));
+    if (size < 0)
+        return fail(ErrorCode::BadData, fmt::format("the {} at {:#x} has size {}", type, sequence, size), sequence);
+    if (static_cast<uint64_t>(size) > max_items)
+        return fail(ErrorCode::Truncated, fmt::format("the {} at {:#x} holds more than {} items", type, sequence, max_items),
+                    sequence);
+    uint64_t items = sequence + layout.ob_item;
+    if (!tuple) {
+        PYXRAY_TRY(array, read_pointer(memory_, items));
+        items = array;
+    }
+    return objects::read_pointers(memory_, items, static_cast<size_t>(size));
+}
+
 Result<std::optional<uint64_t>> ObjectReader::dict_get(uint64_t dict, std::string_view key) const {
     objects::Decoder decoder(memory_, offsets_, limits_);
     return decoder.dict_get_str(dict, key);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pyxray/render.hpp"
+#include "pyxray/tasks.hpp"
 
 namespace pyxray {
 namespace {
@@ -171,23 +172,64 @@ Json truncation_json(const std::optional<CoreTruncation>& cut) {
                 {"message", describe_truncation(*cut)}};
 }
 
+Json target_json(const TargetInfo& target, const RuntimeInfo& runtime, bool has_runtime) {
+    return Json{{"kind", target.kind == TargetKind::Core ? "core" : "live"},
+                {"pid", target.pid},
+                {"python_version", has_runtime ? Json(runtime.version) : Json(nullptr)},
+                {"free_threaded", runtime.free_threaded},
+                {"executable", target.executable},
+                {"ignored_executable", ignored_json(target.ignored_executable)},
+                {"command_line", target.command_line.empty() ? Json(nullptr) : Json(target.command_line)},
+                {"truncated", truncation_json(target.truncation)}};
+}
+
+Json addresses_json(const std::vector<uint64_t>& addresses) {
+    Json out = Json::array();
+    for (uint64_t address : addresses) out.push_back(address_text(address));
+    return out;
+}
+
+Json task_json(const AsyncTask& task) {
+    Json coroutine = Json::array();
+    for (const PyFrame& frame : task.coroutine)
+        coroutine.push_back(
+            {{"function", frame.function}, {"qualname", frame.qualname}, {"file", frame.file}, {"line", frame.line}});
+    return Json{{"address", address_text(task.address)},
+                {"name", task.name},
+                {"type", task.type},
+                {"state", task.state},
+                {"thread", optional_json(task.thread)},
+                {"current", task.current},
+                {"interpreter_id", task.interpreter_id},
+                {"coroutine", std::move(coroutine)},
+                {"waiter", task.waiter ? Json(address_text(task.waiter)) : Json(nullptr)},
+                {"awaits", task.awaits.empty() ? Json(nullptr) : Json(task.awaits)},
+                {"awaiting", addresses_json(task.awaiting)},
+                {"awaited_by", addresses_json(task.awaited_by)},
+                {"notes", task.notes}};
+}
+
 }  // namespace
+
+std::string render_tasks_json(const TasksReport& report) {
+    Json tasks = Json::array();
+    for (const auto& task : report.tasks) tasks.push_back(task_json(task));
+    Json cycles = Json::array();
+    for (const auto& cycle : report.cycles) cycles.push_back(addresses_json(cycle));
+    Json document{{"pyxray", 1},
+                  {"target", target_json(report.target, report.runtime, true)},
+                  {"tasks", std::move(tasks)},
+                  {"cycles", std::move(cycles)},
+                  {"notes", report.notes}};
+    return document.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
 
 std::string render_xbt_json(const Snapshot& snapshot) {
     Json threads = Json::array();
     for (const auto& thread : snapshot.threads) threads.push_back(thread_json(thread));
     Json document{
         {"pyxray", 1},
-        {"target",
-         {{"kind", snapshot.target.kind == TargetKind::Core ? "core" : "live"},
-          {"pid", snapshot.target.pid},
-          {"python_version", snapshot.no_runtime ? Json(nullptr) : Json(snapshot.runtime.version)},
-          {"free_threaded", snapshot.runtime.free_threaded},
-          {"executable", snapshot.target.executable},
-          {"ignored_executable", ignored_json(snapshot.target.ignored_executable)},
-          {"command_line",
-           snapshot.target.command_line.empty() ? Json(nullptr) : Json(snapshot.target.command_line)},
-          {"truncated", truncation_json(snapshot.target.truncation)}}},
+        {"target", target_json(snapshot.target, snapshot.runtime, !snapshot.no_runtime)},
         {"crash", crash_json(snapshot.crash)},
         {"threads", std::move(threads)},
         {"deadlocks", deadlocks_json(snapshot)},

@@ -1,0 +1,531 @@
+#include "asyncio/task_registry.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "interp/code_objects.hpp"
+#include "interp/frame_variables.hpp"
+#include "interp/frame_walker.hpp"
+#include "interp/legacy_frames.hpp"
+#include "interp/strings.hpp"
+#include "interp/thread_states.hpp"
+#include "interp/thread_status.hpp"
+#include "layout/asyncio_offsets.hpp"
+#include "objects/object_reader.hpp"
+
+namespace pyxray {
+namespace {
+
+constexpr size_t kMaxTypeChain = 64;  // tp_base links followed to tell a Task subclass
+constexpr int64_t kMaxStackSlots = 1 << 16;
+
+// The registries of one interpreter's asyncio.tasks module.
+struct Registry {
+    int64_t interpreter_id = 0;
+    std::vector<uint64_t> tasks;
+    std::unordered_map<uint64_t, uint64_t> current_by_loop;  // _current_tasks: loop -> task
+};
+
+// What a future (or task) is, told from its type and the types it derives from.
+enum class FutureKind { CTask, PythonTask, CFuture, PythonFuture, Gathering, Other };
+
+class TaskReader {
+public:
+    TaskReader(const Memory& memory, const Offsets& offsets, const AsyncioOffsets& aio,
+               const Snapshot& threads)
+        : memory_(memory),
+          offsets_(offsets),
+          aio_(aio),
+          threads_(threads),
+          reader_(memory, offsets),
+          codes_(memory, offsets) {}
+
+    std::vector<Registry> registries(uint64_t runtime, std::vector<std::string>& notes);
+    AsyncTask read(uint64_t task, const Registry& registry);
+    void link(std::vector<AsyncTask>& tasks);
+
+private:
+    FutureKind kind_of(uint64_t object);
+    std::vector<std::string> type_chain(uint64_t object);
+    Result<std::vector<uint64_t>> weakset_items(uint64_t weakset);
+    void add_registry_set(uint64_t module, const char* name, bool weak, Registry& registry,
+                          std::vector<std::string>& notes);
+
+    std::string task_name(uint64_t task, FutureKind kind);
+    std::optional<int64_t> loop_thread(uint64_t loop);
+    std::vector<PyFrame> coroutine_chain(uint64_t coro, std::vector<std::string>& notes);
+    std::optional<PyFrame> coroutine_frame(uint64_t coro, uint64_t& frame_address);
+    uint64_t awaited_object(uint64_t coro, uint64_t frame);
+    bool is_coroutine(uint64_t object);
+    std::vector<PyFrame> running_frames(const AsyncTask& task, uint64_t coro);
+    void describe_wait(AsyncTask& task);
+    std::optional<uint64_t> frame_local(const PyFrame& frame, std::string_view name);
+    std::string sleep_text(const PyFrame& frame);
+    std::vector<uint64_t> tasks_in(const Result<std::vector<uint64_t>>& items);
+
+    const Memory& memory_;
+    const Offsets& offsets_;
+    const AsyncioOffsets& aio_;
+    const Snapshot& threads_;
+    ObjectReader reader_;
+    CodeCache codes_;
+    std::unordered_map<uint64_t, FutureKind> kinds_by_type_;
+    std::unordered_map<uint64_t, std::optional<int64_t>> threads_by_loop_;
+};
+
+uint64_t header_size(const Offsets& offsets) { return offsets.pyobject.ob_type + 8; }
+
+std::vector<std::string> TaskReader::type_chain(uint64_t object) {
+    std::vector<std::string> names;
+    auto type = read_pointer(memory_, object + offsets_.pyobject.ob_type);
+    for (uint64_t at = type.value_or(0); at != 0 && names.size() < kMaxTypeChain;) {
+        auto name = read_pointer(memory_, at + offsets_.type_object.tp_name);
+        if (!name) break;
+        names.push_back(read_c_string(memory_, *name, 128).value_or("?"));
+        at = read_pointer(memory_, at + offsets_.objects.type.tp_base).value_or(0);
+    }
+    return names;
+}
+
+FutureKind TaskReader::kind_of(uint64_t object) {
+    auto type = read_pointer(memory_, object + offsets_.pyobject.ob_type);
+    if (!type) return FutureKind::Other;
+    auto known = kinds_by_type_.find(*type);
+    if (known != kinds_by_type_.end()) return known->second;
+    auto names = type_chain(object);
+    auto has = [&](std::string_view name) {
+        return std::find(names.begin(), names.end(), name) != names.end();
+    };
+    FutureKind kind = FutureKind::Other;
+    bool gathering = !names.empty() && names.front() == "_GatheringFuture";
+    if (has("_asyncio.Task"))
+        kind = FutureKind::CTask;
+    else if (gathering)
+        kind = FutureKind::Gathering;
+    else if (has("_asyncio.Future"))
+        kind = FutureKind::CFuture;
+    else if (reader_.attribute(object, "_coro").value_or(std::nullopt))
+        kind = FutureKind::PythonTask;  // asyncio.tasks._PyTask and its subclasses
+    else if (reader_.attribute(object, "_asyncio_future_blocking").value_or(std::nullopt))
+        kind = FutureKind::PythonFuture;
+    kinds_by_type_[*type] = kind;
+    return kind;
+}
+
+bool is_task(FutureKind kind) { return kind == FutureKind::CTask || kind == FutureKind::PythonTask; }
+
+// A WeakSet's live referents: its `data` set holds weakrefs; a dead one points at None.
+Result<std::vector<uint64_t>> TaskReader::weakset_items(uint64_t weakset) {
+    PYXRAY_TRY(data, reader_.attribute(weakset, "data"));
+    if (!data) return fail(ErrorCode::BadData, fmt::format("WeakSet at {:#x} has no data set", weakset));
+    PYXRAY_TRY(refs, reader_.set_items(*data, kMaxTasks));
+    std::vector<uint64_t> alive;
+    for (uint64_t ref : refs) {
+        auto referent = read_pointer(memory_, ref + header_size(offsets_));
+        if (!referent || *referent == 0) continue;
+        auto type = reader_.type_name(*referent);
+        if (type && *type != "NoneType") alive.push_back(*referent);
+    }
+    return alive;
+}
+
+void TaskReader::add_registry_set(uint64_t module, const char* name, bool weak, Registry& registry,
+                                  std::vector<std::string>& notes) {
+    auto set = reader_.attribute(module, name);
+    if (!set || !*set) return;
+    auto items = weak ? weakset_items(**set) : reader_.set_items(**set, kMaxTasks);
+    if (!items) {
+        notes.push_back(fmt::format("asyncio.tasks.{} of interpreter {} unreadable: {}", name,
+                                    registry.interpreter_id, items.error().message));
+        return;
+    }
+    registry.tasks.insert(registry.tasks.end(), items->begin(), items->end());
+}
+
+// 3.8-3.11 keep every task in asyncio.tasks._all_tasks; 3.12-3.13 split it into
+// _scheduled_tasks (a WeakSet) and _eager_tasks (a set, tasks running their eager first step).
+std::vector<Registry> TaskReader::registries(uint64_t runtime, std::vector<std::string>& notes) {
+    std::vector<Registry> out;
+    std::unordered_set<uint64_t> visited;
+    auto head = read_pointer(memory_, runtime + offsets_.runtime_state.interpreters_head);
+    for (uint64_t interp = head.value_or(0); interp != 0 && visited.size() < kMaxInterpreters;) {
+        if (!visited.insert(interp).second) break;
+        Registry registry;
+        registry.interpreter_id =
+            read_value<int64_t>(memory_, interp + offsets_.interpreter_state.id).value_or(-1);
+        uint64_t modules = read_interpreter_status(memory_, offsets_, runtime, interp).modules;
+        auto module =
+            modules ? reader_.dict_get(modules, "asyncio.tasks") : Result<std::optional<uint64_t>>();
+        if (module && *module) {
+            add_registry_set(**module, "_all_tasks", true, registry, notes);
+            add_registry_set(**module, "_scheduled_tasks", true, registry, notes);
+            add_registry_set(**module, "_eager_tasks", false, registry, notes);
+            auto current = reader_.attribute(**module, "_current_tasks");
+            if (current && *current)
+                for (const auto& [loop, task] :
+                     reader_.dict_items(**current).value_or(std::vector<std::pair<uint64_t, uint64_t>>{}))
+                    registry.current_by_loop[loop] = task;
+            out.push_back(std::move(registry));
+        }
+        interp = read_pointer(memory_, interp + offsets_.interpreter_state.next).value_or(0);
+    }
+    return out;
+}
+
+std::string TaskReader::task_name(uint64_t task, FutureKind kind) {
+    uint64_t name = 0;
+    if (kind == FutureKind::CTask)
+        name = read_pointer(memory_, task + aio_.task_name).value_or(0);
+    else
+        name = reader_.attribute(task, "_name").value_or(std::nullopt).value_or(0);
+    if (name == 0) return "?";
+    // 3.12+ keep the counter until get_name() is called: "Task-N" then.
+    if (reader_.type_name(name).value_or("") == "int")
+        if (auto number = reader_.int_value(name)) return fmt::format("Task-{}", *number);
+    return reader_.str_value(name, 256).value_or("?");
+}
+
+// The OS thread running the loop: BaseEventLoop sets _thread_id to threading.get_ident() while
+// it runs, which is the thread state's thread_id (pthread_self).
+std::optional<int64_t> TaskReader::loop_thread(uint64_t loop) {
+    auto known = threads_by_loop_.find(loop);
+    if (known != threads_by_loop_.end()) return known->second;
+    std::optional<int64_t> tid;
+    auto ident_object = reader_.attribute(loop, "_thread_id").value_or(std::nullopt);
+    auto ident = ident_object ? reader_.int_value(*ident_object) : Result<int64_t>(0);
+    if (ident && *ident != 0)
+        for (const ThreadStack& thread : threads_.threads)
+            if (thread.state && thread.state->thread_id == static_cast<uint64_t>(*ident)) tid = thread.tid;
+    threads_by_loop_[loop] = tid;
+    return tid;
+}
+
+// Where a coroutine's frame is, and the frame as Python shows it; nothing once it finished.
+std::optional<PyFrame> TaskReader::coroutine_frame(uint64_t coro, uint64_t& frame_address) {
+    const CoroutineOffsets& c = aio_.coroutine;
+    PyThread one;
+    if (c.gi_frame) {
+        frame_address = read_pointer(memory_, coro + *c.gi_frame).value_or(0);
+        if (frame_address == 0) return std::nullopt;
+        LegacyFrameWalker(memory_, offsets_, codes_, 1).walk(frame_address, one);
+    } else {
+        auto state = read_value<int8_t>(memory_, coro + *c.gi_frame_state);
+        if (!state || *state > 0) return std::nullopt;  // completed or cleared
+        frame_address = coro + *c.gi_iframe;
+        FrameWalker(memory_, offsets_, codes_, 1).walk(frame_address, one);
+    }
+    if (one.frames.empty()) return std::nullopt;
+    PyFrame frame = std::move(one.frames.front());
+    auto qualname = read_pointer(memory_, coro + c.gi_qualname);
+    if (qualname)
+        if (auto text = reader_.str_value(*qualname, 256)) frame.qualname = *text;
+    return frame;
+}
+
+// What a suspended coroutine's `await` is on: the top of its frame's value stack, as
+// CPython's _PyGen_yf reads it; 0 when it is not suspended in an await.
+uint64_t TaskReader::awaited_object(uint64_t coro, uint64_t frame) {
+    const CoroutineOffsets& c = aio_.coroutine;
+    if (c.stacktop_pointer) {  // 3.8-3.9
+        uint64_t top = read_pointer(memory_, frame + *c.stacktop_pointer).value_or(0);
+        uint64_t bottom = read_pointer(memory_, frame + c.valuestack).value_or(0);
+        if (top == 0 || top <= bottom) return 0;
+        return read_pointer(memory_, top - 8).value_or(0);
+    }
+    if (c.stackdepth) {  // 3.10
+        if (read_value<int8_t>(memory_, frame + *c.frame_state).value_or(0) != c.suspended) return 0;
+        int32_t depth = read_value<int32_t>(memory_, frame + *c.stackdepth).value_or(0);
+        uint64_t bottom = read_pointer(memory_, frame + c.valuestack).value_or(0);
+        if (depth <= 0 || depth > kMaxStackSlots || bottom == 0) return 0;
+        return read_pointer(memory_, bottom + 8 * static_cast<uint64_t>(depth - 1)).value_or(0);
+    }
+    if (read_value<int8_t>(memory_, coro + *c.gi_frame_state).value_or(0) != c.suspended) return 0;
+    int32_t top = read_value<int32_t>(memory_, frame + *c.stacktop_index).value_or(0);
+    if (top <= 0 || top > kMaxStackSlots) return 0;
+    uint64_t slot = frame + offsets_.frame_variables.localsplus + 8 * static_cast<uint64_t>(top - 1);
+    return read_pointer(memory_, slot).value_or(0);
+}
+
+bool TaskReader::is_coroutine(uint64_t object) {
+    auto type = reader_.type_name(object);
+    return type && (*type == "coroutine" || *type == "generator");
+}
+
+// Innermost first: the task's coroutine, then what each awaits while that is a coroutine.
+std::vector<PyFrame> TaskReader::coroutine_chain(uint64_t coro, std::vector<std::string>& notes) {
+    std::vector<PyFrame> outermost_first;
+    std::unordered_set<uint64_t> visited;
+    while (coro != 0 && is_coroutine(coro)) {
+        if (!visited.insert(coro).second) {
+            notes.push_back(fmt::format("coroutine chain loops back to {:#x}", coro));
+            break;
+        }
+        if (visited.size() > kMaxCoroutineChain) {
+            notes.push_back(fmt::format("coroutine chain cut after {} coroutines", kMaxCoroutineChain));
+            break;
+        }
+        uint64_t frame_address = 0;
+        auto frame = coroutine_frame(coro, frame_address);
+        if (!frame) break;
+        outermost_first.push_back(std::move(*frame));
+        coro = awaited_object(coro, frame_address);
+    }
+    return {outermost_first.rbegin(), outermost_first.rend()};
+}
+
+// A running task's chain is its thread's live frames, down to its coroutine's.
+std::vector<PyFrame> TaskReader::running_frames(const AsyncTask& task, uint64_t coro) {
+    uint64_t frame_address = 0;
+    if (!coroutine_frame(coro, frame_address) || !task.thread) return {};
+    for (const ThreadStack& thread : threads_.threads) {
+        if (thread.tid != *task.thread) continue;
+        std::vector<PyFrame> frames;
+        for (const StackFrame& frame : thread.frames) {
+            if (frame.kind != StackFrame::Kind::Python) continue;
+            frames.push_back(frame.python);
+            if (frame.python.frame_address == frame_address) return frames;
+        }
+    }
+    return {};
+}
+
+std::optional<uint64_t> TaskReader::frame_local(const PyFrame& frame, std::string_view name) {
+    auto namespaces =
+        read_frame_namespaces(memory_, offsets_, reader_, frame.frame_address, frame.code_address);
+    if (!namespaces) return std::nullopt;
+    for (const auto& variable : namespaces->locals)
+        if (variable.name == name) return variable.object;
+    return std::nullopt;
+}
+
+std::vector<uint64_t> TaskReader::tasks_in(const Result<std::vector<uint64_t>>& items) {
+    std::vector<uint64_t> tasks;
+    for (uint64_t item : items.value_or(std::vector<uint64_t>{}))
+        if (is_task(kind_of(item))) tasks.push_back(item);
+    return tasks;
+}
+
+bool ends_with(std::string_view text, std::string_view suffix) {
+    return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+bool in_asyncio(const PyFrame& frame, std::string_view file) {
+    return ends_with(frame.file, std::string("asyncio/") + std::string(file));
+}
+
+// asyncio.sleep(delay) keeps its TimerHandle in the local `h`; its _when is loop.time(), the
+// monotonic clock, so a live target's remaining time is told against ours.
+std::string TaskReader::sleep_text(const PyFrame& frame) {
+    auto handle = frame_local(frame, "h");
+    auto when = handle ? reader_.attribute(*handle, "_when").value_or(std::nullopt) : std::nullopt;
+    if (!when) return "sleep";
+    double deadline = 0;
+    try {
+        deadline = std::stod(reader_.repr(*when));
+    } catch (...) {
+        return "sleep";
+    }
+    std::string text = fmt::format("sleep until loop time {:.3f}", deadline);
+    if (threads_.target.kind == TargetKind::Live) {
+        timespec now{};
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double left = deadline - (static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9);
+        text += fmt::format(" (in {:.1f} s)", left);
+    }
+    return text;
+}
+
+// What the task waits for: the tasks it awaits (the waiter, a gather's children, a TaskGroup's
+// tasks) and, in words, the primitive its innermost coroutine waits in.
+void TaskReader::describe_wait(AsyncTask& task) {
+    if (task.state == "done" || task.state == "cancelled") return;
+    if (task.state == "running") {
+        task.awaits = "running";
+        return;
+    }
+    const PyFrame* innermost = task.coroutine.empty() ? nullptr : &task.coroutine.front();
+    FutureKind waiter = task.waiter ? kind_of(task.waiter) : FutureKind::Other;
+    if (is_task(waiter)) {
+        task.awaiting.push_back(task.waiter);
+        task.awaits = "task";  // named in link(), once every task's name is known
+        return;
+    }
+    if (waiter == FutureKind::Gathering) {
+        auto children = reader_.attribute(task.waiter, "_children").value_or(std::nullopt);
+        auto listed =
+            children ? reader_.sequence_items(*children, kMaxTasks) : Result<std::vector<uint64_t>>();
+        task.awaiting = tasks_in(listed);
+        task.awaits = fmt::format("gather of {} tasks", task.awaiting.size());
+        return;
+    }
+    if (innermost && in_asyncio(*innermost, "taskgroups.py")) {
+        auto group = frame_local(*innermost, "self");
+        auto members = group ? reader_.attribute(*group, "_tasks").value_or(std::nullopt) : std::nullopt;
+        task.awaiting =
+            tasks_in(members ? reader_.set_items(*members, kMaxTasks) : Result<std::vector<uint64_t>>());
+        task.awaits = fmt::format("TaskGroup of {} tasks", task.awaiting.size());
+        return;
+    }
+    if (innermost && in_asyncio(*innermost, "tasks.py") && innermost->function == "sleep") {
+        task.awaits = sleep_text(*innermost);
+        return;
+    }
+    if (innermost && (in_asyncio(*innermost, "locks.py") || in_asyncio(*innermost, "queues.py"))) {
+        auto self = frame_local(*innermost, "self");
+        task.awaits = self ? fmt::format("{} ({:#x})", innermost->qualname, *self) : innermost->qualname;
+        return;
+    }
+    if (task.waiter) {
+        task.awaits = fmt::format("future {:#x}", task.waiter);
+        return;
+    }
+    task.awaits = task.current ? "running" : "ready to run";
+}
+
+const char* state_name(int state) {
+    switch (static_cast<FutureState>(state)) {
+        case FutureState::Pending:
+            return "pending";
+        case FutureState::Cancelled:
+            return "cancelled";
+        case FutureState::Finished:
+            return "done";
+    }
+    return "unknown";
+}
+
+AsyncTask TaskReader::read(uint64_t address, const Registry& registry) {
+    AsyncTask task;
+    task.address = address;
+    task.interpreter_id = registry.interpreter_id;
+    FutureKind kind = kind_of(address);
+    task.type = reader_.type_name(address).value_or("?");
+    task.name = task_name(address, kind);
+    uint64_t loop = 0, coro = 0;
+    if (kind == FutureKind::CTask) {
+        loop = read_pointer(memory_, address + aio_.fut_loop).value_or(0);
+        coro = read_pointer(memory_, address + aio_.task_coro).value_or(0);
+        task.waiter = read_pointer(memory_, address + aio_.task_fut_waiter).value_or(0);
+        auto state = read_value<int32_t>(memory_, address + aio_.fut_state);
+        task.state = state ? state_name(*state) : "unknown";
+    } else {
+        auto attribute = [&](std::string_view name) {
+            return reader_.attribute(address, name).value_or(std::nullopt).value_or(0);
+        };
+        loop = attribute("_loop");
+        coro = attribute("_coro");
+        task.waiter = attribute("_fut_waiter");
+        if (task.waiter && reader_.type_name(task.waiter).value_or("") == "NoneType") task.waiter = 0;
+        auto state = reader_.str_value(attribute("_state"), 16).value_or("");
+        task.state = state == "PENDING"     ? "pending"
+                     : state == "CANCELLED" ? "cancelled"
+                     : state == "FINISHED"  ? "done"
+                                            : "unknown";
+    }
+    if (task.state == "unknown") task.notes.push_back("its state is unreadable");
+    task.thread = loop ? loop_thread(loop) : std::nullopt;
+    auto current = registry.current_by_loop.find(loop);
+    task.current = current != registry.current_by_loop.end() && current->second == address;
+    if (task.current && task.state == "pending") task.state = "running";
+    if (task.state == "running") {
+        task.coroutine = running_frames(task, coro);
+        if (task.coroutine.empty()) task.notes.push_back("its coroutine's frame is on no thread's stack");
+    }
+    if (task.coroutine.empty() && task.state != "done" && task.state != "cancelled")
+        task.coroutine = coroutine_chain(coro, task.notes);
+    describe_wait(task);
+    return task;
+}
+
+// Edges between tasks only, the reverse edges, and the waits named after the awaited task.
+void TaskReader::link(std::vector<AsyncTask>& tasks) {
+    std::unordered_map<uint64_t, AsyncTask*> by_address;
+    for (auto& task : tasks) by_address[task.address] = &task;
+    for (auto& task : tasks) {
+        std::erase_if(task.awaiting, [&](uint64_t other) { return !by_address.contains(other); });
+        std::sort(task.awaiting.begin(), task.awaiting.end());
+        task.awaiting.erase(std::unique(task.awaiting.begin(), task.awaiting.end()), task.awaiting.end());
+        for (uint64_t other : task.awaiting) by_address[other]->awaited_by.push_back(task.address);
+        if (task.awaits == "task")
+            task.awaits = task.awaiting.empty() ? fmt::format("task {:#x}", task.waiter)
+                                                : fmt::format("task \"{}\"", by_address[task.waiter]->name);
+    }
+}
+
+}  // namespace
+
+std::vector<std::vector<uint64_t>> find_cycles(
+    const std::vector<std::pair<uint64_t, std::vector<uint64_t>>>& graph) {
+    std::unordered_map<uint64_t, const std::vector<uint64_t>*> edges;
+    for (const auto& [node, targets] : graph) edges[node] = &targets;
+    std::set<std::vector<uint64_t>> found;
+    std::unordered_map<uint64_t, int> color;  // 0 new, 1 on the path, 2 done
+    std::vector<uint64_t> path;
+    // Iterative depth-first search: each back edge closes one cycle, the path's tail from
+    // the node it reaches.
+    for (const auto& [root, ignored] : graph) {
+        if (color[root] != 0) continue;
+        std::vector<std::pair<uint64_t, size_t>> stack{{root, 0}};
+        color[root] = 1;
+        path.push_back(root);
+        while (!stack.empty()) {
+            auto& [node, next] = stack.back();
+            const auto* targets = edges.contains(node) ? edges[node] : nullptr;
+            if (!targets || next >= targets->size()) {
+                color[node] = 2;
+                path.pop_back();
+                stack.pop_back();
+                continue;
+            }
+            uint64_t target = (*targets)[next++];
+            if (color[target] == 1) {
+                auto start = std::find(path.begin(), path.end(), target);
+                std::vector<uint64_t> cycle(start, path.end());
+                std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
+                found.insert(std::move(cycle));
+            } else if (color[target] == 0 && edges.contains(target)) {
+                color[target] = 1;
+                path.push_back(target);
+                stack.emplace_back(target, 0);
+            }
+        }
+    }
+    return {found.begin(), found.end()};
+}
+
+Result<TasksReport> read_tasks(const Memory& memory, const Offsets& offsets, const Snapshot& threads) {
+    auto version = PythonVersion::from_hex(threads.runtime.version_hex);
+    if (version.major == 3 && version.minor >= 14)
+        return fail(ErrorCode::Unsupported,
+                    fmt::format("asyncio tasks of CPython {} (kept in per-thread lists from 3.14 on) are not "
+                                "read yet; 3.8 to 3.13 are",
+                                threads.runtime.version));
+    PYXRAY_TRY(aio, asyncio_offsets_for(version, threads.runtime.free_threaded ? BuildKind::FreeThreaded
+                                                                               : BuildKind::Default));
+    TasksReport report{threads.target, threads.runtime, {}, {}, {}};
+    TaskReader reader(memory, offsets, aio, threads);
+    auto registries = reader.registries(threads.runtime.runtime_address, report.notes);
+    if (registries.empty()) report.notes.push_back("asyncio is not imported: there are no tasks");
+    std::unordered_set<uint64_t> seen;
+    for (const Registry& registry : registries)
+        for (uint64_t task : registry.tasks)
+            if (seen.insert(task).second) report.tasks.push_back(reader.read(task, registry));
+    reader.link(report.tasks);
+    std::sort(report.tasks.begin(), report.tasks.end(), [](const AsyncTask& a, const AsyncTask& b) {
+        return std::tie(a.interpreter_id, a.thread, a.name, a.address) <
+               std::tie(b.interpreter_id, b.thread, b.name, b.address);
+    });
+    std::vector<std::pair<uint64_t, std::vector<uint64_t>>> graph;
+    for (const auto& task : report.tasks) graph.emplace_back(task.address, task.awaiting);
+    report.cycles = find_cycles(graph);
+    return report;
+}
+
+}  // namespace pyxray

@@ -1,0 +1,26 @@
+// asyncio's tasks read from memory (CPython 3.8-3.13): the registries asyncio.tasks keeps, each
+// task's state, loop, name and coroutine chain, and the await graph between them.
+#pragma once
+
+#include "layout/offsets.hpp"
+#include "pyxray/memory.hpp"
+#include "pyxray/model.hpp"
+#include "pyxray/tasks.hpp"
+
+namespace pyxray {
+
+// Registries bigger than this are cut, with a note: far beyond any real service.
+inline constexpr size_t kMaxTasks = 1 << 20;
+// Coroutines awaiting coroutines: deeper chains are cut, with a note on the task.
+inline constexpr size_t kMaxCoroutineChain = 1024;
+
+// Every task of every interpreter. `threads` is a Python-only snapshot of the same stop: it
+// ties loops to OS threads and gives the running task its live frames.
+Result<TasksReport> read_tasks(const Memory& memory, const Offsets& offsets, const Snapshot& threads);
+
+// The cycles of a directed graph (node -> the nodes it points at), each once, starting at its
+// smallest node; bounded by the graph's size.
+std::vector<std::vector<uint64_t>> find_cycles(
+    const std::vector<std::pair<uint64_t, std::vector<uint64_t>>>& graph);
+
+}  // namespace pyxray
