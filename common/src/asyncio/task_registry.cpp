@@ -423,7 +423,9 @@ AsyncTask TaskReader::read(uint64_t address, const Registry& registry) {
         coro = attribute("_coro");
         task.waiter = attribute("_fut_waiter");
         if (task.waiter && reader_.type_name(task.waiter).value_or("") == "NoneType") task.waiter = 0;
-        auto state = reader_.str_value(attribute("_state"), 16).value_or("");
+        // Future._state is a class attribute, PENDING, until the future changes state.
+        uint64_t state_object = attribute("_state");
+        auto state = state_object ? reader_.str_value(state_object, 16).value_or("") : "PENDING";
         task.state = state == "PENDING"     ? "pending"
                      : state == "CANCELLED" ? "cancelled"
                      : state == "FINISHED"  ? "done"
