@@ -61,6 +61,11 @@ void exercise(const Session& session) {
     (void)render_xbt_text(*snapshot, RenderOptions{true});
     (void)render_xbt_json(*snapshot);
     (void)render_threads_text(*snapshot, ThreadsRenderOptions{true, {}});
+    if (auto tasks = session.tasks()) {
+        (void)render_tasks_text(*tasks, true);
+        (void)render_tasks_tree(*tasks, true);
+        (void)render_tasks_json(*tasks);
+    }
     size_t frames = 0;
     for (const auto& thread : snapshot->threads)
         for (const auto& frame : thread.frames)

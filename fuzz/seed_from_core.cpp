@@ -1,7 +1,7 @@
 // seed_from_core CORE OUT: a fuzz seed (seed_format.hpp) holding exactly the pages of CORE the
-// decoders read (Session::open, xbt with locals, repr of every frame's code), the core's modules
-// (their files must stay where the core names them: the locator reads their symbols) and its
-// threads, each given a small native stack that runs the eval loop.
+// decoders read (Session::open, xbt with locals, repr of every frame's code, the asyncio tasks), the core's
+// modules (their files must stay where the core names them: the locator reads their symbols) and its threads,
+// each given a small native stack that runs the eval loop.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
     for (const auto& thread : snapshot->threads)
         for (const auto& frame : thread.frames)
             if (frame.kind == StackFrame::Kind::Python) (void)session->repr(frame.python.code_address);
+    (void)session->tasks();  // a seed of an asyncio program keeps its tasks' pages too
     image.regions = regions_of(**core, recorded);
     auto bytes = fuzz::serialize(image);
     std::ofstream(argv[2], std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());

@@ -99,3 +99,64 @@ TEST(AsyncioOffsets, CoroutineFieldsMatchWhatEachVersionShowed) {
 }
 
 }  // namespace
+
+#include "asyncio/task_registry.hpp"
+
+namespace {
+
+using Graph = std::vector<std::pair<uint64_t, std::vector<uint64_t>>>;
+
+// Tasks awaiting each other: each cycle once, from its smallest task, whatever the graph's
+// order; tasks that only reach a cycle are not in it.
+TEST(AwaitCycles, EachCycleOnceFromItsSmallestTask) {
+    Graph graph = {{5, {3}}, {3, {9}}, {9, {3}}, {1, {2, 5}}, {2, {}}, {7, {7}}};
+    auto cycles = pyxray::find_cycles(graph);
+    ASSERT_EQ(cycles.size(), 2u);
+    EXPECT_EQ(cycles[0], (std::vector<uint64_t>{3, 9}));
+    EXPECT_EQ(cycles[1], (std::vector<uint64_t>{7}));
+}
+
+TEST(AwaitCycles, NoneInATreeAndEdgesToUnknownTasksAreIgnored) {
+    Graph graph = {{1, {2, 3}}, {2, {4}}, {3, {4}}, {4, {99}}};
+    EXPECT_TRUE(pyxray::find_cycles(graph).empty());
+}
+
+// A long chain ending in a loop: found without recursion (no stack overflow on 100,000 tasks).
+TEST(AwaitCycles, AHundredThousandTasksInOneRing) {
+    Graph graph;
+    constexpr uint64_t kTasks = 100'000;
+    for (uint64_t task = 0; task < kTasks; ++task) graph.push_back({task, {(task + 1) % kTasks}});
+    auto cycles = pyxray::find_cycles(graph);
+    ASSERT_EQ(cycles.size(), 1u);
+    EXPECT_EQ(cycles[0].size(), kTasks);
+    EXPECT_EQ(cycles[0].front(), 0u);
+}
+
+}  // namespace
+
+#include "pyxray/tasks.hpp"
+
+namespace {
+
+// A chain of 5,000 tasks each awaiting the next: the tree is cut every 256 levels (the printer
+// recurses once per level) and every task is still shown once.
+TEST(TasksTree, ADeepAwaitChainIsCutNotOverflowed) {
+    pyxray::TasksReport report;
+    constexpr uint64_t kTasks = 5000;
+    for (uint64_t i = 0; i < kTasks; ++i) {
+        pyxray::AsyncTask task;
+        task.address = 0x1000 + i;
+        task.name = "t-" + std::to_string(i);
+        task.state = "pending";
+        if (i + 1 < kTasks) task.awaiting = {0x1000 + i + 1};
+        if (i > 0) task.awaited_by = {0x1000 + i - 1};
+        report.tasks.push_back(task);
+    }
+    std::string tree = pyxray::render_tasks_tree(report);
+    EXPECT_NE(tree.find("the tree is cut at 256 levels"), std::string::npos);
+    for (uint64_t i : {uint64_t{0}, uint64_t{255}, uint64_t{256}, kTasks - 1})
+        EXPECT_NE(tree.find("Task \"t-" + std::to_string(i) + "\" "), std::string::npos) << i;
+    EXPECT_EQ(tree.find("shown above"), std::string::npos);
+}
+
+}  // namespace

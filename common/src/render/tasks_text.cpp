@@ -91,6 +91,9 @@ std::string render_tasks_text(const TasksReport& report, bool color) {
 
 namespace {
 
+// Deeper await chains are cut: the printer recurses once per level.
+constexpr size_t kMaxTreeDepth = 256;
+
 class TreePrinter {
 public:
     TreePrinter(const TasksReport& report, bool color)
@@ -120,6 +123,11 @@ private:
         }
         shown_.insert(task.address);
         out_ += lead + styled(heading, Style::Heading, color_) + "\n";
+        if (path_.size() >= kMaxTreeDepth) {
+            if (!task.awaiting.empty())
+                out_ += indent + fmt::format("└── ... (the tree is cut at {} levels)\n", kMaxTreeDepth);
+            return;
+        }
         path_.push_back(task.address);
         std::string child_indent = indent + (task.awaiting.empty() ? "    " : "│   ");
         for (auto frame = task.coroutine.rbegin(); frame != task.coroutine.rend(); ++frame)
