@@ -23,7 +23,8 @@ struct AsyncTask {
     std::string type;  // the task's type name ("_asyncio.Task", a subclass's)
     std::string state;
     std::optional<int64_t> thread;  // OS tid of the thread whose event loop owns it
-    bool current = false;           // its loop's current task (running, or stopped inside a step)
+    std::optional<std::string> thread_name;
+    bool current = false;  // its loop's current task (running, or stopped inside a step)
     int64_t interpreter_id = 0;
     // Innermost first, as py-xbt's frames: a suspended task's coroutine chain (what each
     // coroutine's `await` is on, while that is a coroutine), a running task's live frames.

@@ -59,7 +59,7 @@ private:
                           std::vector<std::string>& notes);
 
     std::string task_name(uint64_t task, FutureKind kind);
-    std::optional<int64_t> loop_thread(uint64_t loop);
+    const ThreadStack* loop_thread(uint64_t loop);
     std::vector<PyFrame> coroutine_chain(uint64_t coro, std::vector<std::string>& notes);
     std::optional<PyFrame> coroutine_frame(uint64_t coro, uint64_t& frame_address);
     uint64_t awaited_object(uint64_t coro, uint64_t frame);
@@ -77,7 +77,7 @@ private:
     ObjectReader reader_;
     CodeCache codes_;
     std::unordered_map<uint64_t, FutureKind> kinds_by_type_;
-    std::unordered_map<uint64_t, std::optional<int64_t>> threads_by_loop_;
+    std::unordered_map<uint64_t, const ThreadStack*> threads_by_loop_;
 };
 
 uint64_t header_size(const Offsets& offsets) { return offsets.pyobject.ob_type + 8; }
@@ -194,17 +194,17 @@ std::string TaskReader::task_name(uint64_t task, FutureKind kind) {
 
 // The OS thread running the loop: BaseEventLoop sets _thread_id to threading.get_ident() while
 // it runs, which is the thread state's thread_id (pthread_self).
-std::optional<int64_t> TaskReader::loop_thread(uint64_t loop) {
+const ThreadStack* TaskReader::loop_thread(uint64_t loop) {
     auto known = threads_by_loop_.find(loop);
     if (known != threads_by_loop_.end()) return known->second;
-    std::optional<int64_t> tid;
+    const ThreadStack* found = nullptr;
     auto ident_object = reader_.attribute(loop, "_thread_id").value_or(std::nullopt);
     auto ident = ident_object ? reader_.int_value(*ident_object) : Result<int64_t>(0);
     if (ident && *ident != 0)
         for (const ThreadStack& thread : threads_.threads)
-            if (thread.state && thread.state->thread_id == static_cast<uint64_t>(*ident)) tid = thread.tid;
-    threads_by_loop_[loop] = tid;
-    return tid;
+            if (thread.state && thread.state->thread_id == static_cast<uint64_t>(*ident)) found = &thread;
+    threads_by_loop_[loop] = found;
+    return found;
 }
 
 // Where a coroutine's frame is, and the frame as Python shows it; nothing once it finished.
@@ -378,8 +378,13 @@ void TaskReader::describe_wait(AsyncTask& task) {
         return;
     }
     if (innermost && (in_asyncio(*innermost, "locks.py") || in_asyncio(*innermost, "queues.py"))) {
+        // "Event 0x7f.. (wait)": the primitive, then what the task does with it.
         auto self = frame_local(*innermost, "self");
-        task.awaits = self ? fmt::format("{} ({:#x})", innermost->qualname, *self) : innermost->qualname;
+        auto dot = innermost->qualname.rfind('.');
+        std::string primitive =
+            dot == std::string::npos ? innermost->qualname : innermost->qualname.substr(0, dot);
+        task.awaits =
+            self ? fmt::format("{} {:#x} ({})", primitive, *self, innermost->function) : innermost->qualname;
         return;
     }
     if (task.waiter) {
@@ -432,7 +437,10 @@ AsyncTask TaskReader::read(uint64_t address, const Registry& registry) {
                                             : "unknown";
     }
     if (task.state == "unknown") task.notes.push_back("its state is unreadable");
-    task.thread = loop ? loop_thread(loop) : std::nullopt;
+    if (const ThreadStack* thread = loop ? loop_thread(loop) : nullptr) {
+        task.thread = thread->tid;
+        task.thread_name = thread->name;
+    }
     auto current = registry.current_by_loop.find(loop);
     task.current = current != registry.current_by_loop.end() && current->second == address;
     if (task.current && task.state == "pending") task.state = "running";
@@ -451,9 +459,15 @@ void TaskReader::link(std::vector<AsyncTask>& tasks) {
     std::unordered_map<uint64_t, AsyncTask*> by_address;
     for (auto& task : tasks) by_address[task.address] = &task;
     for (auto& task : tasks) {
-        std::erase_if(task.awaiting, [&](uint64_t other) { return !by_address.contains(other); });
-        std::sort(task.awaiting.begin(), task.awaiting.end());
-        task.awaiting.erase(std::unique(task.awaiting.begin(), task.awaiting.end()), task.awaiting.end());
+        // A gather's children stay in argument order; a TaskGroup's set has none: by name.
+        std::unordered_set<uint64_t> listed;
+        std::erase_if(task.awaiting, [&](uint64_t other) {
+            return !by_address.contains(other) || !listed.insert(other).second;
+        });
+        if (task.awaits.starts_with("TaskGroup"))
+            std::sort(task.awaiting.begin(), task.awaiting.end(), [&](uint64_t a, uint64_t b) {
+                return std::tie(by_address[a]->name, a) < std::tie(by_address[b]->name, b);
+            });
         for (uint64_t other : task.awaiting) by_address[other]->awaited_by.push_back(task.address);
         if (task.awaits == "task")
             task.awaits = task.awaiting.empty() ? fmt::format("task {:#x}", task.waiter)

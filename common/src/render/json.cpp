@@ -192,13 +192,16 @@ Json addresses_json(const std::vector<uint64_t>& addresses) {
 Json task_json(const AsyncTask& task) {
     Json coroutine = Json::array();
     for (const PyFrame& frame : task.coroutine)
-        coroutine.push_back(
-            {{"function", frame.function}, {"qualname", frame.qualname}, {"file", frame.file}, {"line", frame.line}});
+        coroutine.push_back({{"function", frame.function},
+                             {"qualname", frame.qualname},
+                             {"file", frame.file},
+                             {"line", frame.line}});
     return Json{{"address", address_text(task.address)},
                 {"name", task.name},
                 {"type", task.type},
                 {"state", task.state},
                 {"thread", optional_json(task.thread)},
+                {"thread_name", optional_json(task.thread_name)},
                 {"current", task.current},
                 {"interpreter_id", task.interpreter_id},
                 {"coroutine", std::move(coroutine)},

@@ -22,7 +22,12 @@ std::string frame_text(const PyFrame& frame) {
                        frame.line);
 }
 
-std::string thread_text(const AsyncTask& task) { return task.thread ? std::to_string(*task.thread) : "-"; }
+// `307 "loop-a"`: the tid, and the thread's name when it has one.
+std::string thread_text(const AsyncTask& task) {
+    if (!task.thread) return "-";
+    if (!task.thread_name) return std::to_string(*task.thread);
+    return fmt::format("{} \"{}\"", *task.thread, printable_text(*task.thread_name));
+}
 
 std::string quoted_name(const AsyncTask& task) { return "\"" + printable_text(task.name) + "\""; }
 
@@ -115,7 +120,7 @@ public:
 private:
     void print_task(const AsyncTask& task, const std::string& lead, const std::string& indent) {
         std::string heading = fmt::format("Task {} {:#x} {}", quoted_name(task), task.address, task.state);
-        if (task.thread) heading += fmt::format(", thread {}", *task.thread);
+        if (task.thread) heading += ", thread " + thread_text(task);
         if (!task.awaits.empty() && task.state != "running") heading += ": " + printable_text(task.awaits);
         if (shown_.contains(task.address)) {
             out_ += lead + styled(heading, Style::Heading, color_) + " (shown above)\n";
