@@ -122,3 +122,27 @@ def test_gdb_threads_rejects_bad_input_and_stays_alive(plain_target):
 def test_lldb_threads_rejects_bad_input_and_stays_alive(plain_target):
     assert "--bogus" in assert_lldb_error_then_alive(plain_target, "py-threads --bogus")
     assert "py-threads:" in assert_lldb_error_then_alive(plain_target, "py-threads")
+
+
+# py-tasks / pyxray tasks: the same rules.
+
+def test_cli_tasks_rejects_a_process_without_python(plain_target):
+    assert_one_line_error(run_cli(plain_target, [], subcommand="tasks"), "pyxray tasks --pid <sleep>")
+
+
+def test_cli_tasks_needs_a_target():
+    completed = run([CLI, "tasks", "--tree"])
+    assert_one_line_error(completed, "pyxray tasks without --pid/--core")
+    assert "--pid PID or --core CORE" in completed.stderr
+
+
+def test_gdb_tasks_rejects_bad_input_and_stays_alive(plain_target):
+    printed, output = gdb_error_lines(plain_target, "py-tasks --bogus")
+    assert len(printed) == 1 and "py-tasks" in printed[0] and "--bogus" in printed[0], output[-3000:]
+    printed, output = gdb_error_lines(plain_target, "py-tasks")
+    assert len(printed) == 1 and printed[0].startswith("py-tasks:"), output[-3000:]
+
+
+def test_lldb_tasks_rejects_bad_input_and_stays_alive(plain_target):
+    assert "--bogus" in assert_lldb_error_then_alive(plain_target, "py-tasks --bogus")
+    assert "py-tasks:" in assert_lldb_error_then_alive(plain_target, "py-tasks")

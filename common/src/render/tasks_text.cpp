@@ -105,8 +105,8 @@ public:
         : report_(report), tasks_(index_tasks(report)), color_(color) {}
 
     std::string print() {
-        out_ = render_target_warnings(report_.target) + summary_line(report_) +
-               "(each task's coroutines innermost last, as in a traceback)\n";
+        out_ = render_target_warnings(report_.target) + summary_line(report_);
+        if (!report_.tasks.empty()) out_ += "(each task's coroutines innermost last, as in a traceback)\n";
         for (const auto& task : report_.tasks)
             if (task.awaited_by.empty()) print_task(task, "", "");
         // What awaits only itself round a cycle has no root: start at its first task.
