@@ -331,3 +331,66 @@ def test_tree_shows_the_await_graph(cell, tasks_runs):
 
 
 TEXT_TESTS = {test_table_lists_every_task.__name__, test_tree_shows_the_await_graph.__name__}
+
+
+# --- subinterpreters ------------------------------------------------------------------------------
+
+SUBINTERPRETERS_PY = REPO / "fixtures" / "asyncio_subinterpreters.py"
+# (interpreter, front-ends live, front-ends on the core): the CLI both ways on each, one debugger
+# session each way.
+SUBINTERPRETER_CELLS = [("pyenv-3.12", ("cli", "gdb"), ("cli",)), ("pyenv-3.13", ("cli",), ("cli", "lldb"))]
+
+
+class SubinterpretersProcess(FixtureProcess):
+    def __init__(self, interpreter, workdir):
+        super().__init__(interpreter, workdir, script=SUBINTERPRETERS_PY)
+
+    def wait_until_blocked(self):
+        self._wait_for(self.ready_path.exists, READY_TIMEOUT, f"{self.script.name} never wrote {self.ready_path}")
+        self.record = json.loads(self.record_path.read_text())
+        threads = {task["thread"] for task in self.record["tasks"]}
+        self.wait_until_in_syscalls({tid: set(EPOLL_SYSCALLS) for tid in threads})
+        return self.record
+
+
+def interpreter_differences(record, document):
+    shown = sorted((task.get("name"), task.get("interpreter_id"), task.get("thread"))
+                   for task in document.get("tasks") or [])
+    wanted = sorted((task["name"], task["interpreter_id"], task["thread"]) for task in record["tasks"])
+    return [] if shown == wanted else [f"tasks (name, interpreter, thread) {shown}, recorded {wanted}"]
+
+
+@pytest.mark.parametrize("interpreter_id,live,on_core", SUBINTERPRETER_CELLS,
+                         ids=[cell[0] for cell in SUBINTERPRETER_CELLS])
+def test_subinterpreters_tasks_are_labelled(interpreter_id, live, on_core, tmp_path):
+    """A loop in the main interpreter and one in a subinterpreter: every task with the id of the
+    interpreter it belongs to and its loop's thread, in JSON and as the table's INTERP column."""
+    interpreter = interpreters.find(interpreter_id)
+    process = SubinterpretersProcess(interpreter, tmp_path)
+    try:
+        record = process.wait_until_blocked()
+        for frontend in live:
+            check_interpreter_labels(frontend, Target("live", interpreter, record, process.pid))
+        core = Target("core", interpreter, record, process.pid, make_core(process.pid, tmp_path / "core"))
+        process.stop()
+        for frontend in on_core:
+            check_interpreter_labels(frontend, core)
+    finally:
+        process.stop()
+        (tmp_path / "core").unlink(missing_ok=True)
+
+
+def check_interpreter_labels(frontend, target):
+    """Every task with its interpreter's id and loop thread (JSON), and the INTERP column."""
+    record = target.record
+    what = f"{frontend} py-tasks on {target.kind} {target.interpreter.id}"
+    if frontend == "cli":
+        document = extract_json(run_tasks(frontend, target, ["--json"]), what)
+        table = run_tasks(frontend, target, []).stdout
+    else:
+        table, document, _ = around_json(run_debugger(frontend, target, ["py-tasks", "py-tasks --json"]), what)
+    assert interpreter_differences(record, document) == [], what
+    sub_task = next(task for task in record["tasks"] if task["name"] == "sub-task")
+    row = next((line.split() for line in table.splitlines() if has_word(line, "sub-task")), None)
+    assert row is not None and "INTERP" in table and str(sub_task["interpreter_id"]) in row, \
+        f"{what}: no INTERP column naming sub-task's interpreter:\n{table}"

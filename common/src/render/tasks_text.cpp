@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -62,14 +61,22 @@ std::string summary_line(const TasksReport& report) {
 std::string render_tasks_text(const TasksReport& report, bool color) {
     std::string out = render_target_warnings(report.target) + summary_line(report);
     if (!report.tasks.empty()) {
-        std::vector<std::array<std::string, 6>> rows{
-            {"ADDRESS", "NAME", "STATE", "THREAD", "COROUTINE", "AWAITS"}};
-        for (const auto& task : report.tasks)
-            rows.push_back({fmt::format("{:#x}", task.address), printable_text(task.name), task.state,
-                            thread_text(task),
-                            task.coroutine.empty() ? "-" : frame_text(task.coroutine.front()),
-                            task.awaits.empty() ? "-" : printable_text(task.awaits)});
-        std::array<size_t, 6> widths{};
+        // Subinterpreters' tasks: an INTERP column, as py-xbt labels their frames.
+        bool interpreters = std::any_of(report.tasks.begin(), report.tasks.end(),
+                                        [](const AsyncTask& task) { return task.interpreter_id != 0; });
+        size_t coroutine_column = interpreters ? 5 : 4;
+        std::vector<std::vector<std::string>> rows{{"ADDRESS", "NAME", "STATE", "THREAD"}};
+        if (interpreters) rows[0].push_back("INTERP");
+        rows[0].insert(rows[0].end(), {"COROUTINE", "AWAITS"});
+        for (const auto& task : report.tasks) {
+            std::vector<std::string> row{fmt::format("{:#x}", task.address), printable_text(task.name),
+                                         task.state, thread_text(task)};
+            if (interpreters) row.push_back(std::to_string(task.interpreter_id));
+            row.push_back(task.coroutine.empty() ? "-" : frame_text(task.coroutine.front()));
+            row.push_back(task.awaits.empty() ? "-" : printable_text(task.awaits));
+            rows.push_back(std::move(row));
+        }
+        std::vector<size_t> widths(rows[0].size());
         for (const auto& row : rows)
             for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
         for (size_t r = 0; r < rows.size(); ++r) {
@@ -77,9 +84,10 @@ std::string render_tasks_text(const TasksReport& report, bool color) {
             for (size_t i = 0; i < rows[r].size(); ++i) {
                 std::string cell =
                     i + 1 < rows[r].size() ? fmt::format("{:<{}}  ", rows[r][i], widths[i]) : rows[r][i];
-                line += r == 0                        ? styled(cell, Style::Heading, color)
-                        : i == 4 && rows[r][i] != "-" ? styled(cell, Style::PythonFrame, color)
-                                                      : cell;
+                bool frame = r > 0 && i == coroutine_column && rows[r][i] != "-";
+                line += r == 0  ? styled(cell, Style::Heading, color)
+                        : frame ? styled(cell, Style::PythonFrame, color)
+                                : cell;
             }
             while (!line.empty() && line.back() == ' ') line.pop_back();
             out += line + "\n";
@@ -121,6 +129,7 @@ private:
     void print_task(const AsyncTask& task, const std::string& lead, const std::string& indent) {
         std::string heading = fmt::format("Task {} {:#x} {}", quoted_name(task), task.address, task.state);
         if (task.thread) heading += ", thread " + thread_text(task);
+        if (task.interpreter_id != 0) heading += fmt::format(", interpreter {}", task.interpreter_id);
         if (!task.awaits.empty() && task.state != "running") heading += ": " + printable_text(task.awaits);
         if (shown_.contains(task.address)) {
             out_ += lead + styled(heading, Style::Heading, color_) + " (shown above)\n";
