@@ -59,6 +59,7 @@ XbtOptions xbt_options(const SampleArguments& args, int pid) {
     options.python_only = args.options.python_only || args.nonblocking;
     options.reuse_thread_names = true;
     options.waits = false;
+    options.task_marks = false;
     if (!args.options.all_threads) options.only_tid = pid;
     return options;
 }

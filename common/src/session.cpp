@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "asyncio/task_marks.hpp"
 #include "asyncio/task_registry.hpp"
 #include "crash/crash.hpp"
 #include "interp/code_objects.hpp"
@@ -285,6 +286,7 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     if (options.locals) fill_all_locals(memory, *state_->offsets, *options.locals, snapshot);
     fill_exceptions(memory, *state_->offsets, snapshot);
     if (options.waits) fill_waits(memory, *state_->offsets, ident_of, snapshot);
+    if (options.task_marks) add_task_marks(memory, *state_->offsets, snapshot);
     put_crashing_thread_first(snapshot);
     return snapshot;
 }
@@ -293,6 +295,7 @@ Result<TasksReport> Session::tasks() const {
     XbtOptions options;
     options.python_only = true;
     options.waits = false;
+    options.task_marks = false;  // read_tasks reads the current tasks itself
     PYXRAY_TRY(threads, xbt(options));
     return read_tasks(target_->memory(), *state_->offsets, threads);
 }

@@ -75,6 +75,7 @@ SampleSession::SampleSession(std::unique_ptr<StaticTarget> target, Session sessi
 Result<Snapshot> SampleSession::take(XbtOptions options) {
     options.reuse_thread_names = true;
     options.waits = false;
+    options.task_marks = false;
     return session_.xbt(options);
 }
 

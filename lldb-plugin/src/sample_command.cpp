@@ -93,6 +93,7 @@ Result<std::string> run_sample(lldb::SBDebugger& debugger, char** argv) {
     if (!options.all_threads) xbt.only_tid = tid;
     xbt.reuse_thread_names = true;
     xbt.waits = false;
+    xbt.task_marks = false;
     SbTarget target(selected, process);
     target.prepare_for_sampling();
     PYXRAY_TRY(session, Session::open(target));

@@ -6,7 +6,9 @@ Every interpreter of the matrix: the CLI live and on the core, gdb and LLDB on t
 LLDB live on three (the oldest, 3.12, the free-threaded 3.13t): attaching a debugger costs
 seconds, and the live memory path is the one the CLI live runs already cover for every layout.
 The text outputs (`py-tasks`' table, `py-tasks --tree`) on one interpreter per front-end, in the
-same debugger session as the JSON. One process and one core per interpreter, made once for the
+same debugger session as the JSON. py-xbt's task marks (`py-xbt -a --json`, `pyxray xbt --json`)
+in that session too: the CLI live and on the core on three interpreters, gdb and LLDB on one core
+each. One process and one core per interpreter, made once for the
 cells the run selected, then stopped and deleted; interpreters as installed only (the stripped
 copies change no task decoding: the coroutines and frames are read as py-xbt reads them).
 """
@@ -19,13 +21,15 @@ from collections import Counter
 import pytest
 
 import interpreters
-from drivers import FRONTENDS, REPO, ToolFailure, around_json, extract_json, run_debugger, run_tasks
+from drivers import FRONTENDS, REPO, ToolFailure, extract_json, json_spans, run_cli, run_debugger, run_tasks
 from targets import (EPOLL_SYSCALLS, FUTEX_SYSCALL, READY_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target,
                      make_core)
 
 TASKS_PY = REPO / "fixtures" / "asyncio_tasks.py"
 LIVE_DEBUGGER_INTERPRETERS = ("pyenv-3.8", "pyenv-3.12", "debian-3.13t")
 TEXT_CELLS = [("pyenv-3.12", "gdb", "live"), ("debian-3.13t", "lldb", "core"), ("pyenv-3.8", "cli", "core")]
+XBT_CELLS = [(interpreter_id, "cli", mode) for interpreter_id in LIVE_DEBUGGER_INTERPRETERS
+             for mode in ("live", "core")] + [("pyenv-3.12", "gdb", "core"), ("debian-3.13t", "lldb", "core")]
 COROUTINE_KEYS = ("function", "qualname", "file", "line")
 TASK_FIELDS = ("address", "state", "thread", "current")
 
@@ -59,21 +63,37 @@ class TasksProcess(FixtureProcess):
         return self.record
 
 
-def run_cell(frontend, target, with_text):
-    """{"document", and with_text "table" and "tree"}: a debugger runs py-tasks, py-tasks --json
-    and py-tasks --tree in one session, split around the JSON document; the CLI runs three times."""
+def run_cell(frontend, target, extras):
+    """{"document", with "text" in extras "table" and "tree", with "xbt" "xbt"}: a debugger runs
+    py-tasks, py-tasks --json, py-tasks --tree and py-xbt -a --json in one session, split around
+    the JSON documents; the CLI runs once per output."""
     what = f"{frontend} py-tasks --json on {target.kind} {target.interpreter.id}"
     if frontend == "cli":
         result = {"document": extract_json(run_tasks(frontend, target, ["--json"]), what)}
-        if with_text:
+        if "text" in extras:
             result["table"] = run_tasks(frontend, target, []).stdout
             result["tree"] = run_tasks(frontend, target, ["--tree"]).stdout
+        if "xbt" in extras:
+            result["xbt"] = extract_json(run_cli(target, ["--json"]), f"pyxray xbt --json on {target.kind}")
         return result
-    if not with_text:
-        return {"document": extract_json(run_tasks(frontend, target, ["--json"]), what)}
-    completed = run_debugger(frontend, target, ["py-tasks", "py-tasks --json", "py-tasks --tree"])
-    table, document, tree = around_json(completed, what)
-    return {"document": document, "table": table, "tree": tree}
+    commands = ["py-tasks --json"]
+    if "text" in extras:
+        commands = ["py-tasks", *commands, "py-tasks --tree"]
+    if "xbt" in extras:
+        commands.append("py-xbt -a --json")
+    completed = run_debugger(frontend, target, commands)
+    spans = json_spans(completed.stdout)
+    if len(spans) != 1 + ("xbt" in extras):
+        extract_json(completed, what)  # raises, saying what the tool printed instead
+        raise ToolFailure(f"{what}: {len(spans)} JSON documents for {commands}:\n{completed.stdout[-3000:]}")
+    (start, end, document), rest = spans[0], spans[1:]
+    result = {"document": document}
+    if "text" in extras:
+        result["table"] = completed.stdout[:start]
+        result["tree"] = completed.stdout[end:rest[0][0] if rest else None]
+    if rest:
+        result["xbt"] = rest[0][2]
+    return result
 
 
 class TasksRuns:
@@ -83,7 +103,7 @@ class TasksRuns:
 
     def __init__(self, directory, wanted):
         self.directory = directory
-        self.wanted = wanted  # interpreter id -> {(frontend, mode): with_text}
+        self.wanted = wanted  # interpreter id -> {(frontend, mode): extras ("text", "xbt")}
         self.collected = {}  # interpreter id -> {"record", (frontend, mode) -> result} or failure
 
     def get(self, cell):
@@ -109,30 +129,30 @@ class TasksRuns:
             record = process.wait_until_blocked()
             runs = {"record": record}
             live = Target("live", interpreter, record, process.pid)
-            for (frontend, mode), with_text in sorted(wanted.items()):
+            for (frontend, mode), extras in sorted(wanted.items()):
                 if mode == "live":
-                    runs[(frontend, mode)] = attempt(frontend, live, with_text)
+                    runs[(frontend, mode)] = attempt(frontend, live, extras)
             if any(mode == "core" for _, mode in wanted):
                 core = Target("core", interpreter, record, process.pid, make_core(process.pid, core_path))
                 process.stop()
-                for (frontend, mode), with_text in sorted(wanted.items()):
+                for (frontend, mode), extras in sorted(wanted.items()):
                     if mode == "core":
-                        runs[(frontend, mode)] = attempt(frontend, core, with_text)
+                        runs[(frontend, mode)] = attempt(frontend, core, extras)
             return runs
         finally:
             process.stop()
             core_path.unlink(missing_ok=True)  # 160 MB; 1.2 GB for 3.13t
 
 
-def attempt(frontend, target, with_text):
+def attempt(frontend, target, extras):
     try:
-        return run_cell(frontend, target, with_text)
+        return run_cell(frontend, target, extras)
     except ToolFailure as failure:
         return failure
 
 
 def selected_cells(items):
-    """interpreter id -> {(frontend, mode): with_text} of this module's tests the run selected."""
+    """interpreter id -> {(frontend, mode): extras} of this module's tests the run selected."""
     wanted = {}
     for item in items:
         callspec = getattr(item, "callspec", None)
@@ -140,7 +160,8 @@ def selected_cells(items):
             continue
         interpreter_id, frontend, mode = callspec.params["cell"]
         cells = wanted.setdefault(interpreter_id, {})
-        cells[(frontend, mode)] = cells.get((frontend, mode), False) or item.originalname in TEXT_TESTS
+        extras = cells.setdefault((frontend, mode), set())
+        extras.update(extra for extra, tests in EXTRA_TESTS.items() if item.originalname in tests)
     return wanted
 
 
@@ -291,6 +312,30 @@ def tree_differences(record, text):
     return differences
 
 
+def task_mark_differences(record, document):
+    """loop-b's innermost Python frames, its running task's live chain (block_in_c, runner),
+    each marked with b-runner's name and address; every other Python frame of every thread
+    with "task": null."""
+    runner = next(task for task in record["tasks"] if task["name"] == "b-runner")
+    mark = {"name": "b-runner", "address": runner["address"]}
+    chain = [frame["function"] for frame in runner["coroutine"]]
+    differences, loop_b = [], record["threads"]["loop-b"]
+    threads = document.get("threads") or []
+    if loop_b not in [thread.get("tid") for thread in threads]:
+        differences.append(f"no thread {loop_b} (loop-b) in the document")
+    for thread in threads:
+        python = [frame for frame in thread.get("frames") or [] if frame.get("kind") == "python"]
+        if any("task" not in frame for frame in python):
+            differences.append(f"thread {thread.get('tid')}: a Python frame without a \"task\" field")
+        shown = [(frame.get("function"), frame.get("task")) for frame in python]
+        wanted = [(function, None) for function, _ in shown]
+        if thread.get("tid") == loop_b:
+            wanted = [(function, mark) for function in chain] + wanted[len(chain):]
+        if shown != wanted:
+            differences.append(f"thread {thread.get('tid')}: frames and marks {shown}, wanted {wanted}")
+    return differences
+
+
 def check_record(record):
     """The fixture's own promises the tests rely on: a task awaiting a task, a gather, a cycle."""
     tasks = {task["name"]: task for task in record["tasks"]}
@@ -330,7 +375,18 @@ def test_tree_shows_the_await_graph(cell, tasks_runs):
     assert tree_differences(record, result["tree"]) == [], result["tree"][-4000:]
 
 
-TEXT_TESTS = {test_table_lists_every_task.__name__, test_tree_shows_the_await_graph.__name__}
+@pytest.mark.parametrize("cell", XBT_CELLS, ids=[cell_id(cell) for cell in XBT_CELLS])
+def test_xbt_marks_the_running_tasks_frames(cell, tasks_runs):
+    """py-xbt -a --json: the frames b-runner runs (block_in_c <- runner, as recorded) carry its
+    name and address, and no other frame of any thread carries a task."""
+    record, result = tasks_runs.get(cell)
+    assert [frame["function"] for frame in next(
+        task for task in record["tasks"] if task["name"] == "b-runner")["coroutine"]] == ["block_in_c", "runner"]
+    assert task_mark_differences(record, result["xbt"]) == []
+
+
+EXTRA_TESTS = {"text": {test_table_lists_every_task.__name__, test_tree_shows_the_await_graph.__name__},
+               "xbt": {test_xbt_marks_the_running_tasks_frames.__name__}}
 
 
 # --- subinterpreters ------------------------------------------------------------------------------

@@ -16,6 +16,13 @@ struct Variable {
     std::string repr;
 };
 
+// The asyncio task a Python frame runs inside (issue 19): its loop's current task, from the
+// task's coroutine frame to the thread's innermost Python frame.
+struct TaskMark {
+    std::string name;
+    uint64_t address = 0;  // the task object
+};
+
 struct PyFrame {
     std::string function;  // co_name
     std::string qualname;  // co_qualname
@@ -29,6 +36,7 @@ struct PyFrame {
     // frame's f_locals order, or (locals_error) why they could not be read.
     std::optional<std::vector<Variable>> locals = std::nullopt;
     std::optional<std::string> locals_error = std::nullopt;
+    std::optional<TaskMark> task = std::nullopt;  // XbtOptions::task_marks
 };
 
 // One thread's Python frames, innermost first, as walked from its PyThreadState.

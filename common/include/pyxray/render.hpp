@@ -16,6 +16,8 @@ struct RenderOptions {
 std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& options = {});
 // A Python frame's variables (when read), one `name = repr` line each, after `indent`.
 void render_locals(std::string& out, const PyFrame& frame, std::string_view indent);
+// ` [task "b-runner"]` after a Python frame that runs inside an asyncio task, else empty.
+std::string render_task_mark(const PyFrame& frame);
 // One thread's notes and frames as py-xbt prints them under its heading.
 std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options = {});
 // `SIGSEGV (SEGV_MAPERR), faulting address 0x0, in thread 1234`.

@@ -28,6 +28,9 @@ struct XbtOptions {
     // What each blocked thread waits for and who holds it, and the deadlocks (issue 20);
     // samplers turn it off (it reads the locals of blocked threads' frames).
     bool waits = true;
+    // Each running asyncio task's name on the Python frames it runs (PyFrame::task): one read
+    // of each interpreter's asyncio.tasks._current_tasks; samplers turn it off.
+    bool task_marks = true;
 };
 
 // Where a name used in a frame is bound, as Python looks it up: locals, globals, builtins.

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "asyncio/task_marks.hpp"
 #include "interp/code_objects.hpp"
 #include "interp/frame_variables.hpp"
 #include "interp/frame_walker.hpp"
@@ -48,6 +49,7 @@ public:
           codes_(memory, offsets) {}
 
     std::vector<Registry> registries(uint64_t runtime, std::vector<std::string>& notes);
+    std::vector<RunningTask> running(uint64_t runtime);
     AsyncTask read(uint64_t task, const Registry& registry);
     void link(std::vector<AsyncTask>& tasks);
 
@@ -57,6 +59,9 @@ private:
     Result<std::vector<uint64_t>> weakset_items(uint64_t weakset);
     void add_registry_set(uint64_t module, const char* name, bool weak, Registry& registry,
                           std::vector<std::string>& notes);
+    std::vector<std::pair<int64_t, uint64_t>> asyncio_tasks_modules(uint64_t runtime);
+    void add_current_tasks(uint64_t module, Registry& registry);
+    uint64_t coroutine_of(uint64_t task, FutureKind kind);
 
     std::string task_name(uint64_t task, FutureKind kind);
     const ThreadStack* loop_thread(uint64_t loop);
@@ -149,34 +154,67 @@ void TaskReader::add_registry_set(uint64_t module, const char* name, bool weak, 
     registry.tasks.insert(registry.tasks.end(), items->begin(), items->end());
 }
 
-// 3.8-3.11 keep every task in asyncio.tasks._all_tasks; 3.12-3.13 split it into
-// _scheduled_tasks (a WeakSet) and _eager_tasks (a set, tasks running their eager first step).
-std::vector<Registry> TaskReader::registries(uint64_t runtime, std::vector<std::string>& notes) {
-    std::vector<Registry> out;
+// (interpreter id, its asyncio.tasks module) of each interpreter that imported it.
+std::vector<std::pair<int64_t, uint64_t>> TaskReader::asyncio_tasks_modules(uint64_t runtime) {
+    std::vector<std::pair<int64_t, uint64_t>> out;
     std::unordered_set<uint64_t> visited;
     auto head = read_pointer(memory_, runtime + offsets_.runtime_state.interpreters_head);
     for (uint64_t interp = head.value_or(0); interp != 0 && visited.size() < kMaxInterpreters;) {
         if (!visited.insert(interp).second) break;
-        Registry registry;
-        registry.interpreter_id =
-            read_value<int64_t>(memory_, interp + offsets_.interpreter_state.id).value_or(-1);
+        int64_t id = read_value<int64_t>(memory_, interp + offsets_.interpreter_state.id).value_or(-1);
         uint64_t modules = read_interpreter_status(memory_, offsets_, runtime, interp).modules;
         auto module =
             modules ? reader_.dict_get(modules, "asyncio.tasks") : Result<std::optional<uint64_t>>();
-        if (module && *module) {
-            add_registry_set(**module, "_all_tasks", true, registry, notes);
-            add_registry_set(**module, "_scheduled_tasks", true, registry, notes);
-            add_registry_set(**module, "_eager_tasks", false, registry, notes);
-            auto current = reader_.attribute(**module, "_current_tasks");
-            if (current && *current)
-                for (const auto& [loop, task] :
-                     reader_.dict_items(**current).value_or(std::vector<std::pair<uint64_t, uint64_t>>{}))
-                    registry.current_by_loop[loop] = task;
-            out.push_back(std::move(registry));
-        }
+        if (module && *module) out.emplace_back(id, **module);
         interp = read_pointer(memory_, interp + offsets_.interpreter_state.next).value_or(0);
     }
     return out;
+}
+
+void TaskReader::add_current_tasks(uint64_t module, Registry& registry) {
+    auto current = reader_.attribute(module, "_current_tasks");
+    if (current && *current)
+        for (const auto& [loop, task] :
+             reader_.dict_items(**current).value_or(std::vector<std::pair<uint64_t, uint64_t>>{}))
+            registry.current_by_loop[loop] = task;
+}
+
+// 3.8-3.11 keep every task in asyncio.tasks._all_tasks; 3.12-3.13 split it into
+// _scheduled_tasks (a WeakSet) and _eager_tasks (a set, tasks running their eager first step).
+std::vector<Registry> TaskReader::registries(uint64_t runtime, std::vector<std::string>& notes) {
+    std::vector<Registry> out;
+    for (const auto& [id, module] : asyncio_tasks_modules(runtime)) {
+        Registry registry;
+        registry.interpreter_id = id;
+        add_registry_set(module, "_all_tasks", true, registry, notes);
+        add_registry_set(module, "_scheduled_tasks", true, registry, notes);
+        add_registry_set(module, "_eager_tasks", false, registry, notes);
+        add_current_tasks(module, registry);
+        out.push_back(std::move(registry));
+    }
+    return out;
+}
+
+// Only _current_tasks of each interpreter: what a snapshot needs to mark the running tasks' frames.
+std::vector<RunningTask> TaskReader::running(uint64_t runtime) {
+    std::vector<RunningTask> out;
+    for (const auto& [id, module] : asyncio_tasks_modules(runtime)) {
+        Registry registry;
+        add_current_tasks(module, registry);
+        for (const auto& [loop, address] : registry.current_by_loop) {
+            FutureKind kind = kind_of(address);
+            if (!is_task(kind)) continue;
+            RunningTask task{id, address, task_name(address, kind), loop_thread(loop), 0};
+            coroutine_frame(coroutine_of(address, kind), task.coroutine_frame);
+            out.push_back(std::move(task));
+        }
+    }
+    return out;
+}
+
+uint64_t TaskReader::coroutine_of(uint64_t task, FutureKind kind) {
+    if (kind == FutureKind::CTask) return read_pointer(memory_, task + aio_.task_coro).value_or(0);
+    return reader_.attribute(task, "_coro").value_or(std::nullopt).value_or(0);
 }
 
 std::string TaskReader::task_name(uint64_t task, FutureKind kind) {
@@ -287,11 +325,9 @@ std::vector<PyFrame> TaskReader::running_frames(const AsyncTask& task, uint64_t 
     for (const ThreadStack& thread : threads_.threads) {
         if (thread.tid != *task.thread) continue;
         std::vector<PyFrame> frames;
-        for (const StackFrame& frame : thread.frames) {
-            if (frame.kind != StackFrame::Kind::Python) continue;
-            frames.push_back(frame.python);
-            if (frame.python.frame_address == frame_address) return frames;
-        }
+        for (size_t index : python_frames_in_task(thread, frame_address))
+            frames.push_back(thread.frames[index].python);
+        if (!frames.empty()) return frames;
     }
     return {};
 }
@@ -416,7 +452,7 @@ AsyncTask TaskReader::read(uint64_t address, const Registry& registry) {
     uint64_t loop = 0, coro = 0;
     if (kind == FutureKind::CTask) {
         loop = read_pointer(memory_, address + aio_.fut_loop).value_or(0);
-        coro = read_pointer(memory_, address + aio_.task_coro).value_or(0);
+        coro = coroutine_of(address, kind);
         task.waiter = read_pointer(memory_, address + aio_.task_fut_waiter).value_or(0);
         auto state = read_value<int32_t>(memory_, address + aio_.fut_state);
         task.state = state ? state_name(*state) : "unknown";
@@ -425,7 +461,7 @@ AsyncTask TaskReader::read(uint64_t address, const Registry& registry) {
             return reader_.attribute(address, name).value_or(std::nullopt).value_or(0);
         };
         loop = attribute("_loop");
-        coro = attribute("_coro");
+        coro = coroutine_of(address, kind);
         task.waiter = attribute("_fut_waiter");
         if (task.waiter && reader_.type_name(task.waiter).value_or("") == "NoneType") task.waiter = 0;
         // Future._state is a class attribute, PENDING, until the future changes state.
@@ -514,6 +550,16 @@ std::vector<std::vector<uint64_t>> find_cycles(
         }
     }
     return {found.begin(), found.end()};
+}
+
+Result<std::vector<RunningTask>> current_tasks(const Memory& memory, const Offsets& offsets,
+                                               const Snapshot& threads) {
+    auto version = PythonVersion::from_hex(threads.runtime.version_hex);
+    if (version.major == 3 && version.minor >= 14)  // the current task moved to the thread state
+        return fail(ErrorCode::Unsupported, "running tasks of 3.14+ are not read yet");
+    PYXRAY_TRY(aio, asyncio_offsets_for(version, threads.runtime.free_threaded ? BuildKind::FreeThreaded
+                                                                               : BuildKind::Default));
+    return TaskReader(memory, offsets, aio, threads).running(threads.runtime.runtime_address);
 }
 
 Result<TasksReport> read_tasks(const Memory& memory, const Offsets& offsets, const Snapshot& threads) {

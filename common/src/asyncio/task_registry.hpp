@@ -18,6 +18,20 @@ inline constexpr size_t kMaxCoroutineChain = 1024;
 // ties loops to OS threads and gives the running task its live frames.
 Result<TasksReport> read_tasks(const Memory& memory, const Offsets& offsets, const Snapshot& threads);
 
+// An event loop's current task (asyncio.tasks._current_tasks), as a snapshot marks its frames.
+struct RunningTask {
+    int64_t interpreter_id = 0;
+    uint64_t address = 0;
+    std::string name;
+    std::optional<int64_t> thread;  // OS tid of the thread running its loop
+    uint64_t coroutine_frame = 0;   // its coroutine's frame, 0 when it has none
+};
+
+// Each interpreter's running tasks, without reading the task registries: cheap enough for
+// every snapshot (nothing when asyncio.tasks was never imported). `threads` as for read_tasks.
+Result<std::vector<RunningTask>> current_tasks(const Memory& memory, const Offsets& offsets,
+                                               const Snapshot& threads);
+
 // The cycles of a directed graph (node -> the nodes it points at), each once, starting at its
 // smallest node; bounded by the graph's size.
 std::vector<std::vector<uint64_t>> find_cycles(

@@ -27,6 +27,9 @@ Json frame_json(const StackFrame& frame) {
                  {"interpreter_id", py.interpreter_id},
                  {"frame_address", fmt::format("{:#x}", py.frame_address)},
                  {"code_address", fmt::format("{:#x}", py.code_address)}};
+        out["task"] = py.task
+                          ? Json{{"name", py.task->name}, {"address", fmt::format("{:#x}", py.task->address)}}
+                          : Json(nullptr);
         if (py.locals) out["locals"] = locals_json(*py.locals);
         if (py.locals_error) out["locals_error"] = *py.locals_error;
         return out;

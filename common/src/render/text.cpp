@@ -39,6 +39,7 @@ void render_frame(std::string& out, size_t index, const StackFrame& frame, const
                               Style::Location, options.color));
         if (label_interpreter)
             fmt::format_to(std::back_inserter(out), " [interpreter {}]", py.interpreter_id);
+        out += render_task_mark(py);
         out += "\n";
         render_locals(out, py, kLocalsIndent);
         return;
@@ -123,6 +124,11 @@ void render_locals(std::string& out, const PyFrame& frame, std::string_view inde
     for (const auto& variable : *frame.locals)
         fmt::format_to(std::back_inserter(out), "{}{} = {}\n", indent, printable_text(variable.name),
                        printable_text(variable.repr));
+}
+
+std::string render_task_mark(const PyFrame& frame) {
+    if (!frame.task) return {};
+    return fmt::format(" [task \"{}\"]", printable_text(frame.task->name));
 }
 
 std::string render_modules_note(const std::vector<ModuleInfo>& modules, TargetKind kind) {

@@ -55,9 +55,10 @@ std::string gc_cell(const ThreadStack& thread) {
 std::string frame_cell(const ThreadStack& thread) {
     for (const auto& frame : thread.frames)
         if (frame.kind == StackFrame::Kind::Python)
-            return fmt::format("{} ({}:{})", printable_text(frame.python.qualname),
+            return fmt::format("{} ({}:{}){}", printable_text(frame.python.qualname),
                                printable_text(frame.python.file),
-                               frame.python.line < 0 ? "?" : std::to_string(frame.python.line));
+                               frame.python.line < 0 ? "?" : std::to_string(frame.python.line),
+                               render_task_mark(frame.python));
     return thread.python ? "(no Python frame)" : "(no Python thread state)";
 }
 
