@@ -21,7 +21,7 @@ from collections import Counter
 import pytest
 
 import interpreters
-from drivers import FRONTENDS, REPO, ToolFailure, extract_json, json_spans, run_cli, run_debugger, run_tasks
+from drivers import FRONTENDS, REPO, ToolFailure, around_json, extract_json, json_spans, run_cli, run_debugger, run_tasks
 from targets import (EPOLL_SYSCALLS, FUTEX_SYSCALL, READY_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target,
                      make_core)
 

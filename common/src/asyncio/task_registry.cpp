@@ -204,7 +204,9 @@ std::vector<RunningTask> TaskReader::running(uint64_t runtime) {
         for (const auto& [loop, address] : registry.current_by_loop) {
             FutureKind kind = kind_of(address);
             if (!is_task(kind)) continue;
-            RunningTask task{id, address, task_name(address, kind), loop_thread(loop), 0};
+            const ThreadStack* thread = loop_thread(loop);
+            RunningTask task{id, address, task_name(address, kind),
+                             thread ? std::optional<int64_t>(thread->tid) : std::nullopt, 0};
             coroutine_frame(coroutine_of(address, kind), task.coroutine_frame);
             out.push_back(std::move(task));
         }
