@@ -82,6 +82,7 @@ private:
     ObjectReader reader_;
     CodeCache codes_;
     std::unordered_map<uint64_t, FutureKind> kinds_by_type_;
+    std::unordered_map<uint64_t, bool> coroutine_types_;  // type -> a coroutine or generator type
     std::unordered_map<uint64_t, const ThreadStack*> threads_by_loop_;
 };
 
@@ -294,8 +295,14 @@ uint64_t TaskReader::awaited_object(uint64_t coro, uint64_t frame) {
 }
 
 bool TaskReader::is_coroutine(uint64_t object) {
-    auto type = reader_.type_name(object);
-    return type && (*type == "coroutine" || *type == "generator");
+    auto type = read_pointer(memory_, object + offsets_.pyobject.ob_type);
+    if (!type) return false;
+    auto known = coroutine_types_.find(*type);
+    if (known != coroutine_types_.end()) return known->second;
+    auto name = reader_.type_name(object);
+    bool coroutine = name && (*name == "coroutine" || *name == "generator");
+    coroutine_types_[*type] = coroutine;
+    return coroutine;
 }
 
 // Innermost first: the task's coroutine, then what each awaits while that is a coroutine.

@@ -192,41 +192,54 @@ Json addresses_json(const std::vector<uint64_t>& addresses) {
     return out;
 }
 
+// An ordered object is a vector of (key, value) that copies its values each time it grows, and
+// a braced initializer list copies every value it holds: built field by field into reserved
+// room, a document of 100,000 tasks no longer spends most of its time copying.
+Json reserved_object(size_t fields) {
+    Json object = Json::object();
+    object.get_ref<Json::object_t&>().reserve(fields);
+    return object;
+}
+
 Json task_json(const AsyncTask& task) {
     Json coroutine = Json::array();
-    for (const PyFrame& frame : task.coroutine)
-        coroutine.push_back({{"function", frame.function},
-                             {"qualname", frame.qualname},
-                             {"file", frame.file},
-                             {"line", frame.line}});
-    return Json{{"address", address_text(task.address)},
-                {"name", task.name},
-                {"type", task.type},
-                {"state", task.state},
-                {"thread", optional_json(task.thread)},
-                {"thread_name", optional_json(task.thread_name)},
-                {"current", task.current},
-                {"interpreter_id", task.interpreter_id},
-                {"coroutine", std::move(coroutine)},
-                {"waiter", task.waiter ? Json(address_text(task.waiter)) : Json(nullptr)},
-                {"awaits", task.awaits.empty() ? Json(nullptr) : Json(task.awaits)},
-                {"awaiting", addresses_json(task.awaiting)},
-                {"awaited_by", addresses_json(task.awaited_by)},
-                {"notes", task.notes}};
+    for (const PyFrame& frame : task.coroutine) {
+        Json entry = reserved_object(4);
+        entry["function"] = frame.function;
+        entry["qualname"] = frame.qualname;
+        entry["file"] = frame.file;
+        entry["line"] = frame.line;
+        coroutine.push_back(std::move(entry));
+    }
+    Json out = reserved_object(14);
+    out["address"] = address_text(task.address);
+    out["name"] = task.name;
+    out["type"] = task.type;
+    out["state"] = task.state;
+    out["thread"] = optional_json(task.thread);
+    out["thread_name"] = optional_json(task.thread_name);
+    out["current"] = task.current;
+    out["interpreter_id"] = task.interpreter_id;
+    out["coroutine"] = std::move(coroutine);
+    out["waiter"] = task.waiter ? Json(address_text(task.waiter)) : Json(nullptr);
+    out["awaits"] = task.awaits.empty() ? Json(nullptr) : Json(task.awaits);
+    out["awaiting"] = addresses_json(task.awaiting);
+    out["awaited_by"] = addresses_json(task.awaited_by);
+    out["notes"] = task.notes;
+    return out;
 }
 
 }  // namespace
 
 std::string render_tasks_json(const TasksReport& report) {
-    Json tasks = Json::array();
+    Json document = reserved_object(5);
+    document["pyxray"] = 1;
+    document["target"] = target_json(report.target, report.runtime, true);
+    Json& tasks = document["tasks"] = Json::array();
     for (const auto& task : report.tasks) tasks.push_back(task_json(task));
-    Json cycles = Json::array();
+    Json& cycles = document["cycles"] = Json::array();
     for (const auto& cycle : report.cycles) cycles.push_back(addresses_json(cycle));
-    Json document{{"pyxray", 1},
-                  {"target", target_json(report.target, report.runtime, true)},
-                  {"tasks", std::move(tasks)},
-                  {"cycles", std::move(cycles)},
-                  {"notes", report.notes}};
+    document["notes"] = report.notes;
     return document.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
