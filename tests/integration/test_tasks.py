@@ -21,6 +21,7 @@ from collections import Counter
 import pytest
 
 import interpreters
+from core_layout import CoreLayout
 from drivers import FRONTENDS, REPO, ToolFailure, around_json, extract_json, json_spans, run_cli, run_debugger, run_tasks
 from targets import (EPOLL_SYSCALLS, FUTEX_SYSCALL, READY_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target,
                      make_core)
@@ -450,3 +451,32 @@ def check_interpreter_labels(frontend, target):
     row = next((line.split() for line in table.splitlines() if has_word(line, "sub-task")), None)
     assert row is not None and "INTERP" in table and str(sub_task["interpreter_id"]) in row, \
         f"{what}: no INTERP column naming sub-task's interpreter:\n{table}"
+
+
+# --- a damaged core -------------------------------------------------------------------------------
+
+def test_a_task_whose_memory_is_damaged_is_left_out_with_a_note(tmp_path):
+    """A core in which one task's type pointer was zeroed (freed or damaged memory): every other
+    task is listed as recorded, and a note says one registry entry was left out."""
+    interpreter = interpreters.find("pyenv-3.12")
+    process = TasksProcess(interpreter, tmp_path)
+    core_path = tmp_path / "core"
+    try:
+        record = process.wait_until_blocked()
+        make_core(process.pid, core_path)
+    finally:
+        process.stop()
+    try:
+        damaged = next(task for task in record["tasks"] if task["name"] == "waiter-2")
+        type_field = CoreLayout(core_path).offset_of(int(damaged["address"], 16) + 8)
+        assert type_field is not None, "the core holds no bytes for waiter-2"
+        with open(core_path, "r+b") as core:
+            core.seek(type_field)
+            core.write(bytes(8))
+        target = Target("core", interpreter, record, process.pid, core_path)
+        document = extract_json(run_tasks("cli", target, ["--json"]), "pyxray tasks on the damaged core")
+        shown = sorted(task["name"] for task in document["tasks"])
+        assert shown == sorted(task["name"] for task in record["tasks"] if task is not damaged)
+        assert any("1 entry whose task is unreadable" in note for note in document["notes"]), document["notes"]
+    finally:
+        core_path.unlink(missing_ok=True)

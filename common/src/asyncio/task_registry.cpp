@@ -56,7 +56,7 @@ public:
 private:
     FutureKind kind_of(uint64_t object);
     std::vector<std::string> type_chain(uint64_t object);
-    Result<std::vector<uint64_t>> weakset_items(uint64_t weakset);
+    Result<std::vector<uint64_t>> weakset_items(uint64_t weakset, size_t& unreadable);
     void add_registry_set(uint64_t module, const char* name, bool weak, Registry& registry,
                           std::vector<std::string>& notes);
     std::vector<std::pair<int64_t, uint64_t>> asyncio_tasks_modules(uint64_t runtime);
@@ -128,16 +128,23 @@ FutureKind TaskReader::kind_of(uint64_t object) {
 bool is_task(FutureKind kind) { return kind == FutureKind::CTask || kind == FutureKind::PythonTask; }
 
 // A WeakSet's live referents: its `data` set holds weakrefs; a dead one points at None.
-Result<std::vector<uint64_t>> TaskReader::weakset_items(uint64_t weakset) {
+// `unreadable` counts the references whose object cannot be read (freed memory in a damaged core).
+Result<std::vector<uint64_t>> TaskReader::weakset_items(uint64_t weakset, size_t& unreadable) {
     PYXRAY_TRY(data, reader_.attribute(weakset, "data"));
     if (!data) return fail(ErrorCode::BadData, fmt::format("WeakSet at {:#x} has no data set", weakset));
     PYXRAY_TRY(refs, reader_.set_items(*data, kMaxTasks));
     std::vector<uint64_t> alive;
     for (uint64_t ref : refs) {
         auto referent = read_pointer(memory_, ref + header_size(offsets_));
-        if (!referent || *referent == 0) continue;
+        if (!referent || *referent == 0) {
+            ++unreadable;
+            continue;
+        }
         auto type = reader_.type_name(*referent);
-        if (type && *type != "NoneType") alive.push_back(*referent);
+        if (!type)
+            ++unreadable;
+        else if (*type != "NoneType")
+            alive.push_back(*referent);
     }
     return alive;
 }
@@ -146,12 +153,17 @@ void TaskReader::add_registry_set(uint64_t module, const char* name, bool weak, 
                                   std::vector<std::string>& notes) {
     auto set = reader_.attribute(module, name);
     if (!set || !*set) return;
-    auto items = weak ? weakset_items(**set) : reader_.set_items(**set, kMaxTasks);
+    size_t unreadable = 0;
+    auto items = weak ? weakset_items(**set, unreadable) : reader_.set_items(**set, kMaxTasks);
     if (!items) {
         notes.push_back(fmt::format("asyncio.tasks.{} of interpreter {} unreadable: {}", name,
                                     registry.interpreter_id, items.error().message));
         return;
     }
+    if (unreadable > 0)
+        notes.push_back(fmt::format("asyncio.tasks.{} of interpreter {}: {} entr{} whose task is unreadable "
+                                    "(freed, or the memory is damaged) left out",
+                                    name, registry.interpreter_id, unreadable, unreadable == 1 ? "y" : "ies"));
     registry.tasks.insert(registry.tasks.end(), items->begin(), items->end());
 }
 
