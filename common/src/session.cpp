@@ -294,7 +294,8 @@ Result<TasksReport> Session::tasks() const {
     options.python_only = true;
     options.waits = false;
     PYXRAY_TRY(threads, xbt(options));
-    return read_tasks(target_->memory(), *state_->offsets, threads);
+    return read_tasks(target_->memory(), *state_->offsets, threads,
+                      [this] { return find_asyncio_debug(*target_); });
 }
 
 Result<Snapshot> native_snapshot(const Target& target, std::string why) {

@@ -18,6 +18,7 @@
 #include "interp/thread_states.hpp"
 #include "interp/thread_status.hpp"
 #include "layout/asyncio_offsets.hpp"
+#include "layout/debug_offsets_314.hpp"
 #include "objects/object_reader.hpp"
 
 namespace pyxray {
@@ -31,6 +32,8 @@ struct Registry {
     int64_t interpreter_id = 0;
     std::vector<uint64_t> tasks;
     std::unordered_map<uint64_t, uint64_t> current_by_loop;  // _current_tasks: loop -> task
+    // 3.14+: the thread states say which thread runs which loop (asyncio_running_loop).
+    std::optional<std::unordered_map<uint64_t, int64_t>> thread_by_loop;
 };
 
 // What a future (or task) is, told from its type and the types it derives from.
@@ -59,10 +62,13 @@ private:
                           std::vector<std::string>& notes);
 
     std::string task_name(uint64_t task, FutureKind kind);
-    std::optional<int64_t> loop_thread(uint64_t loop);
+    std::optional<int64_t> loop_thread(uint64_t loop, const Registry& registry);
+    std::vector<uint64_t> awaiters(uint64_t task);
+    bool has_frame(int8_t state) const;
     std::vector<PyFrame> coroutine_chain(uint64_t coro, std::vector<std::string>& notes);
     std::optional<PyFrame> coroutine_frame(uint64_t coro, uint64_t& frame_address);
     uint64_t awaited_object(uint64_t coro, uint64_t frame);
+    uint64_t awaited_from_stackpointer(uint64_t frame);
     bool is_coroutine(uint64_t object);
     std::vector<PyFrame> running_frames(const AsyncTask& task, uint64_t coro);
     void describe_wait(AsyncTask& task);
@@ -194,7 +200,12 @@ std::string TaskReader::task_name(uint64_t task, FutureKind kind) {
 
 // The OS thread running the loop: BaseEventLoop sets _thread_id to threading.get_ident() while
 // it runs, which is the thread state's thread_id (pthread_self).
-std::optional<int64_t> TaskReader::loop_thread(uint64_t loop) {
+std::optional<int64_t> TaskReader::loop_thread(uint64_t loop, const Registry& registry) {
+    if (registry.thread_by_loop) {
+        auto running = registry.thread_by_loop->find(loop);
+        return running == registry.thread_by_loop->end() ? std::nullopt
+                                                         : std::optional<int64_t>(running->second);
+    }
     auto known = threads_by_loop_.find(loop);
     if (known != threads_by_loop_.end()) return known->second;
     std::optional<int64_t> tid;
@@ -217,7 +228,7 @@ std::optional<PyFrame> TaskReader::coroutine_frame(uint64_t coro, uint64_t& fram
         LegacyFrameWalker(memory_, offsets_, codes_, 1).walk(frame_address, one);
     } else {
         auto state = read_value<int8_t>(memory_, coro + *c.gi_frame_state);
-        if (!state || *state > 0) return std::nullopt;  // completed or cleared
+        if (!state || !has_frame(*state)) return std::nullopt;  // completed or cleared
         frame_address = coro + *c.gi_iframe;
         FrameWalker(memory_, offsets_, codes_, 1).walk(frame_address, one);
     }
@@ -246,11 +257,34 @@ uint64_t TaskReader::awaited_object(uint64_t coro, uint64_t frame) {
         if (depth <= 0 || depth > kMaxStackSlots || bottom == 0) return 0;
         return read_pointer(memory_, bottom + 8 * static_cast<uint64_t>(depth - 1)).value_or(0);
     }
-    if (read_value<int8_t>(memory_, coro + *c.gi_frame_state).value_or(0) != c.suspended) return 0;
+    auto state = read_value<int8_t>(memory_, coro + *c.gi_frame_state);
+    if (!state || (*state != c.suspended && *state != c.suspended_locked)) return 0;
+    if (c.stackpointer) return awaited_from_stackpointer(frame);
     int32_t top = read_value<int32_t>(memory_, frame + *c.stacktop_index).value_or(0);
     if (top <= 0 || top > kMaxStackSlots) return 0;
     uint64_t slot = frame + offsets_.frame_variables.localsplus + 8 * static_cast<uint64_t>(top - 1);
     return read_pointer(memory_, slot).value_or(0);
+}
+
+bool TaskReader::has_frame(int8_t state) const {
+    const auto& states = aio_.coroutine.frame_states;
+    return std::find(states.begin(), states.end(), state) != states.end();
+}
+
+// 3.14+: the stack's top _PyStackRef, its tag bits cleared (a tagged int is no object). 3.15
+// leaves a NULL on top of the awaited object in an await (_SEND_GEN_FRAME), so that one is
+// taken from below it.
+uint64_t TaskReader::awaited_from_stackpointer(uint64_t frame) {
+    uint64_t bottom = frame + offsets_.frame_variables.localsplus;
+    uint64_t top = read_pointer(memory_, frame + *aio_.coroutine.stackpointer).value_or(0);
+    if (top <= bottom || top - bottom > 8 * static_cast<uint64_t>(kMaxStackSlots)) return 0;
+    for (uint64_t slot = top - 8; slot >= bottom && slot + 16 >= top; slot -= 8) {
+        uint64_t ref = read_pointer(memory_, slot).value_or(0);
+        if ((ref & 3) == 3) return 0;
+        if (ref & ~uint64_t{3}) return ref & ~uint64_t{3};
+        if (!aio_.coroutine.null_above_awaited) return 0;
+    }
+    return 0;
 }
 
 bool TaskReader::is_coroutine(uint64_t object) {
@@ -430,7 +464,8 @@ AsyncTask TaskReader::read(uint64_t address, const Registry& registry) {
                                             : "unknown";
     }
     if (task.state == "unknown") task.notes.push_back("its state is unreadable");
-    task.thread = loop ? loop_thread(loop) : std::nullopt;
+    task.thread = loop ? loop_thread(loop, registry) : std::nullopt;
+    if (kind == FutureKind::CTask && aio_.fut_awaited_by) task.awaited_by = awaiters(address);
     auto current = registry.current_by_loop.find(loop);
     task.current = current != registry.current_by_loop.end() && current->second == address;
     if (task.current && task.state == "pending") task.state = "running";
@@ -444,10 +479,26 @@ AsyncTask TaskReader::read(uint64_t address, const Registry& registry) {
     return task;
 }
 
+// 3.14+: who awaits the task, as it records them (fut_awaited_by: one object, or a set of them
+// when fut_awaited_by_is_set); link() turns them into edges.
+std::vector<uint64_t> TaskReader::awaiters(uint64_t task) {
+    uint64_t awaited_by = read_pointer(memory_, task + *aio_.fut_awaited_by).value_or(0);
+    if (awaited_by == 0) return {};
+    if (read_value<uint8_t>(memory_, task + *aio_.fut_awaited_by_is_set).value_or(0) == 0)
+        return {awaited_by};
+    return reader_.set_items(awaited_by, kMaxTasks).value_or(std::vector<uint64_t>{});
+}
+
 // Edges between tasks only, the reverse edges, and the waits named after the awaited task.
+// Awaiters a task records itself (3.14+) are edges from them to it.
 void TaskReader::link(std::vector<AsyncTask>& tasks) {
     std::unordered_map<uint64_t, AsyncTask*> by_address;
     for (auto& task : tasks) by_address[task.address] = &task;
+    for (auto& task : tasks) {
+        for (uint64_t awaiter : task.awaited_by)
+            if (by_address.contains(awaiter)) by_address[awaiter]->awaiting.push_back(task.address);
+        task.awaited_by.clear();
+    }
     for (auto& task : tasks) {
         std::erase_if(task.awaiting, [&](uint64_t other) { return !by_address.contains(other); });
         std::sort(task.awaiting.begin(), task.awaiting.end());
@@ -457,6 +508,47 @@ void TaskReader::link(std::vector<AsyncTask>& tasks) {
             task.awaits = task.awaiting.empty() ? fmt::format("task {:#x}", task.waiter)
                                                 : fmt::format("task \"{}\"", by_address[task.waiter]->name);
     }
+}
+
+// 3.14+: the registries are the thread states' task lists, which the target's `.AsyncioDebug`
+// section describes; `aio` takes the section's task layout. No section: asyncio never imported.
+Result<std::vector<Registry>> registries_from_task_lists(
+    const Memory& memory, const Offsets& offsets, const RuntimeInfo& runtime, const PythonVersion& version,
+    const AsyncioDebugLocator& locate_section, AsyncioOffsets& aio, std::vector<std::string>& notes) {
+    auto where = locate_section ? locate_section() : std::nullopt;
+    if (!where) {
+        notes.push_back(
+            "asyncio is not imported: no module (_asyncio, the executable, libpython) has an .AsyncioDebug "
+            "section; there are no tasks");
+        return std::vector<Registry>{};
+    }
+    std::optional<VersionedDebugTable> table;
+    if (auto read = read_versioned_debug_table(memory, runtime.runtime_address, version))
+        table = std::move(*read);
+    PYXRAY_TRY(section, read_asyncio_debug(memory, *where, offsets, table));
+    aio = asyncio_offsets_from_target(aio, section, offsets, table, notes);
+    std::vector<Registry> out;
+    size_t not_tasks = 0;
+    for (ListedTasks& lists : walk_task_lists(memory, offsets, runtime.runtime_address, section, notes)) {
+        Registry registry;
+        registry.interpreter_id = lists.interpreter_id;
+        registry.current_by_loop = std::move(lists.current_by_loop);
+        registry.thread_by_loop = std::move(lists.thread_by_loop);
+        for (uint64_t task : lists.tasks) {
+            // Only tasks are linked into the lists, and each has fut_is_task set.
+            if (read_value<uint8_t>(memory, task + *aio.fut_is_task).value_or(0) == 1)
+                registry.tasks.push_back(task);
+            else
+                ++not_tasks;
+        }
+        out.push_back(std::move(registry));
+    }
+    if (not_tasks)
+        notes.push_back(
+            fmt::format("{} entries of the task lists are no tasks (fut_is_task is not 1: freed, or "
+                        "the {} section does not fit them) and are left out",
+                        not_tasks, ".AsyncioDebug"));
+    return out;
 }
 
 }  // namespace
@@ -500,19 +592,22 @@ std::vector<std::vector<uint64_t>> find_cycles(
     return {found.begin(), found.end()};
 }
 
-Result<TasksReport> read_tasks(const Memory& memory, const Offsets& offsets, const Snapshot& threads) {
+Result<TasksReport> read_tasks(const Memory& memory, const Offsets& offsets, const Snapshot& threads,
+                               const AsyncioDebugLocator& locate_section) {
     auto version = PythonVersion::from_hex(threads.runtime.version_hex);
-    if (version.major == 3 && version.minor >= 14)
-        return fail(ErrorCode::Unsupported,
-                    fmt::format("asyncio tasks of CPython {} (kept in per-thread lists from 3.14 on) are not "
-                                "read yet; 3.8 to 3.13 are",
-                                threads.runtime.version));
     PYXRAY_TRY(aio, asyncio_offsets_for(version, threads.runtime.free_threaded ? BuildKind::FreeThreaded
                                                                                : BuildKind::Default));
     TasksReport report{threads.target, threads.runtime, {}, {}, {}};
+    std::optional<std::vector<Registry>> listed;
+    if (version.major == 3 && version.minor >= 14) {
+        PYXRAY_TRY(lists, registries_from_task_lists(memory, offsets, threads.runtime, version,
+                                                     locate_section, aio, report.notes));
+        listed = std::move(lists);
+    }
     TaskReader reader(memory, offsets, aio, threads);
-    auto registries = reader.registries(threads.runtime.runtime_address, report.notes);
-    if (registries.empty()) report.notes.push_back("asyncio is not imported: there are no tasks");
+    auto registries =
+        listed ? std::move(*listed) : reader.registries(threads.runtime.runtime_address, report.notes);
+    if (registries.empty() && !listed) report.notes.push_back("asyncio is not imported: there are no tasks");
     std::unordered_set<uint64_t> seen;
     for (const Registry& registry : registries)
         for (uint64_t task : registry.tasks)
