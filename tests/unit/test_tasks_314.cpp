@@ -78,7 +78,9 @@ pyxray::VersionedDebugTable::Generator gen_for(const Variant& v) {
     return {iframe + 80 + 64, c.gi_qualname - 8, iframe, *c.gi_frame_state + shift / 2};
 }
 
-enum class Co { Suspended, Awaiting, Executing };
+// AwaitingLocked: 3.15's FRAME_SUSPENDED_YIELD_FROM_LOCKED (free-threaded, an await being
+// resumed); plain SUSPENDED_YIELD_FROM before 3.15.
+enum class Co { Suspended, Awaiting, AwaitingLocked, Executing };
 
 class TaskImage {
 public:
@@ -121,7 +123,7 @@ public:
         uint64_t slot = frame + o_.frame_variables.localsplus;
         objects_.put<uint64_t>(slot, str("a local"));  // below the stack: never the awaited object
         slot += 8;
-        if (state == Co::Awaiting) {
+        if (state == Co::Awaiting || state == Co::AwaitingLocked) {
             objects_.put<uint64_t>(slot, awaited | 1);  // a _PyStackRef: tagged
             slot += 8;
             if (v_.minor() >= 15) slot += 8;  // _SEND_GEN_FRAME's NULL above it
@@ -221,6 +223,8 @@ private:
                 return renumbered ? 1 : -2;
             case Co::Awaiting:
                 return renumbered ? 2 : -1;
+            case Co::AwaitingLocked:
+                return renumbered ? 3 : -1;
             case Co::Executing:
                 return renumbered ? 4 : 0;
         }
@@ -339,7 +343,7 @@ TEST_P(Tasks314, EveryListedTaskWithItsChainAwaitersAndThread) {
     uint64_t main = image.task({type, image.str("main"), loop_a, main_coro});
     // child awaits helper awaits leaf awaits a future: a chain of three coroutines.
     uint64_t leaf = image.coroutine("Conn.leaf", image.code("Conn.leaf", 40), 2, Co::Awaiting, future);
-    uint64_t helper = image.coroutine("helper", image.code("helper", 50), 4, Co::Awaiting, leaf);
+    uint64_t helper = image.coroutine("helper", image.code("helper", 50), 4, Co::AwaitingLocked, leaf);
     uint64_t child_coro = image.coroutine("child", image.code("child", 60), 1, Co::Awaiting, helper);
     uint64_t child = image.task({type, image.str("child"), loop_a, child_coro, future});
     uint64_t parent_coro = image.coroutine("parent", image.code("parent", 70), 5, Co::Awaiting,
@@ -579,6 +583,25 @@ TEST(Tasks314Layout, AnchorDerivedFieldsMatchTheMirrors) {
         EXPECT_NE(notes[0].find("coroutines are read with pyxray's own layout"), std::string::npos)
             << notes[0];
     }
+}
+
+TEST(Tasks314Layout, FrameStatesAndStackPointerPerVersion) {
+    auto coroutine = [](int minor) {
+        return pyxray::asyncio_offsets_for(PythonVersion{3, minor, 0, 0}, BuildKind::Default)->coroutine;
+    };
+    EXPECT_EQ(coroutine(12).frame_states, (std::vector<int8_t>{-2, -1, 0}));
+    EXPECT_EQ(coroutine(13).frame_states, (std::vector<int8_t>{-3, -2, -1, 0}));
+    EXPECT_EQ(coroutine(14).frame_states, coroutine(13).frame_states);
+    EXPECT_EQ(coroutine(14).suspended, -1);
+    EXPECT_FALSE(coroutine(14).suspended_locked.has_value());
+    EXPECT_EQ(coroutine(15).frame_states, (std::vector<int8_t>{0, 1, 2, 3, 4}));
+    EXPECT_EQ(coroutine(15).suspended, 2);
+    EXPECT_EQ(coroutine(15).suspended_locked, 3);
+    EXPECT_TRUE(coroutine(15).null_above_awaited);
+    EXPECT_FALSE(coroutine(14).null_above_awaited);
+    EXPECT_EQ(coroutine(14).stackpointer, 64u);
+    EXPECT_FALSE(coroutine(13).stackpointer.has_value());
+    EXPECT_TRUE(coroutine(13).stacktop_index.has_value());
 }
 
 // A target's modules, each with or without the section (module_symbols answers from a table).
