@@ -5,9 +5,11 @@
 // awaited object); and damaged lists and sections.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <map>
 
 #include "asyncio/task_lists_314.hpp"
@@ -16,6 +18,7 @@
 #include "layout/asyncio_offsets.hpp"
 #include "layout/debug_offsets_314.hpp"
 #include "object_image.hpp"
+#include "symbols/elf_symbols.hpp"
 #include "synthetic_python.hpp"
 
 namespace {
@@ -658,6 +661,41 @@ TEST(Tasks314Section, TheAsyncioModuleIsSearchedFirstThenTheExecutableAndLibpyth
     ASSERT_TRUE(found.has_value());  // _asyncio built into the executable
     EXPECT_EQ(found->module, exe);
     EXPECT_FALSE(pyxray::find_asyncio_debug(ModulesTarget(modules, {{libc, 0x3100}})).has_value());
+}
+
+// The section found by name in a real ELF file (the default module_symbols: the file on disk),
+// placed like CPython's at the module's load bias: a copy of /bin/true given one by objcopy.
+TEST(Tasks314Section, FoundInTheModulesElfFileAtItsLoadAddress) {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::temp_directory_path() / ("pyxray-asyncio-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    fs::path module = dir / "_asyncio.cpython-314-x86_64-linux-gnu.so", contents = dir / "section.bin";
+    fs::copy_file("/bin/true", module, fs::copy_options::overwrite_existing);
+    std::vector<char> zeros(sizeof(AsyncioDebugOffsets));
+    FILE* out = std::fopen(contents.c_str(), "wb");
+    ASSERT_NE(out, nullptr);
+    std::fwrite(zeros.data(), 1, zeros.size(), out);
+    std::fclose(out);
+    std::string command = fmt::format(
+        "objcopy --add-section .AsyncioDebug='{}' --set-section-flags .AsyncioDebug=alloc,contents,load,data "
+        "--change-section-address .AsyncioDebug=0x40000 '{}' 2>/dev/null",
+        contents.string(), module.string());
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    std::vector<std::string_view> none;
+    auto elf = pyxray::ElfSymbols::open(module.string(), none);
+    ASSERT_TRUE(elf) << elf.error().message;
+    constexpr uint64_t kBase = 0x7f1200000000;
+    std::vector<pyxray::ModuleInfo> modules = {{"/bin/true", 0x555500000000}, {module.string(), kBase}};
+    pyxray::StaticTarget target(std::make_unique<pyxray::BufferMemory>(), pyxray::TargetInfo{}, modules, {},
+                                {});
+    auto found = pyxray::find_asyncio_debug(target);
+    fs::remove_all(dir);
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->module, module.string());
+    EXPECT_EQ(found->address, elf->runtime_address(0x40000, kBase));
+    pyxray::StaticTarget without(std::make_unique<pyxray::BufferMemory>(), pyxray::TargetInfo{},
+                                 {{"/bin/true", 0x555500000000}}, {}, {});
+    EXPECT_FALSE(pyxray::find_asyncio_debug(without).has_value());
 }
 
 }  // namespace
