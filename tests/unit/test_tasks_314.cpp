@@ -531,19 +531,23 @@ TEST_P(Tasks314, DamagedSectionsAreRefusedByField) {
     const Variant& v = GetParam();
     AsyncioDebugOffsets good = section_for(v);
     uint64_t header = v.offsets().pyobject.ob_type + 8;
-    EXPECT_EQ(refusal(v,
-                      [](AsyncioDebugOffsets& s) {
-                          s.asyncio_task_object.task_node = s.asyncio_task_object.size - 8;
-                      }),
-              prefix + fmt::format(
-                           "asyncio_task_object.task_node = {} (16 bytes) is not inside the task's {} bytes "
-                           "after its {}-byte header",
-                           good.asyncio_task_object.size - 8, good.asyncio_task_object.size, header));
+    EXPECT_EQ(
+        refusal(
+            v,
+            [](AsyncioDebugOffsets& s) { s.asyncio_task_object.task_node = s.asyncio_task_object.size - 8; }),
+        prefix +
+            fmt::format("asyncio_task_object.task_node = {} (16 bytes) is not inside the task's bytes {}..{}",
+                        good.asyncio_task_object.size - 8, header, good.asyncio_task_object.size));
     EXPECT_EQ(
         refusal(v, [](AsyncioDebugOffsets& s) { s.asyncio_task_object.task_name = 1 << 20; }),
-        prefix + fmt::format("asyncio_task_object.task_name = {} (8 bytes) is not inside the task's {} bytes "
-                             "after its {}-byte header",
-                             1 << 20, good.asyncio_task_object.size, header));
+        prefix +
+            fmt::format("asyncio_task_object.task_name = {} (8 bytes) is not inside the task's bytes {}..{}",
+                        1 << 20, header, good.asyncio_task_object.size));
+    EXPECT_EQ(
+        refusal(v, [](AsyncioDebugOffsets& s) { s.asyncio_task_object.task_coro = 0; }),
+        prefix +
+            fmt::format("asyncio_task_object.task_coro = 0 (8 bytes) is not inside the task's bytes {}..{}",
+                        header + 8, good.asyncio_task_object.size));
     EXPECT_EQ(refusal(v, [](AsyncioDebugOffsets& s) { s.asyncio_task_object.size = 1 << 20; }),
               prefix + fmt::format("asyncio_task_object.size {} is outside {}..4096", 1 << 20, header + 8));
     EXPECT_EQ(refusal(v, [](AsyncioDebugOffsets& s) { s.asyncio_thread_state.asyncio_running_loop = 8; }),

@@ -48,20 +48,18 @@ Result<void> check_task_fields(const mirror::AsyncioDebugOffsets& s, uint64_t he
                                               header + 8, kMaxTaskSize));
     struct Field {
         const char* name;
-        uint64_t offset, width;
+        uint64_t offset, width, lowest;
     };
-    // is_task's int fut_state precedes it and fut_waiter precedes coro (both read from there).
-    for (Field f : {Field{"task_name", t.task_name, 8}, Field{"task_awaited_by", t.task_awaited_by, 8},
-                    Field{"task_is_task", t.task_is_task, 1},
-                    Field{"task_awaited_by_is_set", t.task_awaited_by_is_set, 1},
-                    Field{"task_coro", t.task_coro, 8}, Field{"task_node", t.task_node, 16}}) {
-        uint64_t lowest = std::string_view(f.name) == "task_is_task" ? header + 12
-                          : std::string_view(f.name) == "task_coro"  ? header + 8
-                                                                     : header;
-        if (f.offset < lowest || !fits(f.offset, f.width, t.size))
+    // fut_state (an int) is read right before is_task, fut_waiter right before coro.
+    for (Field f :
+         {Field{"task_name", t.task_name, 8, header}, Field{"task_awaited_by", t.task_awaited_by, 8, header},
+          Field{"task_is_task", t.task_is_task, 1, header + 12},
+          Field{"task_awaited_by_is_set", t.task_awaited_by_is_set, 1, header},
+          Field{"task_coro", t.task_coro, 8, header + 8}, Field{"task_node", t.task_node, 16, header}}) {
+        if (f.offset < f.lowest || !fits(f.offset, f.width, t.size))
             return bad_section(where, fmt::format("asyncio_task_object.{} = {} ({} bytes) is not inside the "
-                                                  "task's {} bytes after its {}-byte header",
-                                                  f.name, f.offset, f.width, t.size, lowest));
+                                                  "task's bytes {}..{}",
+                                                  f.name, f.offset, f.width, f.lowest, t.size));
     }
     return {};
 }
