@@ -297,7 +297,8 @@ Result<TasksReport> Session::tasks() const {
     options.waits = false;
     options.task_marks = false;  // read_tasks reads the current tasks itself
     PYXRAY_TRY(threads, xbt(options));
-    return read_tasks(target_->memory(), *state_->offsets, threads);
+    return read_tasks(target_->memory(), *state_->offsets, threads,
+                      [this] { return find_asyncio_debug(*target_); });
 }
 
 Result<Snapshot> native_snapshot(const Target& target, std::string why) {

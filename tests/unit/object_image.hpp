@@ -243,6 +243,9 @@ public:
         return address;
     }
 
+    // The arena as one more region of `memory` (an image built with another builder).
+    void add_to(pyxray::BufferMemory& memory) const { memory.add(kBase, arena_.data(), used_); }
+
     std::unique_ptr<pyxray::BufferMemory> finish() const {
         auto memory = std::make_unique<pyxray::BufferMemory>();
         memory->add(kBase, arena_.data(), used_);

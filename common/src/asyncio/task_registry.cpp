@@ -19,6 +19,7 @@
 #include "interp/thread_states.hpp"
 #include "interp/thread_status.hpp"
 #include "layout/asyncio_offsets.hpp"
+#include "layout/debug_offsets_314.hpp"
 #include "objects/object_reader.hpp"
 
 namespace pyxray {
@@ -32,6 +33,14 @@ struct Registry {
     int64_t interpreter_id = 0;
     std::vector<uint64_t> tasks;
     std::unordered_map<uint64_t, uint64_t> current_by_loop;  // _current_tasks: loop -> task
+    // 3.14+: the thread states say which thread runs which loop (asyncio_running_loop).
+    std::optional<std::unordered_map<uint64_t, int64_t>> thread_by_loop;
+};
+
+// The OS thread whose event loop owns a task, and its name when the snapshot has one.
+struct LoopThread {
+    std::optional<int64_t> tid;
+    std::optional<std::string> name;
 };
 
 // What a future (or task) is, told from its type and the types it derives from.
@@ -64,10 +73,14 @@ private:
     uint64_t coroutine_of(uint64_t task, FutureKind kind);
 
     std::string task_name(uint64_t task, FutureKind kind);
-    const ThreadStack* loop_thread(uint64_t loop);
+    LoopThread loop_thread(uint64_t loop, const Registry& registry);
+    LoopThread thread_with_tid(int64_t tid) const;
+    std::vector<uint64_t> awaiters(uint64_t task);
+    bool has_frame(int8_t state) const;
     std::vector<PyFrame> coroutine_chain(uint64_t coro, std::vector<std::string>& notes);
     std::optional<PyFrame> coroutine_frame(uint64_t coro, uint64_t& frame_address);
     uint64_t awaited_object(uint64_t coro, uint64_t frame);
+    uint64_t awaited_from_stackpointer(uint64_t frame);
     bool is_coroutine(uint64_t object);
     std::vector<PyFrame> running_frames(const AsyncTask& task, uint64_t coro);
     void describe_wait(AsyncTask& task);
@@ -83,7 +96,7 @@ private:
     CodeCache codes_;
     std::unordered_map<uint64_t, FutureKind> kinds_by_type_;
     std::unordered_map<uint64_t, bool> coroutine_types_;  // type -> a coroutine or generator type
-    std::unordered_map<uint64_t, const ThreadStack*> threads_by_loop_;
+    std::unordered_map<uint64_t, LoopThread> threads_by_loop_;
 };
 
 uint64_t header_size(const Offsets& offsets) { return offsets.pyobject.ob_type + 8; }
@@ -161,9 +174,10 @@ void TaskReader::add_registry_set(uint64_t module, const char* name, bool weak, 
         return;
     }
     if (unreadable > 0)
-        notes.push_back(fmt::format("asyncio.tasks.{} of interpreter {}: {} entr{} whose task is unreadable "
-                                    "(freed, or the memory is damaged) left out",
-                                    name, registry.interpreter_id, unreadable, unreadable == 1 ? "y" : "ies"));
+        notes.push_back(
+            fmt::format("asyncio.tasks.{} of interpreter {}: {} entr{} whose task is unreadable "
+                        "(freed, or the memory is damaged) left out",
+                        name, registry.interpreter_id, unreadable, unreadable == 1 ? "y" : "ies"));
     registry.tasks.insert(registry.tasks.end(), items->begin(), items->end());
 }
 
@@ -217,9 +231,7 @@ std::vector<RunningTask> TaskReader::running(uint64_t runtime) {
         for (const auto& [loop, address] : registry.current_by_loop) {
             FutureKind kind = kind_of(address);
             if (!is_task(kind)) continue;
-            const ThreadStack* thread = loop_thread(loop);
-            RunningTask task{id, address, task_name(address, kind),
-                             thread ? std::optional<int64_t>(thread->tid) : std::nullopt, 0};
+            RunningTask task{id, address, task_name(address, kind), loop_thread(loop, registry).tid, 0};
             coroutine_frame(coroutine_of(address, kind), task.coroutine_frame);
             out.push_back(std::move(task));
         }
@@ -245,17 +257,29 @@ std::string TaskReader::task_name(uint64_t task, FutureKind kind) {
     return reader_.str_value(name, 256).value_or("?");
 }
 
-// The OS thread running the loop: BaseEventLoop sets _thread_id to threading.get_ident() while
-// it runs, which is the thread state's thread_id (pthread_self).
-const ThreadStack* TaskReader::loop_thread(uint64_t loop) {
+LoopThread TaskReader::thread_with_tid(int64_t tid) const {
+    for (const ThreadStack& thread : threads_.threads)
+        if (thread.tid == tid) return {tid, thread.name};
+    return {tid, std::nullopt};
+}
+
+// 3.14+: the thread whose state says it runs the loop (Registry::thread_by_loop). Before: the
+// loop's _thread_id, set to threading.get_ident() while it runs, which is the thread state's
+// thread_id (pthread_self).
+LoopThread TaskReader::loop_thread(uint64_t loop, const Registry& registry) {
+    if (registry.thread_by_loop) {
+        auto running = registry.thread_by_loop->find(loop);
+        return running == registry.thread_by_loop->end() ? LoopThread{} : thread_with_tid(running->second);
+    }
     auto known = threads_by_loop_.find(loop);
     if (known != threads_by_loop_.end()) return known->second;
-    const ThreadStack* found = nullptr;
+    LoopThread found;
     auto ident_object = reader_.attribute(loop, "_thread_id").value_or(std::nullopt);
     auto ident = ident_object ? reader_.int_value(*ident_object) : Result<int64_t>(0);
     if (ident && *ident != 0)
         for (const ThreadStack& thread : threads_.threads)
-            if (thread.state && thread.state->thread_id == static_cast<uint64_t>(*ident)) found = &thread;
+            if (thread.state && thread.state->thread_id == static_cast<uint64_t>(*ident))
+                found = {thread.tid, thread.name};
     threads_by_loop_[loop] = found;
     return found;
 }
@@ -270,7 +294,7 @@ std::optional<PyFrame> TaskReader::coroutine_frame(uint64_t coro, uint64_t& fram
         LegacyFrameWalker(memory_, offsets_, codes_, 1).walk(frame_address, one);
     } else {
         auto state = read_value<int8_t>(memory_, coro + *c.gi_frame_state);
-        if (!state || *state > 0) return std::nullopt;  // completed or cleared
+        if (!state || !has_frame(*state)) return std::nullopt;  // completed or cleared
         frame_address = coro + *c.gi_iframe;
         FrameWalker(memory_, offsets_, codes_, 1).walk(frame_address, one);
     }
@@ -299,11 +323,34 @@ uint64_t TaskReader::awaited_object(uint64_t coro, uint64_t frame) {
         if (depth <= 0 || depth > kMaxStackSlots || bottom == 0) return 0;
         return read_pointer(memory_, bottom + 8 * static_cast<uint64_t>(depth - 1)).value_or(0);
     }
-    if (read_value<int8_t>(memory_, coro + *c.gi_frame_state).value_or(0) != c.suspended) return 0;
+    auto state = read_value<int8_t>(memory_, coro + *c.gi_frame_state);
+    if (!state || (*state != c.suspended && *state != c.suspended_locked)) return 0;
+    if (c.stackpointer) return awaited_from_stackpointer(frame);
     int32_t top = read_value<int32_t>(memory_, frame + *c.stacktop_index).value_or(0);
     if (top <= 0 || top > kMaxStackSlots) return 0;
     uint64_t slot = frame + offsets_.frame_variables.localsplus + 8 * static_cast<uint64_t>(top - 1);
     return read_pointer(memory_, slot).value_or(0);
+}
+
+bool TaskReader::has_frame(int8_t state) const {
+    const auto& states = aio_.coroutine.frame_states;
+    return std::find(states.begin(), states.end(), state) != states.end();
+}
+
+// 3.14+: the stack's top _PyStackRef, its tag bits cleared (a tagged int is no object). 3.15
+// leaves a NULL on top of the awaited object in an await (_SEND_GEN_FRAME), so that one is
+// taken from below it.
+uint64_t TaskReader::awaited_from_stackpointer(uint64_t frame) {
+    uint64_t bottom = frame + offsets_.frame_variables.localsplus;
+    uint64_t top = read_pointer(memory_, frame + *aio_.coroutine.stackpointer).value_or(0);
+    if (top <= bottom || top - bottom > 8 * static_cast<uint64_t>(kMaxStackSlots)) return 0;
+    for (uint64_t slot = top - 8; slot >= bottom && slot + 16 >= top; slot -= 8) {
+        uint64_t ref = read_pointer(memory_, slot).value_or(0);
+        if ((ref & 3) == 3) return 0;
+        if (ref & ~uint64_t{3}) return ref & ~uint64_t{3};
+        if (!aio_.coroutine.null_above_awaited) return 0;
+    }
+    return 0;
 }
 
 bool TaskReader::is_coroutine(uint64_t object) {
@@ -494,10 +541,12 @@ AsyncTask TaskReader::read(uint64_t address, const Registry& registry) {
                                             : "unknown";
     }
     if (task.state == "unknown") task.notes.push_back("its state is unreadable");
-    if (const ThreadStack* thread = loop ? loop_thread(loop) : nullptr) {
-        task.thread = thread->tid;
-        task.thread_name = thread->name;
+    if (loop) {
+        LoopThread thread = loop_thread(loop, registry);
+        task.thread = thread.tid;
+        task.thread_name = thread.name;
     }
+    if (kind == FutureKind::CTask && aio_.fut_awaited_by) task.awaited_by = awaiters(address);
     auto current = registry.current_by_loop.find(loop);
     task.current = current != registry.current_by_loop.end() && current->second == address;
     if (task.current && task.state == "pending") task.state = "running";
@@ -511,10 +560,26 @@ AsyncTask TaskReader::read(uint64_t address, const Registry& registry) {
     return task;
 }
 
+// 3.14+: who awaits the task, as it records them (fut_awaited_by: one object, or a set of them
+// when fut_awaited_by_is_set); link() turns them into edges.
+std::vector<uint64_t> TaskReader::awaiters(uint64_t task) {
+    uint64_t awaited_by = read_pointer(memory_, task + *aio_.fut_awaited_by).value_or(0);
+    if (awaited_by == 0) return {};
+    if (read_value<uint8_t>(memory_, task + *aio_.fut_awaited_by_is_set).value_or(0) == 0)
+        return {awaited_by};
+    return reader_.set_items(awaited_by, kMaxTasks).value_or(std::vector<uint64_t>{});
+}
+
 // Edges between tasks only, the reverse edges, and the waits named after the awaited task.
+// Awaiters a task records itself (3.14+) are edges from them to it.
 void TaskReader::link(std::vector<AsyncTask>& tasks) {
     std::unordered_map<uint64_t, AsyncTask*> by_address;
     for (auto& task : tasks) by_address[task.address] = &task;
+    for (auto& task : tasks) {
+        for (uint64_t awaiter : task.awaited_by)
+            if (by_address.contains(awaiter)) by_address[awaiter]->awaiting.push_back(task.address);
+        task.awaited_by.clear();
+    }
     for (auto& task : tasks) {
         // A gather's children stay in argument order; a TaskGroup's set has none: by name.
         std::unordered_set<uint64_t> listed;
@@ -530,6 +595,47 @@ void TaskReader::link(std::vector<AsyncTask>& tasks) {
             task.awaits = task.awaiting.empty() ? fmt::format("task {:#x}", task.waiter)
                                                 : fmt::format("task \"{}\"", by_address[task.waiter]->name);
     }
+}
+
+// 3.14+: the registries are the thread states' task lists, which the target's `.AsyncioDebug`
+// section describes; `aio` takes the section's task layout. No section: asyncio never imported.
+Result<std::vector<Registry>> registries_from_task_lists(
+    const Memory& memory, const Offsets& offsets, const RuntimeInfo& runtime, const PythonVersion& version,
+    const AsyncioDebugLocator& locate_section, AsyncioOffsets& aio, std::vector<std::string>& notes) {
+    auto where = locate_section ? locate_section() : std::nullopt;
+    if (!where) {
+        notes.push_back(
+            "asyncio is not imported: no module (_asyncio, the executable, libpython) has an .AsyncioDebug "
+            "section; there are no tasks");
+        return std::vector<Registry>{};
+    }
+    std::optional<VersionedDebugTable> table;
+    if (auto read = read_versioned_debug_table(memory, runtime.runtime_address, version))
+        table = std::move(*read);
+    PYXRAY_TRY(section, read_asyncio_debug(memory, *where, offsets, table));
+    aio = asyncio_offsets_from_target(aio, section, offsets, table, notes);
+    std::vector<Registry> out;
+    size_t not_tasks = 0;
+    for (ListedTasks& lists : walk_task_lists(memory, offsets, runtime.runtime_address, section, notes)) {
+        Registry registry;
+        registry.interpreter_id = lists.interpreter_id;
+        registry.current_by_loop = std::move(lists.current_by_loop);
+        registry.thread_by_loop = std::move(lists.thread_by_loop);
+        for (uint64_t task : lists.tasks) {
+            // Only tasks are linked into the lists, and each has fut_is_task set.
+            if (read_value<uint8_t>(memory, task + *aio.fut_is_task).value_or(0) == 1)
+                registry.tasks.push_back(task);
+            else
+                ++not_tasks;
+        }
+        out.push_back(std::move(registry));
+    }
+    if (not_tasks)
+        notes.push_back(
+            fmt::format("{} entries of the task lists are no tasks (fut_is_task is not 1: freed, or "
+                        "the {} section does not fit them) and are left out",
+                        not_tasks, ".AsyncioDebug"));
+    return out;
 }
 
 }  // namespace
@@ -583,19 +689,22 @@ Result<std::vector<RunningTask>> current_tasks(const Memory& memory, const Offse
     return TaskReader(memory, offsets, aio, threads).running(threads.runtime.runtime_address);
 }
 
-Result<TasksReport> read_tasks(const Memory& memory, const Offsets& offsets, const Snapshot& threads) {
+Result<TasksReport> read_tasks(const Memory& memory, const Offsets& offsets, const Snapshot& threads,
+                               const AsyncioDebugLocator& locate_section) {
     auto version = PythonVersion::from_hex(threads.runtime.version_hex);
-    if (version.major == 3 && version.minor >= 14)
-        return fail(ErrorCode::Unsupported,
-                    fmt::format("asyncio tasks of CPython {} (kept in per-thread lists from 3.14 on) are not "
-                                "read yet; 3.8 to 3.13 are",
-                                threads.runtime.version));
     PYXRAY_TRY(aio, asyncio_offsets_for(version, threads.runtime.free_threaded ? BuildKind::FreeThreaded
                                                                                : BuildKind::Default));
     TasksReport report{threads.target, threads.runtime, {}, {}, {}};
+    std::optional<std::vector<Registry>> listed;
+    if (version.major == 3 && version.minor >= 14) {
+        PYXRAY_TRY(lists, registries_from_task_lists(memory, offsets, threads.runtime, version,
+                                                     locate_section, aio, report.notes));
+        listed = std::move(lists);
+    }
     TaskReader reader(memory, offsets, aio, threads);
-    auto registries = reader.registries(threads.runtime.runtime_address, report.notes);
-    if (registries.empty()) report.notes.push_back("asyncio is not imported: there are no tasks");
+    auto registries =
+        listed ? std::move(*listed) : reader.registries(threads.runtime.runtime_address, report.notes);
+    if (registries.empty() && !listed) report.notes.push_back("asyncio is not imported: there are no tasks");
     std::unordered_set<uint64_t> seen;
     for (const Registry& registry : registries)
         for (uint64_t task : registry.tasks)

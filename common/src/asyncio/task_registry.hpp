@@ -1,7 +1,11 @@
-// asyncio's tasks read from memory (CPython 3.8-3.13): the registries asyncio.tasks keeps, each
-// task's state, loop, name and coroutine chain, and the await graph between them.
+// asyncio's tasks read from memory (CPython 3.8+): the registries asyncio.tasks keeps (3.14+:
+// the per-thread task lists, task_lists_314.hpp), each task's state, loop, name and coroutine
+// chain, and the await graph between them.
 #pragma once
 
+#include <functional>
+
+#include "asyncio/task_lists_314.hpp"
 #include "layout/offsets.hpp"
 #include "pyxray/memory.hpp"
 #include "pyxray/model.hpp"
@@ -14,9 +18,13 @@ inline constexpr size_t kMaxTasks = 1 << 20;
 // Coroutines awaiting coroutines: deeper chains are cut, with a note on the task.
 inline constexpr size_t kMaxCoroutineChain = 1024;
 
+// 3.14+: finds the target's `.AsyncioDebug` section (find_asyncio_debug); asked only for 3.14+.
+using AsyncioDebugLocator = std::function<std::optional<AsyncioDebugLocation>()>;
+
 // Every task of every interpreter. `threads` is a Python-only snapshot of the same stop: it
 // ties loops to OS threads and gives the running task its live frames.
-Result<TasksReport> read_tasks(const Memory& memory, const Offsets& offsets, const Snapshot& threads);
+Result<TasksReport> read_tasks(const Memory& memory, const Offsets& offsets, const Snapshot& threads,
+                               const AsyncioDebugLocator& locate_section = {});
 
 // An event loop's current task (asyncio.tasks._current_tasks), as a snapshot marks its frames.
 struct RunningTask {

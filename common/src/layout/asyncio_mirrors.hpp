@@ -129,6 +129,13 @@ struct Task313 {
 };
 
 template <class Head>
+struct TaskTid {};
+template <>
+struct TaskTid<FreeThreadedObjectHead> {
+    uintptr_t task_tid;
+};
+
+template <class Head>
 struct Future314 {  // 3.14 and 3.15
     PYXRAY_FUTURE_HEAD_314
 };
@@ -140,6 +147,7 @@ struct Task314 {
     int task_num_cancels_requested;
     PyObject *task_fut_waiter, *task_coro, *task_name, *task_context;
     LlistNode task_node;
+    [[no_unique_address]] TaskTid<Head> tid;  // Py_GIL_DISABLED: the creating thread's id
 };
 
 
@@ -222,6 +230,16 @@ struct InterpreterFrame312 {  // 3.12 and 3.13 (f_executable, instr_ptr: same pl
     PyObject *f_code, *previous, *f_funcobj, *f_globals, *f_builtins, *f_locals, *frame_obj;
     void* prev_instr;
     int stacktop;
+};
+
+// 3.14+ (pycore_interpframe_structs.h): a pointer to one past the stack's top _PyStackRef.
+struct InterpreterFrame314 {
+    uintptr_t f_executable;
+    void* previous;
+    uintptr_t f_funcobj;
+    PyObject *f_globals, *f_builtins, *f_locals, *frame_obj;
+    void* instr_ptr;
+    uintptr_t* stackpointer;
 };
 
 #undef PYXRAY_FUTURE_HEAD_38

@@ -34,6 +34,23 @@ constexpr AsyncioOffsets from_mirrors() {
     return o;
 }
 
+// enum _framestate (pycore_frame.h): 3.11-3.12 CREATED -2, SUSPENDED -1, EXECUTING 0; 3.13
+// and 3.14 CREATED -3, SUSPENDED -2, SUSPENDED_YIELD_FROM -1, EXECUTING 0; 3.15 renumbered
+// CREATED 0, SUSPENDED 1, SUSPENDED_YIELD_FROM 2, SUSPENDED_YIELD_FROM_LOCKED 3, EXECUTING 4.
+void set_frame_states(int minor, CoroutineOffsets& o) {
+    if (minor <= 10) return;  // the frame object's f_state, read as `suspended` only
+    if (minor <= 12) {
+        o.frame_states = {-2, -1, 0};
+    } else if (minor <= 14) {
+        o.frame_states = {-3, -2, -1, 0};
+    } else {
+        o.frame_states = {0, 1, 2, 3, 4};
+        o.suspended = 2;
+        o.suspended_locked = 3;
+        o.null_above_awaited = true;
+    }
+}
+
 template <class Head>
 CoroutineOffsets coroutine_offsets(int minor) {
     using namespace mirror::asyncio;
@@ -54,12 +71,18 @@ CoroutineOffsets coroutine_offsets(int minor) {
         o.gi_iframe = offsetof(Gen311<Head>, gi_iframe);
         o.gi_frame_state = offsetof(Gen311<Head>, gi_frame_state);
         o.stacktop_index = offsetof(InterpreterFrame311, stacktop);
-    } else {  // 3.12 and 3.13; 3.14+ are read from the target's _Py_DebugOffsets
+    } else if (minor <= 13) {
         o.gi_qualname = offsetof(Gen312<Head>, gi_qualname);
         o.gi_iframe = offsetof(Gen312<Head>, gi_iframe);
         o.gi_frame_state = offsetof(Gen312<Head>, gi_frame_state);
         o.stacktop_index = offsetof(InterpreterFrame312, stacktop);
+    } else {  // 3.14+: the fallback when the target's _Py_DebugOffsets does not say
+        o.gi_qualname = offsetof(Gen312<Head>, gi_qualname);
+        o.gi_iframe = offsetof(Gen312<Head>, gi_iframe);
+        o.gi_frame_state = offsetof(Gen312<Head>, gi_frame_state);
+        o.stackpointer = offsetof(InterpreterFrame314, stackpointer);
     }
+    set_frame_states(minor, o);
     return o;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "layout/offsets.hpp"
 #include "pyxray/result.hpp"
@@ -24,6 +25,15 @@ struct CoroutineOffsets {
     // the int index stacktop into localsplus (Offsets::frame_variables.localsplus).
     uint64_t valuestack = 0;
     std::optional<uint64_t> stacktop_pointer, stackdepth, frame_state, stacktop_index;
+    // 3.14+: _PyInterpreterFrame.stackpointer, a pointer one past the top _PyStackRef.
+    std::optional<uint64_t> stackpointer;
+    // 3.11+: the gi_frame_state values of a coroutine that still has its frame (created,
+    // suspended, executing). 3.15 renumbered them all, so they are listed, never compared with 0.
+    std::vector<int8_t> frame_states;
+    // 3.15 free-threaded: FRAME_SUSPENDED_YIELD_FROM_LOCKED, an await being resumed.
+    std::optional<int8_t> suspended_locked;
+    // 3.15: an await leaves a NULL _PyStackRef above the awaited object (_SEND_GEN_FRAME).
+    bool null_above_awaited = false;
 };
 
 struct AsyncioOffsets {

@@ -82,6 +82,9 @@ template <class Later>
 void take_object_fields(const Later& t, VersionedDebugTable& out) {
     out.objects.set_object = LaterObjectDebugFields::Set{t.set_object.size, t.set_object.used,
                                                          t.set_object.table, t.set_object.mask};
+    out.gen_object = VersionedDebugTable::Generator{t.gen_object.size, t.gen_object.gi_name,
+                                                    t.gen_object.gi_iframe, t.gen_object.gi_frame_state};
+    out.frame_stackpointer = t.interpreter_frame.stackpointer;
 }
 
 template <class Table>

@@ -172,6 +172,14 @@ struct VersionedDebugTable {
     std::optional<uint64_t> frame_tlbc_index;  // _PyInterpreterFrame.tlbc_index
     std::optional<uint64_t> code_tlbc;         // PyCodeObject.co_tlbc
     LaterObjectDebugFields objects;            // the object decoder's (debug_offsets_objects.hpp)
+    // 3.14+: where a coroutine keeps its frame and state, and a frame its stack top (py-tasks
+    // reads what a suspended coroutine awaits). Not validated here: tables that leave them zero
+    // still describe threads and frames; the asyncio reader checks them before use.
+    struct Generator {
+        uint64_t size, gi_name, gi_iframe, gi_frame_state;
+    };
+    std::optional<Generator> gen_object;
+    std::optional<uint64_t> frame_stackpointer;  // _PyInterpreterFrame.stackpointer
 };
 
 // The table at the start of _PyRuntime, in the layout of `version`'s own _Py_DebugOffsets.
