@@ -19,8 +19,8 @@
 namespace pyxray {
 namespace mirror {
 
-// Py_AsyncioModuleDebugOffsets (Modules/_asynciomodule.c, 3.14+): 13 uint64_t (104 bytes; the
-// research notes say 12/96, the C text has 7 + 2 + 4 members), no cookie, no version.
+// Py_AsyncioModuleDebugOffsets (Modules/_asynciomodule.c, 3.14+): 13 uint64_t (7 + 2 + 4
+// members, 104 bytes), no cookie, no version.
 struct AsyncioDebugOffsets {
     struct {
         uint64_t size, task_name, task_awaited_by, task_is_task, task_awaited_by_is_set, task_coro, task_node;
