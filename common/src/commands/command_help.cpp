@@ -100,9 +100,9 @@ constexpr CommandHelp kCommands[] = {
     {"py-tasks", "List every asyncio task: state, event-loop thread, coroutine, and what it awaits",
      "py-tasks [--tree] [--color=WHEN] [--json]", kTasksOptions, false, true,
      "States: pending, running (its loop's current task), done, cancelled. Read from memory on CPython "
-     "3.8 and later, live and on cores: asyncio's task registries (3.14+: each thread's task list), each task's coroutine chain (what each "
-     "`await` is on) and the tasks it awaits (the awaited task, a gather's or a TaskGroup's children). "
-     "Tasks awaiting each other are named as a cycle.",
+     "3.8 and later, live and on cores: asyncio's task registries (3.14+: each thread's task list), "
+     "each task's coroutine chain (what each `await` is on) and the tasks it awaits (the awaited task, "
+     "a gather's or a TaskGroup's children). Tasks awaiting each other are named as a cycle.",
      kTasksExamples},
     {"py-up",
      "Select the Python frame COUNT (default 1) older than the selected one",
