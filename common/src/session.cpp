@@ -286,7 +286,8 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     if (options.locals) fill_all_locals(memory, *state_->offsets, *options.locals, snapshot);
     fill_exceptions(memory, *state_->offsets, snapshot);
     if (options.waits) fill_waits(memory, *state_->offsets, ident_of, snapshot);
-    if (options.task_marks) add_task_marks(memory, *state_->offsets, snapshot);
+    if (options.task_marks)
+        add_task_marks(memory, *state_->offsets, snapshot, [this] { return find_asyncio_debug(*target_); });
     put_crashing_thread_first(snapshot);
     return snapshot;
 }

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "asyncio/task_lists_314.hpp"
+#include "asyncio/task_marks.hpp"
 #include "asyncio/task_registry.hpp"
 #include "layout/asyncio_mirrors.hpp"
 #include "layout/asyncio_offsets.hpp"
@@ -208,12 +209,20 @@ public:
 
     pyxray::Result<TasksReport> read(const Snapshot& snapshot, bool with_section = true) {
         auto memory = this->memory();
-        return pyxray::read_tasks(*memory, o_, snapshot,
-                                  [&]() -> std::optional<pyxray::AsyncioDebugLocation> {
-                                      if (!with_section) return std::nullopt;
-                                      return pyxray::AsyncioDebugLocation{
-                                          kSectionAddress, "_asyncio.cpython-314-x86_64-linux-gnu.so"};
-                                  });
+        return pyxray::read_tasks(*memory, o_, snapshot, locator(with_section));
+    }
+
+    // The running tasks py-xbt marks, read as every snapshot reads them.
+    pyxray::Result<std::vector<pyxray::RunningTask>> current(const Snapshot& snapshot) {
+        auto memory = this->memory();
+        return pyxray::current_tasks(*memory, o_, snapshot, locator(true));
+    }
+
+    pyxray::AsyncioDebugLocator locator(bool with_section) const {
+        return [with_section]() -> std::optional<pyxray::AsyncioDebugLocation> {
+            if (!with_section) return std::nullopt;
+            return pyxray::AsyncioDebugLocation{kSectionAddress, "_asyncio.cpython-314-x86_64-linux-gnu.so"};
+        };
     }
 
     static constexpr uint64_t kSectionAddress = 0x5a0000;
@@ -379,9 +388,22 @@ TEST_P(Tasks314, EveryListedTaskWithItsChainAwaitersAndThread) {
     pyxray::PyFrame inner{"fetch", "fetch", "/srv/app.py", 13, 0x1000, 0};
     pyxray::PyFrame main_frame{"main", "main", "/srv/app.py", 23, main_coro + gen_for(GetParam()).gi_iframe,
                                0};
-    auto report =
-        image.read(image.snapshot({python_thread(101, {inner, main_frame}), python_thread(102, {})}));
+    auto snapshot = image.snapshot({python_thread(101, {inner, main_frame}), python_thread(102, {})});
+    auto report = image.read(snapshot);
     ASSERT_TRUE(report) << report.error().message;
+    // py-xbt's marks: the thread state's running task, on the frames from its coroutine's up.
+    auto running = image.current(snapshot);
+    ASSERT_TRUE(running) << running.error().message;
+    ASSERT_EQ(running->size(), 1u);
+    EXPECT_EQ((*running)[0].name, "main");
+    EXPECT_EQ((*running)[0].address, main);
+    EXPECT_EQ((*running)[0].thread, std::optional<int64_t>(101));
+    EXPECT_EQ((*running)[0].coroutine_frame, main_frame.frame_address);
+    pyxray::mark_running_tasks(snapshot, *running);
+    for (const auto& frame : snapshot.threads[0].frames) {
+        ASSERT_TRUE(frame.python.task) << frame.python.function;
+        EXPECT_EQ(frame.python.task->name, "main");
+    }
 
     std::string future_text = fmt::format("future {:#x}", future),
                 other_text = fmt::format("future {:#x}", other_future);

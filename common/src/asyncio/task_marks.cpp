@@ -55,8 +55,9 @@ void mark_running_tasks(Snapshot& snapshot, const std::vector<RunningTask>& task
             span.thread->frames[index].python.task = TaskMark{span.task->name, span.task->address};
 }
 
-void add_task_marks(const Memory& memory, const Offsets& offsets, Snapshot& snapshot) {
-    auto tasks = current_tasks(memory, offsets, snapshot);
+void add_task_marks(const Memory& memory, const Offsets& offsets, Snapshot& snapshot,
+                    const AsyncioDebugLocator& locate_section) {
+    auto tasks = current_tasks(memory, offsets, snapshot, locate_section);
     if (tasks) mark_running_tasks(snapshot, *tasks);
 }
 

@@ -22,6 +22,7 @@ std::vector<size_t> python_frames_in_task(const ThreadStack& thread, uint64_t co
 void mark_running_tasks(Snapshot& snapshot, const std::vector<RunningTask>& tasks);
 
 // current_tasks, then mark_running_tasks; frames stay unmarked when the tasks cannot be read.
-void add_task_marks(const Memory& memory, const Offsets& offsets, Snapshot& snapshot);
+void add_task_marks(const Memory& memory, const Offsets& offsets, Snapshot& snapshot,
+                    const AsyncioDebugLocator& locate_section = {});
 
 }  // namespace pyxray

@@ -58,7 +58,8 @@ public:
           codes_(memory, offsets) {}
 
     std::vector<Registry> registries(uint64_t runtime, std::vector<std::string>& notes);
-    std::vector<RunningTask> running(uint64_t runtime);
+    std::vector<Registry> current_registries(uint64_t runtime);
+    std::vector<RunningTask> running(const std::vector<Registry>& registries);
     AsyncTask read(uint64_t task, const Registry& registry);
     void link(std::vector<AsyncTask>& tasks);
 
@@ -222,16 +223,27 @@ std::vector<Registry> TaskReader::registries(uint64_t runtime, std::vector<std::
     return out;
 }
 
-// Only _current_tasks of each interpreter: what a snapshot needs to mark the running tasks' frames.
-std::vector<RunningTask> TaskReader::running(uint64_t runtime) {
-    std::vector<RunningTask> out;
+// 3.8-3.13: only _current_tasks of each interpreter, what a snapshot needs to mark the running
+// tasks' frames.
+std::vector<Registry> TaskReader::current_registries(uint64_t runtime) {
+    std::vector<Registry> out;
     for (const auto& [id, module] : asyncio_tasks_modules(runtime)) {
         Registry registry;
+        registry.interpreter_id = id;
         add_current_tasks(module, registry);
+        out.push_back(std::move(registry));
+    }
+    return out;
+}
+
+std::vector<RunningTask> TaskReader::running(const std::vector<Registry>& registries) {
+    std::vector<RunningTask> out;
+    for (const Registry& registry : registries) {
         for (const auto& [loop, address] : registry.current_by_loop) {
             FutureKind kind = kind_of(address);
             if (!is_task(kind)) continue;
-            RunningTask task{id, address, task_name(address, kind), loop_thread(loop, registry).tid, 0};
+            RunningTask task{registry.interpreter_id, address, task_name(address, kind),
+                             loop_thread(loop, registry).tid, 0};
             coroutine_frame(coroutine_of(address, kind), task.coroutine_frame);
             out.push_back(std::move(task));
         }
@@ -680,13 +692,19 @@ std::vector<std::vector<uint64_t>> find_cycles(
 }
 
 Result<std::vector<RunningTask>> current_tasks(const Memory& memory, const Offsets& offsets,
-                                               const Snapshot& threads) {
+                                               const Snapshot& threads,
+                                               const AsyncioDebugLocator& locate_section) {
     auto version = PythonVersion::from_hex(threads.runtime.version_hex);
-    if (version.major == 3 && version.minor >= 14)  // the current task moved to the thread state
-        return fail(ErrorCode::Unsupported, "running tasks of 3.14+ are not read yet");
     PYXRAY_TRY(aio, asyncio_offsets_for(version, threads.runtime.free_threaded ? BuildKind::FreeThreaded
                                                                                : BuildKind::Default));
-    return TaskReader(memory, offsets, aio, threads).running(threads.runtime.runtime_address);
+    if (version.major == 3 && version.minor >= 14) {  // the current task is in each thread state
+        std::vector<std::string> notes;
+        PYXRAY_TRY(lists, registries_from_task_lists(memory, offsets, threads.runtime, version,
+                                                     locate_section, aio, notes));
+        return TaskReader(memory, offsets, aio, threads).running(lists);
+    }
+    TaskReader reader(memory, offsets, aio, threads);
+    return reader.running(reader.current_registries(threads.runtime.runtime_address));
 }
 
 Result<TasksReport> read_tasks(const Memory& memory, const Offsets& offsets, const Snapshot& threads,

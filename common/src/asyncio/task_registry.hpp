@@ -26,7 +26,8 @@ using AsyncioDebugLocator = std::function<std::optional<AsyncioDebugLocation>()>
 Result<TasksReport> read_tasks(const Memory& memory, const Offsets& offsets, const Snapshot& threads,
                                const AsyncioDebugLocator& locate_section = {});
 
-// An event loop's current task (asyncio.tasks._current_tasks), as a snapshot marks its frames.
+// An event loop's current task (asyncio.tasks._current_tasks; 3.14+: the thread state's
+// asyncio_running_task), as a snapshot marks its frames.
 struct RunningTask {
     int64_t interpreter_id = 0;
     uint64_t address = 0;
@@ -35,10 +36,12 @@ struct RunningTask {
     uint64_t coroutine_frame = 0;   // its coroutine's frame, 0 when it has none
 };
 
-// Each interpreter's running tasks, without reading the task registries: cheap enough for
-// every snapshot (nothing when asyncio.tasks was never imported). `threads` as for read_tasks.
+// Each interpreter's running tasks: cheap enough for every snapshot (nothing when asyncio was
+// never imported). 3.8-3.13 read no task registry; 3.14+ read the thread states' task lists,
+// laid out by `locate_section`'s `.AsyncioDebug`. `threads` as for read_tasks.
 Result<std::vector<RunningTask>> current_tasks(const Memory& memory, const Offsets& offsets,
-                                               const Snapshot& threads);
+                                               const Snapshot& threads,
+                                               const AsyncioDebugLocator& locate_section = {});
 
 // The cycles of a directed graph (node -> the nodes it points at), each once, starting at its
 // smallest node; bounded by the graph's size.
