@@ -11,14 +11,9 @@
 namespace pyxray {
 namespace {
 
-std::string base_name(std::string_view path) {
-    auto slash = path.rfind('/');
-    return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
-
 std::string frame_text(const PyFrame& frame) {
-    return fmt::format("{} ({}:{})", printable_text(frame.qualname), printable_text(base_name(frame.file)),
-                       frame.line);
+    return fmt::format("{} ({}:{})", printable_text(frame.qualname),
+                       printable_text(path_basename(frame.file)), frame.line);
 }
 
 // `307 "loop-a"`: the tid, and the thread's name when it has one.

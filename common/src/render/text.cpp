@@ -7,12 +7,12 @@
 #include "pyxray/render.hpp"
 
 namespace pyxray {
-namespace {
-
-std::string basename_of(const std::string& path) {
+std::string path_basename(std::string_view path) {
     auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
+    return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
+
+namespace {
 
 std::string line_text(int line) { return line < 0 ? "?" : std::to_string(line); }
 
@@ -46,7 +46,7 @@ void render_frame(std::string& out, size_t index, const StackFrame& frame, const
     }
     const NativeFrame& native = frame.native;
     std::string name = native.function.empty() ? "??" : printable_text(native.function);
-    std::string module_name = printable_text(basename_of(native.module));
+    std::string module_name = printable_text(path_basename(native.module));
     std::string module = native.module.empty() ? "" : fmt::format(" ({})", module_name);
     // Without a symbol, where the pc lies in its module is what can be looked up elsewhere.
     if (native.function.empty() && !native.module.empty() && native.module_offset)
@@ -143,12 +143,12 @@ std::string render_modules_note(const std::vector<ModuleInfo>& modules, TargetKi
         std::string fetch = module.fetch_error.empty() ? "" : "; " + module.fetch_error;
         if (module.status == ModuleFileStatus::Missing)
             fmt::format_to(std::back_inserter(lines), "  {} (build-id {}): missing, looked for {}{}\n",
-                           printable_text(basename_of(module.path)), build_id, printable_text(looked),
+                           printable_text(path_basename(module.path)), build_id, printable_text(looked),
                            printable_text(fetch));
         else
             fmt::format_to(std::back_inserter(lines),
                            "  {} (build-id {}): mismatch, {} has build-id {}, not used{}\n",
-                           printable_text(basename_of(module.path)), build_id, printable_text(looked),
+                           printable_text(path_basename(module.path)), build_id, printable_text(looked),
                            module.other_build_id, printable_text(fetch));
     }
     if (count == 0) return {};
