@@ -47,7 +47,8 @@ integration-test:
 # slice 22.1 min (769 tests; test_hangs' 38 of them 32 s); the fuzz build and its minute about
 # 4 min. 82m40s in all (at f1f6902 this run took 82m57s; the stop's own CI of f47e501, 77.5 min;
 # the stop's CI of 64afc78, 80.8 min). Added since (issue 19), measured by --durations on this VM:
-# test_tasks.py 117 tests, 45-57 s (139 s while a CI run shared the machine), test_bad_input's
+# test_tasks.py 117 tests, 45-57 s (139 s while a CI run shared the machine; 149 tests with gdb
+# and LLDB live on every interpreter, 224 s while a CI run's sanitized build shared it), test_bad_input's
 # four py-tasks cases about 11 s; in the slice three test_tasks cases and those four. A fresh-clone
 # run at 019cafd passed its plain pass (3733 tests) in 49 min while other builds shared the VM.
 #

@@ -2,10 +2,7 @@
 coroutine chain and await edges, and its task cycle named once, through `py-tasks --json` (gdb,
 LLDB) and `pyxray tasks --json`, live and on a gcore core, against the program's own record.
 
-Every interpreter of the matrix: the CLI live and on the core, gdb and LLDB on the core; gdb and
-LLDB live on three (the oldest, 3.12, the free-threaded 3.13t): attaching a debugger costs
-seconds, and the live memory path is the one the CLI live runs already cover for every layout.
-The text outputs (`py-tasks`' table, `py-tasks --tree`) on one interpreter per front-end, in the
+Every interpreter of the matrix: each front-end live and on the core. The text outputs (`py-tasks`' table, `py-tasks --tree`) on one interpreter per front-end, in the
 same debugger session as the JSON. py-xbt's task marks (`py-xbt -a --json`, `pyxray xbt --json`)
 in that session too: the CLI live and on the core on three interpreters, gdb and LLDB on one core
 each. One process and one core per interpreter, made once for the
@@ -27,18 +24,16 @@ from targets import (EPOLL_SYSCALLS, FUTEX_SYSCALL, READY_TIMEOUT, SLEEP_SYSCALL
                      make_core)
 
 TASKS_PY = REPO / "fixtures" / "asyncio_tasks.py"
-LIVE_DEBUGGER_INTERPRETERS = ("pyenv-3.8", "pyenv-3.12", "debian-3.13t")
+XBT_INTERPRETERS = ("pyenv-3.8", "pyenv-3.12", "debian-3.13t")
 TEXT_CELLS = [("pyenv-3.12", "gdb", "live"), ("debian-3.13t", "lldb", "core"), ("pyenv-3.8", "cli", "core")]
-XBT_CELLS = [(interpreter_id, "cli", mode) for interpreter_id in LIVE_DEBUGGER_INTERPRETERS
+XBT_CELLS = [(interpreter_id, "cli", mode) for interpreter_id in XBT_INTERPRETERS
              for mode in ("live", "core")] + [("pyenv-3.12", "gdb", "core"), ("debian-3.13t", "lldb", "core")]
 COROUTINE_KEYS = ("function", "qualname", "file", "line")
 TASK_FIELDS = ("address", "state", "thread", "current")
 
 
 def cells_of(interpreter_id):
-    live = FRONTENDS if interpreter_id in LIVE_DEBUGGER_INTERPRETERS else ["cli"]
-    return [(interpreter_id, frontend, "live") for frontend in live] + [
-        (interpreter_id, frontend, "core") for frontend in FRONTENDS]
+    return [(interpreter_id, frontend, mode) for mode in ("live", "core") for frontend in FRONTENDS]
 
 
 CELLS = [cell for interpreter_id in interpreters.INTERPRETER_IDS for cell in cells_of(interpreter_id)]
