@@ -31,8 +31,6 @@ std::optional<int> search_rank(const ModuleInfo& module, const std::string& exec
     return std::nullopt;
 }
 
-uint64_t header_size(const Offsets& offsets) { return offsets.pyobject.ob_type + 8; }
-
 bool fits(uint64_t offset, uint64_t width, uint64_t size) { return offset <= size && width <= size - offset; }
 
 Result<void> bad_section(const AsyncioDebugLocation& where, std::string what) {
@@ -151,7 +149,7 @@ Result<mirror::AsyncioDebugOffsets> read_asyncio_debug(const Memory& memory,
                                 where.address, bytes.error().message));
     mirror::AsyncioDebugOffsets section;
     std::memcpy(&section, bytes->data(), sizeof(section));
-    PYXRAY_TRY_VOID(check_task_fields(section, header_size(offsets), where));
+    PYXRAY_TRY_VOID(check_task_fields(section, object_header_size(offsets), where));
     PYXRAY_TRY_VOID(check_state_fields(section, table, where));
     return section;
 }
@@ -171,7 +169,7 @@ AsyncioOffsets asyncio_offsets_from_target(AsyncioOffsets compiled,
     o.task_node = t.task_node;
     // TaskObj's shape (FutureObj_HEAD): the loop right after the header, the int state right
     // before the is_task byte, the waiter right before the coroutine.
-    o.fut_loop = header_size(offsets);
+    o.fut_loop = object_header_size(offsets);
     o.fut_callback0 = o.fut_loop + 8;
     o.fut_callbacks = o.fut_loop + 24;
     o.fut_result = o.fut_loop + 48;

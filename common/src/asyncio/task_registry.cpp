@@ -100,8 +100,6 @@ private:
     std::unordered_map<uint64_t, LoopThread> threads_by_loop_;
 };
 
-uint64_t header_size(const Offsets& offsets) { return offsets.pyobject.ob_type + 8; }
-
 std::vector<std::string> TaskReader::type_chain(uint64_t object) {
     std::vector<std::string> names;
     auto type = read_pointer(memory_, object + offsets_.pyobject.ob_type);
@@ -149,7 +147,7 @@ Result<std::vector<uint64_t>> TaskReader::weakset_items(uint64_t weakset, size_t
     PYXRAY_TRY(refs, reader_.set_items(*data, kMaxTasks));
     std::vector<uint64_t> alive;
     for (uint64_t ref : refs) {
-        auto referent = read_pointer(memory_, ref + header_size(offsets_));
+        auto referent = read_pointer(memory_, ref + object_header_size(offsets_));
         if (!referent || *referent == 0) {
             ++unreadable;
             continue;
@@ -428,12 +426,8 @@ std::vector<uint64_t> TaskReader::tasks_in(const Result<std::vector<uint64_t>>& 
     return tasks;
 }
 
-bool ends_with(std::string_view text, std::string_view suffix) {
-    return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
 bool in_asyncio(const PyFrame& frame, std::string_view file) {
-    return ends_with(frame.file, std::string("asyncio/") + std::string(file));
+    return std::string_view(frame.file).ends_with(std::string("asyncio/") + std::string(file));
 }
 
 // asyncio.sleep(delay) keeps its TimerHandle in the local `h`; its _when is loop.time(), the

@@ -47,6 +47,10 @@ struct AsyncioOffsets {
     CoroutineOffsets coroutine;
 };
 
+// The object header's size (PyObject_HEAD, 32 bytes in free-threaded builds): where the fields
+// of a Future, a weakref or a list node that follow it start.
+inline uint64_t object_header_size(const Offsets& offsets) { return offsets.pyobject.ob_type + 8; }
+
 // fut_state's values, every version.
 enum class FutureState : int { Pending = 0, Cancelled = 1, Finished = 2 };
 
