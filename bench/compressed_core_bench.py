@@ -94,8 +94,9 @@ def median_range(values, unit, digits=2):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", default=os.environ.get("PYXRAY_BUILD", REPO / "build"), type=Path)
-    parser.add_argument("--python", default=str(next(Path.home().glob(".pyenv/versions/3.12.*/bin/python3.12"),
-                                                     "/usr/bin/python3.11")))
+    parser.add_argument("--python",
+                        default=str(next(Path.home().glob(".pyenv/versions/3.12.*/bin/python3.12"),
+                                         "/usr/bin/python3.11")))
     parser.add_argument("--size-gb", type=float, default=2.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=None, help="default: a new directory under $TMPDIR")
@@ -127,15 +128,17 @@ def main():
     plain_seconds = [run[0] for run in runs["uncompressed"]]
     zstd_seconds_runs = [run[0] for run in runs["zstd"]]
     print("## Compressed cores (issue 16): `bench/compressed_core_bench.py`\n")
-    print(f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; `uname -a`: `{' '.join(platform.uname())}`; "
-          f"{os.cpu_count()} logical CPUs")
+    print(f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+          f"`uname -a`: `{' '.join(platform.uname())}`; {os.cpu_count()} logical CPUs")
     print(f"- Load average (1, 5, 15 min) at start and end: {' '.join(f'{x:.2f}' for x in load_before)} / "
           f"{' '.join(f'{x:.2f}' for x in load_after)}")
     print(f"- Target: `{args.python}` holding {size / (1 << 30):.1f} GiB of 2-bits-a-byte random bytes; "
           f"gcore wrote {core_size / 1e9:.2f} GB in {gcore_seconds:.1f} s; `zstd -T0` (level 3) made it "
           f"{zst_size / 1e9:.2f} GB ({core_size / zst_size:.1f}x) in {zstd_seconds:.1f} s")
-    print(f"- Temporary directory: {os.environ.get('TMPDIR') or '/tmp'} "
-          f"({subprocess.run(['df', '--output=fstype', os.environ.get('TMPDIR') or '/tmp'], capture_output=True, text=True).stdout.split()[-1]})")
+    tmpdir = os.environ.get("TMPDIR") or "/tmp"
+    tmpdir_fstype = subprocess.run(["df", "--output=fstype", tmpdir],
+                                   capture_output=True, text=True).stdout.split()[-1]
+    print(f"- Temporary directory: {tmpdir} ({tmpdir_fstype})")
     print("- Every run's output was the same (`pyxray xbt --core`, text).\n")
     print("| core | `pyxray xbt --core` wall time | max RSS |")
     print("|---|---|---|")

@@ -68,6 +68,7 @@ def work_between(process, start, end):
     """Iterations the target did between two monotonic times (the sampler's run)."""
     out, _ = process.communicate(timeout=120)
     timeline = json.loads(out.strip().splitlines()[-1])["timeline"]
+
     def at(moment):
         return next((done for when, done in timeline if when >= moment), timeline[-1][1])
     return at(end) - at(start)
@@ -91,7 +92,8 @@ def classic_loop(pid, seconds, cpus):
     count, start = 0, time.monotonic()
     while time.monotonic() - start < seconds:
         subprocess.run(["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off", "-p", str(pid),
-                        "-ex", "thread apply all bt"], capture_output=True, timeout=120, preexec_fn=pinned(cpus))
+                        "-ex", "thread apply all bt"],
+                       capture_output=True, timeout=120, preexec_fn=pinned(cpus))
         count += 1
     return count / (time.monotonic() - start)
 
@@ -208,7 +210,8 @@ def print_floor_check(args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", type=Path, default=Path(os.environ.get("PYXRAY_BUILD", REPO / "build")))
-    parser.add_argument("--python", default=str(max(Path.home().glob(".pyenv/versions/3.12*/bin/python3.12"))))
+    parser.add_argument("--python",
+                        default=str(max(Path.home().glob(".pyenv/versions/3.12*/bin/python3.12"))))
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=4, help="runs per row, the copies' roles swapped")
@@ -221,7 +224,8 @@ def main():
     print(f"target: {args.threads} threads of pure-Python work under {args.python}, two copies on CPU "
           f"{sorted(target_cpus)}, samplers on CPU {sorted(sampler_cpus)}; sampled for {args.seconds:g} s, "
           f"{args.repeats} runs per row; load average before: {os.getloadavg()[0]:.2f}\n")
-    print("| sampler | requested | achieved samples/s | sampler CPU | target slowdown: mean ± 95% | runs: lowest to highest |")
+    print("| sampler | requested | achieved samples/s | sampler CPU "
+          "| target slowdown: mean ± 95% | runs: lowest to highest |")
     print("|---|---|---|---|---|---|")
     print(row("(none: both copies alone)", "-", measure(args, "(none)", 0, args.repeats)), flush=True)
     for mode, rates in RATES.items():

@@ -70,13 +70,15 @@ def timed(command):
 def check_tasks(output, count):
     tasks = json.loads(output)["tasks"]
     waiting = [t for t in tasks if t["name"].startswith("t-")]
-    whole = [t for t in waiting if [f["function"] for f in t["coroutine"]] == ["wait", "wait_for_signal", "handler"]]
+    whole = [t for t in waiting
+             if [f["function"] for f in t["coroutine"]] == ["wait", "wait_for_signal", "handler"]]
     if len(waiting) != count or len(whole) != count:
         raise SystemExit(f"expected {count} tasks with whole chains, got {len(waiting)} ({len(whole)} whole)")
 
 
 def median_text(values):
-    return f"{statistics.median(values) * 1000:.1f} ms [{min(values) * 1000:.1f}-{max(values) * 1000:.1f}] x{len(values)}"
+    return (f"{statistics.median(values) * 1000:.1f} ms "
+            f"[{min(values) * 1000:.1f}-{max(values) * 1000:.1f}] x{len(values)}")
 
 
 def measure(pyxray, python, count, repeats, workdir):
@@ -85,10 +87,12 @@ def measure(pyxray, python, count, repeats, workdir):
     try:
         wait_ready(process, ready)
         core_prefix = os.path.join(workdir, f"core-{count}")
-        subprocess.run(["gcore", "-o", core_prefix, str(process.pid)], capture_output=True, check=True, timeout=600)
+        subprocess.run(["gcore", "-o", core_prefix, str(process.pid)],
+                       capture_output=True, check=True, timeout=600)
         core = f"{core_prefix}.{process.pid}"
         rows = {}
-        for where, target in (("live", ["--pid", str(process.pid)]), ("core", ["--core", core, "--exe", python])):
+        for where, target in (("live", ["--pid", str(process.pid)]),
+                              ("core", ["--core", core, "--exe", python])):
             tasks_times, xbt_times = [], []
             for _ in range(repeats):  # alternated, so load hits both alike
                 elapsed, output = timed([pyxray, "tasks", *target, "--json"])
@@ -104,7 +108,8 @@ def measure(pyxray, python, count, repeats, workdir):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", default=str(REPO / "build"))
     parser.add_argument("--python", default="/root/.pyenv/versions/3.12.1/bin/python3")
     parser.add_argument("--tasks", type=int, nargs="+", default=[10_000, 100_000])
@@ -121,12 +126,15 @@ def main():
         print(f"- Command: `/usr/bin/python3 bench/tasks_bench.py --tasks {' '.join(map(str, args.tasks))} "
               f"--repeats {args.repeats}`; every output checked: each task listed with its whole chain "
               "(Event.wait <- wait_for_signal <- handler)\n")
-        print("| tasks | target | `pyxray tasks --json` | `pyxray xbt --python-only --json` (reference) | ratio |")
+        print("| tasks | target | `pyxray tasks --json` "
+              "| `pyxray xbt --python-only --json` (reference) | ratio |")
         print("|---:|---|---|---|---:|")
         for count in args.tasks:
-            for where, (tasks_times, xbt_times) in measure(pyxray, args.python, count, args.repeats, workdir).items():
+            rows = measure(pyxray, args.python, count, args.repeats, workdir)
+            for where, (tasks_times, xbt_times) in rows.items():
                 ratio = statistics.median(tasks_times) / statistics.median(xbt_times)
-                print(f"| {count:,} | {where} | {median_text(tasks_times)} | {median_text(xbt_times)} | {ratio:.1f}x |")
+                print(f"| {count:,} | {where} | {median_text(tasks_times)} | {median_text(xbt_times)} "
+                      f"| {ratio:.1f}x |")
                 sys.stdout.flush()
     finally:
         if not args.workdir:

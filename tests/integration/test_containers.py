@@ -151,7 +151,8 @@ class Container:
         exported_prefix.parent.mkdir(parents=True)
         exported_prefix.symlink_to(self.process.prefix)
         in_sysroot = self.sysroot / self.process.executable.relative_to("/")
-        self.core = Target("core", replace(interpreter, executable=in_sysroot), record, self.process.pid, core)
+        self.core = Target("core", replace(interpreter, executable=in_sysroot), record,
+                           self.process.pid, core)
 
     def container_path(self, name):
         """The container's path of the interpreter's libpython (its executable when static)."""
@@ -201,7 +202,8 @@ def test_live_modules_are_read_through_the_process_root(container):
     replaced.parent.mkdir(parents=True)
     shutil.copy2(OTHER_BUILD, replaced)
     try:
-        document = extract_json(run([CLI, "xbt", "--pid", container.process.pid, "--json"]), "pyxray xbt --pid")
+        document = extract_json(run([CLI, "xbt", "--pid", container.process.pid, "--json"]),
+                                "pyxray xbt --pid")
     finally:
         shutil.rmtree(container.process.inside)
     assert_frames_match_record(document, container.live.record)
@@ -247,9 +249,11 @@ def test_core_with_its_root_as_sysroot(container, tool, request):
         completed = run([CLI, "xbt", "--core", target.core, "--sysroot", container.sysroot, "--json"])
     elif tool == "gdb":
         require(GDB_SCRIPT, "the gdb front-end")
-        completed = run_gdb(target, ["py-xbt -a --json"], extra_iex=["-iex", f"set sysroot {container.sysroot}"])
+        completed = run_gdb(target, ["py-xbt -a --json"],
+                            extra_iex=["-iex", f"set sysroot {container.sysroot}"])
     else:
-        completed = run(lldb_core_command(target, container.sysroot / container.process.inside.relative_to("/")))
+        sysroot_prefix = container.sysroot / container.process.inside.relative_to("/")
+        completed = run(lldb_core_command(target, sysroot_prefix))
     assert_frames_match_record(extract_json(completed, f"{tool} py-xbt on a container's core"), target.record)
 
 

@@ -163,11 +163,13 @@ def check_report_text(text, target, kind, where):
     assert lines[crashing + 1].startswith(f'Thread {tid} "MainThread"'), where
     assert lines[crashing + 1].endswith(f", crashed with {signal}:"), where
     exception = target.record["exception"]
-    assert lines[crashing + 2] == f"  exception (handling): {exception['type']}: {exception['message']}", where
+    assert lines[crashing + 2] == (f"  exception (handling): "
+                                   f"{exception['type']}: {exception['message']}"), where
     others = lines.index("Other threads:")
     assert others > crashing, where
     headings = [line for line in lines[others:] if line.startswith("Thread ")]
-    assert sorted(re.match(r'Thread \d+ "(\w+)"', h).group(1) for h in headings) == ["sleeper", "waiter"], where
+    names = sorted(re.match(r'Thread \d+ "(\w+)"', h).group(1) for h in headings)
+    assert names == ["sleeper", "waiter"], where
 
 
 def check_debugger_text(text, target, kind, where):
@@ -198,7 +200,8 @@ def test_kernel_core(interp_id, kind, interpreter, crash_cores):
         if kind == cli_text_kind(interp_id):
             check_report_text(pyxray_core(target, False).stdout, target, kind, f"pyxray core on {where}")
         assigned = {"gdb": gdb_kind(interp_id), "lldb": lldb_kind(interp_id)}
-        check_debuggers([frontend for frontend in assigned if assigned[frontend] == kind], target, kind, where)
+        check_debuggers([frontend for frontend in assigned if assigned[frontend] == kind],
+                        target, kind, where)
     finally:
         crash_cores.discard(target)
 
@@ -283,7 +286,8 @@ def test_truncated_kernel_core_says_so(crash_cores, tmp_path):
         text = run([CLI, "core", cut, "--exe", target.executable])
         first = text.stdout.splitlines()[0]
         assert first.startswith("warning: the core is truncated: "), text.stdout[:2000]
-        assert f"{truth['missing_bytes']} bytes), {truth['incomplete_segments']} segments cut short" in first, first
+        assert (f"{truth['missing_bytes']} bytes), "
+                f"{truth['incomplete_segments']} segments cut short") in first, first
         document = json.loads(run([CLI, "core", cut, "--exe", target.executable, "--json"]).stdout)
         reported = document["target"]["truncated"]
         assert {key: reported[key] for key in truth} == truth, reported
@@ -346,7 +350,8 @@ def test_core_of_a_program_without_cpython(native_crash_core):
     assert lines[-1].startswith(f"no CPython runtime in core of process {pid}") and \
         lines[-1].endswith("is this a Python process?"), lines[-1]
     document = json.loads(run([CLI, "core", core, "--exe", executable, "--json"]).stdout)
-    assert document["crash"]["signal"] == "SIGSEGV" and document["crash"]["address"] == "0x0", document["crash"]
+    assert (document["crash"]["signal"] == "SIGSEGV"
+            and document["crash"]["address"] == "0x0"), document["crash"]
     assert len(document["threads"]) == 3 and document["target"]["python_version"] is None, document
     assert document["no_runtime"] == lines[-1]
 

@@ -4,7 +4,6 @@ Left out of the sanitized pass (SANITIZE_SLICE): they check gdb's command regist
 stop printing, the CLI's command line and error words, no memory-unsafe path of the core."""
 
 import json
-import os
 import re
 import struct
 import subprocess
@@ -53,7 +52,8 @@ def test_threads_json_has_the_live_command_line_and_one_thread_is_singular(live)
     cmdline = Path(f"/proc/{live.pid}/cmdline").read_bytes().rstrip(b"\0").replace(b"\0", b" ").decode()
     assert document["target"]["command_line"] == cmdline
     sleeper = subprocess.Popen([str(interpreters.find("pyenv-3.12").executable), "-c",
-                                "import sys, time; sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(100)"],
+                                "import sys, time; sys.stdout.write('ready\\n'); sys.stdout.flush(); "
+                                "time.sleep(100)"],
                                stdout=subprocess.PIPE, text=True)
     try:
         assert sleeper.stdout.readline() == "ready\n"
@@ -70,7 +70,8 @@ def test_threads_json_has_the_live_command_line_and_one_thread_is_singular(live)
 def test_old_pythons_are_named_as_unsupported(version):
     found = sorted(PYENV.glob(f"{version}.*/bin/python{version}"))
     assert found, f"no pyenv {version} under {PYENV}"
-    process = subprocess.Popen([str(found[0]), "-c", "import sys, time; print('ready'); sys.stdout.flush(); time.sleep(100)"],
+    process = subprocess.Popen([str(found[0]), "-c",
+                                "import sys, time; print('ready'); sys.stdout.flush(); time.sleep(100)"],
                                stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout.readline() == "ready\n"
@@ -136,7 +137,6 @@ def test_gdb_sample_prints_no_signal_stops_from_stdin(live):
     before, after = re.findall(r"^SIG63\s+(.*)$", output, re.M)
     assert before == after
     assert "No breakpoints or watchpoints." in output
-
 
 
 # --- item 4: an error names the command that hit it ----------------------------------------------

@@ -37,7 +37,7 @@ import pytest
 import interpreters
 from drivers import CLI, GDB_SCRIPT, LLDB_PLUGIN, extract_json, gdb_command, lldb_command, require, run
 from extensions import build_extension
-from frames import describe, python_frames
+from frames import describe
 from targets import REPO, FixtureProcess, Target, make_core
 
 INTERPRETER_IDS = ["pyenv-3.8", "pyenv-3.12"]

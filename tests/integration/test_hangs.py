@@ -95,7 +95,8 @@ class HangsRuns:
                     except ToolFailure as failure:
                         runs[(frontend, target.kind)] = (failure, failure)
             try:
-                runs["core report"] = run([CLI, "core", targets[1].core, "--exe", targets[1].executable]).stdout
+                runs["core report"] = run([CLI, "core", targets[1].core,
+                                           "--exe", targets[1].executable]).stdout
             except ToolFailure as failure:
                 runs["core report"] = failure
             return runs
@@ -142,7 +143,8 @@ def test_the_deadlock_is_named_once(cell, hangs_runs):
         (expected["threads"], expected["objects"])]
     lines = [line for line in text.splitlines() if line.startswith("deadlock: ")]
     alpha, beta = expected["threads"]
-    assert lines == [f'deadlock: {alpha} "alpha" waits for lock {expected["objects"][0]} held by {beta} "beta", '
+    assert lines == [f'deadlock: {alpha} "alpha" waits for lock {expected["objects"][0]} '
+                     f'held by {beta} "beta", '
                      f'which waits for lock {expected["objects"][1]} held by {alpha} "alpha"'], text[-3000:]
 
 

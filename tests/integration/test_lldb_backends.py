@@ -29,7 +29,8 @@ def reports_through(backend):
 def test_sbapi_backend_reports_what_the_direct_one_does(interp_id, target):
     completed = run_lldb(target, [*reports_through("direct"), *reports_through("sbapi"), "py-backend"])
     documents = json_documents(completed)
-    assert len(documents) == 4, f"expected 4 JSON documents:\n{completed.stdout[-3000:]}{completed.stderr[-2000:]}"
+    assert len(documents) == 4, (f"expected 4 JSON documents:\n"
+                                 f"{completed.stdout[-3000:]}{completed.stderr[-2000:]}")
     direct, sbapi = documents[:2], documents[2:]
     assert any(frame.get("kind") == "python"
                for thread in direct[0]["threads"] for frame in thread["frames"]), "no Python frames at all"
@@ -40,6 +41,7 @@ def test_sbapi_backend_reports_what_the_direct_one_does(interp_id, target):
     assert direct_choice.startswith("direct") and sbapi_choice.startswith("sbapi")
     assert after_direct == 0, "the direct run went through LLDB's module view"
     assert after_sbapi > 0, "the sbapi run asked LLDB nothing"
+
 
 def test_linux_targets_get_the_direct_backend_by_default(any_core_target):
     completed = run_lldb(any_core_target, ["py-backend", *REPORTS, "py-backend"])

@@ -7,8 +7,6 @@ their order must equal the frame's own f_locals, and so must the reprs of plain 
 repr depends on nothing pyxray cannot read: other objects may have a __repr__ of their own).
 """
 
-import pytest
-
 from drivers import xbt_json
 from frames import python_frames, recorded_threads, threads_by_tid
 

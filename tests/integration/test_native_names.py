@@ -17,7 +17,7 @@ import interpreters
 from drivers import CLI, FRONTENDS, extract_json, require, run, run_cli, run_gdb, run_lldb
 from extensions import build_extension
 from frames import python_frames
-from targets import REPO, FixtureProcess, Target, make_core
+from targets import REPO, FixtureProcess, Target
 
 CXX_DIR = REPO / "fixtures" / "cxx"
 CXX_BLOCK_PY = CXX_DIR / "cxx_block.py"
@@ -123,7 +123,8 @@ def test_exe_of_another_build_is_ignored_and_said(core_targets, tmp_path):
     assert document["threads"] == expected["threads"]
     assert expected["target"]["ignored_executable"] is None
     text = run([CLI, "xbt", "--core", target.core, "--exe", other])
-    note = f"note: executable {other} not used: {ignored['reason']}; read {document['target']['executable']} instead"
+    note = (f"note: executable {other} not used: {ignored['reason']}; "
+            f"read {document['target']['executable']} instead")
     assert note in text.stdout.splitlines()
     report = run([CLI, "core", target.core, "--exe", other])
     assert f"  executable: {document['target']['executable']}" in report.stdout.splitlines()

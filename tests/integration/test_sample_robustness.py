@@ -156,7 +156,8 @@ def test_a_stopped_process_stays_stopped_while_sampled(programs, tmp_path):
                              "--duration", "1", "--format", "folded", "-o", folded])
     assert completed.returncode == 0, completed.stderr
     after = ticks.read_text()
-    assert after == before, f"it ran while sampled: {len(after.splitlines()) - len(before.splitlines())} lines"
+    assert after == before, (f"it ran while sampled: "
+                             f"{len(after.splitlines()) - len(before.splitlines())} lines")
     assert process_state(ticker.pid) == "T"
     assert f"process {ticker.pid} is stopped" in completed.stderr, completed.stderr
     samples, _ = summary_of(completed.stderr)

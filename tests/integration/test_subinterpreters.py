@@ -18,6 +18,8 @@ from frames import threads_by_tid
 from targets import REPO, FixtureProcess, Target, make_core
 
 SUBINTERPRETERS_PY = REPO / "fixtures" / "subinterpreters.py"
+
+
 class SubinterpreterTargets:
     """One fixture process per interpreter, and one gcore core of it, made on first use."""
 
@@ -84,7 +86,7 @@ def test_every_interpreters_threads_are_labelled(interp_id, frontend, mode, subi
 
 @pytest.mark.python_since(12)
 def test_a_thread_running_a_subinterpreter_keeps_its_own_name(interp_id, frontend, mode,
-                                                             subinterpreter_targets):
+                                                              subinterpreter_targets):
     """"host" runs code in the subinterpreter, whose threading knows it only as a stand-in (its
     "MainThread" in 3.12, "Dummy-1" in 3.13); the main interpreter started it as "host", and
     that is its name."""

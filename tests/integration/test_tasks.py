@@ -2,11 +2,12 @@
 coroutine chain and await edges, and its task cycle named once, through `py-tasks --json` (gdb,
 LLDB) and `pyxray tasks --json`, live and on a gcore core, against the program's own record.
 
-Every interpreter of the matrix: each front-end live and on the core. The text outputs (`py-tasks`' table, `py-tasks --tree`) on one interpreter per front-end, in the
-same debugger session as the JSON. py-xbt's task marks (`py-xbt -a --json`, `pyxray xbt --json`)
-in that session too: the CLI live and on the core on three interpreters, gdb and LLDB on one core
-each. One process and one core per interpreter, made once for the
-cells the run selected, then stopped and deleted; interpreters as installed only (the stripped
+Every interpreter of the matrix: each front-end live and on the core. The text outputs
+(`py-tasks`' table, `py-tasks --tree`) on one interpreter per front-end, in the same debugger
+session as the JSON. py-xbt's task marks (`py-xbt -a --json`, `pyxray xbt --json`) in that
+session too: the CLI live and on the core on three interpreters, gdb and LLDB on one core each.
+One process and one core per interpreter, made once for the cells the run selected, then
+stopped and deleted; interpreters as installed only (the stripped
 copies change no task decoding: the coroutines and frames are read as py-xbt reads them).
 """
 
@@ -19,7 +20,8 @@ import pytest
 
 import interpreters
 from core_layout import CoreLayout
-from drivers import FRONTENDS, REPO, ToolFailure, around_json, extract_json, json_spans, run_cli, run_debugger, run_tasks
+from drivers import (FRONTENDS, REPO, ToolFailure, around_json, extract_json, json_spans, run_cli,
+                     run_debugger, run_tasks)
 from targets import (EPOLL_SYSCALLS, FUTEX_SYSCALL, READY_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target,
                      make_core)
 
@@ -51,10 +53,12 @@ class TasksProcess(FixtureProcess):
         super().__init__(interpreter, workdir, script=TASKS_PY)
 
     def wait_until_blocked(self):
-        self._wait_for(self.ready_path.exists, READY_TIMEOUT, f"{self.script.name} never wrote {self.ready_path}")
+        self._wait_for(self.ready_path.exists, READY_TIMEOUT,
+                       f"{self.script.name} never wrote {self.ready_path}")
         self.record = json.loads(self.record_path.read_text())
         threads = self.record["threads"]
-        self.wait_until_in_syscalls({threads["loop-a"]: set(EPOLL_SYSCALLS), threads["loop-b"]: set(SLEEP_SYSCALLS),
+        self.wait_until_in_syscalls({threads["loop-a"]: set(EPOLL_SYSCALLS),
+                                     threads["loop-b"]: set(SLEEP_SYSCALLS),
                                      self.pid: {FUTEX_SYSCALL}})
         return self.record
 
@@ -266,7 +270,8 @@ def table_differences(record, text):
         if len(own) != 1:
             differences.append(f"{task['name']}: {len(own)} lines for its address {task['address']}: {own}")
         elif not (has_word(own[0], task["name"]) and has_word(own[0], task["state"])):
-            differences.append(f"{task['name']}: its line lacks its name or state {task['state']!r}: {own[0]!r}")
+            differences.append(f"{task['name']}: its line lacks its name or state "
+                               f"{task['state']!r}: {own[0]!r}")
     return differences
 
 
@@ -298,7 +303,8 @@ def tree_differences(record, text):
     lines = text.splitlines()
     cycles = recorded_cycles(record)
     in_cycles = set().union(*cycles)
-    differences = [f"{child} is not under {task['name']}" for task in record["tasks"] if task["name"] not in in_cycles
+    differences = [f"{child} is not under {task['name']}"
+                   for task in record["tasks"] if task["name"] not in in_cycles
                    for child in task["awaiting"] if not is_under(lines, task["name"], child)]
     cycle_lines = [line for line in lines if line.startswith("cycle:")]
     for cycle in cycles:
@@ -376,8 +382,8 @@ def test_xbt_marks_the_running_tasks_frames(cell, tasks_runs):
     """py-xbt -a --json: the frames b-runner runs (block_in_c <- runner, as recorded) carry its
     name and address, and no other frame of any thread carries a task."""
     record, result = tasks_runs.get(cell)
-    assert [frame["function"] for frame in next(
-        task for task in record["tasks"] if task["name"] == "b-runner")["coroutine"]] == ["block_in_c", "runner"]
+    b_runner = next(task for task in record["tasks"] if task["name"] == "b-runner")
+    assert [frame["function"] for frame in b_runner["coroutine"]] == ["block_in_c", "runner"]
     assert task_mark_differences(record, result["xbt"]) == []
 
 
@@ -398,7 +404,8 @@ class SubinterpretersProcess(FixtureProcess):
         super().__init__(interpreter, workdir, script=SUBINTERPRETERS_PY)
 
     def wait_until_blocked(self):
-        self._wait_for(self.ready_path.exists, READY_TIMEOUT, f"{self.script.name} never wrote {self.ready_path}")
+        self._wait_for(self.ready_path.exists, READY_TIMEOUT,
+                       f"{self.script.name} never wrote {self.ready_path}")
         self.record = json.loads(self.record_path.read_text())
         threads = {task["thread"] for task in self.record["tasks"]}
         self.wait_until_in_syscalls({tid: set(EPOLL_SYSCALLS) for tid in threads})
@@ -440,7 +447,8 @@ def check_interpreter_labels(frontend, target):
         document = extract_json(run_tasks(frontend, target, ["--json"]), what)
         table = run_tasks(frontend, target, []).stdout
     else:
-        table, document, _ = around_json(run_debugger(frontend, target, ["py-tasks", "py-tasks --json"]), what)
+        session = run_debugger(frontend, target, ["py-tasks", "py-tasks --json"])
+        table, document, _ = around_json(session, what)
     assert interpreter_differences(record, document) == [], what
     sub_task = next(task for task in record["tasks"] if task["name"] == "sub-task")
     row = next((line.split() for line in table.splitlines() if has_word(line, "sub-task")), None)
@@ -472,6 +480,7 @@ def test_a_task_whose_memory_is_damaged_is_left_out_with_a_note(tmp_path):
         document = extract_json(run_tasks("cli", target, ["--json"]), "pyxray tasks on the damaged core")
         shown = sorted(task["name"] for task in document["tasks"])
         assert shown == sorted(task["name"] for task in record["tasks"] if task is not damaged)
-        assert any("1 entry whose task is unreadable" in note for note in document["notes"]), document["notes"]
+        notes = document["notes"]
+        assert any("1 entry whose task is unreadable" in note for note in notes), notes
     finally:
         core_path.unlink(missing_ok=True)

@@ -77,7 +77,8 @@ class ThreadsRuns:
                                   make_core(process.pid, process.workdir / "core")))
             for target in targets:
                 for frontend in frontends:
-                    runs[(frontend, target.kind)] = (self._json(frontend, target), self._text(frontend, target))
+                    runs[(frontend, target.kind)] = (self._json(frontend, target),
+                                                     self._text(frontend, target))
         finally:
             process.stop()
             (process.workdir / "core").unlink(missing_ok=True)  # about 200 MB each
@@ -86,7 +87,8 @@ class ThreadsRuns:
     def _json(self, frontend, target):
         try:
             completed = self.run_threads(frontend, target, ["--json"])
-            return self.extract_json(completed, f"{frontend} py-threads on {target.kind} {target.interpreter.id}")
+            return self.extract_json(completed,
+                                     f"{frontend} py-threads on {target.kind} {target.interpreter.id}")
         except self.failure_type as failure:
             return failure
 
