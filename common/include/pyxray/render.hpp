@@ -40,11 +40,11 @@ std::string render_modules_note(const std::vector<ModuleInfo>& modules, TargetKi
 // are not UTF-8 as \xNN; backslashes kept, so a repr passes unchanged. Every text renderer puts
 // target strings through it; JSON keeps the exact value instead (objects/strings_repr.cpp).
 std::string printable_text(std::string_view text);
-// The last component of a path ("libc.so.6" of "/usr/lib/x86_64-linux-gnu/libc.so.6"), for text.
-std::string path_basename(std::string_view path);
 // "note: executable X not used: REASON; read Y instead", when the user named one of another
 // build (TargetInfo::ignored_executable); empty otherwise.
 std::string render_ignored_executable_note(const TargetInfo& target);
+// "note: threads may be missing: ..." per list of interpreters or thread states that ended early.
+std::string render_walk_notes(const Snapshot& snapshot);
 
 struct ThreadsRenderOptions {
     bool stacks = false;  // each thread's merged stack under its line

@@ -8,6 +8,7 @@
 
 #include "asyncio/task_registry.hpp"
 #include "interp/thread_states.hpp"
+#include "pyxray/path_names.hpp"
 
 namespace pyxray {
 namespace {
@@ -18,14 +19,9 @@ constexpr uint64_t kMaxTaskSize = 4096;
 constexpr uint64_t kMaxInterpreterSize = 16 << 20;
 constexpr uint64_t kMaxThreadStateSize = 1 << 20;
 
-std::string_view basename_of(std::string_view path) {
-    auto slash = path.rfind('/');
-    return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
 // 0: the _asyncio extension; 1: the executable or libpython (a build with _asyncio built in).
 std::optional<int> search_rank(const ModuleInfo& module, const std::string& executable) {
-    std::string_view name = basename_of(module.path);
+    std::string_view name = path_basename(module.path);
     if (name.starts_with("_asyncio")) return 0;
     if (module.path == executable || name.starts_with("libpython") || name.starts_with("python")) return 1;
     return std::nullopt;
@@ -154,7 +150,7 @@ Result<mirror::AsyncioDebugOffsets> read_asyncio_debug(const Memory& memory,
     return section;
 }
 
-AsyncioOffsets asyncio_offsets_from_target(AsyncioOffsets compiled,
+AsyncioOffsets asyncio_offsets_from_target(const AsyncioOffsets& compiled,
                                            const mirror::AsyncioDebugOffsets& section, const Offsets& offsets,
                                            const std::optional<VersionedDebugTable>& table,
                                            std::vector<std::string>& notes) {

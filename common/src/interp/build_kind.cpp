@@ -5,14 +5,10 @@
 #include <cctype>
 
 #include "layout/debug_offsets.hpp"
+#include "pyxray/path_names.hpp"
 
 namespace pyxray {
 namespace {
-
-std::string basename_of(const std::string& path) {
-    auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 // "python3.13t" and "libpython3.13t.so" (also the debug "python3.13td"): the ABI flag `t`
 // right after the version, as PEP 703 names free-threaded builds' files.
@@ -32,7 +28,7 @@ std::string_view describe(BuildKind kind) {
 }  // namespace
 
 std::optional<BinaryBuildKind> build_kind_from_binary(const ModuleSymbols* symbols, const std::string& path) {
-    std::string name = basename_of(path);
+    std::string name(path_basename(path));
     if (symbols && symbols->symbol(kFreeThreadedSymbol))
         return BinaryBuildKind{BuildKind::FreeThreaded,
                                fmt::format("{} defines {}", name, kFreeThreadedSymbol)};

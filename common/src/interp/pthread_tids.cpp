@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "pyxray/target.hpp"
+#include "pyxray/path_names.hpp"
 
 namespace pyxray {
 namespace {
@@ -20,18 +21,12 @@ struct DbDescriptor {
     uint32_t offset;
 };
 
-bool is_libc(const std::string& path) {
-    auto slash = path.rfind('/');
-    std::string_view name = slash == std::string::npos ? path : std::string_view(path).substr(slash + 1);
-    return name.starts_with("libc.so") || name.starts_with("libc-");
-}
-
 std::optional<uint32_t> tid_offset(const Target& target) {
     auto modules = target.modules();
     if (!modules) return std::nullopt;
     std::array<std::string_view, 1> names = {kTidDescriptor};
     for (const auto& module : *modules) {
-        if (!is_libc(module.path)) continue;
+        if (!is_libc_path(module.path)) continue;
         auto symbols = target.module_symbols(module, names);
         if (!symbols) continue;
         auto symbol = (*symbols)->symbol(kTidDescriptor);

@@ -12,6 +12,7 @@
 #include "interp/runtime_scan.hpp"
 #include "interp/version_text.hpp"
 #include "layout/debug_offsets.hpp"
+#include "pyxray/path_names.hpp"
 
 namespace pyxray {
 namespace {
@@ -21,13 +22,8 @@ constexpr size_t kMaxModulesSearched = 512;
 constexpr std::array<std::string_view, 5> kRuntimeSymbols = {
     "_PyRuntime", "Py_Version", "_Py_NegativeRefcount", kFreeThreadedSymbol, "Py_GetVersion"};
 
-std::string basename_of(const std::string& path) {
-    auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 bool looks_like_python(const ModuleInfo& module) {
-    return basename_of(module.path).find("python") != std::string::npos;
+    return path_basename(module.path).find("python") != std::string::npos;
 }
 
 // Python's own modules first: the runtime is almost always in the executable or libpython.
@@ -40,7 +36,7 @@ std::vector<ModuleInfo> search_order(std::vector<ModuleInfo> modules) {
 // Before 3.11 there is no Py_Version: fall back to the "python3.X" (or "python2.X") in the
 // module's name.
 std::optional<PythonVersion> version_from_name(const std::string& path) {
-    std::string name = basename_of(path);
+    std::string name(path_basename(path));
     for (size_t at = name.find("python"); at != std::string::npos; at = name.find("python", at + 1)) {
         size_t major = at + 6;
         if (major + 2 > name.size() || (name[major] != '2' && name[major] != '3') || name[major + 1] != '.')
@@ -114,7 +110,7 @@ Result<void> prefer_target_table(const Memory& memory, const PythonVersion& vers
         located.layout_note = "layout from the target's _Py_DebugOffsets";
         return {};
     }
-    if (table.error().code == ErrorCode::Unsupported) return std::unexpected(table.error());
+    if (table.error().code == ErrorCode::Unsupported) return pyxray::unexpected(table.error());
     located.layout_note = fmt::format("using pyxray's built-in {}.{} layout: {}", version.major,
                                       version.minor, table.error().message);
     return {};
@@ -186,7 +182,7 @@ Result<LocatedRuntime> runtime_from_cookie_scan(const Target& target) {
     };
     scan_for_debug_cookie(target.memory(), *regions, CookieScanLimits{}, accept, report);
     if (found) return std::move(*found);
-    if (unsupported) return std::unexpected(*unsupported);
+    if (unsupported) return pyxray::unexpected(*unsupported);
     return fail(ErrorCode::NotPython,
                 fmt::format("no valid _Py_DebugOffsets among {}{}", report.summary(), last_refusal));
 }
@@ -214,16 +210,16 @@ Result<LocatedRuntime> locate_runtime(const Target& target) {
         const std::string& file = module.file_to_read();
         std::error_code error;
         if (!symbols && (file.empty() || !std::filesystem::exists(file, error)))
-            missing.push_back(basename_of(module.path));
+            missing.emplace_back(path_basename(module.path));
         if (!symbols) continue;
-        searched.push_back(basename_of(module.path));
+        searched.emplace_back(path_basename(module.path));
         if (auto runtime = (*symbols)->symbol("_PyRuntime"))
             return runtime_in_module(target, **symbols, module, *runtime,
                                      fmt::format("the _PyRuntime symbol of {}", module.path));
         if (auto section = (*symbols)->section(".PyRuntime"))
             return runtime_in_module(target, **symbols, module, section->address,
                                      fmt::format("the .PyRuntime section of {}", module.path));
-        if (auto old = too_old_python(**symbols, module)) return std::unexpected(*old);
+        if (auto old = too_old_python(**symbols, module)) return pyxray::unexpected(*old);
     }
     auto scanned = runtime_from_cookie_scan(target);
     if (scanned || scanned.error().code != ErrorCode::NotPython) return scanned;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "layout/debug_offsets.hpp"
+#include "pyxray/path_names.hpp"
 
 namespace pyxray {
 namespace {
@@ -13,12 +14,11 @@ namespace {
 constexpr uint64_t kCookieAlignment = 8;
 // A failed big read is retried in pieces this size, so one unreadable page (a guard page, a
 // segment a core left out) does not hide the rest of its chunk.
-constexpr size_t kRetryPieceBytes = 64 * 1024;
+constexpr size_t kRetryPieceBytes = size_t{64} * 1024;
 constexpr int64_t kMaxInterpreterId = int64_t{1} << 32;
 
 bool names_python(const MemoryRegion& region) {
-    auto slash = region.path.rfind('/');
-    return region.path.find("python", slash == std::string::npos ? 0 : slash) != std::string::npos;
+    return path_basename(region.path).find("python") != std::string_view::npos;
 }
 
 int scan_rank(const MemoryRegion& region) {
@@ -92,7 +92,7 @@ private:
 };
 
 Result<void> not_an_interpreter(uint64_t head, std::string why) {
-    return std::unexpected(Error{ErrorCode::BadData,
+    return pyxray::unexpected(Error{ErrorCode::BadData,
                                  fmt::format("interpreters_head {:#x} is not an interpreter: {}", head, why),
                                  head});
 }
@@ -127,12 +127,12 @@ Result<PythonVersion> debug_offsets_version(const Memory& memory, uint64_t runti
     };
     PYXRAY_TRY(head, read_value<Head>(memory, runtime));
     if (std::memcmp(head.cookie, kDebugCookie, sizeof(kDebugCookie)) != 0)
-        return std::unexpected(
+        return pyxray::unexpected(
             Error{ErrorCode::BadData, fmt::format("no \"xdebugpy\" cookie at {:#x}", runtime), runtime});
     uint64_t hex = head.version;
     auto version = PythonVersion::from_hex(static_cast<uint32_t>(hex));
     if (hex >> 32 || version.major != 3 || version.minor < 13)
-        return std::unexpected(
+        return pyxray::unexpected(
             Error{ErrorCode::BadData,
                   fmt::format("the version after the cookie at {:#x} is {:#x}, not a CPython 3.13+ version",
                               runtime, hex),

@@ -13,6 +13,7 @@
 
 #include "memory/core_image.hpp"
 #include "memory/core_notes.hpp"
+#include "pyxray/path_names.hpp"
 
 namespace pyxray {
 namespace {
@@ -65,7 +66,7 @@ public:
     }
 
 private:
-    std::unexpected<Error> problem(const std::string& what) const {
+    pyxray::unexpected<Error> problem(const std::string& what) const {
         if (compression_ != Compression::None)
             return fail(ErrorCode::Io, fmt::format("cannot read core '{}' (decompressed from {}): {}", path_,
                                                    compression_name(compression_), what));
@@ -188,9 +189,7 @@ private:
         const auto& files = notes_.mapped_files;  // sorted by start
         if (!notes_.command.empty()) {
             for (const MappedFile& file : files) {
-                auto slash = file.path.rfind('/');
-                std::string_view base = std::string_view(file.path).substr(slash == std::string::npos ? 0 : slash + 1);
-                if (base.starts_with(notes_.command)) return file.path;
+                if (path_basename(file.path).starts_with(notes_.command)) return file.path;
             }
         }
         return files.empty() ? std::string() : files.front().path;

@@ -11,14 +11,11 @@
 #include "memory/process_namespaces.hpp"
 #include "pyxray/core_file.hpp"
 #include "symbols/build_id.hpp"
+#include "pyxray/path_names.hpp"
+#include "pyxray/process.hpp"
 
 namespace pyxray {
 namespace {
-
-std::string file_name_of(const std::string& path) {
-    auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 std::string joined(const std::string& directory, const std::string& rest) {
     if (directory.empty()) return rest;
@@ -59,7 +56,7 @@ std::vector<std::string> candidate_paths(const std::string& recorded, const Modu
     if (!search.sysroot.empty() && recorded.starts_with('/'))
         add_once(paths, joined(search.sysroot, recorded));
     add_once(paths, recorded);
-    std::string name = file_name_of(recorded);
+    std::string name(path_basename(recorded));
     for (const std::string& directory : search.lib_paths) add_once(paths, joined(directory, name));
     return paths;
 }

@@ -7,6 +7,7 @@
 
 #include "pyxray/render.hpp"
 #include "pyxray/tasks.hpp"
+#include "pyxray/path_names.hpp"
 
 namespace pyxray {
 namespace {

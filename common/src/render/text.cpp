@@ -5,13 +5,9 @@
 
 #include "pyxray/color.hpp"
 #include "pyxray/render.hpp"
+#include "pyxray/path_names.hpp"
 
 namespace pyxray {
-std::string path_basename(std::string_view path) {
-    auto slash = path.rfind('/');
-    return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
-
 namespace {
 
 std::string line_text(int line) { return line < 0 ? "?" : std::to_string(line); }
@@ -177,6 +173,12 @@ std::string render_thread_stack_text(const ThreadStack& thread, const RenderOpti
     return out;
 }
 
+std::string render_walk_notes(const Snapshot& snapshot) {
+    std::string out;
+    for (const auto& note : snapshot.notes) out += "note: threads may be missing: " + printable_text(note) + "\n";
+    return out;
+}
+
 std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& options) {
     std::string out = render_target_warnings(snapshot.target);
     const char* kind = snapshot.target.kind == TargetKind::Core ? "core" : "live";
@@ -185,6 +187,7 @@ std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& optio
     if (snapshot.crash) out += "Fatal signal: " + describe_crash(*snapshot.crash) + "\n";
     out += render_ignored_executable_note(snapshot.target);
     out += render_modules_note(snapshot.modules, snapshot.target.kind);
+    out += render_walk_notes(snapshot);
     for (size_t i = 0; i < snapshot.threads.size(); ++i) {
         out += "\n";
         render_thread(out, snapshot.threads[i], snapshot.crash, options);

@@ -1,9 +1,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "pyxray/sampling.hpp"
+#include "pyxray/path_names.hpp"
 
 namespace pyxray {
 namespace {
@@ -16,7 +16,7 @@ ProfileFrame profile_frame(const StackFrame& frame) {
     const NativeFrame& native = frame.native;
     std::string name = native.function;
     if (name.empty()) {
-        std::string module = std::filesystem::path(native.module).filename().string();
+        std::string_view module = path_basename(native.module);
         name = native.module_offset
                    ? fmt::format("{}+{:#x}", module.empty() ? "?" : module, *native.module_offset)
                    : fmt::format("{:#x}", native.pc);
