@@ -10,6 +10,7 @@
 #include <string>
 
 #include "pyxray/core_file.hpp"
+#include "pyxray/process.hpp"
 
 namespace pyxray::cli {
 namespace {

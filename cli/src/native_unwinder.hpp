@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pyxray/process.hpp"
 #include "pyxray/result.hpp"
 #include "pyxray/target.hpp"
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "pyxray/core_file.hpp"
+#include "pyxray/process.hpp"
 
 namespace pyxray::cli {
 

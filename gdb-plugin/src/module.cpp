@@ -19,6 +19,7 @@
 #include "pyxray/color.hpp"
 #include "pyxray/command_help.hpp"
 #include "pyxray/core_file.hpp"
+#include "pyxray/process.hpp"
 #include "pyxray/refwatch.hpp"
 #include "pyxray/sampling.hpp"
 #include "pyxray/stop_timer.hpp"

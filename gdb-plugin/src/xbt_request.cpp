@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "pyxray/core_file.hpp"
+#include "pyxray/process.hpp"
 #include "pyxray/render.hpp"
 
 namespace pyxray::gdb {

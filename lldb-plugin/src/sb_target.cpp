@@ -21,6 +21,7 @@
 
 #include "process_kind.hpp"
 #include "pyxray/core_file.hpp"
+#include "pyxray/process.hpp"
 #include "sb_module_symbols.hpp"
 #include "symbol_backend.hpp"
 
@@ -187,10 +188,8 @@ void SbTarget::adopt_container_modules() {
     container_modules_ = std::move(*modules);
 }
 
-SbTarget::SbTarget(lldb::SBTarget target, lldb::SBProcess process)
-    : target_(std::move(target)),
-      process_(std::move(process)),
-      symbols_from_lldb_(backend_for(target_) == SymbolBackend::SbApi) {
+SbTarget::SbTarget(const lldb::SBTarget& target, const lldb::SBProcess& process)
+    : target_(target), process_(process), symbols_from_lldb_(backend_for(target_) == SymbolBackend::SbApi) {
     bool core = is_core_plugin(process_.GetPluginName());
     memory_ = make_cached_memory(make_callback_memory(
         [target = target_, process = process_, core](uint64_t address, std::span<std::byte> out) mutable {

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pyxray/process.hpp"
 #include "pyxray/target.hpp"
 
 namespace pyxray::lldb_plugin {
@@ -26,7 +27,7 @@ public:
     // `process` must belong to `target` and be stopped (or be a core). Its memory is read
     // through a page cache that lives as long as this object: build one SbTarget per command,
     // so nothing cached survives a resume.
-    SbTarget(lldb::SBTarget target, lldb::SBProcess process);
+    SbTarget(const lldb::SBTarget& target, const lldb::SBProcess& process);
 
     const Memory& memory() const override { return *memory_; }
     TargetInfo info() const override;

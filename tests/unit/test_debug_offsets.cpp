@@ -20,6 +20,7 @@
 #include "layout/debug_offsets.hpp"
 #include "matrix_interpreters.hpp"
 #include "pyxray/core_file.hpp"
+#include "pyxray/process.hpp"
 #include "pyxray/target.hpp"
 #include "synthetic_debug_offsets.hpp"
 

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "pyxray/core_file.hpp"
+#include "pyxray/process.hpp"
 #include "symbols/elf_symbols.hpp"
 
 extern "C" {

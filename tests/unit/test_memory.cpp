@@ -15,6 +15,7 @@
 #include "core_builder.hpp"
 #include "pyxray/core_file.hpp"
 #include "pyxray/memory.hpp"
+#include "pyxray/process.hpp"
 
 namespace pyxray {
 namespace {

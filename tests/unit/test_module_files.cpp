@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pyxray/core_file.hpp"
+#include "pyxray/process.hpp"
 #include "symbols/build_id.hpp"
 
 namespace {

@@ -8,8 +8,10 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string_view>
 
-#include "pyxray/core_file.hpp"
+#include "pyxray/process.hpp"
 
 namespace pyxray {
 namespace {
@@ -23,9 +25,11 @@ constexpr size_t kMaxCommandLine = 1 << 16;
 struct MapsLine {
     uint64_t start = 0;
     uint64_t end = 0;
+    bool readable = false;
+    bool writable = false;
     uint64_t offset = 0;
     uint64_t inode = 0;
-    std::string path;
+    std::string path;  // may contain spaces; empty for an anonymous mapping
 };
 
 bool parse_hex(std::string_view text, uint64_t& value) {
@@ -33,47 +37,71 @@ bool parse_hex(std::string_view text, uint64_t& value) {
     return error == std::errc() && end == text.data() + text.size();
 }
 
-// "start-end perms offset dev inode   path"; the path may contain spaces.
-bool parse_maps_line(std::string_view line, MapsLine& out) {
-    std::string_view fields[5];
-    for (auto& field : fields) {
-        line.remove_prefix(std::min(line.find_first_not_of(' '), line.size()));
-        size_t space = std::min(line.find(' '), line.size());
-        field = line.substr(0, space);
-        line.remove_prefix(space);
-    }
+std::string_view next_field(std::string_view& line) {
     line.remove_prefix(std::min(line.find_first_not_of(' '), line.size()));
-    size_t dash = fields[0].find('-');
-    if (dash == std::string_view::npos) return false;
-    if (!parse_hex(fields[0].substr(0, dash), out.start) || !parse_hex(fields[0].substr(dash + 1), out.end) ||
-        !parse_hex(fields[2], out.offset))
-        return false;
-    auto [end, error] = std::from_chars(fields[4].data(), fields[4].data() + fields[4].size(), out.inode);
-    if (error != std::errc() || end != fields[4].data() + fields[4].size()) return false;
-    out.path = std::string(line);
-    return true;
+    size_t space = std::min(line.find(' '), line.size());
+    std::string_view field = line.substr(0, space);
+    line.remove_prefix(space);
+    return field;
 }
 
-}  // namespace
+// "start-end perms offset dev inode   path".
+std::optional<MapsLine> parse_maps_line(std::string_view line) {
+    std::string_view range = next_field(line);
+    std::string_view perms = next_field(line);
+    std::string_view offset = next_field(line);
+    next_field(line);  // device
+    std::string_view inode = next_field(line);
+    line.remove_prefix(std::min(line.find_first_not_of(' '), line.size()));
+    MapsLine out;
+    size_t dash = range.find('-');
+    if (dash == std::string_view::npos || perms.size() < 2 || !parse_hex(range.substr(0, dash), out.start) ||
+        !parse_hex(range.substr(dash + 1), out.end) || out.end <= out.start || !parse_hex(offset, out.offset))
+        return std::nullopt;
+    auto [end, error] = std::from_chars(inode.data(), inode.data() + inode.size(), out.inode);
+    if (error != std::errc() || end != inode.data() + inode.size()) return std::nullopt;
+    out.readable = perms[0] == 'r';
+    out.writable = perms[1] == 'w';
+    out.path = std::string(line);
+    return out;
+}
 
-Result<std::vector<ModuleInfo>> modules_of_process(int pid) {
+Result<std::vector<MapsLine>> read_process_maps(int pid) {
     std::string maps_path = fmt::format("/proc/{}/maps", pid);
     std::ifstream maps(maps_path);
     if (!maps)
         return fail(ErrorCode::Io, fmt::format("cannot read {}: {}; is process {} running and "
                                                "yours to inspect?",
                                                maps_path, std::strerror(errno), pid));
+    std::vector<MapsLine> lines;
+    std::string line;
+    for (size_t count = 0; count < kMaxMapLines && std::getline(maps, line); ++count)
+        if (auto entry = parse_maps_line(line)) lines.push_back(std::move(*entry));
+    return lines;
+}
+
+}  // namespace
+
+Result<std::vector<MemoryRegion>> memory_regions_of_process(int pid) {
+    PYXRAY_TRY(lines, read_process_maps(pid));
+    std::vector<MemoryRegion> regions;
+    for (MapsLine& line : lines)
+        if (line.readable)  // nothing to scan in the others
+            regions.push_back(MemoryRegion{line.start, line.end, line.writable, std::move(line.path)});
+    return regions;
+}
+
+Result<std::vector<ModuleInfo>> modules_of_process(int pid) {
+    PYXRAY_TRY(lines, read_process_maps(pid));
     std::vector<ModuleInfo> modules;
     std::vector<ModuleMapping> mappings;  // parallel to modules
     std::map<std::string, size_t> seen;   // path -> index in modules
-    std::string line;
-    for (size_t count = 0; count < kMaxMapLines && std::getline(maps, line); ++count) {
-        MapsLine entry;
+    for (const MapsLine& line : lines) {
         // Only file-backed mappings are modules: [vdso], [heap], [stack] and anonymous ones are not.
-        if (!parse_maps_line(line, entry) || !entry.path.starts_with('/') || entry.offset != 0) continue;
-        if (!seen.try_emplace(entry.path, modules.size()).second) continue;
-        modules.push_back(ModuleInfo{entry.path, entry.start});
-        mappings.push_back(ModuleMapping{entry.start, entry.end, entry.inode});
+        if (!line.path.starts_with('/') || line.offset != 0) continue;
+        if (!seen.try_emplace(line.path, modules.size()).second) continue;
+        modules.push_back(ModuleInfo{line.path, line.start});
+        mappings.push_back(ModuleMapping{line.start, line.end, line.inode});
     }
     resolve_live_modules(modules, mappings, pid, *make_process_memory(pid));
     return modules;
