@@ -17,7 +17,7 @@ struct CommandOutput {
 };
 
 inline Result<CommandOutput> text_only(Result<std::string> text) {
-    if (!text) return std::unexpected(text.error());
+    if (!text) return pyxray::unexpected(text.error());
     return CommandOutput{std::move(*text)};
 }
 

@@ -25,7 +25,7 @@ Result<Snapshot> core_snapshot(const Target& target) {
     auto session = Session::open(target);
     if (!session && (session.error().code == ErrorCode::NotPython || target.info().truncation))
         return native_snapshot(target, session.error().message);
-    if (!session) return std::unexpected(session.error());
+    if (!session) return pyxray::unexpected(session.error());
     auto snapshot = session->xbt(XbtOptions{});
     if (!snapshot && target.info().truncation) return native_snapshot(target, snapshot.error().message);
     return snapshot;

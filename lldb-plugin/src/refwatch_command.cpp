@@ -260,7 +260,7 @@ bool record_stop(RefWatch& watch, lldb::SBTarget& selected, lldb::SBProcess& pro
                  const std::map<uint64_t, PlannedStop>& plan, lldb::SBCommandReturnObject& result) {
     SbTarget target(selected, process);
     auto session = Session::open(target);
-    auto now = session ? session->refcount(address) : Result<Refcount>(std::unexpected(session.error()));
+    auto now = session ? session->refcount(address) : Result<Refcount>(pyxray::unexpected(session.error()));
     if (!now) {
         watch.end(RefwatchEnd::Freed, now.error().message);
         return false;

@@ -3,8 +3,8 @@
 // Why: the fuzz harness must build with clang-14 (-fsanitize=fuzzer), and Debian 12's
 // libstdc++ 12 only declares std::expected when __cpp_concepts >= 202002L, which clang 14
 // (201907L) does not reach. g++ builds never include this file: result.hpp uses it only when
-// <expected> declared nothing. It sits in namespace std so that the code base keeps spelling
-// std::expected / std::unexpected everywhere; it covers only what pyxray uses.
+// <expected> declared nothing, and names either one pyxray::expected / pyxray::unexpected (a
+// program may not add names to namespace std). It covers only what pyxray uses.
 #pragma once
 
 #include <initializer_list>
@@ -13,13 +13,13 @@
 #include <utility>
 #include <variant>
 
-namespace std {
+namespace pyxray::compat {
 
 template <class E>
 class unexpected {
 public:
-    template <class Err = E,
-              class = enable_if_t<!is_same_v<remove_cvref_t<Err>, unexpected> && is_constructible_v<E, Err>>>
+    template <class Err = E, class = std::enable_if_t<!std::is_same_v<std::remove_cvref_t<Err>, unexpected> &&
+                                                      std::is_constructible_v<E, Err>>>
     constexpr explicit unexpected(Err&& error) : error_(std::forward<Err>(error)) {}
     constexpr const E& error() const& noexcept { return error_; }
     constexpr E& error() & noexcept { return error_; }
@@ -38,32 +38,33 @@ public:
     using value_type = T;
     using error_type = E;
 
-    constexpr expected() requires is_default_constructible_v<T> : state_(in_place_index<0>) {}
+    constexpr expected() requires std::is_default_constructible_v<T> : state_(std::in_place_index<0>) {}
     template <class U = T,
-              class = enable_if_t<!is_same_v<remove_cvref_t<U>, expected> &&
-                                  !is_same_v<remove_cvref_t<U>, in_place_t> && is_constructible_v<T, U>>>
-    constexpr expected(U&& value) : state_(in_place_index<0>, std::forward<U>(value)) {}
+              class = std::enable_if_t<!std::is_same_v<std::remove_cvref_t<U>, expected> &&
+                                       !std::is_same_v<std::remove_cvref_t<U>, std::in_place_t> &&
+                                       std::is_constructible_v<T, U>>>
+    constexpr expected(U&& value) : state_(std::in_place_index<0>, std::forward<U>(value)) {}
     template <class G>
-    constexpr expected(const unexpected<G>& error) : state_(in_place_index<1>, error.error()) {}
+    constexpr expected(const unexpected<G>& error) : state_(std::in_place_index<1>, error.error()) {}
     template <class G>
-    constexpr expected(unexpected<G>&& error) : state_(in_place_index<1>, std::move(error).error()) {}
+    constexpr expected(unexpected<G>&& error) : state_(std::in_place_index<1>, std::move(error).error()) {}
 
     constexpr bool has_value() const noexcept { return state_.index() == 0; }
     constexpr explicit operator bool() const noexcept { return has_value(); }
 
-    constexpr T& operator*() & noexcept { return *get_if<0>(&state_); }
-    constexpr const T& operator*() const& noexcept { return *get_if<0>(&state_); }
-    constexpr T&& operator*() && noexcept { return std::move(*get_if<0>(&state_)); }
-    constexpr T* operator->() noexcept { return get_if<0>(&state_); }
-    constexpr const T* operator->() const noexcept { return get_if<0>(&state_); }
+    constexpr T& operator*() & noexcept { return *std::get_if<0>(&state_); }
+    constexpr const T& operator*() const& noexcept { return *std::get_if<0>(&state_); }
+    constexpr T&& operator*() && noexcept { return std::move(*std::get_if<0>(&state_)); }
+    constexpr T* operator->() noexcept { return std::get_if<0>(&state_); }
+    constexpr const T* operator->() const noexcept { return std::get_if<0>(&state_); }
     // No exceptions on target data: value() of an error is a programming error, as with *.
     constexpr T& value() & noexcept { return **this; }
     constexpr const T& value() const& noexcept { return **this; }
     constexpr T&& value() && noexcept { return std::move(**this); }
 
-    constexpr E& error() & noexcept { return *get_if<1>(&state_); }
-    constexpr const E& error() const& noexcept { return *get_if<1>(&state_); }
-    constexpr E&& error() && noexcept { return std::move(*get_if<1>(&state_)); }
+    constexpr E& error() & noexcept { return *std::get_if<1>(&state_); }
+    constexpr const E& error() const& noexcept { return *std::get_if<1>(&state_); }
+    constexpr E&& error() && noexcept { return std::move(*std::get_if<1>(&state_)); }
 
     template <class U>
     constexpr T value_or(U&& fallback) const& {
@@ -79,7 +80,7 @@ public:
     }
 
 private:
-    variant<T, E> state_;
+    std::variant<T, E> state_;
 };
 
 template <class E>
@@ -107,4 +108,4 @@ private:
     bool failed_ = false;
 };
 
-}  // namespace std
+}  // namespace pyxray::compat

@@ -12,6 +12,14 @@
 
 namespace pyxray {
 
+#if defined(__cpp_lib_expected)
+using std::expected;
+using std::unexpected;
+#else
+using compat::expected;
+using compat::unexpected;
+#endif
+
 enum class ErrorCode {
     Unreadable,       // target memory could not be read
     NotPython,        // no CPython runtime found
@@ -30,22 +38,22 @@ struct Error {
 };
 
 template <class T>
-using Result = std::expected<T, Error>;
+using Result = pyxray::expected<T, Error>;
 
-inline std::unexpected<Error> fail(ErrorCode code, std::string message, uint64_t address = 0) {
-    return std::unexpected(Error{code, std::move(message), address});
+inline pyxray::unexpected<Error> fail(ErrorCode code, std::string message, uint64_t address = 0) {
+    return pyxray::unexpected(Error{code, std::move(message), address});
 }
 
 // Propagates an error from a Result-returning expression, else yields its value.
-#define PYXRAY_TRY(var, expr)                                          \
-    auto var##_result_ = (expr);                                       \
-    if (!var##_result_) return std::unexpected(var##_result_.error()); \
-    auto var = std::move(*var##_result_)
+#define PYXRAY_TRY(var, expr)                                             \
+    auto var##_result_ = (expr);                                          \
+    if (!var##_result_) return pyxray::unexpected(var##_result_.error()); \
+    auto var = std::move(*var##_result_)  // NOLINT(bugprone-macro-parentheses): `var` is a declarator
 
-#define PYXRAY_TRY_VOID(expr)                                                          \
-    do {                                                                               \
-        auto pyxray_void_result_ = (expr);                                             \
-        if (!pyxray_void_result_) return std::unexpected(pyxray_void_result_.error()); \
+#define PYXRAY_TRY_VOID(expr)                                                             \
+    do {                                                                                  \
+        auto pyxray_void_result_ = (expr);                                                \
+        if (!pyxray_void_result_) return pyxray::unexpected(pyxray_void_result_.error()); \
     } while (0)
 
 }  // namespace pyxray

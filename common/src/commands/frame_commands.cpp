@@ -74,7 +74,7 @@ Result<void> parse_list_range(const std::string& word, FrameCommand& command) {
     std::optional<size_t> last;
     if (comma != std::string::npos) last = parse_count(std::string_view(word).substr(comma + 1));
     if (!first || *first == 0 || (comma != std::string::npos && (!last || *last < *first)))
-        return std::unexpected(usage_error(FrameVerb::List, fmt::format("bad line range '{}'", word)));
+        return pyxray::unexpected(usage_error(FrameVerb::List, fmt::format("bad line range '{}'", word)));
     command.first_line = static_cast<int>(*first);
     if (last) command.last_line = static_cast<int>(*last);
     return {};
@@ -93,21 +93,21 @@ Result<FrameCommand> parse_frame_command(FrameVerb verb, const std::vector<std::
     std::vector<std::string> positional;
     for (size_t index = 0; index < words.size(); ++index) {
         auto color = take_color_option(words, index, command.color);
-        if (!color) return std::unexpected(usage_error(verb, color.error().message));
+        if (!color) return pyxray::unexpected(usage_error(verb, color.error().message));
         if (*color) continue;
         if (takes_limits) {
             auto taken = take_repr_limit_option(words, index, command.limits);
-            if (!taken) return std::unexpected(usage_error(verb, taken.error().message));
+            if (!taken) return pyxray::unexpected(usage_error(verb, taken.error().message));
             if (*taken) continue;
         }
         if (words[index].starts_with("-") && words[index].size() > 1)
-            return std::unexpected(usage_error(verb, unknown_option_message(help_of(verb), words[index])));
+            return pyxray::unexpected(usage_error(verb, unknown_option_message(help_of(verb), words[index])));
         positional.push_back(words[index]);
     }
     if (positional.size() > 1)
-        return std::unexpected(usage_error(verb, fmt::format("unexpected argument '{}'", positional[1])));
+        return pyxray::unexpected(usage_error(verb, fmt::format("unexpected argument '{}'", positional[1])));
     if (positional.empty()) {
-        if (verb == FrameVerb::Print) return std::unexpected(usage_error(verb, "which name?"));
+        if (verb == FrameVerb::Print) return pyxray::unexpected(usage_error(verb, "which name?"));
         return command;
     }
     const std::string& word = positional[0];
@@ -121,7 +121,7 @@ Result<FrameCommand> parse_frame_command(FrameVerb verb, const std::vector<std::
         default: {
             auto number = parse_count(word);
             if (!number)
-                return std::unexpected(usage_error(verb, fmt::format("'{}' is not a frame number", word)));
+                return pyxray::unexpected(usage_error(verb, fmt::format("'{}' is not a frame number", word)));
             command.number = number;
         }
     }

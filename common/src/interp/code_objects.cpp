@@ -118,10 +118,10 @@ Result<const CodeInfo*> CodeCache::get(uint64_t address) {
         auto info = read(address);
         Result<std::unique_ptr<CodeInfo>> entry =
             info ? Result<std::unique_ptr<CodeInfo>>(std::make_unique<CodeInfo>(std::move(*info)))
-                 : std::unexpected(info.error());
+                 : pyxray::unexpected(info.error());
         found = codes_.emplace(address, std::move(entry)).first;
     }
-    if (!found->second) return std::unexpected(found->second.error());
+    if (!found->second) return pyxray::unexpected(found->second.error());
     return found->second->get();
 }
 

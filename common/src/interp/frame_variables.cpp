@@ -106,7 +106,7 @@ Result<std::vector<FrameVariable>> fast_locals(const Memory& memory, const Offse
                                                const ObjectReader& objects, uint64_t frame, uint64_t code) {
     auto slots =
         offsets.frame_object ? legacy_slots(memory, offsets, code) : localsplus_slots(memory, offsets, code);
-    if (!slots) return std::unexpected(slots.error());
+    if (!slots) return pyxray::unexpected(slots.error());
     std::vector<uint64_t> values(slots->names.size());
     if (!values.empty())
         PYXRAY_TRY_VOID(memory.read(frame + offsets.frame_variables.localsplus,
@@ -122,7 +122,7 @@ Result<std::vector<FrameVariable>> fast_locals(const Memory& memory, const Offse
             value = contents;
         }
         auto name = objects.str_value(slots->names[i]);
-        if (!name) return std::unexpected(name.error());
+        if (!name) return pyxray::unexpected(name.error());
         assign(locals, std::move(*name), value);
     }
     return locals;
@@ -154,7 +154,7 @@ Result<FrameNamespaces> read_frame_namespaces(const Memory& memory, const Offset
     namespaces.builtins = builtins;
     auto locals = (flags & kCoOptimized) ? fast_locals(memory, offsets, objects, frame, code)
                                          : mapping_locals(objects, mapping);
-    if (!locals) return std::unexpected(locals.error());
+    if (!locals) return pyxray::unexpected(locals.error());
     namespaces.locals = std::move(*locals);
     return namespaces;
 }

@@ -54,7 +54,7 @@ ThreadException describe(const Memory& memory, const Offsets& offsets, const Obj
 // an instance of it yet).
 std::string name_of_type(const Memory& memory, const Offsets& offsets, uint64_t type) {
     auto name = read_pointer(memory, type + offsets.type_object.tp_name);
-    auto text = name ? read_c_string(memory, *name) : Result<std::string>(std::unexpected(name.error()));
+    auto text = name ? read_c_string(memory, *name) : Result<std::string>(pyxray::unexpected(name.error()));
     return text ? *text : fmt::format("<unreadable type at {:#x}>", type);
 }
 

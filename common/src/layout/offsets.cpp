@@ -40,7 +40,7 @@ Error too_old_version_error(const PythonVersion& version) {
 
 Result<const Offsets*> offsets_for(const PythonVersion& version, BuildKind kind) {
     if (kind == BuildKind::FreeThreaded) return free_threaded_offsets_for(version);
-    if (predates_supported_versions(version)) return std::unexpected(too_old_version_error(version));
+    if (predates_supported_versions(version)) return pyxray::unexpected(too_old_version_error(version));
     if (version.major == 3 && version.minor == 8) return &offsets_3_8();
     if (version.major == 3 && version.minor == 9) return &offsets_3_9();
     if (version.major == 3 && version.minor == 10) return &offsets_3_10();

@@ -14,7 +14,7 @@
 namespace pyxray {
 namespace {
 
-std::unexpected<Error> problem(const std::string& path, const std::string& what) {
+pyxray::unexpected<Error> problem(const std::string& path, const std::string& what) {
     return fail(ErrorCode::Io, fmt::format("cannot read core '{}': {}", path, what));
 }
 

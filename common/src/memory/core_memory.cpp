@@ -112,7 +112,7 @@ private:
         return it->second;
     }
 
-    std::unexpected<Error> unreadable(uint64_t address, const std::string& why) const {
+    pyxray::unexpected<Error> unreadable(uint64_t address, const std::string& why) const {
         return fail(ErrorCode::Unreadable,
                     fmt::format("cannot read 0x{:x} from core '{}': {}", address, image_->path, why),
                     address);

@@ -43,14 +43,14 @@ struct Input {
     }
 };
 
-std::unexpected<Error> truncated(std::string_view format, uint64_t size, std::string_view where) {
+pyxray::unexpected<Error> truncated(std::string_view format, uint64_t size, std::string_view where) {
     return fail(ErrorCode::Io,
                 fmt::format("its {} stream is truncated: it ends after {} compressed bytes, {}; "
                             "the file was cut short (copy or write it again)",
                             format, size, where));
 }
 
-std::unexpected<Error> corrupt(std::string_view format, uint64_t near, std::string_view why) {
+pyxray::unexpected<Error> corrupt(std::string_view format, uint64_t near, std::string_view why) {
     return fail(ErrorCode::Io, fmt::format("its {} stream is corrupt at or before compressed byte {} ({})",
                                            format, near, why));
 }

@@ -77,7 +77,7 @@ Result<std::string> Decoder::int_repr(uint64_t object) const {
     auto value = read_long(memory, offsets, object, kMaxIntDigits);
     if (!value) {
         if (value.error().code == ErrorCode::Truncated) return value.error().message;  // the marker
-        return std::unexpected(value.error());
+        return pyxray::unexpected(value.error());
     }
     std::string text = digits_to_decimal(value->digits);
     if (value->negative && text != "0") text.insert(text.begin(), '-');

@@ -123,7 +123,7 @@ void Decoder::append_repr(std::string& out, uint64_t address, size_t depth) {
             auto value = int_value(address);
             append_or_marker(out,
                              value ? Result<std::string>(*value ? "True" : "False")
-                                   : Result<std::string>(std::unexpected(value.error())),
+                                   : Result<std::string>(pyxray::unexpected(value.error())),
                              fallback);
             return;
         }

@@ -23,7 +23,7 @@ std::string take_object(const std::vector<std::string>& words, size_t& index) {
 Result<std::string> option_value(const std::vector<std::string>& words, size_t& index,
                                  std::string_view usage) {
     if (index + 1 >= words.size())
-        return std::unexpected(usage_error(usage, fmt::format("{} needs a value", words[index])));
+        return pyxray::unexpected(usage_error(usage, fmt::format("{} needs a value", words[index])));
     return words[++index];
 }
 
@@ -44,7 +44,7 @@ Result<RefcntCommand> parse_refcnt_command(const std::vector<std::string>& words
                         unknown_option_message(*find_command_help("py-refcnt"), words[index]));
         command.json = true;
     }
-    if (command.object.empty()) return std::unexpected(usage_error(kRefcntUsage, "no object given"));
+    if (command.object.empty()) return pyxray::unexpected(usage_error(kRefcntUsage, "no object given"));
     return command;
 }
 
@@ -68,7 +68,7 @@ Result<RefwatchCommand> parse_refwatch_command(const std::vector<std::string>& w
             PYXRAY_TRY(value, option_value(words, index, kRefwatchUsage));
             auto count = parse_count(value);
             if (!count || *count == 0)
-                return std::unexpected(usage_error(
+                return pyxray::unexpected(usage_error(
                     kRefwatchUsage, fmt::format("--count needs a positive number, not '{}'", value)));
             command.count = count;
         } else {
@@ -76,7 +76,7 @@ Result<RefwatchCommand> parse_refwatch_command(const std::vector<std::string>& w
                         unknown_option_message(*find_command_help("py-refwatch"), word));
         }
     }
-    if (command.object.empty()) return std::unexpected(usage_error(kRefwatchUsage, "no object given"));
+    if (command.object.empty()) return pyxray::unexpected(usage_error(kRefwatchUsage, "no object given"));
     if (!command.each_line && command.breaks.empty()) command.watch = true;
     return command;
 }

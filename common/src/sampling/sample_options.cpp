@@ -12,7 +12,7 @@ namespace {
 // Without --duration or --samples: an hour at the requested rate, so a forgotten sampler ends.
 constexpr double default_limit_s = 3600;
 
-std::unexpected<Error> usage_error(const std::string& what) {
+pyxray::unexpected<Error> usage_error(const std::string& what) {
     return fail(ErrorCode::InvalidArgument, fmt::format("py-sample: {}; usage: {}", what, kSampleUsage));
 }
 
