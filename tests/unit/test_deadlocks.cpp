@@ -1,8 +1,8 @@
-// The wait-for graph's cycles (merge/waiting.hpp): each named once, from its lowest tid;
+// The wait-for graph's cycles (interp/thread_waits.hpp): each named once, from its lowest tid;
 // chains that end, self-waits and holders outside the snapshot are no deadlock.
 #include <gtest/gtest.h>
 
-#include "merge/waiting.hpp"
+#include "interp/thread_waits.hpp"
 #include "pyxray/render.hpp"
 
 namespace pyxray {

@@ -14,7 +14,7 @@
 #include "layout/debug_offsets.hpp"
 #include "layout/debug_offsets_314.hpp"
 #include "layout/offsets.hpp"
-#include "merge/activity.hpp"
+#include "interp/thread_activity.hpp"
 #include "pyxray/memory.hpp"
 
 namespace pyxray {

@@ -1,10 +1,11 @@
-#include "merge/activity.hpp"
+#include "interp/thread_activity.hpp"
 
 #include <algorithm>
 #include <array>
 #include <string_view>
 
 #include "merge/classify.hpp"
+#include "pyxray/path_names.hpp"
 
 namespace pyxray {
 namespace {
@@ -65,11 +66,6 @@ bool starts_with_one_of(std::string_view name, const auto& prefixes) {
                        [&](std::string_view prefix) { return name.starts_with(prefix); });
 }
 
-bool in_libc(const NativeFrame& frame) {
-    auto slash = frame.module.rfind('/');
-    std::string_view file = std::string_view(frame.module).substr(slash == std::string::npos ? 0 : slash + 1);
-    return file.starts_with("libc.so") || file.starts_with("libc-");
-}
 
 }  // namespace
 
@@ -101,7 +97,7 @@ ThreadActivity thread_activity(const std::vector<NativeFrame>* native, std::opti
     if (idle) return ThreadActivity::Idle;
     if (condition) return python && holds_gil == false ? ThreadActivity::WaitingForGil : ThreadActivity::Idle;
     if (holds_gil) return *holds_gil ? ThreadActivity::Running : ThreadActivity::Native;
-    return in_libc(native->front()) ? ThreadActivity::Native : ThreadActivity::Running;
+    return is_libc_path(native->front().module) ? ThreadActivity::Native : ThreadActivity::Running;
 }
 
 }  // namespace pyxray

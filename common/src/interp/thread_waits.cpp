@@ -1,4 +1,4 @@
-#include "merge/waiting.hpp"
+#include "interp/thread_waits.hpp"
 
 #include <fmt/format.h>
 
@@ -10,9 +10,10 @@
 #include <unordered_map>
 
 #include "interp/frame_variables.hpp"
-#include "merge/activity.hpp"
+#include "interp/thread_activity.hpp"
 #include "merge/classify.hpp"
 #include "objects/object_reader.hpp"
+#include "pyxray/path_names.hpp"
 
 namespace pyxray {
 namespace {
@@ -72,13 +73,8 @@ constexpr std::array<NativeWait, 21> kNativeWaits = {{
     {"accept4", "io"},
 }};
 
-std::string_view file_name(std::string_view path) {
-    auto slash = path.rfind('/');
-    return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
 bool in_primitive_module(const PyFrame& frame) {
-    std::string_view file = file_name(frame.file);
+    std::string_view file = path_basename(frame.file);
     return file == "threading.py" || file == "queue.py";
 }
 
