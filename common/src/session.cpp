@@ -20,12 +20,12 @@
 #include "interp/thread_states.hpp"
 #include "interp/thread_status.hpp"
 #include "memory/process_namespaces.hpp"
-#include "merge/activity.hpp"
+#include "interp/thread_activity.hpp"
 #include "merge/classify.hpp"
 #include "merge/merge.hpp"
 #include "merge/module_offsets.hpp"
 #include "merge/thread_matching.hpp"
-#include "merge/waiting.hpp"
+#include "interp/thread_waits.hpp"
 #include "objects/object_reader.hpp"
 #include "objects/refcount.hpp"
 #include "symbols/demangle.hpp"
@@ -240,13 +240,14 @@ void add_unmatched(std::vector<ThreadStack>& out, const std::vector<PyThread>& t
 Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     const Memory& memory = target_->memory();
     CodeCache codes(memory, *state_->offsets);
-    PYXRAY_TRY(python_threads,
-               read_thread_states(memory, *state_->offsets, runtime_.runtime_address, codes, true));
+    PYXRAY_TRY(walk, read_thread_states(memory, *state_->offsets, runtime_.runtime_address, codes, true));
+    std::vector<PyThread>& python_threads = walk.threads;
     fill_native_ids_from_pthreads(*target_, python_threads);  // before 3.11 only pthread_self is kept
     use_our_tids(target_->info(), python_threads);
     PYXRAY_TRY(os_threads, target_->threads());
     AddressSpace space = address_space_of(*target_);
     Snapshot snapshot{target_->info(), runtime_, {}, std::nullopt, checked_modules(space.modules)};
+    snapshot.notes = std::move(walk.notes);
     auto assignment = assign_thread_states(python_threads, os_threads);
     claim_by_stack_contents(memory, space.regions, python_threads, os_threads, assignment);
     InterpreterStatuses statuses(memory, *state_->offsets, runtime_.runtime_address);

@@ -1,5 +1,7 @@
 // Thread-state and frame walking on synthetic 3.11 and 3.12 images.
 #include <gtest/gtest.h>
+#include <fmt/format.h>
+
 
 #include "interp/thread_states.hpp"
 #include "synthetic_python.hpp"
@@ -133,6 +135,51 @@ TEST(ThreadStates, EveryThreadOfTheInterpreterIsListed) {
     ASSERT_EQ(threads.size(), 3u);
     EXPECT_EQ(threads[0].native_thread_id, 13u);  // newest thread state first, as CPython links them
     EXPECT_EQ(threads[2].native_thread_id, 11u);
+}
+
+pyxray::Result<pyxray::ThreadStateWalk> walk_states(const SyntheticPython& image, const Offsets& o) {
+    auto memory = image.memory();
+    pyxray::CodeCache codes(*memory, o);
+    return pyxray::read_thread_states(*memory, o, image.runtime(), codes, true);
+}
+
+TEST(ThreadStates, AThreadListThatLoopsEndsWithANote) {
+    const Offsets& o = pyxray::offsets_3_12();
+    SyntheticPython image(o);
+    uint64_t code = image.make_code("f", "f", "/a.py", 1);
+    uint64_t first = image.add_thread(21, image.make_frame(code, 0, FrameOwner::CStack));
+    uint64_t second = image.add_thread(22, image.make_frame(code, 0, FrameOwner::CStack));
+    image.put64(first + o.thread_state.next, second);  // 22 -> 21 -> 22 -> ...
+    auto states = walk_states(image, o);
+    ASSERT_TRUE(states) << states.error().message;
+    EXPECT_EQ(states->threads.size(), 2u);
+    ASSERT_EQ(states->notes.size(), 1u);
+    EXPECT_EQ(states->notes[0], fmt::format("interpreter 0: its thread list loops back to {:#x}", second));
+}
+
+TEST(ThreadStates, AnUnreadableThreadStateEndsItsListWithANote) {
+    const Offsets& o = pyxray::offsets_3_12();
+    SyntheticPython image(o);
+    uint64_t code = image.make_code("f", "f", "/a.py", 1);
+    uint64_t first = image.add_thread(31, image.make_frame(code, 0, FrameOwner::CStack));
+    image.add_thread(32, image.make_frame(code, 0, FrameOwner::CStack));
+    image.put64(first + o.thread_state.next, 0xdead0000);
+    auto states = walk_states(image, o);
+    ASSERT_TRUE(states) << states.error().message;
+    EXPECT_EQ(states->threads.size(), 2u);
+    ASSERT_EQ(states->notes.size(), 1u);
+    EXPECT_NE(states->notes[0].find("thread state 0xdead0000 is unreadable"), std::string::npos)
+        << states->notes[0];
+}
+
+TEST(ThreadStates, ACompleteWalkHasNoNotes) {
+    const Offsets& o = pyxray::offsets_3_12();
+    SyntheticPython image(o);
+    image.add_thread(41, image.make_frame(image.make_code("f", "f", "/a.py", 1), 0, FrameOwner::CStack));
+    auto states = walk_states(image, o);
+    ASSERT_TRUE(states) << states.error().message;
+    EXPECT_EQ(states->threads.size(), 1u);
+    EXPECT_TRUE(states->notes.empty());
 }
 
 TEST(ThreadStates, RuntimeWithoutInterpreterIsAnError) {

@@ -149,7 +149,7 @@ std::vector<pyxray::PyThread> walk(const pyxray::testing::SyntheticPython& image
     pyxray::CodeCache codes(*memory, offsets);
     auto threads = pyxray::read_thread_states(*memory, offsets, image.runtime(), codes, true);
     EXPECT_TRUE(threads.has_value()) << threads.error().message;
-    return threads.value_or(std::vector<pyxray::PyThread>{});
+    return threads ? threads->threads : std::vector<pyxray::PyThread>{};
 }
 
 TEST(FrameWalker313t, FreeThreadedImageWalksWithItsOwnTableOnly) {

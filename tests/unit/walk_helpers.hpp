@@ -20,7 +20,7 @@ std::vector<PyThread> walk(const Image& image, const Offsets& offsets) {
     CodeCache codes(*memory, offsets);
     auto threads = read_thread_states(*memory, offsets, image.runtime(), codes, true);
     EXPECT_TRUE(threads.has_value()) << threads.error().message;
-    return threads.value_or(std::vector<PyThread>{});
+    return threads ? threads->threads : std::vector<PyThread>{};
 }
 
 // "qualname:line" of each frame, innermost first.

@@ -181,6 +181,8 @@ struct Snapshot {
     // threads then have native frames only and `runtime` is empty.
     std::optional<std::string> no_runtime = std::nullopt;
     std::vector<Deadlock> deadlocks = {};  // the wait-for graph's cycles (XbtOptions::waits)
+    // Threads possibly missing: where an interpreter's or a thread-state list ended early.
+    std::vector<std::string> notes = {};
 };
 
 }  // namespace pyxray

@@ -67,24 +67,49 @@ Result<PyThread> read_thread(const Memory& memory, const Offsets& offsets, uint6
 }
 
 void read_interpreter_threads(const Memory& memory, const Offsets& offsets, uint64_t interp, CodeCache& codes,
-                              bool with_frames, std::vector<PyThread>& out) {
+                              bool with_frames, ThreadStateWalk& out) {
     int64_t id = read_value<int64_t>(memory, interp + offsets.interpreter_state.id).value_or(-1);
     auto head = read_pointer(memory, interp + offsets.interpreter_state.threads_head);
+    if (!head) {
+        out.notes.push_back(fmt::format("interpreter {}: its thread list is unreadable ({}): its threads not read",
+                                        id, head.error().message));
+        return;
+    }
     std::unordered_set<uint64_t> visited;
-    for (uint64_t tstate = head.value_or(0); tstate != 0 && visited.size() < kMaxThreadStates;) {
-        if (!visited.insert(tstate).second) break;
+    for (uint64_t tstate = *head; tstate != 0;) {
+        if (visited.size() == kMaxThreadStates) {
+            out.notes.push_back(fmt::format("interpreter {}: stopped after {} thread states (the cap)", id,
+                                            kMaxThreadStates));
+            return;
+        }
+        if (!visited.insert(tstate).second) {
+            out.notes.push_back(fmt::format("interpreter {}: its thread list loops back to {:#x}", id, tstate));
+            return;
+        }
         auto thread = read_thread(memory, offsets, tstate, id, codes, with_frames);
-        if (!thread) break;
+        if (!thread) {
+            out.notes.push_back(fmt::format("interpreter {}: thread state {:#x} is unreadable ({}): it and the "
+                                            "thread states after it not read",
+                                            id, tstate, thread.error().message));
+            return;
+        }
         for (auto& frame : thread->frames) frame.interpreter_id = id;
-        out.push_back(std::move(*thread));
-        tstate = read_pointer(memory, tstate + offsets.thread_state.next).value_or(0);
+        out.threads.push_back(std::move(*thread));
+        auto next = read_pointer(memory, tstate + offsets.thread_state.next);
+        if (!next) {
+            out.notes.push_back(fmt::format("interpreter {}: the thread state after {:#x} is unreadable: later "
+                                            "thread states not read",
+                                            id, tstate));
+            return;
+        }
+        tstate = *next;
     }
 }
 
 }  // namespace
 
-Result<std::vector<PyThread>> read_thread_states(const Memory& memory, const Offsets& offsets,
-                                                 uint64_t runtime, CodeCache& codes, bool with_frames) {
+Result<ThreadStateWalk> read_thread_states(const Memory& memory, const Offsets& offsets, uint64_t runtime,
+                                           CodeCache& codes, bool with_frames) {
     PYXRAY_TRY(head, read_pointer(memory, runtime + offsets.runtime_state.interpreters_head));
     if (head == 0)
         return fail(ErrorCode::NotPython,
@@ -92,14 +117,27 @@ Result<std::vector<PyThread>> read_thread_states(const Memory& memory, const Off
                                 "or already finalised)",
                                 runtime),
                     runtime);
-    std::vector<PyThread> threads;
+    ThreadStateWalk walk;
     std::unordered_set<uint64_t> visited;
-    for (uint64_t interp = head; interp != 0 && visited.size() < kMaxInterpreters;) {
-        if (!visited.insert(interp).second) break;
-        read_interpreter_threads(memory, offsets, interp, codes, with_frames, threads);
-        interp = read_pointer(memory, interp + offsets.interpreter_state.next).value_or(0);
+    for (uint64_t interp = head; interp != 0;) {
+        if (visited.size() == kMaxInterpreters) {
+            walk.notes.push_back(fmt::format("stopped after {} interpreters (the cap)", kMaxInterpreters));
+            break;
+        }
+        if (!visited.insert(interp).second) {
+            walk.notes.push_back(fmt::format("the interpreter list loops back to {:#x}", interp));
+            break;
+        }
+        read_interpreter_threads(memory, offsets, interp, codes, with_frames, walk);
+        auto next = read_pointer(memory, interp + offsets.interpreter_state.next);
+        if (!next) {
+            walk.notes.push_back(
+                fmt::format("the interpreter after {:#x} is unreadable: later interpreters not read", interp));
+            break;
+        }
+        interp = *next;
     }
-    return threads;
+    return walk;
 }
 
 }  // namespace pyxray

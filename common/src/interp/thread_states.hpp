@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "interp/code_objects.hpp"
@@ -14,9 +15,16 @@ namespace pyxray {
 constexpr size_t kMaxInterpreters = 1024;
 constexpr size_t kMaxThreadStates = 65536;
 
+struct ThreadStateWalk {
+    std::vector<PyThread> threads;
+    // Where an interpreter or thread-state list ended early (a loop, a cap, an unreadable
+    // state), and what was left unread; a broken frame chain is its thread's own note.
+    std::vector<std::string> notes;
+};
+
 // Walks _PyRuntime.interpreters -> PyInterpreterState.threads -> frames. Fails only when the
-// runtime itself is unreadable; a broken thread or frame chain ends that walk with a note.
-Result<std::vector<PyThread>> read_thread_states(const Memory& memory, const Offsets& offsets,
-                                                 uint64_t runtime, CodeCache& codes, bool with_frames);
+// runtime itself is unreadable.
+Result<ThreadStateWalk> read_thread_states(const Memory& memory, const Offsets& offsets, uint64_t runtime,
+                                           CodeCache& codes, bool with_frames);
 
 }  // namespace pyxray

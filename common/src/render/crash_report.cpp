@@ -40,6 +40,7 @@ std::string render_crash_report_text(const Snapshot& snapshot, const RenderOptio
     for (const auto& deadlock : snapshot.deadlocks) out += render_deadlock_line(snapshot, deadlock) + "\n";
     out += render_ignored_executable_note(snapshot.target);
     out += render_modules_note(snapshot.modules, snapshot.target.kind);
+    out += render_walk_notes(snapshot);
     bool crashing_first = !snapshot.threads.empty() && snapshot.threads.front().crashed;
     if (crashing_first) {
         out += "\nCrashing thread:";

@@ -254,6 +254,7 @@ std::string render_xbt_json(const Snapshot& snapshot) {
         {"deadlocks", deadlocks_json(snapshot)},
         {"modules", modules_json(snapshot.modules)},
         {"no_runtime", snapshot.no_runtime ? Json(*snapshot.no_runtime) : Json(nullptr)},
+        {"notes", snapshot.notes},
     };
     // Target strings are not guaranteed UTF-8: replace what is not, never throw.
     return document.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";

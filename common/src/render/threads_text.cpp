@@ -82,6 +82,7 @@ std::string render_threads_text(const Snapshot& snapshot, const ThreadsRenderOpt
                    gil_summary(snapshot));
     if (std::string note = render_modules_note(snapshot.modules, snapshot.target.kind); !note.empty())
         out.insert(out.size() - 1, note);
+    if (std::string notes = render_walk_notes(snapshot); !notes.empty()) out.insert(out.size() - 1, notes);
     size_t tid_width = 3, name_width = 4;
     for (const auto& thread : snapshot.threads) {
         tid_width = std::max(tid_width, std::to_string(thread.tid).size());
