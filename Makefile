@@ -18,7 +18,7 @@ CMAKE_FLAGS := -G Ninja -DPYBIND11_FINDPYTHON=ON -DPython_EXECUTABLE=/usr/bin/py
 # Debian's Python has pytest; pyenv's python3 on PATH does not.
 PYTEST := /usr/bin/python3 -m pytest
 
-.PHONY: all deps build test unit-test integration-test sanitize-test fuzz-build fuzz-test demo interpreters
+.PHONY: all deps build lint test unit-test integration-test sanitize-test fuzz-build fuzz-test demo interpreters
 
 all: build
 
@@ -33,7 +33,22 @@ build: deps
 # own "no tests ran" (exit 5) stops make like any other failure: nothing here masks it.
 # Interpreters first: configuring finds their headers for the unit tests' layout checks.
 test: deps interpreters
-	$(MAKE) --no-print-directory build unit-test integration-test sanitize-test fuzz-test
+	$(MAKE) --no-print-directory build lint unit-test integration-test sanitize-test fuzz-test
+
+# The C++ and C the project wrote (not the CPython mirrors tests/unit/real_headers hold) in the
+# repository's style (.clang-format); the Python through flake8 (.flake8); clang-tidy (.clang-tidy,
+# warnings are errors) on the core, the CLI and both plugins, from build's compile_commands.json
+# with -std=c++2b, as clang 14 spells the C++23 gcc 12 builds with.
+LINT_CXX = $(shell git ls-files '*.cpp' '*.hpp' '*.c' '*.h' | grep -v '^tests/unit/real_headers/')
+LINT_PYTHON := gdb-plugin tests bench fixtures scripts
+TIDY_SOURCES := '^$(CURDIR)/(common|cli|lldb-plugin|gdb-plugin)/.*\.cpp$$'
+lint: build
+	clang-format --dry-run --Werror $(LINT_CXX)
+	flake8 $(LINT_PYTHON)
+	mkdir -p $(BUILD_PATH)/tidy
+	sed 's/-std=c++23/-std=c++2b/' $(BUILD_PATH)/compile_commands.json > $(BUILD_PATH)/tidy/compile_commands.json
+	run-clang-tidy -quiet -p $(BUILD_PATH)/tidy -j $(JOBS) $(TIDY_SOURCES) > $(BUILD_PATH)/tidy/clang-tidy.log 2>&1 || \
+	    { grep -E 'warning:|error:' -A3 $(BUILD_PATH)/tidy/clang-tidy.log; exit 1; }
 
 unit-test:
 	ctest --test-dir $(BUILD_PATH) --output-on-failure --no-tests=error -j$(JOBS)

@@ -21,6 +21,8 @@ PACKAGES=(
   python3-jsonschema chromium chromium-driver python3-selenium
   # the CLI's debuginfod client (libdebuginfod), and the server its tests start
   libdebuginfod-dev debuginfod
+  # make lint: the C++ formatter and checker, the Python linter
+  clang-format clang-tidy flake8
   # the libFuzzer harness (fuzz/): clang-14 and its fuzzer/sanitizer runtimes
   clang-14 libclang-rt-14-dev
   # to build the interpreters of the test matrix from Debian's sources (fixtures/interpreters/)

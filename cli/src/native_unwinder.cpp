@@ -184,12 +184,11 @@ const std::string& NativeUnwinder::module_path(Dwfl_Module* module) const {
     const char* name =
         dwfl_module_info(module, nullptr, &start, nullptr, nullptr, nullptr, &mainfile, nullptr);
     auto named = names_by_base_.find(start);
+    bool absolute_name = name != nullptr && name[0] == '/';
     std::string path;
     if (named != names_by_base_.end())
         path = named->second;
-    else if (name != nullptr && name[0] == '/')
-        path = name;
-    else if (mainfile != nullptr)
+    else if (mainfile != nullptr && !absolute_name)
         path = mainfile;
     else if (name != nullptr)
         path = name;

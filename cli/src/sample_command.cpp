@@ -147,6 +147,7 @@ Result<void> wait_for_runtime(int pid, const std::string& program) {
 
 Result<int> launch(const std::vector<std::string>& program) {
     std::vector<char*> argv;
+    argv.reserve(program.size() + 1);
     for (const auto& word : program) argv.push_back(const_cast<char*>(word.c_str()));
     argv.push_back(nullptr);
     pid_t child = fork();

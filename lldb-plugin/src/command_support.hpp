@@ -35,6 +35,22 @@ bool add_described_command(lldb::SBCommandInterpreter& interpreter, const char* 
 bool debugger_colors(lldb::SBDebugger& debugger);
 bool use_color_in(lldb::SBDebugger& debugger, ColorMode mode, bool json);
 
+// Synchronous mode while a command resumes and waits for the process (py-sample, py-refwatch),
+// the user's mode again afterwards.
+class SyncScope {
+public:
+    explicit SyncScope(lldb::SBDebugger& debugger) : debugger_(debugger), was_async_(debugger.GetAsync()) {
+        debugger_.SetAsync(false);
+    }
+    ~SyncScope() { debugger_.SetAsync(was_async_); }
+    SyncScope(const SyncScope&) = delete;
+    SyncScope& operator=(const SyncScope&) = delete;
+
+private:
+    lldb::SBDebugger& debugger_;
+    bool was_async_;
+};
+
 bool report_error(lldb::SBCommandReturnObject& result, const std::string& command,
                   const std::string& message);
 

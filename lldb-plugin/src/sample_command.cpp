@@ -65,21 +65,6 @@ private:
     bool was_suppressed_;
 };
 
-// Synchronous mode for the loop, the user's mode again afterwards.
-class SyncScope {
-public:
-    explicit SyncScope(lldb::SBDebugger& debugger) : debugger_(debugger), was_async_(debugger.GetAsync()) {
-        debugger_.SetAsync(false);
-    }
-    ~SyncScope() { debugger_.SetAsync(was_async_); }
-    SyncScope(const SyncScope&) = delete;
-    SyncScope& operator=(const SyncScope&) = delete;
-
-private:
-    lldb::SBDebugger& debugger_;
-    bool was_async_;
-};
-
 Result<std::string> run_sample(lldb::SBDebugger& debugger, char** argv) {
     PYXRAY_TRY(words, words_of(argv));
     PYXRAY_TRY(options, parse_sample_options(words));

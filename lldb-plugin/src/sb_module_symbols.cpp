@@ -43,8 +43,8 @@ bool named_one_of(lldb::SBSection& section, const std::vector<std::string_view>&
 
 class SbModuleSymbols final : public ModuleSymbols {
 public:
-    SbModuleSymbols(lldb::SBTarget target, lldb::SBModule module)
-        : target_(std::move(target)), module_(std::move(module)) {}
+    SbModuleSymbols(const lldb::SBTarget& target, const lldb::SBModule& module)
+        : target_(target), module_(module) {}
 
     std::optional<uint64_t> symbol(std::string_view name) const override {
         std::string wanted(name);

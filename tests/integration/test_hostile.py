@@ -35,10 +35,11 @@ SWAPPED_EXE = {"pyenv-3.8": "pyenv-3.12", "pyenv-3.10": "pyenv-3.13", "pyenv-3.1
                "debian-3.13t": "pyenv-3.13"}
 
 PAGE = 4096
-# What a crash, an uncaught exception or a sanitizer prints: none may ever appear.
+# What a crash, an uncaught exception, a sanitizer or pyxray's own last-resort handler prints
+# (an exception no decoder turned into an error: "internal error: ..."): none may ever appear.
 CRASH_TEXTS = ["Traceback", "Python Exception", "terminate called", "what():", "std::",
                "AddressSanitizer", "runtime error:", "Segmentation fault", "Aborted",
-               "PLEASE submit a bug report", "Stack dump:"]
+               "PLEASE submit a bug report", "Stack dump:", "internal error"]
 
 
 # ---- the good run ----

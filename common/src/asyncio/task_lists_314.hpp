@@ -32,7 +32,7 @@ struct AsyncioDebugOffsets {
         uint64_t size, asyncio_running_loop, asyncio_running_task, asyncio_tasks_head;
     } asyncio_thread_state;
 };
-static_assert(sizeof(AsyncioDebugOffsets) == 8 * (7 + 2 + 4));
+static_assert(sizeof(AsyncioDebugOffsets) == sizeof(uint64_t) * (7 + 2 + 4));
 
 }  // namespace mirror
 
@@ -58,7 +58,7 @@ Result<mirror::AsyncioDebugOffsets> read_asyncio_debug(const Memory& memory,
 // Fields the section does not give (state, loop, fut_waiter) are placed from its anchors, as
 // TaskObj lays them out. Disagreements with the compiled table and unusable runtime-table fields
 // become notes.
-AsyncioOffsets asyncio_offsets_from_target(AsyncioOffsets compiled,
+AsyncioOffsets asyncio_offsets_from_target(const AsyncioOffsets& compiled,
                                            const mirror::AsyncioDebugOffsets& section, const Offsets& offsets,
                                            const std::optional<VersionedDebugTable>& table,
                                            std::vector<std::string>& notes);

@@ -50,7 +50,6 @@ int legacy_frame_line(const FrameObjectOffsets& layout, const CodeInfo& code, in
 LegacyFrameWalker::LegacyFrameWalker(const Memory& memory, const Offsets& offsets, CodeCache& codes,
                                      size_t max_frames)
     : memory_(memory),
-      offsets_(offsets),
       layout_(*offsets.frame_object),
       codes_(codes),
       max_frames_(max_frames) {}

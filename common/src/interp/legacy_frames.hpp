@@ -24,7 +24,6 @@ public:
 
 private:
     const Memory& memory_;
-    const Offsets& offsets_;
     const FrameObjectOffsets& layout_;
     CodeCache& codes_;
     size_t max_frames_;

@@ -10,7 +10,7 @@ namespace {
 
 // libpython's .bss is ~140 KiB (3.8-3.10); an executable that embeds Python has its own too.
 constexpr uint64_t kMaxBssBytes = 16u << 20;
-constexpr size_t kChunkBytes = 256 * 1024;
+constexpr size_t kChunkBytes = size_t{256} * 1024;
 // "3.10.13" then a tag such as "+" or "rc1", then " (": the version's own length is short.
 constexpr size_t kMaxTagLength = 16;
 constexpr size_t kLongestText = 32;

@@ -256,7 +256,9 @@ Result<const Offsets*> read_debug_offsets(const Memory& memory, uint64_t runtime
     static std::map<std::string, std::unique_ptr<const Offsets>> tables;
     std::string key(reinterpret_cast<const char*>(&table), sizeof(table));
     const Offsets* fallback_address = &fallback;
-    key.append(reinterpret_cast<const char*>(&fallback_address), sizeof(fallback_address));
+    // The fallback table's address, not what it points at: tables are cached per table object.
+    key.append(reinterpret_cast<const char*>(&fallback_address),
+               sizeof(fallback_address));  // NOLINT(bugprone-sizeof-expression)
     key += fmt::format("/{}/{}/{}/{}", versioned.thread_base_frame.value_or(0),
                        versioned.compact_unicode_size.value_or(0), versioned.frame_tlbc_index.value_or(0),
                        versioned.code_tlbc.value_or(0));

@@ -155,10 +155,10 @@ struct DebugOffsets315 {
 };
 
 // Every member is a uint64_t after the 8-byte cookie: no padding anywhere.
-static_assert(sizeof(DebugOffsets314) ==
-              8 * (1 + 2 + 3 + 16 + 9 + 8 + 11 + 2 + 4 + 3 + 3 + 4 + 3 + 2 + 3 + 3 + 4 + 2 + 4 + 2 + 6));
-static_assert(sizeof(DebugOffsets315) == 8 * (1 + 2 + 3 + 16 + 16 + 1 + 8 + 11 + 2 + 6 + 2 + 3 + 3 + 4 + 3 +
-                                              2 + 3 + 3 + 5 + 5 + 4 + 2 + 6));
+static_assert(sizeof(DebugOffsets314) == sizeof(uint64_t) * (1 + 2 + 3 + 16 + 9 + 8 + 11 + 2 + 4 + 3 + 3 + 4 +
+                                                             3 + 2 + 3 + 3 + 4 + 2 + 4 + 2 + 6));
+static_assert(sizeof(DebugOffsets315) == sizeof(uint64_t) * (1 + 2 + 3 + 16 + 16 + 1 + 8 + 11 + 2 + 6 + 2 +
+                                                             3 + 3 + 4 + 3 + 2 + 3 + 3 + 5 + 5 + 4 + 2 + 6));
 
 }  // namespace mirror
 

@@ -87,7 +87,7 @@ void order_innermost_first(std::vector<size_t>& indices, const std::vector<PyThr
 }
 
 // A blocked eval loop sits a few C calls above the stack pointer; far less than this.
-constexpr uint64_t kStackScanSpan = 256 * 1024;
+constexpr uint64_t kStackScanSpan = uint64_t{256} * 1024;
 constexpr uint64_t kPageSize = 4096;
 
 // Whether the stack from `stack_pointer` up to the end of its mapping (or kStackScanSpan) holds

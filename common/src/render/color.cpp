@@ -20,7 +20,6 @@ std::string_view sgr_of(Style style) {
         case Style::GilHolder:
             return "1;33";
         case Style::CurrentLine:
-            return "1";
         case Style::Heading:
             return "1";
     }

@@ -28,6 +28,6 @@ std::optional<std::string> build_id_of_file(const std::string& path);
 std::optional<std::string> build_id_in_memory(const Memory& memory, uint64_t base);
 
 constexpr size_t kMaxNoteHeaders = 256;
-constexpr size_t kMaxNoteBytes = 64 * 1024;
+constexpr size_t kMaxNoteBytes = size_t{64} * 1024;
 
 }  // namespace pyxray
