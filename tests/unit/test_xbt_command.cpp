@@ -2,6 +2,7 @@
 // defaults and errors. Pure, no target.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,39 @@ TEST(ThreadsCommand, OptionsDefaultsAndErrors) {
     // py-xbt's options are not py-threads'
     EXPECT_FALSE(threads({"-a"}));
     EXPECT_FALSE(threads({"--max-string", "5"}));
+}
+
+// Every spelling of `option` ("-a, --all-threads"), with one value when it takes one.
+std::vector<std::vector<std::string>> uses_of(const OptionHelp& option) {
+    std::vector<std::vector<std::string>> uses;
+    std::string_view names = option.names;
+    for (size_t start = 0; start < names.size();) {
+        size_t comma = std::min(names.find(", ", start), names.size());
+        std::vector<std::string> words = {std::string(names.substr(start, comma - start))};
+        if (!option.value.empty())
+            words.push_back(option.choices.empty() ? "1" : std::string(option.choices[0]));
+        uses.push_back(words);
+        start = comma + 2;
+    }
+    return uses;
+}
+
+// The table (help, completion, unknown-option errors) and the parsers name the same options.
+TEST(XbtCommand, ParsesEveryOptionTheTableLists) {
+    size_t checked = 0;
+    for (const auto& option : all_options(*find_command_help("py-xbt")))
+        for (const auto& words : uses_of(option)) {
+            auto parsed = parse_xbt_command(words);
+            EXPECT_TRUE(parsed) << words.front() << ": " << parsed.error().message;
+            ++checked;
+        }
+    for (const auto& option : all_options(*find_command_help("py-threads")))
+        for (const auto& words : uses_of(option)) {
+            auto parsed = parse_threads_command(words);
+            EXPECT_TRUE(parsed) << words.front() << ": " << parsed.error().message;
+            ++checked;
+        }
+    EXPECT_EQ(checked, 11u + 3u);  // py-xbt: -a, --all-threads, 4 flags, 4 limits, --color
 }
 
 TEST(CommandWords, CountsAndReprLimits) {
