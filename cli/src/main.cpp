@@ -13,8 +13,8 @@
 #include "debuginfod.hpp"
 #include "help.hpp"
 #include "init_lines.hpp"
-#include "pyxray/render.hpp"
 #include "pyxray/session.hpp"
+#include "pyxray/xbt_command.hpp"
 #include "repr_command.hpp"
 #include "sample_command.hpp"
 #include "target_options.hpp"
@@ -27,31 +27,37 @@ using namespace pyxray;
 
 struct XbtArguments {
     cli::TargetOptions target;
-    bool python_only = false;
-    bool native_all = false;
-    bool locals = false;
-    ReprLimits limits;
-    bool json = false;
+    XbtCommand command;  // the core's options and defaults; the CLI shows every thread
     std::string color = "auto";
 };
+
+// The core's defaults (ReprLimits), as --help states them.
+std::string limit_help(std::string_view what, size_t default_value) {
+    return fmt::format("With --locals: {} (default {})", what, default_value);
+}
 
 void add_xbt_command(CLI::App& app, XbtArguments& args) {
     CLI::App* xbt = app.add_subcommand(
         "xbt", "Merged Python/C backtrace of every thread of a live process or a core dump");
     cli::TargetOptionHandles handles = cli::add_target_options(*xbt, args.target);
-    xbt->add_flag("--python-only", args.python_only, "Show Python frames only");
-    xbt->add_flag("--native-all", args.native_all, "Keep the interpreter's own plumbing frames");
-    xbt->add_flag("--locals", args.locals, "Show each Python frame's arguments and local variables");
-    xbt->add_option("--max-string", args.limits.max_string,
-                    "With --locals: characters of a str shown (default 200)")
+    XbtCommand& command = args.command;
+    command.all_threads = true;
+    const ReprLimits defaults;
+    xbt->add_flag("--python-only", command.python_only, "Show Python frames only");
+    xbt->add_flag("--native-all", command.native_all, "Keep the interpreter's own plumbing frames");
+    xbt->add_flag("--locals", command.locals, "Show each Python frame's arguments and local variables");
+    xbt->add_option("--max-string", command.limits.max_string,
+                    limit_help("characters of a str shown", defaults.max_string))
         ->check(CLI::PositiveNumber);
-    xbt->add_option("--max-items", args.limits.max_items,
-                    "With --locals: items of a container shown (default 50)")
+    xbt->add_option("--max-items", command.limits.max_items,
+                    limit_help("items of a container shown", defaults.max_items))
         ->check(CLI::PositiveNumber);
-    xbt->add_option("--max-depth", args.limits.max_depth, "With --locals: nesting levels shown (default 6)")
+    xbt->add_option("--max-depth", command.limits.max_depth,
+                    limit_help("nesting levels shown", defaults.max_depth))
         ->check(CLI::PositiveNumber);
-    xbt->add_flag("--verbose", args.limits.verbose, "With --locals: also the attributes of class instances");
-    xbt->add_flag("--json", args.json, "Print one JSON document instead of text");
+    xbt->add_flag("--verbose", command.limits.verbose,
+                  "With --locals: also the attributes of class instances");
+    xbt->add_flag("--json", command.json, "Print one JSON document instead of text");
     cli::add_color_option(*xbt, args.color);
     cli::add_examples(*xbt, {"pyxray xbt --pid 1234", "pyxray xbt 1234", "pyxray xbt core.1234 --locals",
                              "pyxray xbt --pid 1234 --python-only --json"});
@@ -60,17 +66,13 @@ void add_xbt_command(CLI::App& app, XbtArguments& args) {
 
 // Returns the rendered text only after the target is gone, so a live process resumes before we
 // spend time writing.
-Result<cli::CommandOutput> run_xbt(const XbtArguments& args) {
+Result<cli::CommandOutput> run_xbt(XbtArguments& args) {
+    args.command.color =
+        cli::color_stdout(args.color, args.command.json) ? ColorMode::Always : ColorMode::Never;
     PYXRAY_TRY(target, cli::open_target(args.target));
     PYXRAY_TRY(session, Session::open(*target));
-    XbtOptions options;
-    options.python_only = args.python_only;
-    options.native_all = args.native_all;
-    if (args.locals) options.locals = args.limits;
-    PYXRAY_TRY(snapshot, session.xbt(options));
-    if (args.json) return cli::snapshot_output(snapshot, render_xbt_json(snapshot));
-    return cli::snapshot_output(
-        snapshot, render_xbt_text(snapshot, RenderOptions{.color = cli::color_stdout(args.color, false)}));
+    PYXRAY_TRY(snapshot, session.xbt(xbt_options(args.command)));
+    return cli::snapshot_output(snapshot, render_xbt_command(snapshot, args.command));
 }
 
 int report_error(const std::string& message) {

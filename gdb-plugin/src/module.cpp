@@ -1,5 +1,6 @@
-// The pybind11 module gdb's Python imports: converts what the Python side collected from gdb
-// into an XbtRequest, runs it, and turns a pyxray::Error into `_pyxray_gdb.Error`.
+// The pybind11 module gdb's Python imports: what the Python side collected from gdb becomes
+// one `Target` per command (a BridgeTarget, bridge_target.hpp), every call runs a core pipeline
+// on it, and a pyxray::Error becomes `_pyxray_gdb.Error`.
 // The GIL stays held throughout: the memory callback calls back into gdb's Python, and gdb is
 // single-threaded anyway, so releasing it would buy nothing.
 #include <pybind11/pybind11.h>
@@ -16,14 +17,13 @@
 #include <utility>
 #include <vector>
 
-#include "pyxray/color.hpp"
+#include "bridge_target.hpp"
 #include "pyxray/command_help.hpp"
 #include "pyxray/core_file.hpp"
 #include "pyxray/process.hpp"
 #include "pyxray/refwatch.hpp"
-#include "pyxray/sampling.hpp"
 #include "pyxray/stop_timer.hpp"
-#include "xbt_request.hpp"
+#include "pyxray/xbt_command.hpp"
 
 namespace py = pybind11;
 
@@ -62,8 +62,12 @@ public:
         }
     }
 
+    // The failure of the call that just ended, once: the target serves later calls too.
     void rethrow_failure() {
-        if (failure_) throw *failure_;
+        if (!failure_) return;
+        py::error_already_set failure = std::move(*failure_);
+        failure_.reset();
+        throw failure;
     }
 
 private:
@@ -129,87 +133,69 @@ inline void value_or_raise(Result<void> result) {
     if (!result) throw BridgeError(result.error().message);
 }
 
-// What every entry point gets from gdb's Python side: the target, its threads and frames.
-struct TargetArguments {
-    std::string kind;
-    int pid = 0;
-    std::string executable;
-    std::optional<std::vector<PyModule>> modules;
-    std::vector<PyThread> threads;
-    std::map<int64_t, std::vector<PyFrame>> frames;
-    py::object read_memory;
-    std::optional<std::vector<PyRegion>> regions;
-    std::optional<PySignal> signal;
-};
-
 std::optional<TargetSignal> to_signal(const std::optional<PySignal>& signal) {
     if (!signal) return std::nullopt;
     auto [signo, code, address, tid] = *signal;
     return TargetSignal{signo, code, address, tid};
 }
 
-// Runs `run(request)` on the request the arguments describe. A Python exception raised by the
-// memory callback (Ctrl-C, a gdb error) wins over whatever the core made of the failed read.
-template <class Run>
-auto run_request(const TargetArguments& arguments, Run run) {
-    XbtRequest request;
-    request.info = TargetInfo{parse_kind(arguments.kind), arguments.pid, arguments.executable,
-                              to_signal(arguments.signal)};
-    // A native target (no memory callback): a process on this machine, whose /proc is ours.
-    if (request.info.kind == TargetKind::Live && arguments.read_memory.is_none())
-        request.info.command_line = command_line_of_process(arguments.pid);
-    if (arguments.modules) request.modules = to_modules(*arguments.modules);
-    if (arguments.regions) request.regions = to_regions(*arguments.regions);
-    request.threads = to_threads(arguments.threads);
-    request.frames = to_frames(arguments.frames);
-    // Shared so the reader's failure survives the copy std::function makes.
-    std::shared_ptr<PythonReader> reader;
-    if (!arguments.read_memory.is_none()) {
-        reader = std::make_shared<PythonReader>(arguments.read_memory.cast<py::function>());
-        request.read_memory = [reader](uint64_t address, std::span<std::byte> out) {
-            return (*reader)(address, out);
-        };
+// `_pyxray_gdb.Target`: the target one command runs on, built once from what gdb's Python
+// collected and handed to every call the command makes.
+class GdbTarget {
+public:
+    GdbTarget(const std::string& kind, int pid, const std::string& executable,
+              const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
+              const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
+              const std::optional<std::vector<PyRegion>>& regions, const std::optional<PySignal>& signal) {
+        target_.info = TargetInfo{parse_kind(kind), pid, executable, to_signal(signal)};
+        // A native target (no memory callback): a process on this machine, whose /proc is ours.
+        if (target_.info.kind == TargetKind::Live && read_memory.is_none())
+            target_.info.command_line = command_line_of_process(pid);
+        if (modules) target_.modules = to_modules(*modules);
+        if (regions) target_.regions = to_regions(*regions);
+        target_.threads = to_threads(threads);
+        target_.frames = to_frames(frames);
+        if (!read_memory.is_none()) {
+            // Shared so the reader's failure survives the copy std::function makes.
+            reader_ = std::make_shared<PythonReader>(read_memory.cast<py::function>());
+            target_.read_memory = [reader = reader_](uint64_t address, std::span<std::byte> out) {
+                return (*reader)(address, out);
+            };
+        }
     }
-    auto result = run(std::move(request));
-    if (reader) reader->rethrow_failure();
-    return value_or_raise(std::move(result));
+
+    // Runs `use(target)` -> Result<T> and returns its value. A Python exception raised by the
+    // memory callback (Ctrl-C, a gdb error) wins over whatever the core made of the failed read.
+    template <class Use>
+    auto run(Use use) const {
+        auto result = use(target_);
+        if (reader_) reader_->rethrow_failure();
+        return value_or_raise(std::move(result));
+    }
+
+private:
+    BridgeTarget target_;
+    std::shared_ptr<PythonReader> reader_;
+};
+
+XbtCommand parse_xbt(const std::vector<std::string>& words, bool terminal) {
+    XbtCommand command = value_or_raise(parse_xbt_command(words));
+    command.output_is_terminal = terminal;
+    return command;
 }
 
-std::optional<ReprLimits> limits_of(const std::optional<std::tuple<size_t, size_t, size_t, bool>>& locals) {
-    if (!locals) return std::nullopt;
-    auto [max_string, max_items, max_depth, verbose] = *locals;
-    return ReprLimits{max_string, max_items, max_depth, verbose};
+std::string xbt(const GdbTarget& target, const XbtCommand& command, int64_t selected_tid) {
+    return target.run([&](const BridgeTarget& bridge) { return run_xbt(bridge, command, selected_tid); });
 }
 
-std::string xbt(const std::string& kind, int pid, const std::string& executable,
-                const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
-                const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
-                bool python_only, bool native_all, std::optional<int64_t> only_tid, bool json,
-                const std::optional<std::vector<PyRegion>>& regions,
-                const std::optional<std::tuple<size_t, size_t, size_t, bool>>& locals,
-                const std::optional<PySignal>& signal, bool color) {
-    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions, signal};
-    return run_request(arguments, [&](XbtRequest request) {
-        request.options = XbtOptions{only_tid, python_only, native_all, limits_of(locals)};
-        request.json = json;
-        request.color = color;
-        return run_xbt(std::move(request));
-    });
+ThreadsCommand parse_threads(const std::vector<std::string>& words, bool terminal) {
+    ThreadsCommand command = value_or_raise(parse_threads_command(words));
+    command.output_is_terminal = terminal;
+    return command;
 }
 
-std::string threads(const std::string& kind, int pid, const std::string& executable,
-                    const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
-                    const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
-                    bool stacks, bool json, const std::optional<std::vector<PyRegion>>& regions,
-                    const std::optional<PySignal>& signal, bool color) {
-    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions, signal};
-    return run_request(arguments, [&](XbtRequest request) {
-        request.threads_view = true;
-        request.stacks = stacks;
-        request.json = json;
-        request.color = color;
-        return run_xbt(std::move(request));
-    });
+std::string threads(const GdbTarget& target, const ThreadsCommand& command) {
+    return target.run([&](const BridgeTarget& bridge) { return run_threads(bridge, command); });
 }
 
 FrameVerb verb_named(const std::string& name) {
@@ -219,19 +205,15 @@ FrameVerb verb_named(const std::string& name) {
 }
 
 // (text, selected Python frame, native frame to select or None)
-std::tuple<std::string, size_t, std::optional<size_t>> frame_command(
-    const std::string& kind, int pid, const std::string& executable,
-    const std::optional<std::vector<PyModule>>& modules, const std::vector<PyThread>& threads,
-    const std::map<int64_t, std::vector<PyFrame>>& frames, const py::object& read_memory,
-    const std::optional<std::vector<PyRegion>>& regions, const std::string& command_name,
-    const std::vector<std::string>& words, int64_t tid, size_t selected,
-    const std::optional<PySignal>& signal, bool terminal) {
+std::tuple<std::string, size_t, std::optional<size_t>> frame_command(const GdbTarget& target,
+                                                                     const std::string& command_name,
+                                                                     const std::vector<std::string>& words,
+                                                                     int64_t tid, size_t selected,
+                                                                     bool terminal) {
     FrameCommand command = value_or_raise(parse_frame_command(verb_named(command_name), words));
     command.output_is_terminal = terminal;
-    TargetArguments arguments{kind, pid, executable, modules, threads, frames, read_memory, regions, signal};
-    auto output = run_request(arguments, [&](XbtRequest request) {
-        return run_frame_command(std::move(request), tid, selected, command);
-    });
+    auto output = target.run(
+        [&](const BridgeTarget& bridge) { return run_frame_command(bridge, tid, selected, command); });
     return {std::move(output.text), output.selected, output.native_index};
 }
 
@@ -247,10 +229,6 @@ const CommandHelp& help_named(const std::string& name) {
     return *help;
 }
 
-bool use_color_for(const std::string& mode, bool terminal, bool json) {
-    return use_color(value_or_raise(parse_color_mode(mode)), terminal, json);
-}
-
 // take(all_threads, with_frames) -> (threads, frames, selected tid), as collect_threads returns.
 using Collected = std::tuple<std::vector<PyThread>, std::map<int64_t, std::vector<PyFrame>>, int64_t>;
 
@@ -261,24 +239,12 @@ std::string ended_by(py::error_already_set& error) {
     return std::string("gdb failed: ") + error.what();
 }
 
-// py-sample: gdb's Python lets the process run (let_run) and collects each stop (take); the
-// core paces the loop, decodes each stop and renders the result. Returns the console text.
-std::string sample(const std::vector<std::string>& words, const std::string& kind, int pid,
-                   const std::string& executable, const std::optional<std::vector<PyModule>>& modules,
-                   const py::object& read_memory, const std::optional<std::vector<PyRegion>>& regions,
-                   const py::function& let_run, const py::function& take, const py::function& progress) {
-    SampleOptions options = value_or_raise(parse_sample_options(words));
-    auto collect = [&] { return take(options.all_threads, !options.python_only).cast<Collected>(); };
-    auto [threads, frames, selected] = collect();
-    XbtOptions xbt{std::nullopt, options.python_only, false, std::nullopt};
-    if (!options.all_threads) xbt.only_tid = selected;
-    TargetArguments arguments{kind,   pid,         executable, modules,     threads,
-                              frames, read_memory, regions,    std::nullopt};
-    auto session =
-        run_request(arguments, [](XbtRequest request) { return SampleSession::open(std::move(request)); });
-    bool first = true;
-    SampleLoopHooks hooks;
-    hooks.let_run = [&](double seconds) -> std::optional<std::string> {
+// py-sample's callbacks over gdb's Python ones (bridge_sample.cpp runs the loop). The first
+// stop is collected before sampling starts: a Python exception there ends the command.
+SampleCallbacks sample_callbacks(const py::function& let_run, const py::function& take,
+                                 const py::function& progress) {
+    SampleCallbacks callbacks;
+    callbacks.let_run = [let_run](double seconds) -> std::optional<std::string> {
         try {
             py::object reason = let_run(seconds);
             return reason.is_none() ? std::nullopt : std::optional(reason.cast<std::string>());
@@ -286,33 +252,33 @@ std::string sample(const std::vector<std::string>& words, const std::string& kin
             return ended_by(error);
         }
     };
-    hooks.take = [&]() -> SampleStep {
+    callbacks.take = [take, first = true](bool all_threads,
+                                          bool with_frames) mutable -> Result<CollectedStop> {
+        auto collect = [&] {
+            auto [threads, frames, selected] = take(all_threads, with_frames).cast<Collected>();
+            return CollectedStop{to_threads(threads), to_frames(frames), selected};
+        };
+        if (std::exchange(first, false)) return collect();
         try {
-            auto snapshot = first ? session->take(xbt) : [&] {
-                auto [next_threads, next_frames, ignored] = collect();
-                return session->take(to_threads(next_threads), to_frames(next_frames), xbt);
-            }();
-            first = false;
-            if (!snapshot) return {SampleStep::Outcome::Skipped, std::nullopt, snapshot.error().message};
-            return {SampleStep::Outcome::Taken, std::move(*snapshot), {}};
+            return collect();
         } catch (py::error_already_set& error) {
-            return {SampleStep::Outcome::Ended, std::nullopt, ended_by(error)};
+            return fail(ErrorCode::Internal, ended_by(error));
         }
     };
-    hooks.interrupted = [] {
+    callbacks.interrupted = [] {
         if (PyErr_CheckSignals() == 0) return false;
         PyErr_Clear();
         return true;
     };
-    hooks.progress = [&](const Profile& profile, double elapsed) {
-        progress(describe_sample_progress(profile, elapsed));
-    };
-    SampleRun run = run_sample_loop(options, hooks);
-    SampleOutputs outputs = sample_outputs(run, options);
-    if (outputs.file_text)
-        if (auto written = write_sample_file(*options.output, *outputs.file_text); !written)
-            throw BridgeError(written.error().message);
-    return describe_sample_run(run) + "\n" + outputs.console;
+    callbacks.progress = [progress](const std::string& line) { progress(line); };
+    return callbacks;
+}
+
+// py-sample: gdb's Python lets the process run (let_run) and collects each stop (take).
+std::string sample(const GdbTarget& target, const std::vector<std::string>& words,
+                   const py::function& let_run, const py::function& take, const py::function& progress) {
+    SampleCallbacks callbacks = sample_callbacks(let_run, take, progress);
+    return target.run([&](const BridgeTarget& bridge) { return run_sample(bridge, words, callbacks); });
 }
 
 // Sends `signo` to `pid` after `seconds` from a thread that needs no GIL; cancel() says
@@ -323,56 +289,38 @@ void bind_stop_timer(py::module_& m) {
         .def("cancel", &StopTimer::cancel, py::call_guard<py::gil_scoped_release>());
 }
 
-// The refwatch entry points take the target as one dict: target_arguments()'s keywords.
-TargetArguments target_of(const py::dict& target) {
-    auto get = [&](const char* key) { return target[key]; };
-    return TargetArguments{get("kind").cast<std::string>(),
-                           get("pid").cast<int>(),
-                           get("executable").cast<std::string>(),
-                           get("modules").cast<std::optional<std::vector<PyModule>>>(),
-                           get("threads").cast<std::vector<PyThread>>(),
-                           get("frames").cast<std::map<int64_t, std::vector<PyFrame>>>(),
-                           get("read_memory"),
-                           get("regions").cast<std::optional<std::vector<PyRegion>>>(),
-                           get("signal").cast<std::optional<PySignal>>()};
-}
-
-RefcntReport refcnt_report(const py::dict& target, uint64_t address) {
-    return run_request(target_of(target),
-                       [&](XbtRequest request) { return run_refcnt(std::move(request), address); });
+RefcntReport refcnt_report(const GdbTarget& target, uint64_t address) {
+    return target.run([&](const BridgeTarget& bridge) { return run_refcnt(bridge, address); });
 }
 
 // py-refcnt's text or JSON.
-std::string refcnt(const py::dict& target, uint64_t address, bool json) {
+std::string refcnt(const GdbTarget& target, uint64_t address, bool json) {
     auto report = refcnt_report(target, address);
     return json ? render_refcnt_json(report) : render_refcnt_text(report);
 }
 
 // (refcount, immortal, type name); raises Error when the address holds no (live) object.
-std::tuple<int64_t, bool, std::string> refcount(const py::dict& target, uint64_t address) {
+std::tuple<int64_t, bool, std::string> refcount(const GdbTarget& target, uint64_t address) {
     auto report = refcnt_report(target, address);
     return {report.refcount.value, report.refcount.immortal, report.type};
 }
 
 using PySite = std::tuple<std::string, int, std::string>;  // (file, line, function)
 
-std::optional<PySite> python_site(const py::dict& target, int64_t tid) {
-    auto site = run_request(target_of(target),
-                            [&](XbtRequest request) { return run_python_site(std::move(request), tid); });
+std::optional<PySite> python_site(const GdbTarget& target, int64_t tid) {
+    auto site = target.run([&](const BridgeTarget& bridge) { return run_python_site(bridge, tid); });
     if (!site) return std::nullopt;
     return PySite{site->file, site->line, site->function};
 }
 
-uint64_t python_name(const py::dict& target, int64_t tid, size_t selected, const std::string& name) {
-    return run_request(target_of(target), [&](XbtRequest request) {
-        return run_python_name(std::move(request), tid, selected, name);
-    });
+uint64_t python_name(const GdbTarget& target, int64_t tid, size_t selected, const std::string& name) {
+    return target.run(
+        [&](const BridgeTarget& bridge) { return run_python_name(bridge, tid, selected, name); });
 }
 
-std::vector<std::pair<uint64_t, uint64_t>> refcount_fields(const py::dict& target) {
+std::vector<std::pair<uint64_t, uint64_t>> refcount_fields(const GdbTarget& target) {
     std::vector<std::pair<uint64_t, uint64_t>> fields;
-    run_request(target_of(target),
-                [&](XbtRequest request) { return run_refcount_fields(std::move(request), fields); });
+    target.run([&](const BridgeTarget& bridge) { return run_refcount_fields(bridge, fields); });
     return fields;
 }
 
@@ -389,10 +337,10 @@ py::dict parse_refwatch(const std::vector<std::string>& words) {
 }
 
 // py-tasks: the core parses the words and renders the report.
-std::string tasks(const py::dict& target, const std::vector<std::string>& words, bool terminal) {
+std::string tasks(const GdbTarget& target, const std::vector<std::string>& words, bool terminal) {
     TasksCommand command = value_or_raise(parse_tasks_command(words));
     command.output_is_terminal = terminal;
-    return run_request(target_of(target), [&](XbtRequest request) { return run_tasks(std::move(request), command); });
+    return target.run([&](const BridgeTarget& bridge) { return run_tasks(bridge, command); });
 }
 
 std::tuple<std::string, bool> parse_refcnt(const std::vector<std::string>& words) {
@@ -493,6 +441,15 @@ PySite c_site(const std::vector<PySite>& frames) {
 }
 
 void bind_refwatch(py::module_& m) {
+    m.def("refcount", &refcount, py::arg("target"), py::arg("address"),
+          "(refcount, immortal, type) of one object; raises Error when it is no (live) object.");
+    m.def("python_site", &python_site, py::arg("target"), py::arg("tid"),
+          "(file, line, function) of thread tid's innermost Python frame, or None.");
+    m.def("python_name", &python_name, py::arg("target"), py::arg("tid"), py::arg("selected"),
+          py::arg("name"), "The address of the object NAME names in thread tid's selected Python frame.");
+    m.def("refcount_fields", &refcount_fields, py::arg("target"),
+          "(offset, size) of each field an object's refcount is kept in, for watchpoints.");
+    m.def("parse_refwatch", &parse_refwatch, py::arg("words"), "py-refwatch's words as a dict.");
     m.def("classify_stop", &classify_stop_for_gdb, py::arg("cause"), py::arg("ours"), py::arg("numbers"),
           py::arg("pc"), py::arg("site"), py::arg("detail"), py::arg("code"),
           "None when py-refwatch follows the object through the stop, else (end name, detail).");
@@ -539,33 +496,29 @@ std::vector<PyModule> core_modules_of(const std::string& core_path, const std::s
     return modules;
 }
 
-}  // namespace
-}  // namespace pyxray::gdb
+void bind_target(py::module_& m) {
+    py::class_<GdbTarget>(m, "Target",
+                          "The target of one command, built once from what gdb's Python collected and "
+                          "handed to every call. modules=None: read /proc/PID/maps; read_memory=None: read "
+                          "/proc/PID/mem; regions (start, end, writable, path) are scanned for the runtime "
+                          "when no symbol names it (None: /proc/PID/maps when read_memory is None); "
+                          "signal=(signo, code, address, tid) is the signal a core records (code and address "
+                          "may be None).")
+        .def(py::init<const std::string&, int, const std::string&,
+                      const std::optional<std::vector<PyModule>>&, const std::vector<PyThread>&,
+                      const std::map<int64_t, std::vector<PyFrame>>&, const py::object&,
+                      const std::optional<std::vector<PyRegion>>&, const std::optional<PySignal>&>(),
+             py::kw_only(), py::arg("kind"), py::arg("pid"), py::arg("executable"), py::arg("modules"),
+             py::arg("threads"), py::arg("frames"), py::arg("read_memory"), py::arg("regions") = py::none(),
+             py::arg("signal") = py::none());
+    py::class_<XbtCommand>(m, "XbtCommand", "py-xbt's words, parsed by the core.")
+        .def_readonly("all_threads", &XbtCommand::all_threads)
+        .def_readonly("python_only", &XbtCommand::python_only);
+    py::class_<ThreadsCommand>(m, "ThreadsCommand", "py-threads' words, parsed by the core.");
+}
 
-PYBIND11_MODULE(_pyxray_gdb, m) {
-    m.attr("MAX_NATIVE_FRAMES") = pyxray::kMaxNativeFrames;
-    m.attr("VERSION") = PYXRAY_VERSION;
-    using namespace pyxray::gdb;
-    m.doc() = "pyxray's core, for gdb's Python: the heavy lifting behind py-xbt";
-    py::register_exception<BridgeError>(m, "Error");
-    m.def("xbt", &xbt, py::kw_only(), py::arg("kind"), py::arg("pid"), py::arg("executable"),
-          py::arg("modules"), py::arg("threads"), py::arg("frames"), py::arg("read_memory"),
-          py::arg("python_only"), py::arg("native_all"), py::arg("only_tid"), py::arg("json"),
-          py::arg("regions") = py::none(), py::arg("locals") = py::none(), py::arg("signal") = py::none(),
-          py::arg("color") = false,
-          "Decodes the target's Python state, merges it with the given native frames and "
-          "returns the rendered text (or JSON). modules=None: read /proc/PID/maps; "
-          "read_memory=None: read /proc/PID/mem; regions (start, end, writable, path) are scanned "
-          "for the runtime when no symbol names it (None: /proc/PID/maps when read_memory is None); "
-          "locals=(max_string, max_items, max_depth, verbose) also decodes every Python frame's variables; "
-          "signal=(signo, code, address, tid) is the signal a core records (code and address may be None).");
-    m.def("frame_command", &frame_command, py::kw_only(), py::arg("kind"), py::arg("pid"),
-          py::arg("executable"), py::arg("modules"), py::arg("threads"), py::arg("frames"),
-          py::arg("read_memory"), py::arg("regions"), py::arg("command"), py::arg("words"), py::arg("tid"),
-          py::arg("selected"), py::arg("signal") = py::none(), py::arg("terminal") = false,
-          "Runs a Python-frame command (py-up, py-locals, ...) on thread tid whose selected Python frame is "
-          "`selected`; returns (text, selected Python frame, native frame index to select or None).");
-    m.def("frame_commands", &frame_commands, "The name of every Python-frame command.");
+// Help, Tab completion: the core's table of debugger commands.
+void bind_help(py::module_& m) {
     m.def(
         "command_help", [](const std::string& name) { return render_command_help(help_named(name)); },
         py::arg("name"), "The whole help of a debugger command: summary, usage, options, examples.");
@@ -576,43 +529,50 @@ PYBIND11_MODULE(_pyxray_gdb, m) {
         },
         py::arg("name"), py::arg("previous"), py::arg("current"),
         "Tab completion of the word `current` after `previous`: option values or option spellings.");
-    m.def(
-        "unknown_option",
-        [](const std::string& name, const std::string& word) {
-            return unknown_option_message(help_named(name), word);
-        },
-        py::arg("name"), py::arg("word"), "The error for an unknown option: it and the valid ones.");
-    m.def("use_color", &use_color_for, py::arg("mode"), py::arg("terminal"), py::arg("json"),
-          "Whether to colour text for --color=mode (auto, always, never), NO_COLOR and --json.");
-    m.def("threads", &threads, py::kw_only(), py::arg("kind"), py::arg("pid"), py::arg("executable"),
-          py::arg("modules"), py::arg("threads"), py::arg("frames"), py::arg("read_memory"),
-          py::arg("stacks"), py::arg("json"), py::arg("regions") = py::none(), py::arg("signal") = py::none(),
-          py::arg("color") = false,
+    m.def("frame_commands", &frame_commands, "The name of every Python-frame command.");
+}
+
+// Every command's words are parsed by the core; terminal: whether --color=auto colours.
+void bind_commands(py::module_& m) {
+    m.def("parse_xbt", &parse_xbt, py::arg("words"), py::arg("terminal"),
+          "py-xbt's words; raises Error for a bad one.");
+    m.def("xbt", &xbt, py::arg("target"), py::arg("command"), py::arg("selected_tid"),
+          "py-xbt: the target's Python state merged with its native frames, as text or JSON; "
+          "only thread selected_tid without --all-threads.");
+    m.def("parse_threads", &parse_threads, py::arg("words"), py::arg("terminal"),
+          "py-threads' words; raises Error for a bad one.");
+    m.def("threads", &threads, py::arg("target"), py::arg("command"),
           "py-threads: every thread's one-line status (tid, name, GIL, GC, state, innermost "
-          "Python frame), each merged stack under it when stacks=True; JSON is py-xbt's document. "
-          "Arguments as for xbt().");
-    m.def("sample", &sample, py::arg("words"), py::kw_only(), py::arg("kind"), py::arg("pid"),
-          py::arg("executable"), py::arg("modules"), py::arg("read_memory"), py::arg("regions"),
-          py::arg("let_run"), py::arg("take"), py::arg("progress"),
+          "Python frame), each merged stack under it with --stacks; JSON is py-xbt's document.");
+    m.def("frame_command", &frame_command, py::arg("target"), py::arg("command"), py::arg("words"),
+          py::arg("tid"), py::arg("selected"), py::arg("terminal"),
+          "Runs a Python-frame command (py-up, py-locals, ...) on thread tid whose selected Python frame is "
+          "`selected`; returns (text, selected Python frame, native frame index to select or None).");
+    m.def("tasks", &tasks, py::arg("target"), py::arg("words"), py::arg("terminal") = false,
+          "py-tasks: every asyncio task of the target, as text (table or --tree) or JSON.");
+    m.def("sample", &sample, py::arg("target"), py::arg("words"), py::arg("let_run"), py::arg("take"),
+          py::arg("progress"),
           "py-sample: parses the words, then paces let_run(seconds) -> None | reason-it-stopped-otherwise "
           "and take(all_threads, with_frames) -> (threads, frames, selected tid), adds up every stop's "
-          "merged stacks, writes -o FILE and returns the console text.");
-    bind_stop_timer(m);
+          "merged stacks, writes -o FILE and returns the console text. The target's threads are unused.");
     m.def("refcnt", &refcnt, py::arg("target"), py::arg("address"), py::arg("json"),
-          "py-refcnt's text (or JSON) for one object; target: the keywords xbt() takes, as a dict.");
-    m.def("tasks", &tasks, py::arg("target"), py::arg("words"), py::arg("terminal") = false,
-          "py-tasks: every asyncio task of the target, as text (table or --tree) or JSON; target: the "
-          "keywords xbt() takes, as a dict.");
-    m.def("refcount", &refcount, py::arg("target"), py::arg("address"),
-          "(refcount, immortal, type) of one object; raises Error when it is no (live) object.");
-    m.def("python_site", &python_site, py::arg("target"), py::arg("tid"),
-          "(file, line, function) of thread tid's innermost Python frame, or None.");
-    m.def("python_name", &python_name, py::arg("target"), py::arg("tid"), py::arg("selected"),
-          py::arg("name"), "The address of the object NAME names in thread tid's selected Python frame.");
-    m.def("refcount_fields", &refcount_fields, py::arg("target"),
-          "(offset, size) of each field an object's refcount is kept in, for watchpoints.");
-    m.def("parse_refwatch", &parse_refwatch, py::arg("words"), "py-refwatch's words as a dict.");
+          "py-refcnt's text (or JSON) for one object.");
     m.def("parse_refcnt", &parse_refcnt, py::arg("words"), "py-refcnt's words as (object, json).");
+}
+
+}  // namespace
+}  // namespace pyxray::gdb
+
+PYBIND11_MODULE(_pyxray_gdb, m) {
+    m.attr("MAX_NATIVE_FRAMES") = pyxray::kMaxNativeFrames;
+    m.attr("VERSION") = PYXRAY_VERSION;
+    using namespace pyxray::gdb;
+    m.doc() = "pyxray's core, for gdb's Python: the heavy lifting behind py-xbt";
+    py::register_exception<BridgeError>(m, "Error");
+    bind_target(m);
+    bind_help(m);
+    bind_commands(m);
+    bind_stop_timer(m);
     bind_refwatch(m);
     m.def("core_regions", &core_regions_of, py::arg("core_path"),
           "Memory regions (start, end, writable, path) from a core file's PT_LOAD segments.");

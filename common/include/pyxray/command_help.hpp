@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pyxray/command_words.hpp"  // the shared options every parser takes
 #include "pyxray/result.hpp"
 
 namespace pyxray {

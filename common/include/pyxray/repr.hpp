@@ -22,16 +22,6 @@ struct ReprLimits {
     bool verbose = false;     // instances of user classes also show their attributes
 };
 
-// The command-line words that set ReprLimits, the same in every front-end.
-inline constexpr const char* kReprLimitOptions = "--max-string N, --max-items N, --max-depth N, --verbose";
-
-// A command-line word as a count ("12"), or nothing when it is none.
-std::optional<size_t> parse_count(std::string_view word);
-
-// Takes words[index] when it is --max-string N, --max-items N, --max-depth N or --verbose
-// (leaving index at the option's last word) and says whether it was one.
-Result<bool> take_repr_limit_option(const std::vector<std::string>& words, size_t& index, ReprLimits& limits);
-
 // One address asked for: its repr and type name, or why it is no object.
 struct ObjectRepr {
     uint64_t address = 0;

@@ -6,17 +6,28 @@
 #include <algorithm>
 
 #include "pyxray/refwatch.hpp"
+#include "pyxray/repr.hpp"
 #include "pyxray/sampling.hpp"
 
 namespace pyxray {
 namespace {
 
-constexpr OptionHelp kReprLimitOptionHelp[] = {
-    {"--max-string", "N", "show at most N characters of a str (default 200)"},
-    {"--max-items", "N", "show at most N items of a container (default 50)"},
-    {"--max-depth", "N", "show containers nested at most N deep (default 6)"},
-    {"--verbose", "", "also the attributes of instances of Python classes"},
-};
+// Their defaults are ReprLimits' own.
+std::span<const OptionHelp> repr_limit_options() {
+    static const ReprLimits defaults;
+    static const std::string help[] = {
+        fmt::format("show at most N characters of a str (default {})", defaults.max_string),
+        fmt::format("show at most N items of a container (default {})", defaults.max_items),
+        fmt::format("show containers nested at most N deep (default {})", defaults.max_depth),
+    };
+    static const OptionHelp options[] = {
+        {"--max-string", "N", help[0]},
+        {"--max-items", "N", help[1]},
+        {"--max-depth", "N", help[2]},
+        {"--verbose", "", "also the attributes of instances of Python classes"},
+    };
+    return options;
+}
 
 constexpr OptionHelp kColorOption[] = {
     {"--color", "WHEN", "auto (on a terminal, unless NO_COLOR is set), always, never", kColorChoices},
@@ -218,8 +229,10 @@ const CommandHelp* find_command_help(std::string_view name) {
 
 std::vector<OptionHelp> all_options(const CommandHelp& command) {
     std::vector<OptionHelp> options(command.options.begin(), command.options.end());
-    if (command.takes_repr_limits)
-        options.insert(options.end(), std::begin(kReprLimitOptionHelp), std::end(kReprLimitOptionHelp));
+    if (command.takes_repr_limits) {
+        auto limits = repr_limit_options();
+        options.insert(options.end(), limits.begin(), limits.end());
+    }
     if (command.takes_color) options.insert(options.end(), std::begin(kColorOption), std::end(kColorOption));
     return options;
 }

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-
 #include "commands/source_listing.hpp"
 #include "pyxray/command_help.hpp"
 #include "pyxray/render.hpp"
@@ -36,35 +34,6 @@ Error usage_error(FrameVerb verb, std::string message) {
 }
 
 }  // namespace
-
-std::optional<size_t> parse_count(std::string_view word) {
-    size_t value = 0;
-    auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), value);
-    if (error != std::errc() || end != word.data() + word.size()) return std::nullopt;
-    return value;
-}
-
-Result<bool> take_repr_limit_option(const std::vector<std::string>& words, size_t& index,
-                                    ReprLimits& limits) {
-    const std::string& word = words[index];
-    if (word == "--verbose") {
-        limits.verbose = true;
-        return true;
-    }
-    size_t* target = word == "--max-string"  ? &limits.max_string
-                     : word == "--max-items" ? &limits.max_items
-                     : word == "--max-depth" ? &limits.max_depth
-                                             : nullptr;
-    if (target == nullptr) return false;
-    std::string_view value = index + 1 < words.size() ? std::string_view(words[index + 1]) : "";
-    auto number = parse_count(value);
-    if (!number || *number == 0)
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("{} needs a positive number, not '{}'", word, value));
-    ++index;
-    *target = *number;
-    return true;
-}
 
 namespace {
 

@@ -35,29 +35,6 @@ bool environment_forbids_color() {
 
 }  // namespace
 
-Result<ColorMode> parse_color_mode(std::string_view value) {
-    if (value == "auto") return ColorMode::Auto;
-    if (value == "always") return ColorMode::Always;
-    if (value == "never") return ColorMode::Never;
-    return fail(ErrorCode::InvalidArgument,
-                fmt::format("--color needs one of {}, not '{}'", kColorValues, value));
-}
-
-Result<bool> take_color_option(const std::vector<std::string>& words, size_t& index, ColorMode& mode) {
-    std::string_view word = words[index];
-    if (word.starts_with("--color=")) {
-        PYXRAY_TRY(parsed, parse_color_mode(word.substr(8)));
-        mode = parsed;
-        return true;
-    }
-    if (word != "--color") return false;
-    std::string_view value = index + 1 < words.size() ? std::string_view(words[index + 1]) : "";
-    PYXRAY_TRY(parsed, parse_color_mode(value));
-    ++index;
-    mode = parsed;
-    return true;
-}
-
 bool use_color(ColorMode mode, bool output_is_terminal, bool json) {
     if (json || mode == ColorMode::Never) return false;
     if (mode == ColorMode::Always) return true;

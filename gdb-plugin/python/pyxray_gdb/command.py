@@ -4,6 +4,7 @@ command opts in with its table entry and `class NewCommand(PyxrayCommand)`."""
 import gdb
 
 import _pyxray_gdb
+from pyxray_gdb.support import run_reporting_one_line, write_text
 
 
 class PyxrayCommand(gdb.Command):
@@ -26,8 +27,6 @@ class PyxrayCommand(gdb.Command):
         return [option[cut:] for option in offered]
 
     def invoke(self, argument, from_tty):
-        from pyxray_gdb.xbt_command import run_reporting_one_line, write_text
-
         self.dont_repeat()
         write_text(run_reporting_one_line(self._name, lambda: self.run(argument)))
 

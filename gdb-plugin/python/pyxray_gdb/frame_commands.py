@@ -4,11 +4,10 @@ and selects the native frame that runs it."""
 import gdb
 
 import _pyxray_gdb
-from pyxray_gdb.arguments import gdb_styles
 from pyxray_gdb.collect import collect_threads, real_frames, selected_inferior
 from pyxray_gdb.command import PyxrayCommand
 from pyxray_gdb.cpython_helpers import watch_auto_loads
-from pyxray_gdb.xbt_command import target_arguments
+from pyxray_gdb.support import bridge_target, gdb_styles
 
 # (inferior number, tid) -> selected Python frame, 0 the newest
 _selected = {}
@@ -36,7 +35,7 @@ def _run(name, argument):
     threads, frames, tid = collect_threads(inferior, False, True)
     key = (inferior.num, tid)
     text, selected, native_index = _pyxray_gdb.frame_command(
-        **target_arguments(inferior, connection_type, threads, frames),
+        bridge_target(inferior, connection_type, threads, frames),
         command=name, words=gdb.string_to_argv(argument), tid=tid,
         selected=_selected.get(key, 0), terminal=gdb_styles())
     _selected[key] = selected

@@ -7,7 +7,7 @@ import _pyxray_gdb
 from pyxray_gdb import frame_commands
 from pyxray_gdb.collect import collect_threads, selected_inferior
 from pyxray_gdb.command import PyxrayCommand
-from pyxray_gdb.xbt_command import target_arguments
+from pyxray_gdb.support import bridge_target
 
 MAX_FRAMES_FOR_SITE = 64
 MAX_LINE_RANGES = 1 << 16
@@ -15,7 +15,7 @@ MAX_LINE_RANGES = 1 << 16
 
 def _target(inferior, connection_type):
     threads, frames, tid = collect_threads(inferior, False, False)
-    return target_arguments(inferior, connection_type, threads, frames), tid
+    return bridge_target(inferior, connection_type, threads, frames), tid
 
 
 def resolve_object(command, expression, inferior, connection_type):

@@ -18,7 +18,7 @@ import gdb
 import _pyxray_gdb
 from pyxray_gdb.command import PyxrayCommand
 from pyxray_gdb.collect import collect_threads, preserved_selection, selected_inferior
-from pyxray_gdb.xbt_command import target_arguments
+from pyxray_gdb.support import bridge_target
 
 # Real-time signals have no default use in CPython or glibc (which keeps the first two).
 STOP_SIGNAL = signal.SIGRTMAX - 1
@@ -115,12 +115,11 @@ def sample(argument):
     if connection_type != "native":
         raise gdb.GdbError(f"py-sample: needs a live process gdb runs or attached to, "
                            f"not a {connection_type} target")
-    target = target_arguments(inferior, connection_type, [], {})
-    for unused in ("threads", "frames", "signal"):
-        target.pop(unused)
+    # Each stop brings its own threads and frames (take).
+    target = bridge_target(inferior, connection_type, [], {})
     with preserved_selection(), stop_signal_handled(), StopWatcher() as watcher:
         return _pyxray_gdb.sample(
-            words, **target,
+            target, words,
             let_run=lambda seconds: run_for(inferior, watcher, seconds),
             take=lambda all_threads, with_frames: collect_threads(inferior, all_threads, with_frames),
             progress=lambda line: gdb.write(line + "\n"))
