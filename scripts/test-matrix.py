@@ -30,7 +30,8 @@ OUTCOMES = ("passed", "failed", "skipped")
 
 # A matrix id: the interpreter (tests/integration/interpreters.py), then its stripped copy's
 # suffix (stripped.py), then the front-end and the mode when the test is parametrised by them.
-INTERPRETER = re.compile(r"^(?P<interp>(?:pyenv|debian)-3\.\d+[a-z]*)(?P<stripped>-stripped)?(?:-(?P<rest>.*))?$")
+INTERPRETER = re.compile(r"^(?P<interp>(?:pyenv|debian)-3\.\d+[a-z]*)(?P<stripped>-stripped)?"
+                         r"(?:-(?P<rest>.*))?$")
 FRONTENDS = ("gdb-nodebuginfo", "gdb", "lldb", "cli")  # longest first: gdb-nodebuginfo is not gdb
 SOURCES = ("pyenv", "debian")
 MAX_REASONS = 25
@@ -97,7 +98,8 @@ def row_order(row):
     interp = row.split(" ")[0]
     source, version = interp.split("-", 1)
     numbers = tuple(int(part) for part in re.findall(r"\d+", version))
-    return numbers, SOURCES.index(source) if source in SOURCES else len(SOURCES), version, row.endswith("stripped")
+    source_rank = SOURCES.index(source) if source in SOURCES else len(SOURCES)
+    return numbers, source_rank, version, row.endswith("stripped")
 
 
 def counts_text(counts):
@@ -140,7 +142,7 @@ def render(attributes, cases, source_name, commit):
                                  for row in rows])
         lines.append("")
     lines += markdown_table(["test file", "passed/failed/skipped", "interpreter builds"],
-                            [[f"`{file}`", counts_text(files[file]), str(len(file_rows[file])) if file_rows[file] else "-"]
+                            [[f"`{file}`", counts_text(files[file]), str(len(file_rows[file]) or "-")]
                              for file in sorted(files)])
     if failed:
         lines += ["", "Failed:", ""] + [f"- `{name}`" for name in failed]
