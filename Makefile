@@ -53,8 +53,10 @@ lint: build
 unit-test:
 	ctest --test-dir $(BUILD_PATH) --output-on-failure --no-tests=error -j$(JOBS)
 
+# The run's JUnit XML is what scripts/test-matrix.py writes docs/versions.md's matrix from.
 integration-test:
-	PYXRAY_BUILD=$(BUILD_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider
+	PYXRAY_BUILD=$(BUILD_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider \
+	    --junitxml=$(BUILD_PATH)/integration-junit.xml
 
 # What each pass of `make test` costs, measured in the fresh-clone run at c39831b on this
 # project's 2-CPU VM: install-deps, build and unit tests about 9 min; integration-test 34.1 min
