@@ -177,14 +177,36 @@ class _GdbStops:
         return _target(self.inferior, self.connection_type)
 
 
+def _silence_followed(code, breakpoints):
+    """The user's breakpoints in the --each-line function, made silent while the watch goes
+    through them as through its own (LLDB announces no stop py-refwatch follows; gdb would
+    print each); returns them, to make them speak again."""
+    if code is None:
+        return []
+    start, end = code
+    followed = []
+    for breakpoint in gdb.breakpoints():
+        if breakpoint.number in breakpoints.numbers or breakpoint.silent:
+            continue
+        if any(location.address is not None and start <= location.address < end
+               for location in breakpoint.locations):
+            followed.append(breakpoint)
+            breakpoint.silent = True
+    return followed
+
+
 def _follow(watch, address, plan, code, inferior, connection_type, breakpoints):
     stops = _GdbStops(inferior, connection_type, breakpoints)
+    silenced = _silence_followed(code, breakpoints)
     gdb.events.stop.connect(stops)
     try:
         _pyxray_gdb.follow_refwatch(watch, address, plan, code, resume=stops.resume,
                                     stopped_target=stops.target, frames=_frames, write=gdb.write)
     finally:
         gdb.events.stop.disconnect(stops)
+        for breakpoint in silenced:
+            if breakpoint.is_valid():
+                breakpoint.silent = False
 
 
 def refwatch(argument):
