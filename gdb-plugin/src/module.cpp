@@ -366,53 +366,6 @@ const char* stop_kind_name(StopKind kind) {
     return "other";
 }
 
-RefwatchEnd end_named(const std::string& name) {
-    static const std::map<std::string, RefwatchEnd> ends = {{"count", RefwatchEnd::Count},
-                                                            {"freed", RefwatchEnd::Freed},
-                                                            {"exited", RefwatchEnd::Exited},
-                                                            {"interrupted", RefwatchEnd::Interrupted},
-                                                            {"other", RefwatchEnd::OtherStop},
-                                                            {"error", RefwatchEnd::Error},
-                                                            {"breakpoint", RefwatchEnd::OtherBreakpoint}};
-    auto found = ends.find(name);
-    if (found == ends.end()) throw BridgeError("unknown end reason '" + name + "'");
-    return found->second;
-}
-
-const char* end_name(RefwatchEnd end) {
-    switch (end) {
-        case RefwatchEnd::Interrupted:
-            return "interrupted";
-        case RefwatchEnd::OtherBreakpoint:
-            return "breakpoint";
-        default:
-            return "other";
-    }
-}
-
-using PyEnd = std::optional<std::pair<std::string, std::string>>;
-
-// classify_stop for gdb: cause "breakpoint", "signal" or "other"; the end as (name, detail).
-PyEnd classify_stop_for_gdb(const std::string& cause, bool ours, const std::vector<int64_t>& numbers,
-                            uint64_t pc, const std::tuple<std::string, int, std::string>& site,
-                            const std::string& detail,
-                            const std::optional<std::pair<uint64_t, uint64_t>>& code) {
-    ObservedStop stop;
-    stop.cause = cause == "breakpoint" ? StopCause::Breakpoint
-                 : cause == "signal"   ? StopCause::Signal
-                                       : StopCause::Other;
-    stop.ours = ours;
-    stop.breakpoints = numbers;
-    stop.pc = pc;
-    stop.site = SourceSite{std::get<0>(site), std::get<1>(site), std::get<2>(site)};
-    stop.detail = detail;
-    std::optional<CodeRange> watched;
-    if (code) watched = CodeRange{code->first, code->second};
-    auto ended = classify_stop(stop, watched);
-    if (!ended) return std::nullopt;
-    return std::pair{std::string(end_name(ended->first)), ended->second};
-}
-
 std::optional<SourceSite> to_site(const std::optional<PySite>& site) {
     if (!site) return std::nullopt;
     auto [file, line, function] = *site;
@@ -433,11 +386,62 @@ std::map<uint64_t, std::tuple<PySite, std::string>> plan_stops(const std::vector
     return plan;
 }
 
-PySite c_site(const std::vector<PySite>& frames) {
-    std::vector<SourceSite> converted;
-    for (const auto& [file, line, function] : frames) converted.push_back({file, line, function});
-    SourceSite site = choose_c_site(converted);
-    return {site.file, site.line, site.function};
+// (cause, ours, numbers, pc, (file, line, function), detail): a stop as gdb's side describes it.
+using PyStop = std::tuple<std::string, bool, std::vector<int64_t>, uint64_t, PySite, std::string>;
+using PyPlan = std::map<uint64_t, std::tuple<PySite, std::string>>;
+
+ObservedStop observed_stop_of(const PyStop& described) {
+    static const std::map<std::string, StopCause> causes = {
+        {"breakpoint", StopCause::Breakpoint}, {"watchpoint", StopCause::Watchpoint},
+        {"signal", StopCause::Signal},         {"other", StopCause::Other},
+        {"exited", StopCause::Exited},         {"interrupted", StopCause::Interrupted},
+        {"failed", StopCause::Failed}};
+    auto& [cause, ours, numbers, pc, site, detail] = described;
+    auto known = causes.find(cause);
+    if (known == causes.end()) throw BridgeError("unknown stop cause '" + cause + "'");
+    return ObservedStop{known->second, ours, numbers, pc, *to_site(site), detail};
+}
+
+RefwatchPlan plan_of(const PyPlan& stops, const std::optional<std::pair<uint64_t, uint64_t>>& code) {
+    RefwatchPlan plan;
+    for (const auto& [pc, stop] : stops)
+        plan.stops[pc] = PlannedStop{*to_site(std::get<0>(stop)), stop_kind_named(std::get<1>(stop))};
+    if (code) plan.code = CodeRange{code->first, code->second};
+    return plan;
+}
+
+// The core's py-refwatch loop over gdb: resume() -> PyStop; stopped_target() -> (bridge Target,
+// tid) of that stop, asked once per stop; frames() -> the stopped thread's sites innermost
+// first; write(text) shows a change. A Python exception in a hook ends the loop and is re-raised.
+void follow_in_gdb(RefWatch& watch, uint64_t address, const PyPlan& stops,
+                   const std::optional<std::pair<uint64_t, uint64_t>>& code, const py::function& resume,
+                   const py::function& stopped_target, const py::function& frames,
+                   const py::function& write) {
+    std::optional<std::tuple<GdbTarget, int64_t>> stopped;
+    auto target = [&]() -> const std::tuple<GdbTarget, int64_t>& {
+        if (!stopped) stopped = stopped_target().cast<std::tuple<GdbTarget, int64_t>>();
+        return *stopped;
+    };
+    RefwatchHooks hooks;
+    hooks.resume = [&] {
+        stopped.reset();
+        return observed_stop_of(resume().cast<PyStop>());
+    };
+    hooks.refcount = [&]() -> Result<Refcount> {
+        try {
+            return refcnt_report(std::get<0>(target()), address).refcount;
+        } catch (const BridgeError& error) {
+            return fail(ErrorCode::BadData, error.what());
+        }
+    };
+    hooks.frames = [&] {
+        std::vector<SourceSite> sites;
+        for (const auto& frame : frames().cast<std::vector<PySite>>()) sites.push_back(*to_site(frame));
+        return sites;
+    };
+    hooks.python_site = [&] { return to_site(python_site(std::get<0>(target()), std::get<1>(target()))); };
+    hooks.print = [&](const std::string& line) { write(line); };
+    follow_refwatch(watch, plan_of(stops, code), hooks);
 }
 
 void bind_refwatch(py::module_& m) {
@@ -450,34 +454,21 @@ void bind_refwatch(py::module_& m) {
     m.def("refcount_fields", &refcount_fields, py::arg("target"),
           "(offset, size) of each field an object's refcount is kept in, for watchpoints.");
     m.def("parse_refwatch", &parse_refwatch, py::arg("words"), "py-refwatch's words as a dict.");
-    m.def("classify_stop", &classify_stop_for_gdb, py::arg("cause"), py::arg("ours"), py::arg("numbers"),
-          py::arg("pc"), py::arg("site"), py::arg("detail"), py::arg("code"),
-          "None when py-refwatch follows the object through the stop, else (end name, detail).");
     m.def(
         "plan_each_line", &plan_stops, py::arg("entries"), py::arg("function_start"), py::arg("function"),
         "--each-line's breakpoints from a function's (pc, file, line) entries: {pc: ((file, line, function), "
         "kind)}, kind 'entry', 'line' or 'exit'.");
-    m.def("choose_c_site", &c_site, py::arg("frames"),
-          "The (file, line, function) a stop is put on, from its frames innermost first.");
+    m.def("follow_refwatch", &follow_in_gdb, py::arg("watch"), py::arg("address"), py::arg("plan"),
+          py::arg("code"), py::kw_only(), py::arg("resume"), py::arg("stopped_target"), py::arg("frames"),
+          py::arg("write"),
+          "py-refwatch's loop (the core's follow_refwatch) until it ends; plan and code as plan_each_line "
+          "and the function's (start, end) give them, or {} and None.");
     py::class_<RefWatch>(m, "RefWatch", "py-refwatch's change log and balances (pyxray/refwatch.hpp).")
         .def(py::init([](uint64_t object, std::string type, int64_t value, bool immortal,
                          std::optional<size_t> count) {
                  return RefWatch(object, std::move(type), Refcount{value, immortal}, count);
              }),
              py::arg("object"), py::arg("type"), py::arg("value"), py::arg("immortal"), py::arg("count"))
-        .def("changed",
-             [](const RefWatch& watch, int64_t value, bool immortal) {
-                 return watch.changed(Refcount{value, immortal});
-             })
-        .def("record",
-             [](RefWatch& watch, const PySite& site, const std::string& kind, int64_t value, bool immortal,
-                const std::optional<PySite>& python) {
-                 return watch.record(*to_site(site), stop_kind_named(kind), Refcount{value, immortal},
-                                     to_site(python));
-             })
-        .def("done", &RefWatch::done)
-        .def("end", [](RefWatch& watch, const std::string& reason,
-                       const std::string& detail) { watch.end(end_named(reason), detail); })
         .def("text", &RefWatch::render_text)
         .def("json", &RefWatch::render_json);
 }

@@ -92,12 +92,7 @@ std::string path_of(const lldb::SBFileSpec& file) {
 }
 
 // --each-line's breakpoint plan for C function `name`, and the function's code.
-struct FunctionPlan {
-    std::map<uint64_t, PlannedStop> stops;
-    std::optional<CodeRange> code;
-};
-
-Result<FunctionPlan> function_plan(lldb::SBTarget& target, const std::string& name) {
+Result<RefwatchPlan> function_plan(lldb::SBTarget& target, const std::string& name) {
     lldb::SBSymbolContextList contexts = target.FindFunctions(name.c_str());
     for (uint32_t i = 0; i < contexts.GetSize(); ++i) {
         lldb::SBSymbolContext context = contexts.GetContextAtIndex(i);
@@ -114,7 +109,7 @@ Result<FunctionPlan> function_plan(lldb::SBTarget& target, const std::string& na
                 entries.push_back({pc, path_of(entry.GetFileSpec()), static_cast<int>(entry.GetLine())});
         }
         auto plan = plan_each_line(std::move(entries), start, name);
-        if (!plan.empty()) return FunctionPlan{std::move(plan), CodeRange{start, end}};
+        if (!plan.empty()) return RefwatchPlan{std::move(plan), CodeRange{start, end}};
     }
     return fail(ErrorCode::InvalidArgument,
                 fmt::format("--each-line: no C function '{}' with line information is loaded; stop where its "
@@ -162,9 +157,9 @@ lldb::SBBreakpoint breakpoint_at(lldb::SBTarget& target, const std::string& loca
     return target.BreakpointCreateByName(location.c_str());
 }
 
-Result<FunctionPlan> set_stops(const RefwatchCommand& command, uint64_t address, const Session& session,
+Result<RefwatchPlan> set_stops(const RefwatchCommand& command, uint64_t address, const Session& session,
                                MadeStops& made) {
-    FunctionPlan plan;
+    RefwatchPlan plan;
     if (command.each_line) {
         PYXRAY_TRY(planned, function_plan(made.target, *command.each_line));
         plan = std::move(planned);
@@ -196,11 +191,11 @@ SourceSite site_of(lldb::SBFrame frame) {
                       entry.IsValid() ? static_cast<int>(entry.GetLine()) : 0, name ? name : "??"};
 }
 
-SourceSite c_site(lldb::SBThread& thread) {
+std::vector<SourceSite> frame_sites(lldb::SBThread thread) {
     std::vector<SourceSite> frames;
     for (uint32_t i = 0; i < std::min(thread.GetNumFrames(), kMaxFramesForSite); ++i)
         frames.push_back(site_of(thread.GetFrameAtIndex(i)));
-    return choose_c_site(frames);
+    return frames;
 }
 
 // Every breakpoint (or the watchpoint) the stop reason names: a breakpoint stop lists
@@ -240,59 +235,67 @@ ObservedStop observed_stop(lldb::SBProcess& process, const MadeStops& made) {
     return stop;
 }
 
-// Continues the process; nothing when the watch follows the object through the stop, else why
-// it ends.
-std::optional<std::pair<RefwatchEnd, std::string>> resume(lldb::SBProcess& process, const MadeStops& made,
-                                                          const std::optional<CodeRange>& watched) {
+// Continues the process and says why it stopped, or why it did not.
+ObservedStop resume(lldb::SBProcess& process, const MadeStops& made) {
     lldb::SBError error = process.Continue();
     lldb::StateType state = process.GetState();
     if (state == lldb::eStateExited || state == lldb::eStateDetached || !process.IsValid())
-        return std::pair{RefwatchEnd::Exited, std::string()};
-    if (error.Fail())
-        return std::pair{RefwatchEnd::Error, std::string(error.GetCString() ? error.GetCString() : "")};
-    if (state != lldb::eStateStopped)
-        return std::pair{RefwatchEnd::OtherStop, std::string(lldb::SBDebugger::StateAsCString(state))};
-    return classify_stop(observed_stop(process, made), watched);
+        return not_stopped(StopCause::Exited);
+    if (error.Fail()) return not_stopped(StopCause::Failed, error.GetCString() ? error.GetCString() : "");
+    if (state != lldb::eStateStopped && state != lldb::eStateCrashed)
+        return not_stopped(StopCause::Other, lldb::SBDebugger::StateAsCString(state));
+    return observed_stop(process, made);
 }
 
-// Reads the refcount at one stop and records it; false when the object is gone.
-bool record_stop(RefWatch& watch, lldb::SBTarget& selected, lldb::SBProcess& process, uint64_t address,
-                 const std::map<uint64_t, PlannedStop>& plan, lldb::SBCommandReturnObject& result) {
-    SbTarget target(selected, process);
-    auto session = Session::open(target);
-    auto now = session ? session->refcount(address) : Result<Refcount>(pyxray::unexpected(session.error()));
-    if (!now) {
-        watch.end(RefwatchEnd::Freed, now.error().message);
-        return false;
-    }
-    lldb::SBThread thread = process.GetSelectedThread();
-    auto planned = plan.find(thread.GetFrameAtIndex(0).GetPC());
-    StopKind kind = planned != plan.end() ? planned->second.kind : StopKind::Other;
-    std::optional<SourceSite> python;
-    if (watch.changed(*now))
-        python = innermost_python_site(*session, static_cast<int64_t>(thread.GetThreadID()));
-    std::string line = watch.record(c_site(thread), kind, *now, python);
-    if (!line.empty()) result.Printf("%s", line.c_str());
-    return true;
-}
+// py-refwatch's hooks into LLDB. What a stop shows is read through one SbTarget and Session,
+// made at the stop's first read and dropped at the next resume, so no cache outlives a resume.
+class LldbRefwatchHooks {
+public:
+    LldbRefwatchHooks(lldb::SBTarget selected, lldb::SBProcess process, uint64_t address,
+                      const MadeStops& made, lldb::SBCommandReturnObject& result)
+        : selected_(selected), process_(process), address_(address), made_(made), result_(result) {}
 
-void follow(RefWatch& watch, lldb::SBTarget& selected, lldb::SBProcess& process, uint64_t address,
-            const FunctionPlan& plan, const MadeStops& made, lldb::SBCommandReturnObject& result) {
-    while (!watch.done()) {
-        if (auto ended = resume(process, made, plan.code)) return watch.end(ended->first, ended->second);
-        if (!record_stop(watch, selected, process, address, plan.stops, result)) return;
+    RefwatchHooks hooks() {
+        RefwatchHooks hooks;
+        hooks.resume = [this] {
+            reading_.reset();
+            return resume(process_, made_);
+        };
+        hooks.refcount = [this]() -> Result<Refcount> {
+            const Result<Session>& session = read().session;
+            if (!session) return pyxray::unexpected(session.error());
+            return session->refcount(address_);
+        };
+        hooks.frames = [this] { return frame_sites(process_.GetSelectedThread()); };
+        hooks.python_site = [this]() -> std::optional<SourceSite> {
+            const Result<Session>& session = read().session;
+            if (!session) return std::nullopt;
+            return innermost_python_site(*session,
+                                         static_cast<int64_t>(process_.GetSelectedThread().GetThreadID()));
+        };
+        hooks.print = [this](const std::string& line) { result_.Printf("%s", line.c_str()); };
+        return hooks;
     }
-    watch.end(RefwatchEnd::Count);
-}
 
-// Keeps the debugger synchronous while py-refwatch drives the process, as it was afterwards.
-struct SynchronousMode {
-    lldb::SBDebugger debugger;
-    bool was_async;
-    explicit SynchronousMode(lldb::SBDebugger d) : debugger(d), was_async(d.GetAsync()) {
-        debugger.SetAsync(false);
+private:
+    struct StopReading {
+        SbTarget target;
+        Result<Session> session;
+        StopReading(lldb::SBTarget selected, lldb::SBProcess process)
+            : target(selected, process), session(Session::open(target)) {}
+    };
+
+    StopReading& read() {
+        if (!reading_) reading_.emplace(selected_, process_);
+        return *reading_;
     }
-    ~SynchronousMode() { debugger.SetAsync(was_async); }
+
+    lldb::SBTarget selected_;
+    lldb::SBProcess process_;
+    uint64_t address_;
+    const MadeStops& made_;
+    lldb::SBCommandReturnObject& result_;
+    std::optional<StopReading> reading_;
 };
 
 Result<std::string> run_refwatch(lldb::SBDebugger& debugger, char** argv,
@@ -309,10 +312,11 @@ Result<std::string> run_refwatch(lldb::SBDebugger& debugger, char** argv,
     PYXRAY_TRY(initial, session.refcnt(address));
     RefWatch watch(address, initial.type, initial.refcount, command.count);
     {
-        SynchronousMode synchronous(debugger);
+        SyncScope synchronous(debugger);
         MadeStops made{selected, {}, {}};
         PYXRAY_TRY(plan, set_stops(command, address, session, made));
-        follow(watch, selected, process, address, plan, made, result);
+        LldbRefwatchHooks hooks(selected, process, address, made, result);
+        follow_refwatch(watch, plan, hooks.hooks());
     }
     return command.json ? watch.render_json() : watch.render_text();
 }

@@ -223,15 +223,21 @@ def test_leak_hunt(interp_id, workspace):
 def test_user_breakpoint_in_the_watched_function_is_followed(debugger, workspace):
     """The user's own breakpoint on the --each-line function (set before py-refwatch, as when
     they stopped there first) is part of following the object: the watch goes through every
-    call, finds the leaky return, and ends at the breakpoint in done(), which it names."""
+    call without announcing those stops (in gdb as in LLDB), finds the leaky return, and ends
+    at the breakpoint in done(), which it names. gdb's breakpoint speaks again afterwards."""
     interpreter, extension, workdir = _prepare("pyenv-3.12", workspace)
     user_break = {"gdb": "break lookup_leaky", "lldb": "breakpoint set -n lookup_leaky"}[debugger]
     commands = [user_break, STOP_AT_DONE[debugger], "py-refwatch py:token --each-line lookup_leaky --json"]
+    if debugger == "gdb":
+        commands.append("python print('silent after:', gdb.breakpoints()[0].silent)")
     output = SESSIONS[debugger](interpreter, extension, workdir, commands).stdout
     record = json.loads((workdir / "record.json").read_text())
     hunts = [document for document in json_documents(output) if "refwatch" in document]
     assert len(hunts) == 1, output[-3000:]
     check_hunt(hunts[0], "lookup_leaky", record)
+    assert not re.search(r"^Breakpoint \d+, lookup_leaky|`lookup_leaky\(", output, re.M), output[-3000:]
+    if debugger == "gdb":
+        assert "silent after: False" in output, output[-3000:]
 
 
 WATCH_COUNT = 3

@@ -1,15 +1,18 @@
 // py-refcnt and py-refwatch (issue 6): one object's reference count, and its history across the
-// stops a debugger front-end makes. The front-ends set breakpoints or watchpoints, resume the
-// target and report each stop here; everything else (what changed, where, the per-site and
-// per-call balances, the leaky returns and the rendering) is decided once, in this core.
+// stops a debugger front-end makes. The front-ends set breakpoints or watchpoints and give the
+// follow loop its hooks (resume, and what a stop shows); everything else (which stops are
+// followed, what changed, where, the per-site and per-call balances, the leaky returns and the
+// rendering) is decided once, in this core.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pyxray/repr.hpp"
@@ -124,8 +127,10 @@ struct ReturnBalance {
 
 enum class RefwatchEnd { Count, Freed, Exited, Interrupted, OtherBreakpoint, OtherStop, Error };
 
-// What the debugger says about a stop while py-refwatch follows the object.
-enum class StopCause { Breakpoint, Watchpoint, Signal, Other };
+// What the debugger says about a stop while py-refwatch follows the object, or why the target
+// did not stop: Exited (it is gone), Interrupted (Ctrl-C reached the debugger itself), Failed
+// (the debugger could not resume it; `detail` says what it said).
+enum class StopCause { Breakpoint, Watchpoint, Signal, Other, Exited, Interrupted, Failed };
 
 struct ObservedStop {
     StopCause cause = StopCause::Other;
@@ -135,6 +140,14 @@ struct ObservedStop {
     SourceSite site;                   // where it stopped, for the text that ends the watch
     std::string detail;                // the signal's name, or what else stopped it
 };
+
+// A resume that ended nowhere to read: Exited, Interrupted or Failed, with what the debugger said.
+inline ObservedStop not_stopped(StopCause cause, std::string detail = {}) {
+    ObservedStop stop;
+    stop.cause = cause;
+    stop.detail = std::move(detail);
+    return stop;
+}
 
 // The --each-line function's code, [start, end).
 struct CodeRange {
@@ -146,10 +159,16 @@ struct CodeRange {
 // which breakpoint or signal it was). Its own stops are followed, and so is any breakpoint
 // inside the --each-line function: the user's own at its entry or on one of its lines stops
 // the same calls py-refwatch follows (gdb and LLDB differ in which breakpoints they report
-// when two share an address). Anything else ends the watch; SIGINT and SIGSTOP (how LLDB
-// interrupts) are the user's Ctrl-C.
+// when two share an address). Anything else ends the watch, the user's watchpoints included;
+// SIGINT and SIGSTOP (how LLDB interrupts) are the user's Ctrl-C.
 std::optional<std::pair<RefwatchEnd, std::string>> classify_stop(const ObservedStop& stop,
                                                                  const std::optional<CodeRange>& watched);
+
+// --each-line's breakpoints by address and the function's code; both empty without it.
+struct RefwatchPlan {
+    std::map<uint64_t, PlannedStop> stops;
+    std::optional<CodeRange> code;
+};
 
 // The change log and its aggregations. Feed it every stop with the refcount read there.
 class RefWatch {
@@ -190,10 +209,30 @@ private:
     std::map<SourceSite, ReturnBalance> returns_;
     std::optional<Refcount> call_entry_;       // the refcount at the open call's entry
     std::optional<SourceSite> previous_line_;  // the last line stopped at in the open call
-    size_t stops_ = 0;  // every stop recorded, changed or not
+    size_t stops_ = 0;                         // every stop recorded, changed or not
     RefwatchEnd end_ = RefwatchEnd::Exited;
     std::string end_detail_;
 };
+
+// What py-refwatch's follow loop needs from a debugger (as SampleLoopHooks is for py-sample).
+// Every hook but resume is about the stop resume last reported, in the thread that stopped.
+struct RefwatchHooks {
+    // Runs the target until it stops again; why it stopped, or why it cannot go on.
+    std::function<ObservedStop()> resume;
+    // Py_REFCNT of the watched object; an error when the address holds no object any more.
+    std::function<Result<Refcount>()> refcount;
+    // The stopped thread's frames, innermost first, for choose_c_site.
+    std::function<std::vector<SourceSite>()> frames;
+    // The stopped thread's innermost Python frame; asked only when the refcount changed.
+    std::function<std::optional<SourceSite>()> python_site;
+    // Shows a change's line as it happens.
+    std::function<void(const std::string&)> print;
+};
+
+// py-refwatch's loop, the same for every debugger: resume; end the watch at any stop
+// classify_stop does not follow, and when the object is freed; else record the refcount
+// there, until --count changes were seen.
+void follow_refwatch(RefWatch& watch, const RefwatchPlan& plan, const RefwatchHooks& hooks);
 
 // Renders a change as py-refwatch prints it when it happens:
 // "refcnt 2 -> 3 at leaky (refleak.c:10) <- driver.py:9"

@@ -53,8 +53,9 @@ std::string numbers_text(const std::vector<int64_t>& numbers) {
     return text;
 }
 
+// " in f (file:line)", " at 0x...", or "" when the debugger could say nothing of where.
 std::string place_text(const ObservedStop& stop) {
-    std::string place = fmt::format(" at {:#x}", stop.pc);
+    std::string place = stop.pc ? fmt::format(" at {:#x}", stop.pc) : "";
     if (!stop.site.function.empty() && stop.site.function != "??") place = " in " + stop.site.function;
     if (stop.site.line > 0) place += fmt::format(" ({}:{})", stop.site.file, stop.site.line);
     return place;
@@ -80,11 +81,17 @@ std::optional<std::pair<RefwatchEnd, std::string>> classify_stop(const ObservedS
             if (stop.detail == "SIGINT" || stop.detail == "SIGSTOP")
                 return std::pair{RefwatchEnd::Interrupted, std::string()};
             return std::pair{RefwatchEnd::OtherStop, stop.detail + place_text(stop)};
+        case StopCause::Exited:
+            return std::pair{RefwatchEnd::Exited, stop.detail};
+        case StopCause::Interrupted:
+            return std::pair{RefwatchEnd::Interrupted, std::string()};
+        case StopCause::Failed:
+            return std::pair{RefwatchEnd::Error, stop.detail};
         case StopCause::Other:
             break;
     }
-    return std::pair{RefwatchEnd::OtherStop,
-                     stop.detail.empty() ? place_text(stop).substr(1) : stop.detail + place_text(stop)};
+    std::string text = stop.detail + place_text(stop);
+    return std::pair{RefwatchEnd::OtherStop, text.starts_with(' ') ? text.substr(1) : text};
 }
 
 }  // namespace pyxray

@@ -1,6 +1,7 @@
-"""py-refcnt and py-refwatch: the core reads refcounts, keeps the change log and renders it;
-this side turns the object into an address, sets gdb's breakpoints or watchpoints, resumes
-the target and reports each stop, and deletes every breakpoint it made."""
+"""py-refcnt and py-refwatch: the core reads refcounts, follows the object from stop to stop,
+keeps the change log and renders it; this side turns the object into an address, sets gdb's
+breakpoints or watchpoints, gives the core's loop its hooks (resume the target and say why it
+stopped, the stopped thread's target and frames), and deletes every breakpoint it made."""
 import gdb
 
 import _pyxray_gdb
@@ -39,8 +40,9 @@ def refcnt(argument):
     return _pyxray_gdb.refcnt(target, address, json)
 
 
-def _c_site():
-    """The C line a stop stands for (the core skips frames in headers such as object.h)."""
+def _frames():
+    """The stopped thread's (file, line, function), innermost first: the core picks the C line
+    the stop stands for (it skips frames in headers such as object.h)."""
     frames, frame = [], gdb.newest_frame()
     for _ in range(MAX_FRAMES_FOR_SITE):
         if frame is None:
@@ -49,7 +51,7 @@ def _c_site():
         if sal.symtab is not None:
             frames.append((sal.symtab.filename, sal.line, frame.name() or "??"))
         frame = frame.older()
-    return _pyxray_gdb.choose_c_site(frames)
+    return frames
 
 
 def _line_addresses(block):
@@ -105,16 +107,6 @@ class _Breakpoints:
         self.numbers.clear()
 
 
-class _Stops:
-    """The last stop event gdb reported while py-refwatch resumed the target."""
-
-    def __init__(self):
-        self.event = None
-
-    def __call__(self, event):
-        self.event = event
-
-
 def _set_stops(options, address, target, breakpoints):
     """--each-line's plan and the function's code (start, end), or ({}, None)."""
     plan, code = {}, None
@@ -131,6 +123,10 @@ def _set_stops(options, address, target, breakpoints):
     return plan, code
 
 
+WATCHPOINT_TYPES = (gdb.BP_WATCHPOINT, gdb.BP_HARDWARE_WATCHPOINT, gdb.BP_READ_WATCHPOINT,
+                    gdb.BP_ACCESS_WATCHPOINT)
+
+
 def _observed_stop(event, breakpoints):
     """The stop as the core's classify_stop takes it: (cause, ours, numbers, pc, site, detail)."""
     try:
@@ -142,61 +138,75 @@ def _observed_stop(event, breakpoints):
     if isinstance(event, gdb.BreakpointEvent):
         numbers = [b.number for b in event.breakpoints]
         ours = any(number in breakpoints.numbers for number in numbers)
-        return ("breakpoint", ours, numbers, pc, site, "")
+        watchpoint = all(b.type in WATCHPOINT_TYPES for b in event.breakpoints)
+        return ("watchpoint" if watchpoint else "breakpoint", ours, numbers, pc, site, "")
     if isinstance(event, gdb.SignalEvent):
         return ("signal", False, [], pc, site, event.stop_signal)
     return ("other", False, [], pc, site, "")
 
 
-def _resume(inferior, stops, breakpoints, code):
-    """Continues the target; None when the watch follows the object through the stop, else
-    (end reason, detail)."""
-    stops.event = None
-    try:
-        gdb.execute("continue", to_string=True)
-    except KeyboardInterrupt:
-        return ("interrupted", "")
-    except gdb.error as error:
-        return ("exited", str(error)) if not inferior.pid else ("error", str(error))
-    event = stops.event
-    if not inferior.pid or not inferior.threads():
-        return ("exited", "")
-    return _pyxray_gdb.classify_stop(*_observed_stop(event, breakpoints), code)
+def _not_stopped(cause, detail=""):
+    """Why the target did not stop anywhere to read: "exited", "interrupted" or "failed"."""
+    return (cause, False, [], 0, ("??", 0, "??"), detail)
 
 
-class _Freed(Exception):
-    """The watched address no longer holds an object."""
+class _GdbStops:
+    """py-refwatch's hooks into gdb, called by the core's follow loop: resume() continues the
+    target and says why it stopped; target() is what that stop shows, for the core to read."""
+
+    def __init__(self, inferior, connection_type, breakpoints):
+        self.inferior, self.connection_type, self.breakpoints = inferior, connection_type, breakpoints
+        self.event = None
+
+    def __call__(self, event):
+        self.event = event
+
+    def resume(self):
+        self.event = None
+        try:
+            gdb.execute("continue", to_string=True)
+        except KeyboardInterrupt:
+            return _not_stopped("interrupted")
+        except gdb.error as error:
+            return _not_stopped("failed" if self.inferior.pid else "exited", str(error))
+        if not self.inferior.pid or not self.inferior.threads():
+            return _not_stopped("exited")
+        return _observed_stop(self.event, self.breakpoints)
+
+    def target(self):
+        return _target(self.inferior, self.connection_type)
+
+
+def _silence_followed(code, breakpoints):
+    """The user's breakpoints in the --each-line function, made silent while the watch goes
+    through them as through its own (LLDB announces no stop py-refwatch follows; gdb would
+    print each); returns them, to make them speak again."""
+    if code is None:
+        return []
+    start, end = code
+    followed = []
+    for breakpoint in gdb.breakpoints():
+        if breakpoint.number in breakpoints.numbers or breakpoint.silent:
+            continue
+        if any(location.address is not None and start <= location.address < end
+               for location in breakpoint.locations):
+            followed.append(breakpoint)
+            breakpoint.silent = True
+    return followed
 
 
 def _follow(watch, address, plan, code, inferior, connection_type, breakpoints):
-    stops = _Stops()
+    stops = _GdbStops(inferior, connection_type, breakpoints)
+    silenced = _silence_followed(code, breakpoints)
     gdb.events.stop.connect(stops)
     try:
-        while not watch.done():
-            ended = _resume(inferior, stops, breakpoints, code)
-            if ended:
-                watch.end(*ended)
-                return
-            _record_stop(watch, address, plan, inferior, connection_type)
-        watch.end("count", "")
-    except _Freed as freed:
-        watch.end("freed", str(freed))
+        _pyxray_gdb.follow_refwatch(watch, address, plan, code, resume=stops.resume,
+                                    stopped_target=stops.target, frames=_frames, write=gdb.write)
     finally:
         gdb.events.stop.disconnect(stops)
-
-
-def _record_stop(watch, address, plan, inferior, connection_type):
-    target, tid = _target(inferior, connection_type)
-    try:
-        value, immortal, _ = _pyxray_gdb.refcount(target, address)
-    except _pyxray_gdb.Error as error:
-        raise _Freed(str(error)) from None
-    _, kind = plan.get(gdb.newest_frame().pc(), (None, "other"))
-    site = _c_site()
-    python = _pyxray_gdb.python_site(target, tid) if watch.changed(value, immortal) else None
-    text = watch.record(site, kind, value, immortal, python)
-    if text:
-        gdb.write(text)
+        for breakpoint in silenced:
+            if breakpoint.is_valid():
+                breakpoint.silent = False
 
 
 def refwatch(argument):
