@@ -70,7 +70,7 @@ integration-test:
 # run at 019cafd passed its plain pass (3733 tests) in 49 min while other builds shared the VM.
 #
 # The same build with ASan+UBSan: core, CLI and both plugins; gdb and lldb-16 get the
-# runtimes preloaded by the tests (sanitizer/CMakeLists.txt, tests/integration/drivers.py).
+# runtimes preloaded by the tests (sanitizer/CMakeLists.txt, tests/integration/support/drivers.py).
 # Every test, on Debian's LTO 3.11 and its debug build, 3.12 and free-threaded 3.13t, and the
 # tests of no interpreter: sanitized runs take about twice as long, and the whole matrix would
 # push CI past 90 minutes. The legacy frames of 3.8-3.10 left the slice after f1f6902: with them

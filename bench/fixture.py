@@ -1,7 +1,7 @@
 """fixtures/stacks.py running under one interpreter with a deep recursion thread, ready to read.
 
 Ready means: stacks.py wrote its record and ready file AND every one of its threads sits in a
-sleep syscall (the approach of tests/integration/targets.py). The process is killed and waited
+sleep syscall (the approach of tests/integration/support/targets.py). The process is killed and waited
 for on exit from the `with` block: PID 1 does not reap.
 """
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """make_seeds.py FUZZ_BUILD OUT_DIR [INTERPRETER_ID ...]: one fuzz seed per interpreter of the
-test matrix (tests/integration/interpreters.py), each from a gcore core of fixtures/stacks.py
+test matrix (tests/integration/support/interpreters.py), each from a gcore core of fixtures/stacks.py
 made and deleted on the spot, written by FUZZ_BUILD/fuzz/seed_from_core; and one of
 fixtures/asyncio_tasks.py (asyncio-ID.seed, its tasks' pages kept) per ID of ASYNCIO_IDS. Run
 from anywhere with Debian's Python (/usr/bin/python3). The default set is the committed corpus's."""
@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integration"))
-import interpreters  # noqa: E402
-from targets import FixtureProcess, make_core  # noqa: E402
+from support import interpreters  # noqa: E402
+from support.targets import FixtureProcess, make_core  # noqa: E402
 
 DEFAULT_IDS = ["pyenv-3.8", "pyenv-3.12", "debian-3.13t"]
 ASYNCIO_IDS = ["pyenv-3.12"]

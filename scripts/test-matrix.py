@@ -28,7 +28,7 @@ BEGIN = "<!-- test-matrix:begin -->"
 END = "<!-- test-matrix:end -->"
 OUTCOMES = ("passed", "failed", "skipped")
 
-# A matrix id: the interpreter (tests/integration/interpreters.py), then its stripped copy's
+# A matrix id: the interpreter (tests/integration/support/interpreters.py), then its stripped copy's
 # suffix (stripped.py), then the front-end and the mode when the test is parametrised by them.
 INTERPRETER = re.compile(r"^(?P<interp>(?:pyenv|debian)-3\.\d+[a-z]*)(?P<stripped>-stripped)?"
                          r"(?:-(?P<rest>.*))?$")

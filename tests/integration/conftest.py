@@ -9,11 +9,11 @@ import re
 
 import pytest
 
-import interpreters
-import stripped
-import summary
-from drivers import FRONTENDS, GDB_WITHOUT_DEBUG_INFO
-from targets import CoreTargets, LiveTargets
+from support import interpreters
+from support import stripped
+from support import summary
+from support.drivers import FRONTENDS, GDB_WITHOUT_DEBUG_INFO
+from support.targets import CoreTargets, LiveTargets
 
 MODES = ["live", "core"]
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from drivers import FRONTENDS, ToolFailure, xbt_json
-from frames import comparable, python_frames
+from support.drivers import FRONTENDS, ToolFailure, xbt_json
+from support.frames import comparable, python_frames
 
 KEYS = ["function", "qualname", "file", "line"]
 

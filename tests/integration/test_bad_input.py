@@ -2,8 +2,8 @@
 
 import pytest
 
-from drivers import CLI, lldb_command, run, run_cli, run_gdb
-from targets import PlainProcess, Target, truncated_copy
+from support.drivers import CLI, lldb_command, run, run_cli, run_gdb
+from support.targets import PlainProcess, Target, truncated_copy
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from drivers import run_cli, xbt_json
+from support.drivers import run_cli, xbt_json
 
 ASK_GIL_DISABLED = ("import sysconfig; "
                     "print(1 if sysconfig.get_config_var('Py_GIL_DISABLED') else 0)")

@@ -14,10 +14,10 @@ import subprocess
 
 import pytest
 
-import interpreters
-from drivers import CLI, require, run
-from frames import recorded_threads
-from targets import prefix_copy
+from support import interpreters
+from support.drivers import CLI, require, run
+from support.frames import recorded_threads
+from support.targets import prefix_copy
 
 # Two layouts: an --enable-shared pyenv build, and Debian's LTO python3.11 (_PyRuntime in the
 # executable). Both are in the sanitized slice (Makefile SANITIZE_SLICE).

@@ -28,12 +28,11 @@ from pathlib import Path
 
 import pytest
 
-import interpreters
-import stripped
-from drivers import (CLI, GDB_SCRIPT, LLDB, LLDB_PLUGIN, extract_json, require, run, run_gdb,
-                     run_xbt)
-from frames import comparable, oracle_keys, python_frames, threads_by_tid
-from targets import REPO, FixtureProcess, Target, make_core
+from support import interpreters
+from support import stripped
+from support.drivers import CLI, GDB_SCRIPT, LLDB, LLDB_PLUGIN, extract_json, require, run, run_gdb, run_xbt
+from support.frames import comparable, oracle_keys, python_frames, threads_by_tid
+from support.targets import REPO, FixtureProcess, Target, make_core
 
 # One of 3.8-3.10 (pthread ids only), one of 3.11/3.12 (native_thread_id), a free-threaded 3.13.
 VERSIONS = ["pyenv-3.8", "pyenv-3.9", "pyenv-3.10", "pyenv-3.11", "pyenv-3.12", "debian-3.13t"]

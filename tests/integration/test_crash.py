@@ -23,13 +23,13 @@ from pathlib import Path
 
 import pytest
 
-import frames as frame_tools
-import interpreters
+from support import frames as frame_tools
+from support import interpreters
 from conftest import matrix_ids
-from core_layout import CoreLayout
-from crash_fixture import KINDS, CrashCores, check_core_pattern, unlimited_cores
-from drivers import ToolFailure, extract_json, run, run_gdb, run_lldb, CLI, require
-from targets import REPO, SLEEP_SYSCALLS, prefix_copy
+from support.core_layout import CoreLayout
+from support.crash_fixture import KINDS, CrashCores, check_core_pattern, unlimited_cores
+from support.drivers import ToolFailure, extract_json, run, run_gdb, run_lldb, CLI, require
+from support.targets import REPO, SLEEP_SYSCALLS, prefix_copy
 
 # kind -> (signal, the si_codes it may carry, whether a faulting address is recorded and 0)
 EXPECTED = {

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import interpreters
-from core_layout import CoreLayout
-from drivers import CLI, GDB_SCRIPT, require, run, tool_environment
+from support import interpreters
+from support.core_layout import CoreLayout
+from support.drivers import CLI, GDB_SCRIPT, require, run, tool_environment
 
 PYENV = Path.home() / ".pyenv" / "versions"
 CPYTHON_AUTO_LOAD = Path("/usr/share/gdb/auto-load/usr/bin/python3.11-gdb.py")

@@ -34,11 +34,12 @@ from pathlib import Path
 
 import pytest
 
-import interpreters
-from drivers import CLI, GDB_SCRIPT, LLDB_PLUGIN, extract_json, gdb_command, lldb_command, require, run
-from extensions import build_extension
-from frames import describe
-from targets import REPO, FixtureProcess, Target, make_core
+from support import interpreters
+from support.drivers import (
+    CLI, GDB_SCRIPT, LLDB_PLUGIN, extract_json, gdb_command, lldb_command, require, run)
+from support.extensions import build_extension
+from support.frames import describe
+from support.targets import REPO, FixtureProcess, Target, make_core
 
 INTERPRETER_IDS = ["pyenv-3.8", "pyenv-3.12"]
 STATICEXT = REPO / "fixtures" / "debuginfod" / "staticext.c"

@@ -9,9 +9,9 @@ import shutil
 
 import pytest
 
-from drivers import xbt_json
-from frames import comparable, oracle_keys, python_frames, recorded_threads, threads_by_tid
-from targets import CoreTargets, LiveTargets
+from support.drivers import xbt_json
+from support.frames import comparable, oracle_keys, python_frames, recorded_threads, threads_by_tid
+from support.targets import CoreTargets, LiveTargets
 
 DEPTH = 100_000
 DEPTH_BEFORE_311 = 10_000

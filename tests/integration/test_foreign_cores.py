@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-import interpreters
-import stripped
-from drivers import CLI, require, run
-from frames import comparable, native_frames, oracle_keys, python_frames, threads_by_tid
-from targets import FixtureProcess, make_core
+from support import interpreters
+from support import stripped
+from support.drivers import CLI, require, run
+from support.frames import comparable, native_frames, oracle_keys, python_frames, threads_by_tid
+from support.targets import FixtureProcess, make_core
 
 VERSIONS = ["pyenv-3.8", "pyenv-3.11", "pyenv-3.12", "pyenv-3.13", "debian-3.13t"]
 CORE_KINDS = ["gcore", "kernel"]

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from drivers import GDB_WITHOUT_DEBUG_INFO, HIDE_DEBUG_INFO, lldb_command, run, run_gdb
-from frames import recorded_threads
+from support.drivers import GDB_WITHOUT_DEBUG_INFO, HIDE_DEBUG_INFO, lldb_command, run, run_gdb
+from support.frames import recorded_threads
 
 MARK = "=={}=="
 # (command, what it must print); None: an error line that names the problem

@@ -14,12 +14,13 @@ import shutil
 
 import pytest
 
-import interpreters
+from support import interpreters
 from conftest import MODES, frontends_for
-from drivers import (CLI, GDB_WITHOUT_DEBUG_INFO, HIDE_DEBUG_INFO, REPO, ToolFailure, extract_json, run_cli,
-                     run, run_gdb, run_lldb)
-from targets import (FUTEX_SYSCALL, READY_TIMEOUT, SETTLE_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target,
-                     make_core)
+from support.drivers import (
+    CLI, GDB_WITHOUT_DEBUG_INFO, HIDE_DEBUG_INFO, REPO, ToolFailure, extract_json, run_cli, run, run_gdb,
+    run_lldb)
+from support.targets import (
+    FUTEX_SYSCALL, READY_TIMEOUT, SETTLE_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target, make_core)
 
 HANGS_PY = REPO / "fixtures" / "hangs.py"
 

@@ -17,10 +17,10 @@ import subprocess
 
 import pytest
 
-import interpreters
-from drivers import CLI, GDB_SCRIPT, LLDB, LLDB_PLUGIN, require, tool_environment
-from core_layout import CoreLayout
-from targets import prefix_copy
+from support import interpreters
+from support.drivers import CLI, GDB_SCRIPT, LLDB, LLDB_PLUGIN, require, tool_environment
+from support.core_layout import CoreLayout
+from support.targets import prefix_copy
 
 # A hang detector, not a performance bound: every run here takes a few seconds at most.
 HANG_TIMEOUT = 60

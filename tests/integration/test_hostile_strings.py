@@ -14,9 +14,9 @@ import shutil
 
 import pytest
 
-import interpreters
-from drivers import CLI, extract_json, require, run, run_gdb, run_lldb
-from targets import REPO, FixtureProcess, Target, make_core
+from support import interpreters
+from support.drivers import CLI, extract_json, require, run, run_gdb, run_lldb
+from support.targets import REPO, FixtureProcess, Target, make_core
 
 HOSTILE_PY = REPO / "fixtures" / "hostile_names.py"
 # 3.8: co_name only, PyFrameObject chains; 3.12: co_qualname, _PyInterpreterFrame.

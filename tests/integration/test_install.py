@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-import interpreters
-from drivers import BUILD, LLDB, run, tool_environment
-from targets import REPO
+from support import interpreters
+from support.drivers import BUILD, LLDB, run, tool_environment
+from support.targets import REPO
 
 INTERPRETER = "pyenv-3.11"
 ANSI = "\x1b["

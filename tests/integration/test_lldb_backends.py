@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from drivers import json_documents, lldb_command, run, run_lldb
+from support.drivers import json_documents, lldb_command, run, run_lldb
 
 BACKEND_LINE = re.compile(r"^pyxray symbol backend: (.*); (\d+) look-ups answered by LLDB's module view",
                           re.MULTILINE)

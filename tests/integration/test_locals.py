@@ -7,8 +7,8 @@ their order must equal the frame's own f_locals, and so must the reprs of plain 
 repr depends on nothing pyxray cannot read: other objects may have a __repr__ of their own).
 """
 
-from drivers import xbt_json
-from frames import python_frames, recorded_threads, threads_by_tid
+from support.drivers import xbt_json
+from support.frames import python_frames, recorded_threads, threads_by_tid
 
 # Default caps: long_text (5,000 characters) is the one local of hold_objects they cut.
 LOCALS = ("--locals",)

@@ -13,11 +13,11 @@ import os
 
 import pytest
 
-import interpreters
-from drivers import CLI, FRONTENDS, extract_json, require, run, run_cli, run_gdb, run_lldb
-from extensions import build_extension
-from frames import python_frames
-from targets import REPO, FixtureProcess, Target
+from support import interpreters
+from support.drivers import CLI, FRONTENDS, extract_json, require, run, run_cli, run_gdb, run_lldb
+from support.extensions import build_extension
+from support.frames import python_frames
+from support.targets import REPO, FixtureProcess, Target
 
 CXX_DIR = REPO / "fixtures" / "cxx"
 CXX_BLOCK_PY = CXX_DIR / "cxx_block.py"

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-import interpreters
-from drivers import (CLI, FRONTENDS, GDB_SCRIPT, LLDB, LLDB_PLUGIN, extract_json, require, run,
-                     xbt_json)
-from frames import comparable, oracle_keys, python_frames, threads_by_tid
-from stripped import strip_copy
-from targets import FixtureProcess, Target, make_core
+from support import interpreters
+from support.drivers import (
+    CLI, FRONTENDS, GDB_SCRIPT, LLDB, LLDB_PLUGIN, extract_json, require, run, xbt_json)
+from support.frames import comparable, oracle_keys, python_frames, threads_by_tid
+from support.stripped import strip_copy
+from support.targets import FixtureProcess, Target, make_core
 
 SCAN_INTERPRETER = "pyenv-3.13"
 EMBEDDED_INTERPRETER = "debian-3.11"

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from drivers import CLI, require, run
-from frames import recorded_threads
+from support.drivers import CLI, require, run
+from support.frames import recorded_threads
 
 DEFAULT_MAX_STRING = 200  # ReprLimits::max_string
 

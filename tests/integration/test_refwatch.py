@@ -17,11 +17,11 @@ import shutil
 
 import pytest
 
-import interpreters
-import stripped
-from drivers import GDB_SCRIPT, LLDB, LLDB_PLUGIN, JSON_START, ToolFailure, require, run
-from extensions import build_extension
-from targets import REPO
+from support import interpreters
+from support import stripped
+from support.drivers import GDB_SCRIPT, LLDB, LLDB_PLUGIN, JSON_START, ToolFailure, require, run
+from support.extensions import build_extension
+from support.targets import REPO
 
 REFLEAK_DIR = REPO / "fixtures" / "refleak"
 SOURCE = REFLEAK_DIR / "refleak.c"
@@ -155,7 +155,8 @@ def check_hunt(document, function, record):
     watch = document["refwatch"]
     assert int(watch["object"], 16) == record["address"] and watch["type"] == "Token"
     leaky = {(entry["line"], entry["calls"], entry["net_per_call"]) for entry in watch["leaky_returns"]}
-    expected = {(marker_line(marker), calls, per_call) for marker, (calls, per_call) in LEAKS[function].items()}
+    expected = {(marker_line(marker), calls, per_call)
+                for marker, (calls, per_call) in LEAKS[function].items()}
     assert leaky == expected, f"{function}: {watch['leaky_returns']}"
     returns = {entry["line"]: (entry["calls"], entry["net"]) for entry in watch["returns"]}
     for marker, calls in BALANCED_RETURNS[function].items():
@@ -263,7 +264,7 @@ def hardware_watchpoints(workspace):
 
 
 @pytest.mark.parametrize("build,debugger", [("pyenv-3.8", "lldb"), ("pyenv-3.12", "gdb"),
-                                           ("debian-3.13t", "gdb"), ("debian-3.13t", "lldb")])
+                                            ("debian-3.13t", "gdb"), ("debian-3.13t", "lldb")])
 def test_watchpoint_mode(build, debugger, workspace, hardware_watchpoints):
     """The default mode: a hardware watchpoint on the refcount field(s), ended by --count; the
     watchpoint is gone afterwards and the target is left stopped, alive. Where the CPU fires no

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-import drivers
-import interpreters
-from targets import REPO, quiet_environment
+from support import drivers
+from support import interpreters
+from support.targets import REPO, quiet_environment
 
 CPU_SPLIT = REPO / "fixtures" / "sample" / "cpu_split.py"
 SAMPLE_INTERPRETERS = ["pyenv-3.12", "debian-3.13t", "pyenv-3.8"]

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-import drivers
-import interpreters
-from targets import REPO
+from support import drivers
+from support import interpreters
+from support.targets import REPO
 
 FIXTURES = REPO / "fixtures" / "sample"
 CHURN = FIXTURES / "churn.py"

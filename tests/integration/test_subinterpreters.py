@@ -12,10 +12,10 @@ import shutil
 
 import pytest
 
-import interpreters
-from drivers import xbt_json
-from frames import threads_by_tid
-from targets import REPO, FixtureProcess, Target, make_core
+from support import interpreters
+from support.drivers import xbt_json
+from support.frames import threads_by_tid
+from support.targets import REPO, FixtureProcess, Target, make_core
 
 SUBINTERPRETERS_PY = REPO / "fixtures" / "subinterpreters.py"
 

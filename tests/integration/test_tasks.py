@@ -18,12 +18,12 @@ from collections import Counter
 
 import pytest
 
-import interpreters
-from core_layout import CoreLayout
-from drivers import (FRONTENDS, REPO, ToolFailure, around_json, extract_json, json_spans, run_cli,
-                     run_debugger, run_tasks)
-from targets import (EPOLL_SYSCALLS, FUTEX_SYSCALL, READY_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target,
-                     make_core)
+from support import interpreters
+from support.core_layout import CoreLayout
+from support.drivers import (
+    FRONTENDS, REPO, ToolFailure, around_json, extract_json, json_spans, run_cli, run_debugger, run_tasks)
+from support.targets import (
+    EPOLL_SYSCALLS, FUTEX_SYSCALL, READY_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target, make_core)
 
 TASKS_PY = REPO / "fixtures" / "asyncio_tasks.py"
 XBT_INTERPRETERS = ("pyenv-3.8", "pyenv-3.12", "debian-3.13t")

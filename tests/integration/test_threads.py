@@ -9,10 +9,10 @@ tests then only read the results.
 
 import pytest
 
-import interpreters
-from drivers import FRONTENDS, GDB_WITHOUT_DEBUG_INFO, ToolFailure, extract_json, run_threads
-from frames import threads_by_tid
-from threads_fixture import ThreadsRuns
+from support import interpreters
+from support.drivers import FRONTENDS, GDB_WITHOUT_DEBUG_INFO, ToolFailure, extract_json, run_threads
+from support.frames import threads_by_tid
+from support.threads_fixture import ThreadsRuns
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ import os
 
 import pytest
 
-import stripped
-from drivers import GDB_WITHOUT_DEBUG_INFO, extract_json, run_cli, xbt_json
-from frames import (comparable, describe, is_libc_sleep, is_list_sort, native_frames,
-                    oracle_keys, plain_name, python_frames, python_indices, recorded_threads,
-                    threads_by_tid)
+from support import stripped
+from support.drivers import GDB_WITHOUT_DEBUG_INFO, extract_json, run_cli, xbt_json
+from support.frames import (
+    comparable, describe, is_libc_sleep, is_list_sort, native_frames, oracle_keys, plain_name, python_frames,
+    python_indices, recorded_threads, threads_by_tid)
 
 
 def names_static_functions(frontend, interp_id):

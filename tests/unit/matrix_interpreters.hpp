@@ -1,6 +1,6 @@
 // The integration matrix's interpreters, for unit tests that run them: pyenv's (newest
 // ~/.pyenv/versions/3.X.*) and those fixtures/interpreters/build.sh built from Debian's sources.
-// Under CI=true a missing one fails the test (as tests/integration/interpreters.py does).
+// Under CI=true a missing one fails the test (as tests/integration/support/interpreters.py does).
 #pragma once
 
 #include <gtest/gtest.h>

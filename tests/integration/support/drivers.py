@@ -10,7 +10,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from targets import REPO, quiet_environment
+from support.targets import REPO, quiet_environment
 
 TOOL_TIMEOUT = 180  # seconds; a hang is a failure, never a wait forever
 

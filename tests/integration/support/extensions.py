@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from targets import quiet_environment
+from support.targets import quiet_environment
 
 BUILD_TIMEOUT = 120
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import stripped
+from support import stripped
 
 PYENV_VERSIONS = Path(os.path.expanduser("~/.pyenv/versions"))
 
@@ -47,7 +47,7 @@ def _system(path):
     return None, f"no {path} (Debian packages python3.11 / python3.11-dbg)"
 
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 BUILT_BY_RECIPE = REPO / "fixtures" / "interpreters" / "build.sh"
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from extensions import build_extension, interpreter_environment
-from targets import GCORE_TIMEOUT, REPO, Target, make_core, quiet_environment
+from support.extensions import build_extension, interpreter_environment
+from support.targets import GCORE_TIMEOUT, REPO, Target, make_core, quiet_environment
 
 CRASH_DIR = REPO / "fixtures" / "crash"
 CRASH_PY = CRASH_DIR / "crash.py"

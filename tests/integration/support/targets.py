@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 STACKS_PY = REPO / "fixtures" / "stacks.py"
 
 READY_TIMEOUT = 60.0  # bounds for a loaded CI machine; the first run also compiles .pyc files

@@ -9,7 +9,8 @@ record and ready file exist and every thread is in the syscall its record implie
 import json
 import shutil
 
-from targets import FUTEX_SYSCALL, READY_TIMEOUT, REPO, SLEEP_SYSCALLS, FixtureProcess, Target, make_core
+from support.targets import (
+    FUTEX_SYSCALL, READY_TIMEOUT, REPO, SLEEP_SYSCALLS, FixtureProcess, Target, make_core)
 
 THREADS_PY = REPO / "fixtures" / "threads.py"
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pytest
 
-from stripped import display_name, split_id
+from support.stripped import display_name, split_id
 
 
 def cell_of(item):
