@@ -1,6 +1,7 @@
 # pyxray from a fresh Debian 12 machine, each target doing all of its own set-up:
 #   make build   Debian packages if missing (as root), configure, build into build/
-#   make test    build, then the unit tests (ctest) and the integration tests (pytest: these
+#   make lint    build, then clang-format, flake8 and clang-tidy over the project's own code
+#   make test    build, lint, then the unit tests (ctest) and the integration tests (pytest: these
 #                include test_install.py, which builds the .deb and installs it with apt-get), then
 #                both again on an ASan+UBSan build of everything (the integration tests on
 #                one interpreter per layout family), then a minute of the libFuzzer harness
@@ -40,7 +41,7 @@ test: deps interpreters
 # warnings are errors) on the core, the CLI and both plugins, from build's compile_commands.json
 # with -std=c++2b, as clang 14 spells the C++23 gcc 12 builds with.
 LINT_CXX = $(shell git ls-files '*.cpp' '*.hpp' '*.c' '*.h' | grep -v '^tests/unit/real_headers/')
-LINT_PYTHON := gdb-plugin tests bench fixtures scripts
+LINT_PYTHON := gdb-plugin tests bench fixtures scripts fuzz
 TIDY_SOURCES := '^$(CURDIR)/(common|cli|lldb-plugin|gdb-plugin)/.*\.cpp$$'
 lint: build
 	clang-format --dry-run --Werror $(LINT_CXX)

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-char *swift_demangle(const char *mangled, size_t length, char *out, size_t *out_length, uint32_t flags) {
+char* swift_demangle(const char* mangled, size_t length, char* out, size_t* out_length, uint32_t flags) {
     (void)mangled;
     (void)length;
     (void)out;

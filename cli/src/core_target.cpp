@@ -1,7 +1,5 @@
 #include "core_target.hpp"
 
-#include "decompression_notice.hpp"
-
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -12,6 +10,7 @@
 #include <filesystem>
 
 #include "debuginfod.hpp"
+#include "decompression_notice.hpp"
 
 namespace pyxray::cli {
 namespace {
@@ -140,9 +139,8 @@ Result<std::unique_ptr<CoreTarget>> CoreTarget::open(const std::string& core_pat
         return fail(ErrorCode::Io, fmt::format("libelf cannot read core {}: {}", core_path, elf_errmsg(-1)));
     PYXRAY_TRY(dwfl,
                report_core(*core, elf.get(), executable_file(*resolved, core->executable(), exe), *resolved));
-    TargetInfo info{TargetKind::Core, core->pid(),          exe,
-                    core->signal(),   core->command_line(), core->truncation(),
-                    choice.ignored};
+    TargetInfo info{TargetKind::Core,     core->pid(),        exe,           core->signal(),
+                    core->command_line(), core->truncation(), choice.ignored};
     NativeUnwinder unwinder(std::move(dwfl));
     unwinder.use_module_names(modules_naming_executable(*core, *resolved, info));
     return std::unique_ptr<CoreTarget>(new CoreTarget(std::move(core), std::move(resolved), std::move(fd),

@@ -5,8 +5,6 @@
 #include <lldb/API/SBFile.h>
 
 #include <cstdint>
-#include <string>
-
 #include <cstdio>
 #include <string>
 #include <string_view>

@@ -72,8 +72,8 @@ public:
         cursor += notes.size();
         for (const Load& load : loads_) {
             cursor = (cursor + 15) / 16 * 16;
-            headers.push_back(Elf64_Phdr{PT_LOAD, load.flags, cursor, load.vaddr, 0, load.bytes.size(),
-                                         load.memsz, 4096});
+            headers.push_back(
+                Elf64_Phdr{PT_LOAD, load.flags, cursor, load.vaddr, 0, load.bytes.size(), load.memsz, 4096});
             cursor += load.bytes.size();
         }
         std::vector<std::byte> image(cursor);
@@ -94,7 +94,8 @@ public:
         if (!notes.empty()) std::memcpy(image.data() + headers[0].p_offset, notes.data(), notes.size());
         for (size_t i = 0; i < loads_.size(); ++i)
             if (!loads_[i].bytes.empty())
-                std::memcpy(image.data() + headers[i + 1].p_offset, loads_[i].bytes.data(), loads_[i].bytes.size());
+                std::memcpy(image.data() + headers[i + 1].p_offset, loads_[i].bytes.data(),
+                            loads_[i].bytes.size());
         return image;
     }
 
@@ -112,7 +113,8 @@ public:
     uint64_t load_offset(size_t index) const {
         Elf64_Phdr header;
         std::vector<std::byte> image = build();
-        std::memcpy(&header, image.data() + sizeof(Elf64_Ehdr) + (index + 1) * sizeof(Elf64_Phdr), sizeof header);
+        std::memcpy(&header, image.data() + sizeof(Elf64_Ehdr) + (index + 1) * sizeof(Elf64_Phdr),
+                    sizeof header);
         return header.p_offset;
     }
 

@@ -1,10 +1,9 @@
 // CoreFile: synthetic cores with known contents, broken files, and a real core from gdb's gcore.
 #include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -41,7 +40,8 @@ void expect_unreadable_at(const Memory& memory, uint64_t address, size_t size, u
     ASSERT_FALSE(bytes) << fmt::format("read of {} bytes at 0x{:x} should fail", size, address);
     EXPECT_EQ(bytes.error().code, ErrorCode::Unreadable);
     EXPECT_EQ(bytes.error().address, bad) << bytes.error().message;
-    EXPECT_NE(bytes.error().message.find(fmt::format("0x{:x}", bad)), std::string::npos) << bytes.error().message;
+    EXPECT_NE(bytes.error().message.find(fmt::format("0x{:x}", bad)), std::string::npos)
+        << bytes.error().message;
 }
 
 // Segments: A (in the core), B (left out, backed by a real file), C (half in the core, anonymous),
@@ -166,9 +166,10 @@ TEST(CoreFile, TruncatedCoreReadsWhatItHas) {
     ASSERT_TRUE(core) << core.error().message;
     auto memory = (*core)->memory();
     uint64_t first_lost = 0x10000 + (cut - a_offset);
-    EXPECT_EQ(read_value<uint8_t>(*memory, first_lost - 1).value(), static_cast<uint8_t>(synthetic.a[cut - a_offset - 1]));
+    EXPECT_EQ(read_value<uint8_t>(*memory, first_lost - 1).value(),
+              static_cast<uint8_t>(synthetic.a[cut - a_offset - 1]));
     expect_unreadable_at(*memory, first_lost - 4, 8, first_lost);
-    expect_unreadable_at(*memory, 0x60000, 8, 0x60000);  // C lies wholly past the cut
+    expect_unreadable_at(*memory, 0x60000, 8, 0x60000);   // C lies wholly past the cut
     EXPECT_TRUE(read_value<uint64_t>(*memory, 0x40000));  // B never was in the core
     // E is read-only, so the file on disk holds what the cut lost; F's file bytes would be stale.
     auto read_only = read_or_die(*memory, 0x80ff8, 8);
@@ -292,7 +293,8 @@ TEST(CoreFileGcore, ReadsAForkedChildThroughARealCore) {
     std::string self = std::filesystem::read_symlink("/proc/self/exe");
     EXPECT_EQ((*core)->executable(), self);
     auto modules = (*core)->modules();
-    EXPECT_NE(std::find_if(modules.begin(), modules.end(), [&](auto& m) { return m.path == self; }), modules.end());
+    EXPECT_NE(std::find_if(modules.begin(), modules.end(), [&](auto& m) { return m.path == self; }),
+              modules.end());
 }
 
 }  // namespace

@@ -263,9 +263,10 @@ TEST(DebugOffsets, SizeOutOfBoundsIsRejected) {
 TEST(DebugOffsets, OffsetOutsideItsStructIsRejected) {
     Table table = good_table();
     table.code_object.qualname = table.code_object.co_code_adaptive + 100;
-    EXPECT_EQ(rejection(table), fmt::format("_Py_DebugOffsets at the start of _PyRuntime is not usable: "
-                                            "code_object.qualname = {} (8 bytes) is not inside the struct's {} bytes",
-                                            table.code_object.qualname, table.code_object.co_code_adaptive));
+    EXPECT_EQ(rejection(table),
+              fmt::format("_Py_DebugOffsets at the start of _PyRuntime is not usable: "
+                          "code_object.qualname = {} (8 bytes) is not inside the struct's {} bytes",
+                          table.code_object.qualname, table.code_object.co_code_adaptive));
 }
 
 // A field must fit with all its bytes: the walkers memcpy 8 bytes of `previous` out of one read
@@ -273,10 +274,11 @@ TEST(DebugOffsets, OffsetOutsideItsStructIsRejected) {
 TEST(DebugOffsets, FieldStraddlingTheEndOfItsStructIsRejected) {
     Table table = good_table();
     table.interpreter_frame.previous = table.interpreter_frame.localsplus - 1;
-    EXPECT_EQ(rejection(table), fmt::format("_Py_DebugOffsets at the start of _PyRuntime is not usable: "
-                                            "interpreter_frame.previous = {} (8 bytes) is not inside the "
-                                            "struct's {} bytes",
-                                            table.interpreter_frame.previous, table.interpreter_frame.localsplus));
+    EXPECT_EQ(rejection(table),
+              fmt::format("_Py_DebugOffsets at the start of _PyRuntime is not usable: "
+                          "interpreter_frame.previous = {} (8 bytes) is not inside the "
+                          "struct's {} bytes",
+                          table.interpreter_frame.previous, table.interpreter_frame.localsplus));
     table = good_table();
     table.code_object.firstlineno = table.code_object.co_code_adaptive - 2;
     EXPECT_NE(rejection(table).find("code_object.firstlineno"), std::string::npos) << rejection(table);

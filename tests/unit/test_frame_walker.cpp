@@ -1,7 +1,6 @@
 // Thread-state and frame walking on synthetic 3.11 and 3.12 images.
-#include <gtest/gtest.h>
 #include <fmt/format.h>
-
+#include <gtest/gtest.h>
 
 #include "interp/thread_states.hpp"
 #include "synthetic_python.hpp"

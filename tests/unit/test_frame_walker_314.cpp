@@ -203,9 +203,10 @@ TEST(DebugOffsets314, DamagedTablesAreRefusedByName) {
     EXPECT_EQ(rejection(table), prefix + "its version 0x30d00f0 does not match CPython 3.14.0 (0x30e00f0)");
     table = good_table(o);
     table.thread_state.native_thread_id = table.thread_state.size;
-    EXPECT_EQ(rejection(table), prefix + fmt::format("thread_state.native_thread_id = {} (8 bytes) is not inside the "
-                                                     "struct's {} bytes",
-                                                     table.thread_state.size, table.thread_state.size));
+    EXPECT_EQ(rejection(table),
+              prefix + fmt::format("thread_state.native_thread_id = {} (8 bytes) is not inside the "
+                                   "struct's {} bytes",
+                                   table.thread_state.size, table.thread_state.size));
     table = good_table(o);
     table.interpreter_frame.owner = table.interpreter_frame.localsplus;
     EXPECT_EQ(rejection(table),

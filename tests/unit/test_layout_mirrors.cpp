@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "layout/debug_offsets.hpp"
 #include "exception_state_checks.hpp"
 #include "frame_variable_checks.hpp"
+#include "layout/debug_offsets.hpp"
 #include "layout/offsets.hpp"
 #include "real_headers/real_offsets.h"
 

@@ -1,10 +1,9 @@
 // Memory sources: the test buffer, the page cache, a live process and debugger callbacks.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include <array>
 #include <climits>
@@ -42,7 +41,9 @@ public:
         return {};
     }
 
-    std::byte byte_at(uint64_t address) const { return std::byte(static_cast<uint8_t>(address * 13 + generation)); }
+    std::byte byte_at(uint64_t address) const {
+        return std::byte(static_cast<uint8_t>(address * 13 + generation));
+    }
 
     mutable int reads = 0;
     int generation = 0;

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "interp/thread_activity.hpp"
 #include "interp/thread_names.hpp"
 #include "interp/thread_status.hpp"
 #include "layout/debug_offsets.hpp"
 #include "layout/debug_offsets_314.hpp"
 #include "layout/offsets.hpp"
-#include "interp/thread_activity.hpp"
 #include "pyxray/memory.hpp"
 
 namespace pyxray {

@@ -616,8 +616,7 @@ Result<std::vector<Registry>> registries_from_task_lists(
         return std::vector<Registry>{};
     }
     std::optional<VersionedDebugTable> table;
-    if (auto read = read_versioned_debug_table(memory, runtime.runtime_address, version))
-        table = *read;
+    if (auto read = read_versioned_debug_table(memory, runtime.runtime_address, version)) table = *read;
     PYXRAY_TRY(section, read_asyncio_debug(memory, *where, offsets, table));
     aio = asyncio_offsets_from_target(aio, section, offsets, table, notes);
     std::vector<Registry> out;

@@ -49,10 +49,7 @@ int legacy_frame_line(const FrameObjectOffsets& layout, const CodeInfo& code, in
 
 LegacyFrameWalker::LegacyFrameWalker(const Memory& memory, const Offsets& offsets, CodeCache& codes,
                                      size_t max_frames)
-    : memory_(memory),
-      layout_(*offsets.frame_object),
-      codes_(codes),
-      max_frames_(max_frames) {}
+    : memory_(memory), layout_(*offsets.frame_object), codes_(codes), max_frames_(max_frames) {}
 
 void LegacyFrameWalker::walk(uint64_t newest_frame, PyThread& thread) const {
     std::unordered_set<uint64_t> visited;

@@ -4,8 +4,8 @@
 #include <optional>
 #include <string_view>
 
-#include "pyxray/target.hpp"
 #include "pyxray/path_names.hpp"
+#include "pyxray/target.hpp"
 
 namespace pyxray {
 namespace {

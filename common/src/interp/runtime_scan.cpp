@@ -92,9 +92,9 @@ private:
 };
 
 Result<void> not_an_interpreter(uint64_t head, std::string why) {
-    return pyxray::unexpected(Error{ErrorCode::BadData,
-                                 fmt::format("interpreters_head {:#x} is not an interpreter: {}", head, why),
-                                 head});
+    return pyxray::unexpected(
+        Error{ErrorCode::BadData, fmt::format("interpreters_head {:#x} is not an interpreter: {}", head, why),
+              head});
 }
 
 bool aligned(uint64_t pointer) { return pointer % 8 == 0; }

@@ -66,7 +66,6 @@ bool starts_with_one_of(std::string_view name, const auto& prefixes) {
                        [&](std::string_view prefix) { return name.starts_with(prefix); });
 }
 
-
 }  // namespace
 
 std::string_view plain_libc_name(std::string_view name) {

@@ -71,8 +71,9 @@ void read_interpreter_threads(const Memory& memory, const Offsets& offsets, uint
     int64_t id = read_value<int64_t>(memory, interp + offsets.interpreter_state.id).value_or(-1);
     auto head = read_pointer(memory, interp + offsets.interpreter_state.threads_head);
     if (!head) {
-        out.notes.push_back(fmt::format("interpreter {}: its thread list is unreadable ({}): its threads not read",
-                                        id, head.error().message));
+        out.notes.push_back(
+            fmt::format("interpreter {}: its thread list is unreadable ({}): its threads not read", id,
+                        head.error().message));
         return;
     }
     std::unordered_set<uint64_t> visited;
@@ -83,23 +84,26 @@ void read_interpreter_threads(const Memory& memory, const Offsets& offsets, uint
             return;
         }
         if (!visited.insert(tstate).second) {
-            out.notes.push_back(fmt::format("interpreter {}: its thread list loops back to {:#x}", id, tstate));
+            out.notes.push_back(
+                fmt::format("interpreter {}: its thread list loops back to {:#x}", id, tstate));
             return;
         }
         auto thread = read_thread(memory, offsets, tstate, id, codes, with_frames);
         if (!thread) {
-            out.notes.push_back(fmt::format("interpreter {}: thread state {:#x} is unreadable ({}): it and the "
-                                            "thread states after it not read",
-                                            id, tstate, thread.error().message));
+            out.notes.push_back(
+                fmt::format("interpreter {}: thread state {:#x} is unreadable ({}): it and the "
+                            "thread states after it not read",
+                            id, tstate, thread.error().message));
             return;
         }
         for (auto& frame : thread->frames) frame.interpreter_id = id;
         out.threads.push_back(std::move(*thread));
         auto next = read_pointer(memory, tstate + offsets.thread_state.next);
         if (!next) {
-            out.notes.push_back(fmt::format("interpreter {}: the thread state after {:#x} is unreadable: later "
-                                            "thread states not read",
-                                            id, tstate));
+            out.notes.push_back(
+                fmt::format("interpreter {}: the thread state after {:#x} is unreadable: later "
+                            "thread states not read",
+                            id, tstate));
             return;
         }
         tstate = *next;
@@ -131,8 +135,8 @@ Result<ThreadStateWalk> read_thread_states(const Memory& memory, const Offsets& 
         read_interpreter_threads(memory, offsets, interp, codes, with_frames, walk);
         auto next = read_pointer(memory, interp + offsets.interpreter_state.next);
         if (!next) {
-            walk.notes.push_back(
-                fmt::format("the interpreter after {:#x} is unreadable: later interpreters not read", interp));
+            walk.notes.push_back(fmt::format(
+                "the interpreter after {:#x} is unreadable: later interpreters not read", interp));
             break;
         }
         interp = *next;

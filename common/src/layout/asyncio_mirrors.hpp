@@ -22,53 +22,52 @@ struct LlistNode {  // struct llist_node, 3.14+
     LlistNode* prev;
 };
 
-#define PYXRAY_FUTURE_HEAD_38                                                                  \
-    Head head;                                                                                 \
+#define PYXRAY_FUTURE_HEAD_38                                                                       \
+    Head head;                                                                                      \
     PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception, *fut_result, \
-        *fut_source_tb;                                                                        \
-    int fut_state, fut_log_tb, fut_blocking;                                                   \
+        *fut_source_tb;                                                                             \
+    int fut_state, fut_log_tb, fut_blocking;                                                        \
     PyObject *dict, *fut_weakreflist;
 
-#define PYXRAY_FUTURE_HEAD_39                                                                  \
-    Head head;                                                                                 \
+#define PYXRAY_FUTURE_HEAD_39                                                                       \
+    Head head;                                                                                      \
     PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception, *fut_result, \
-        *fut_source_tb, *fut_cancel_msg;                                                       \
-    int fut_state, fut_log_tb, fut_blocking;                                                   \
-    PyObject *dict, *fut_weakreflist;                                                          \
+        *fut_source_tb, *fut_cancel_msg;                                                            \
+    int fut_state, fut_log_tb, fut_blocking;                                                        \
+    PyObject *dict, *fut_weakreflist;                                                               \
     ErrStackItem39 fut_cancelled_exc_state;
 
-#define PYXRAY_FUTURE_HEAD_310                                                                 \
-    Head head;                                                                                 \
-    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception,          \
-        *fut_exception_tb, *fut_result, *fut_source_tb, *fut_cancel_msg;                       \
-    int fut_state, fut_log_tb, fut_blocking;                                                   \
-    PyObject *dict, *fut_weakreflist;                                                          \
+#define PYXRAY_FUTURE_HEAD_310                                                                            \
+    Head head;                                                                                            \
+    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception, *fut_exception_tb, \
+        *fut_result, *fut_source_tb, *fut_cancel_msg;                                                     \
+    int fut_state, fut_log_tb, fut_blocking;                                                              \
+    PyObject *dict, *fut_weakreflist;                                                                     \
     ErrStackItem39 fut_cancelled_exc_state;
 
-#define PYXRAY_FUTURE_HEAD_311                                                                 \
-    Head head;                                                                                 \
-    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception,          \
-        *fut_exception_tb, *fut_result, *fut_source_tb, *fut_cancel_msg;                       \
-    int fut_state, fut_log_tb, fut_blocking;                                                   \
+#define PYXRAY_FUTURE_HEAD_311                                                                            \
+    Head head;                                                                                            \
+    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception, *fut_exception_tb, \
+        *fut_result, *fut_source_tb, *fut_cancel_msg;                                                     \
+    int fut_state, fut_log_tb, fut_blocking;                                                              \
     PyObject *dict, *fut_weakreflist, *fut_cancelled_exc;
 
 // 3.13: managed dict and weakrefs; the flags become bit-fields a Task's own share.
-#define PYXRAY_FUTURE_HEAD_313                                                                 \
-    Head head;                                                                                 \
-    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception,          \
-        *fut_exception_tb, *fut_result, *fut_source_tb, *fut_cancel_msg, *fut_cancelled_exc;   \
-    int fut_state;                                                                             \
-    unsigned fut_log_tb : 1;                                                                   \
+#define PYXRAY_FUTURE_HEAD_313                                                                            \
+    Head head;                                                                                            \
+    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception, *fut_exception_tb, \
+        *fut_result, *fut_source_tb, *fut_cancel_msg, *fut_cancelled_exc;                                 \
+    int fut_state;                                                                                        \
+    unsigned fut_log_tb : 1;                                                                              \
     unsigned fut_blocking : 1;
 
-#define PYXRAY_FUTURE_HEAD_314                                                                 \
-    Head head;                                                                                 \
-    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception,          \
-        *fut_exception_tb, *fut_result, *fut_source_tb, *fut_cancel_msg, *fut_cancelled_exc,   \
-        *fut_awaited_by;                                                                       \
-    int fut_state;                                                                             \
-    char fut_is_task, fut_awaited_by_is_set;                                                   \
-    unsigned fut_log_tb : 1;                                                                   \
+#define PYXRAY_FUTURE_HEAD_314                                                                            \
+    Head head;                                                                                            \
+    PyObject *fut_loop, *fut_callback0, *fut_context0, *fut_callbacks, *fut_exception, *fut_exception_tb, \
+        *fut_result, *fut_source_tb, *fut_cancel_msg, *fut_cancelled_exc, *fut_awaited_by;                \
+    int fut_state;                                                                                        \
+    char fut_is_task, fut_awaited_by_is_set;                                                              \
+    unsigned fut_log_tb : 1;                                                                              \
     unsigned fut_blocking : 1;
 
 template <class Head>
@@ -149,7 +148,6 @@ struct Task314 {
     LlistNode task_node;
     [[no_unique_address]] TaskTid<Head> tid;  // Py_GIL_DISABLED: the creating thread's id
 };
-
 
 // The generator/coroutine object head (_PyGenObject_HEAD, Include/cpython/genobject.h, 3.11+
 // pycore_genobject.h's shape): where a suspended coroutine keeps its frame and qualname.

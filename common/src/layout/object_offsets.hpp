@@ -34,9 +34,9 @@ enum class ManagedDictFormat : uint8_t {
 // low two bits are flags (_Py_REF_SHARED_SHIFT).
 struct RefcountOffsets {
     bool split = false;
-    uint64_t ob_refcnt = 0;     // !split
-    uint64_t ob_ref_local = 0;  // split
-    uint64_t ob_ref_shared = 0; // split
+    uint64_t ob_refcnt = 0;      // !split
+    uint64_t ob_ref_local = 0;   // split
+    uint64_t ob_ref_shared = 0;  // split
 };
 
 struct ObjectLayouts {

@@ -6,10 +6,10 @@
 
 #include <cstddef>
 
+#include "layout/exception_state_mirrors.hpp"
 #include "layout/object_mirrors.hpp"
 #include "layout/offsets.hpp"
 #include "layout/refcount_offsets.hpp"
-#include "layout/exception_state_mirrors.hpp"
 #include "layout/thread_status_mirrors.hpp"
 
 namespace pyxray {

@@ -23,7 +23,8 @@ Result<void> BufferMemory::read(uint64_t address, std::span<std::byte> out) cons
     if (!out.empty() && out.size() - 1 > UINT64_MAX - address)
         return fail(ErrorCode::Unreadable,
                     fmt::format("cannot read {} bytes at 0x{:x}: the range wraps past the top "
-                                "of the address space", out.size(), address),
+                                "of the address space",
+                                out.size(), address),
                     address);
     size_t done = 0;
     while (done < out.size()) {

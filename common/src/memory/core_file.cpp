@@ -1,11 +1,10 @@
 // Opening an ELF core: checks that it is an x86-64 core, then reads its segments and notes.
 #include "pyxray/core_file.hpp"
 
+#include <fmt/format.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <sys/stat.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
@@ -33,22 +32,33 @@ std::string elf_problem() {
 
 std::string_view machine_name(int machine) {
     switch (machine) {
-        case EM_386: return "i386";
-        case EM_AARCH64: return "aarch64";
-        case EM_ARM: return "arm";
-        case EM_PPC64: return "ppc64";
-        case EM_S390: return "s390";
-        case EM_RISCV: return "riscv";
-        default: return "another architecture";
+        case EM_386:
+            return "i386";
+        case EM_AARCH64:
+            return "aarch64";
+        case EM_ARM:
+            return "arm";
+        case EM_PPC64:
+            return "ppc64";
+        case EM_S390:
+            return "s390";
+        case EM_RISCV:
+            return "riscv";
+        default:
+            return "another architecture";
     }
 }
 
 std::string_view type_name(int type) {
     switch (type) {
-        case ET_EXEC: return "an executable";
-        case ET_DYN: return "a shared object or PIE executable";
-        case ET_REL: return "an object file";
-        default: return "not a core";
+        case ET_EXEC:
+            return "an executable";
+        case ET_DYN:
+            return "a shared object or PIE executable";
+        case ET_REL:
+            return "an object file";
+        default:
+            return "not a core";
     }
 }
 
@@ -84,7 +94,8 @@ private:
         if (file_->read_at(0, magic, SELFMAG) != SELFMAG || std::memcmp(magic, ELFMAG, SELFMAG) != 0)
             return problem("not an ELF file (first bytes are not \\x7fELF)");
         if (file_size_ < sizeof(Elf64_Ehdr))
-            return problem(fmt::format("truncated ELF header ({} of {} bytes)", file_size_, sizeof(Elf64_Ehdr)));
+            return problem(
+                fmt::format("truncated ELF header ({} of {} bytes)", file_size_, sizeof(Elf64_Ehdr)));
         elf_version(EV_CURRENT);
         elf_.reset(elf_begin(file_->fd(), ELF_C_READ, nullptr));
         if (!elf_ || elf_kind(elf_.get()) != ELF_K_ELF)
@@ -99,9 +110,10 @@ private:
         if (gelf_getclass(elf_.get()) != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB)
             return problem("not a 64-bit little-endian ELF file; only x86-64 cores are supported");
         if (header.e_type != ET_CORE)
-            return problem(fmt::format("an ELF file but not a core ({}); pass a core dump, for "
-                                       "example one written by gdb's gcore",
-                                       type_name(header.e_type)));
+            return problem(
+                fmt::format("an ELF file but not a core ({}); pass a core dump, for "
+                            "example one written by gdb's gcore",
+                            type_name(header.e_type)));
         if (header.e_machine != EM_X86_64)
             return problem(fmt::format("a core of {} (ELF machine {}); only x86-64 cores are supported",
                                        machine_name(header.e_machine), header.e_machine));
@@ -119,15 +131,17 @@ private:
             return problem(fmt::format("truncated or corrupt program headers ({})", elf_problem()));
         // Checked here because libelf quietly reports no program headers when they are cut off.
         // (PN_XNUM: the real count is in section 0, which libelf read for `count`.)
-        uint64_t end = phdrs_offset_ + (claimed_phdrs_ == PN_XNUM ? count : claimed_phdrs_) * sizeof(Elf64_Phdr);
+        uint64_t end =
+            phdrs_offset_ + (claimed_phdrs_ == PN_XNUM ? count : claimed_phdrs_) * sizeof(Elf64_Phdr);
         if (end > file_size_)
-            return problem(fmt::format("truncated: program headers end at byte {} but the file has {}",
-                                       end, file_size_));
+            return problem(fmt::format("truncated: program headers end at byte {} but the file has {}", end,
+                                       file_size_));
         if (count == 0) return problem("no program headers, so no memory and no notes");
         for (size_t i = 0; i < count; ++i) {
             GElf_Phdr header;
             if (gelf_getphdr(elf_.get(), static_cast<int>(i), &header) == nullptr)
-                return problem(fmt::format("truncated program header {} of {} ({})", i, count, elf_problem()));
+                return problem(
+                    fmt::format("truncated program header {} of {} ({})", i, count, elf_problem()));
             if (header.p_type == PT_LOAD || header.p_type == PT_NOTE)
                 needed_size_ = std::max<uint64_t>(needed_size_, header.p_offset + header.p_filesz);
             if (header.p_type == PT_LOAD && header.p_memsz > 0)
@@ -169,13 +183,15 @@ private:
         auto core = std::make_shared<CoreFile>();
         core->path_ = path_;
         core->compression_ = compression_;
-        core->pid_ = notes_.pid.value_or(notes_.threads.empty() ? 0 : static_cast<int>(notes_.threads[0].tid));
+        core->pid_ =
+            notes_.pid.value_or(notes_.threads.empty() ? 0 : static_cast<int>(notes_.threads[0].tid));
         core->executable_ = guess_executable();
         core->files_ = notes_.mapped_files;
         core->command_line_ = notes_.command_line;
         core->signal_ = core_signal(notes_);
         core->threads_ = std::move(notes_.threads);
-        for (const CoreSegment& s : segments_) core->segments_.push_back({s.vaddr, s.memsz, s.filesz, s.offset, s.writable});
+        for (const CoreSegment& s : segments_)
+            core->segments_.push_back({s.vaddr, s.memsz, s.filesz, s.offset, s.writable});
         core->file_size_ = file_size_;
         core->needed_size_ = needed_size_;
         core->image_ = std::make_shared<const CoreImage>(

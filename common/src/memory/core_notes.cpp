@@ -5,9 +5,8 @@
 #include <sys/procfs.h>
 #include <sys/user.h>
 
-#include <csignal>
-
 #include <algorithm>
+#include <csignal>
 #include <cstring>
 
 namespace pyxray {
@@ -48,7 +47,8 @@ void add_siginfo(std::span<const std::byte> desc, CoreNotes& notes) {
     TargetSignal signal{info.si_signo, info.si_code, std::nullopt, notes.threads[0].tid};
     // A positive code means the kernel raised it (SI_FROMKERNEL): only then does siginfo hold
     // _sigfault; kill(), tgkill() and raise() fill the same bytes with the sender's pid and uid.
-    if (has_fault_address(info.si_signo) && info.si_code > 0) signal.address = reinterpret_cast<uint64_t>(info.si_addr);
+    if (has_fault_address(info.si_signo) && info.si_code > 0)
+        signal.address = reinterpret_cast<uint64_t>(info.si_addr);
     notes.first_thread_siginfo = signal;
 }
 
@@ -91,11 +91,20 @@ void add_file_note(std::span<const std::byte> desc, CoreNotes& notes) {
 
 void add_core_note(uint32_t type, std::span<const std::byte> desc, CoreNotes& notes) {
     switch (type) {
-        case NT_PRSTATUS: add_prstatus(desc, notes); break;
-        case NT_PRPSINFO: add_prpsinfo(desc, notes); break;
-        case NT_FILE: add_file_note(desc, notes); break;
-        case NT_SIGINFO: add_siginfo(desc, notes); break;
-        default: break;  // NT_AUXV, register sets: not needed yet
+        case NT_PRSTATUS:
+            add_prstatus(desc, notes);
+            break;
+        case NT_PRPSINFO:
+            add_prpsinfo(desc, notes);
+            break;
+        case NT_FILE:
+            add_file_note(desc, notes);
+            break;
+        case NT_SIGINFO:
+            add_siginfo(desc, notes);
+            break;
+        default:
+            break;  // NT_AUXV, register sets: not needed yet
     }
 }
 

@@ -15,8 +15,8 @@ namespace pyxray {
 
 struct CoreNotes {
     std::vector<CoreThread> threads;
-    std::optional<int> pid;   // from NT_PRPSINFO
-    std::string command;      // pr_fname: the executable's basename, at most 15 characters
+    std::optional<int> pid;    // from NT_PRPSINFO
+    std::string command;       // pr_fname: the executable's basename, at most 15 characters
     std::string command_line;  // pr_psargs
     std::vector<MappedFile> mapped_files;
     // The NT_SIGINFO that follows the first thread's NT_PRSTATUS (the kernel writes one, after

@@ -34,8 +34,8 @@ public:
     size_t read_at(uint64_t offset, void* out, size_t size) const {
         size_t done = 0;
         while (done < size) {
-            ssize_t got = ::pread(fd_, static_cast<char*>(out) + done, size - done,
-                                  static_cast<off_t>(offset + done));
+            ssize_t got =
+                ::pread(fd_, static_cast<char*>(out) + done, size - done, static_cast<off_t>(offset + done));
             if (got < 0 && errno == EINTR) continue;
             if (got <= 0) break;
             done += static_cast<size_t>(got);

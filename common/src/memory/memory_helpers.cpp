@@ -56,8 +56,7 @@ Result<std::string> read_c_string(const Memory& memory, uint64_t address, size_t
     std::byte terminator{1};
     if (memory.read(cursor, std::span(&terminator, 1)) && terminator == std::byte{0}) return text;
     return fail(ErrorCode::Truncated,
-                fmt::format("string at 0x{:x} has no NUL within {} bytes", address, max_length),
-                address);
+                fmt::format("string at 0x{:x} has no NUL within {} bytes", address, max_length), address);
 }
 
 }  // namespace pyxray

@@ -10,9 +10,9 @@
 
 #include "memory/process_namespaces.hpp"
 #include "pyxray/core_file.hpp"
-#include "symbols/build_id.hpp"
 #include "pyxray/path_names.hpp"
 #include "pyxray/process.hpp"
+#include "symbols/build_id.hpp"
 
 namespace pyxray {
 namespace {

@@ -1,7 +1,6 @@
 // A live process's memory: process_vm_readv, with /proc/PID/mem for what it cannot do.
-#include <sys/uio.h>
-
 #include <fmt/format.h>
+#include <sys/uio.h>
 
 #include <cstring>
 
@@ -23,8 +22,10 @@ public:
             if (error == 0 && got == out.size()) return {};
             // EPERM/ENOSYS: a kernel or sandbox that forbids the call, so use /proc/PID/mem from
             // now on. A partial read: /proc/PID/mem tells exactly where the readable part ends.
-            if (error == EPERM || error == ENOSYS) use_proc_mem_ = true;
-            else if (error != 0) return unreadable(address, out.size(), address, error);
+            if (error == EPERM || error == ENOSYS)
+                use_proc_mem_ = true;
+            else if (error != 0)
+                return unreadable(address, out.size(), address, error);
         }
         return read_proc_mem(address, out, got);
     }

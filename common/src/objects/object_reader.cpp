@@ -226,13 +226,16 @@ Result<std::vector<uint64_t>> ObjectReader::sequence_items(uint64_t sequence, si
     PYXRAY_TRY(type, type_name(sequence));
     bool tuple = type == "tuple";
     if (!tuple && type != "list")
-        return fail(ErrorCode::BadData, fmt::format("{:#x} is a {}, not a list or tuple", sequence, type), sequence);
+        return fail(ErrorCode::BadData, fmt::format("{:#x} is a {}, not a list or tuple", sequence, type),
+                    sequence);
     const auto& layout = tuple ? offsets_.objects.tuple_object : offsets_.objects.list_object;
     PYXRAY_TRY(size, read_value<int64_t>(memory_, sequence + layout.ob_size));
     if (size < 0)
-        return fail(ErrorCode::BadData, fmt::format("the {} at {:#x} has size {}", type, sequence, size), sequence);
+        return fail(ErrorCode::BadData, fmt::format("the {} at {:#x} has size {}", type, sequence, size),
+                    sequence);
     if (static_cast<uint64_t>(size) > max_items)
-        return fail(ErrorCode::Truncated, fmt::format("the {} at {:#x} holds more than {} items", type, sequence, max_items),
+        return fail(ErrorCode::Truncated,
+                    fmt::format("the {} at {:#x} holds more than {} items", type, sequence, max_items),
                     sequence);
     uint64_t items = sequence + layout.ob_item;
     if (!tuple) {

@@ -89,9 +89,10 @@ std::string RefWatch::render_text() const {
                     end_text(end_), end_detail_.empty() ? "" : " (" + end_detail_ + ")");
     // A hardware watchpoint that never fires looks like an object nobody touched.
     if (end_ == RefwatchEnd::Exited && stops_ == 0)
-        out += "note: the target ran to its end without stopping once: the --each-line function was "
-               "never called, or no hardware watchpoint fired (some VMs give a traced process no debug "
-               "registers; then watch with --each-line FUNCTION, which uses breakpoints)\n";
+        out +=
+            "note: the target ran to its end without stopping once: the --each-line function was "
+            "never called, or no hardware watchpoint fired (some VMs give a traced process no debug "
+            "registers; then watch with --each-line FUNCTION, which uses breakpoints)\n";
     auto leaky = leaky_returns();
     for (const auto& balance : leaky)
         out += fmt::format("LEAKY RETURN {}: {} call(s), net {} per call\n", site_text(balance.site),

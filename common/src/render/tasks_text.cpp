@@ -5,9 +5,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "pyxray/path_names.hpp"
 #include "pyxray/render.hpp"
 #include "pyxray/tasks.hpp"
-#include "pyxray/path_names.hpp"
 
 namespace pyxray {
 namespace {

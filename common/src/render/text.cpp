@@ -4,8 +4,8 @@
 #include <algorithm>
 
 #include "pyxray/color.hpp"
-#include "pyxray/render.hpp"
 #include "pyxray/path_names.hpp"
+#include "pyxray/render.hpp"
 
 namespace pyxray {
 namespace {
@@ -175,7 +175,8 @@ std::string render_thread_stack_text(const ThreadStack& thread, const RenderOpti
 
 std::string render_walk_notes(const Snapshot& snapshot) {
     std::string out;
-    for (const auto& note : snapshot.notes) out += "note: threads may be missing: " + printable_text(note) + "\n";
+    for (const auto& note : snapshot.notes)
+        out += "note: threads may be missing: " + printable_text(note) + "\n";
     return out;
 }
 

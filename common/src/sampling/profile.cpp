@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "pyxray/sampling.hpp"
 #include "pyxray/path_names.hpp"
+#include "pyxray/sampling.hpp"
 
 namespace pyxray {
 namespace {

@@ -36,8 +36,7 @@ Result<std::unique_ptr<ModuleSymbols>> module_symbols_from_file(const ModuleInfo
                                                                 std::span<const std::string_view> names) {
     // A core's module whose file here is missing or of another build is never read.
     const std::string& file = module.file_to_read();
-    if (file.empty())
-        return fail(ErrorCode::Io, fmt::format("no trusted file for {} here", module.path));
+    if (file.empty()) return fail(ErrorCode::Io, fmt::format("no trusted file for {} here", module.path));
     PYXRAY_TRY(symbols, ElfSymbols::open(file, names));
     return loaded_at(std::move(symbols), module.base);
 }
