@@ -14,7 +14,7 @@ namespace {
 class SampleSession {
 public:
     // The first stop's threads and frames open the session.
-    static Result<SampleSession> open(BridgeTarget first) {
+    static Result<SampleSession> open(const BridgeTarget& first) {
         PYXRAY_TRY(target, static_target(first));
         PYXRAY_TRY(session, Session::open(*target));
         return SampleSession(std::move(target), std::move(session));
@@ -76,7 +76,7 @@ Result<std::string> run_sample(const BridgeTarget& target, const std::vector<std
     BridgeTarget first = target;
     first.threads = std::move(stop.threads);
     first.frames = std::move(stop.frames);
-    PYXRAY_TRY(session, SampleSession::open(std::move(first)));
+    PYXRAY_TRY(session, SampleSession::open(first));
     SampleRun run = run_sample_loop(options, loop_hooks(options, callbacks, session, xbt));
     SampleOutputs outputs = sample_outputs(run, options);
     if (outputs.file_text) PYXRAY_TRY_VOID(write_sample_file(*options.output, *outputs.file_text));

@@ -379,6 +379,7 @@ std::map<uint64_t, std::tuple<PySite, std::string>> plan_stops(const std::vector
                                                                uint64_t function_start,
                                                                const std::string& function) {
     std::vector<LineAddress> converted;
+    converted.reserve(entries.size());
     for (const auto& [pc, file, line] : entries) converted.push_back({pc, file, line});
     std::map<uint64_t, std::tuple<PySite, std::string>> plan;
     for (const auto& [pc, stop] : plan_each_line(std::move(converted), function_start, function))

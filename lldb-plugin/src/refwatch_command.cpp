@@ -137,7 +137,7 @@ struct MadeStops {
     }
 };
 
-Result<void> add_breakpoint(MadeStops& made, lldb::SBBreakpoint breakpoint, const std::string& what) {
+Result<void> add_breakpoint(MadeStops& made, const lldb::SBBreakpoint& breakpoint, const std::string& what) {
     if (!breakpoint.IsValid() || breakpoint.GetNumLocations() == 0) {
         if (breakpoint.IsValid()) made.target.BreakpointDelete(breakpoint.GetID());
         return fail(ErrorCode::InvalidArgument, fmt::format("no code at {}", what));
@@ -251,7 +251,7 @@ ObservedStop resume(lldb::SBProcess& process, const MadeStops& made) {
 // made at the stop's first read and dropped at the next resume, so no cache outlives a resume.
 class LldbRefwatchHooks {
 public:
-    LldbRefwatchHooks(lldb::SBTarget selected, lldb::SBProcess process, uint64_t address,
+    LldbRefwatchHooks(const lldb::SBTarget& selected, const lldb::SBProcess& process, uint64_t address,
                       const MadeStops& made, lldb::SBCommandReturnObject& result)
         : selected_(selected), process_(process), address_(address), made_(made), result_(result) {}
 
@@ -281,7 +281,7 @@ private:
     struct StopReading {
         SbTarget target;
         Result<Session> session;
-        StopReading(lldb::SBTarget selected, lldb::SBProcess process)
+        StopReading(const lldb::SBTarget& selected, const lldb::SBProcess& process)
             : target(selected, process), session(Session::open(target)) {}
     };
 

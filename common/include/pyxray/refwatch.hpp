@@ -69,6 +69,7 @@ struct SourceSite {
     std::string file;
     int line = 0;
     std::string function;
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
     auto operator<=>(const SourceSite&) const = default;
 };
 

@@ -19,7 +19,7 @@ bool take_xbt_flag(const std::string& word, XbtCommand& command) {
     return true;
 }
 
-std::unexpected<Error> unknown_option(std::string_view command, const std::string& word) {
+pyxray::unexpected<Error> unknown_option(std::string_view command, const std::string& word) {
     return fail(ErrorCode::InvalidArgument, unknown_option_message(*find_command_help(command), word));
 }
 
