@@ -179,7 +179,9 @@ CLI::App* add_sample_command(CLI::App& app, SampleArguments& args) {
                            "pyxray sample --pid 1234 --nonblocking --rate 100 -o profile.html --format html",
                            "pyxray sample --format folded -o out.folded -- python3 script.py"});
     auto* pid = sample->add_option("-p,--pid", args.pid, "Process to sample");
-    sample->add_option("--rate", args.options.rate_hz, "Samples per second (default 100)")
+    sample
+        ->add_option("--rate", args.options.rate_hz,
+                     fmt::format("Samples per second (default {:g})", SampleOptions{}.rate_hz))
         ->check(CLI::PositiveNumber);
     auto* duration = sample->add_option("--duration", args.options.duration_s, "Seconds to sample")
                          ->check(CLI::PositiveNumber);

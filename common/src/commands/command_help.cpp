@@ -62,8 +62,11 @@ constexpr std::string_view kLocalsExamples[] = {"py-locals", "py-locals 1 --max-
 constexpr std::string_view kPrintExamples[] = {"py-print data", "py-print config --verbose"};
 constexpr std::string_view kListExamples[] = {"py-list", "py-list 10,30"};
 
-constexpr OptionHelp kSampleOptions[] = {
-    {"--rate", "HZ", "stops per second (default 100)"},
+// The rate's default is SampleOptions' own.
+const std::string kSampleRateHelp = fmt::format("stops per second (default {:g})", SampleOptions{}.rate_hz);
+
+const OptionHelp kSampleOptions[] = {
+    {"--rate", "HZ", kSampleRateHelp},
     {"--duration", "S", "sample for S seconds"},
     {"--samples", "N", "take N samples (neither: until Ctrl-C, at most an hour)"},
     {"--threads", "WHICH", "all (default) or current: the selected thread only", kSampleThreadChoices},
