@@ -148,16 +148,9 @@ def run_cli(target, flags, with_exe=True, subcommand="xbt"):
 
 def run_xbt(frontend, target, flags):
     """`py-xbt -a FLAGS` (debuggers) or `pyxray xbt FLAGS` (CLI, always all threads)."""
-    xbt = " ".join(["py-xbt", "-a", *flags])
-    if frontend == "gdb":
-        return run_gdb(target, [xbt])
-    if frontend == GDB_WITHOUT_DEBUG_INFO:
-        return run_gdb(target, [xbt], HIDE_DEBUG_INFO)
-    if frontend == "lldb":
-        return run_lldb(target, [xbt])
     if frontend == "cli":
         return run_cli(target, flags)
-    raise ValueError(f"unknown front-end {frontend}")
+    return run_debugger(frontend, target, [" ".join(["py-xbt", "-a", *flags])])
 
 
 def run_debugger(frontend, target, commands):
@@ -180,16 +173,9 @@ def run_tasks(frontend, target, flags):
 
 def run_threads(frontend, target, flags):
     """`py-threads FLAGS` (debuggers) or `pyxray threads FLAGS` (CLI)."""
-    command = " ".join(["py-threads", *flags])
-    if frontend == "gdb":
-        return run_gdb(target, [command])
-    if frontend == GDB_WITHOUT_DEBUG_INFO:
-        return run_gdb(target, [command], HIDE_DEBUG_INFO)
-    if frontend == "lldb":
-        return run_lldb(target, [command])
     if frontend == "cli":
         return run_cli(target, flags, subcommand="threads")
-    raise ValueError(f"unknown front-end {frontend}")
+    return run_debugger(frontend, target, [" ".join(["py-threads", *flags])])
 
 
 JSON_START = re.compile(r'\{\s*"pyxray"\s*:')
