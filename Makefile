@@ -13,9 +13,15 @@ JOBS ?= 2
 BUILD_PATH := $(abspath $(BUILD_DIR))
 SANITIZE_PATH := $(abspath $(BUILD_DIR)-sanitize)
 FUZZ_PATH := $(abspath $(BUILD_DIR)-fuzz)
+# Every build goes through ccache (install-deps.sh installs it), with paths taken relative to
+# the clone, so a fresh clone of a commit this machine has built before compiles nothing again.
+# A cold cache costs nothing more than no cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+CCACHE_FLAGS := -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
 # The gdb bridge must match the Python gdb and lldb-16 embed: Debian's 3.11, not pyenv's.
 CMAKE_FLAGS := -G Ninja -DPYBIND11_FINDPYTHON=ON -DPython_EXECUTABLE=/usr/bin/python3.11 \
-               -DCMAKE_BUILD_TYPE=RelWithDebInfo
+               -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CCACHE_FLAGS)
 # Debian's Python has pytest; pyenv's python3 on PATH does not.
 PYTEST := /usr/bin/python3 -m pytest
 
@@ -118,7 +124,7 @@ sanitize-test: deps
 # for about a minute over the committed corpus (bench/fuzz.sh MINUTES runs it longer).
 fuzz-build: deps
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_PATH) -G Ninja -DPYXRAY_FUZZ=ON \
-	    -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CCACHE_FLAGS)
 	cmake --build $(FUZZ_PATH) -j$(JOBS)
 
 fuzz-test: fuzz-build

@@ -23,6 +23,8 @@ PACKAGES=(
   libdebuginfod-dev debuginfod
   # make lint: the C++ formatter and checker, the Python linter
   clang-format clang-tidy flake8
+  # the compiler cache the Makefile's builds go through
+  ccache
   # the libFuzzer harness (fuzz/): clang-14 and its fuzzer/sanitizer runtimes
   clang-14 libclang-rt-14-dev
   # to build the interpreters of the test matrix from Debian's sources (fixtures/interpreters/)
