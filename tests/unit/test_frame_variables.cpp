@@ -145,6 +145,40 @@ TEST_P(FrameVariables, DamagedCodeObjectsFailWithAReason) {
     EXPECT_FALSE(unreadable);
 }
 
+// The value stack follows the fast locals (3.8-3.10: where f_valuestack points). Its saved top
+// counts only where CPython keeps it current: 3.11-3.13 in a frame suspended in a Python call
+// (3.12+ store -1 once the frame runs again), 3.14+ always (NULL while running).
+TEST_P(FrameVariables, ValueStackIsExactOnlyWhereTheTopWasSaved) {
+    const Offsets& o = GetParam().table();
+    const auto& layout = o.frame_variables;
+    ObjectImage image(o);
+    Built built =
+        build(image, {{"a", kLocal, image.small_int(1)}, {"b", kLocal, image.small_int(2)}}, kOptimized);
+    image.put<int32_t>(built.code + layout.code_stacksize, 4);
+    uint64_t base = built.frame + layout.localsplus + 16;
+    uint64_t exit_method = image.str("exit"), manager = image.str("manager"), stale = image.str("stale");
+    uint64_t tag = o.interpreter_frame.stackref_tag_bits & 1;
+    for (uint64_t value : {exit_method | tag, manager, stale, stale}) {
+        image.put<uint64_t>(base, value);
+        base += 8;
+    }
+    base -= 32;
+    if (layout.valuestack) image.put<uint64_t>(built.frame + *layout.valuestack, base);
+    uint64_t top = base + 16;  // two live slots
+    if (layout.stackpointer) image.put<uint64_t>(built.frame + *layout.stackpointer, top);
+    if (layout.stacktop_index) image.put<int32_t>(built.frame + *layout.stacktop_index, 2 + 2);
+    auto memory = image.finish();
+    std::vector<uint64_t> live = {exit_method, manager}, all = {exit_method, manager, stale, stale};
+    for (bool in_python_call : {false, true}) {
+        SCOPED_TRACE(in_python_call ? "in a Python call" : "running");
+        auto stack = pyxray::read_value_stack(*memory, o, built.frame, built.code, in_python_call);
+        ASSERT_TRUE(stack) << stack.error().message;
+        bool exact = layout.stackpointer.has_value() || (layout.stacktop_index && in_python_call);
+        EXPECT_EQ(stack->exact, exact);
+        EXPECT_EQ(stack->slots, exact ? live : all);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Every, FrameVariables, ::testing::ValuesIn(kVersions), [](const auto& info) {
     std::string name = info.param.name;
     for (char& c : name)

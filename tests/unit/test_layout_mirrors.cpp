@@ -83,6 +83,7 @@ void expect_matches(const HeaderSet& set) {
     expect_frame_variables_match(o, r);
     expect_exception_state_matches(o, r.exceptions);
     EXPECT_EQ(o.frame_variables.code_local_kinds.value_or(-1), static_cast<uint64_t>(r.var_local_kinds));
+    EXPECT_EQ(o.frame_variables.stacktop_index.value_or(-1), static_cast<uint64_t>(r.var_stacktop));
 }
 
 TEST(LayoutMirrors, AgreeWithEveryInstalledHeaderSet) {

@@ -76,6 +76,7 @@ void expect_matches(const HeaderSet& set) {
     EXPECT_EQ(o.frame_variables.code_cell_names.value_or(-1), static_cast<uint64_t>(r.var_cell_names));
     EXPECT_EQ(o.frame_variables.code_free_names.value_or(-1), static_cast<uint64_t>(r.var_free_names));
     EXPECT_FALSE(o.frame_variables.code_local_kinds.has_value());
+    EXPECT_EQ(o.frame_variables.valuestack.value_or(-1), static_cast<uint64_t>(r.var_valuestack));
 }
 
 TEST(LegacyLayoutMirrors, AgreeWithEveryInstalledHeaderSet) {

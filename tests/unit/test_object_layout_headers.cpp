@@ -106,6 +106,12 @@ void expect_matches(const HeaderSet& set) {
     EXPECT_FIELD(o.module_object.md_dict, r.module_dict);
     EXPECT_FIELD(o.exception_object.args, r.exception_args);
     EXPECT_FIELD(o.cell_object.ob_ref, r.cell_ref);
+    EXPECT_FIELD(o.cfunction_object.m_ml, r.cfunction_ml);
+    EXPECT_FIELD(o.cfunction_object.m_self, r.cfunction_self);
+    EXPECT_FIELD(o.method_descriptor.d_type, r.descr_type);
+    EXPECT_FIELD(o.method_descriptor.d_name, r.descr_name);
+    EXPECT_FIELD(o.method_object.im_func, r.method_func);
+    EXPECT_FIELD(o.method_object.im_self, r.method_self);
 }
 
 TEST(ObjectLayoutHeaders, MirrorsMatchEveryInstalledCPython) {

@@ -124,7 +124,9 @@ struct ThreadWait {
     std::string repr = {};              // its repr, empty when not known
     std::vector<int64_t> held_by = {};  // OS tids: a lock's holders, an RLock's owner, the joined thread
     bool probably = false;              // object or holders told from weak evidence (a local naming it)
+    bool held_probably = false;         // holders told from weak evidence (a stale slot, a local)
     std::string how = {};               // the primitive and the line of the frame that called it
+    std::string held_how = {};          // how the (first) holder holds it: "with at FILE:LINE"
     std::optional<int64_t> count = std::nullopt;  // an RLock's recursion count
     std::optional<int64_t> value = std::nullopt;  // a Semaphore's value
 };

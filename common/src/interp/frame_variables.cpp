@@ -140,7 +140,52 @@ Result<std::vector<FrameVariable>> mapping_locals(const ObjectReader& objects, u
     return locals;
 }
 
+// 3.11+: the value stack follows co_nlocalsplus slots, as many as co_localsplusnames names.
+Result<uint64_t> value_stack_base(const Memory& memory, const Offsets& offsets, uint64_t frame,
+                                  uint64_t code) {
+    const auto& layout = offsets.frame_variables;
+    if (layout.valuestack) return read_pointer(memory, frame + *layout.valuestack);
+    PYXRAY_TRY(names_tuple, read_pointer(memory, code + layout.code_local_names));
+    PYXRAY_TRY(count, read_value<int64_t>(memory, names_tuple + offsets.objects.tuple_object.ob_size));
+    if (count < 0 || static_cast<uint64_t>(count) > kMaxFrameVariables)
+        return fail(ErrorCode::BadData,
+                    fmt::format("implausible variable count {} of code {:#x}", count, code), code);
+    return frame + layout.localsplus + 8 * static_cast<uint64_t>(count);
+}
+
+// How many slots are live, where the frame saved its top and that top is in the stack.
+std::optional<uint64_t> saved_depth(const Memory& memory, const Offsets& offsets, uint64_t frame,
+                                    uint64_t base, uint64_t stacksize, bool in_python_call) {
+    const auto& layout = offsets.frame_variables;
+    uint64_t top = 0;
+    if (layout.stackpointer) {
+        top = read_pointer(memory, frame + *layout.stackpointer).value_or(0);
+    } else if (layout.stacktop_index && in_python_call) {
+        auto index = read_value<int32_t>(memory, frame + *layout.stacktop_index);
+        if (!index || *index < 0) return std::nullopt;
+        top = frame + layout.localsplus + 8 * static_cast<uint64_t>(*index);
+    }
+    if (top < base || top > base + 8 * stacksize || (top - base) % 8 != 0) return std::nullopt;
+    return (top - base) / 8;
+}
+
 }  // namespace
+
+Result<ValueStack> read_value_stack(const Memory& memory, const Offsets& offsets, uint64_t frame,
+                                    uint64_t code, bool in_python_call) {
+    PYXRAY_TRY(stacksize, read_value<int32_t>(memory, code + offsets.frame_variables.code_stacksize));
+    if (stacksize < 0 || static_cast<uint64_t>(stacksize) > kMaxFrameVariables)
+        return fail(ErrorCode::BadData,
+                    fmt::format("implausible co_stacksize {} of code {:#x}", stacksize, code), code);
+    PYXRAY_TRY(base, value_stack_base(memory, offsets, frame, code));
+    auto depth = saved_depth(memory, offsets, frame, base, static_cast<uint64_t>(stacksize), in_python_call);
+    ValueStack stack{std::vector<uint64_t>(depth.value_or(static_cast<uint64_t>(stacksize))),
+                     depth.has_value()};
+    if (!stack.slots.empty())
+        PYXRAY_TRY_VOID(memory.read(base, std::as_writable_bytes(std::span(stack.slots))));
+    for (auto& slot : stack.slots) slot &= ~offsets.interpreter_frame.stackref_tag_bits;
+    return stack;
+}
 
 Result<FrameNamespaces> read_frame_namespaces(const Memory& memory, const Offsets& offsets,
                                               const ObjectReader& objects, uint64_t frame, uint64_t code) {

@@ -32,4 +32,18 @@ struct FrameNamespaces {
 Result<FrameNamespaces> read_frame_namespaces(const Memory& memory, const Offsets& offsets,
                                               const ObjectReader& objects, uint64_t frame, uint64_t code);
 
+// The objects on a frame's value stack, bottom first, tag bits cleared (an open `with` keeps
+// its context manager's bound __exit__ there, a blocked call its callable and self). `exact`
+// when the frame saved its stack top, as a frame suspended in a call to a Python function does
+// from 3.11 on; otherwise all of co_stacksize slots, those above the unknown top stale.
+struct ValueStack {
+    std::vector<uint64_t> slots;
+    bool exact = false;
+};
+
+// `in_python_call`: the frame waits for a Python function it called in the same eval loop (the
+// next newer frame is not an entry frame); only such a frame's saved top is current.
+Result<ValueStack> read_value_stack(const Memory& memory, const Offsets& offsets, uint64_t frame,
+                                    uint64_t code, bool in_python_call);
+
 }  // namespace pyxray

@@ -20,6 +20,7 @@ namespace {
 
 constexpr size_t kMaxFramesSearched = 256;  // per thread, for primitives and for lock holders
 constexpr size_t kMaxCycleLength = 4096;
+constexpr size_t kMaxLocksPerFrame = 64;
 
 struct Primitive {
     std::string_view name;  // Class.method as co_qualname (3.11+) or the type of `self` says
@@ -83,6 +84,33 @@ std::string_view last_dotted(std::string_view name) {
     return dot == std::string_view::npos ? name : name.substr(dot + 1);
 }
 
+// What a frame's value stack says of a lock (a _thread.lock or _thread.RLock): an open `with`
+// keeps the lock's bound __exit__ (3.14: the unbound one, then the lock); a blocked
+// `lock.acquire()` or `with lock:` keeps acquire or __enter__ with the lock.
+struct StackLock {
+    enum class Use : uint8_t { Exit, Acquire, Manager };
+    uint64_t lock = 0;
+    Use use = Use::Exit;
+    size_t slot = 0;
+};
+
+struct WithHolder {
+    int64_t tid = 0;
+    std::string how;  // "with at FILE:LINE"
+    bool probably = false;
+};
+
+struct FrameLocks {
+    std::vector<StackLock> locks;  // by slot, bottom first
+    bool exact = false;            // the frame's stack top was saved: no stale slot among them
+};
+
+std::optional<StackLock::Use> lock_method_use(std::string_view name) {
+    if (name == "__exit__") return StackLock::Use::Exit;
+    if (name == "acquire" || name == "__enter__" || name == "acquire_lock") return StackLock::Use::Acquire;
+    return std::nullopt;
+}
+
 class WaitReader {
 public:
     WaitReader(const Memory& memory, const Offsets& offsets, const Snapshot& snapshot,
@@ -118,12 +146,23 @@ private:
     std::optional<int64_t> tid_of_thread_object(uint64_t thread) const;
     bool lock_is_locked(uint64_t lock) const;
     uint64_t object_head() const { return offsets_.objects.float_object.ob_fval; }
+    std::string_view cached_type_name(uint64_t object) const;
+    bool is_lock_type(uint64_t object) const;
+    std::optional<StackLock> slot_lock(const std::vector<uint64_t>& slots, size_t index) const;
+    FrameLocks frame_locks(const PyFrame& frame, bool in_python_call) const;
+    const std::vector<FrameLocks>& thread_locks(const ThreadStack& thread) const;
+    std::optional<ThreadWait> stack_lock_wait(const ThreadStack& thread,
+                                              const std::vector<const PyFrame*>& python,
+                                              const std::string& kind, bool probably) const;
+    std::map<uint64_t, std::vector<WithHolder>> with_holders(const std::vector<ThreadStack>& threads) const;
 
     const Memory& memory_;
     const Offsets& offsets_;
     ObjectReader objects_;
     const Snapshot& snapshot_;
     std::unordered_map<uint64_t, int64_t> tid_of_ident_;
+    mutable std::unordered_map<uint64_t, std::string> type_names_;  // by type address
+    mutable std::unordered_map<int64_t, std::vector<FrameLocks>> locks_by_tid_;
 };
 
 std::vector<const PyFrame*> python_frames(const ThreadStack& thread) {
@@ -139,6 +178,74 @@ std::string caller_text(const std::vector<const PyFrame*>& python, size_t index)
     if (index >= python.size()) return {};
     const PyFrame& frame = *python[index];
     return fmt::format("{}:{}", frame.file, frame.line < 0 ? std::string("?") : std::to_string(frame.line));
+}
+
+std::string_view WaitReader::cached_type_name(uint64_t object) const {
+    auto type = read_pointer(memory_, object + offsets_.pyobject.ob_type);
+    if (!type || *type == 0) return {};
+    auto [found, added] = type_names_.try_emplace(*type);
+    if (added) found->second = type_of(object);
+    return found->second;
+}
+
+bool WaitReader::is_lock_type(uint64_t object) const {
+    std::string_view type = last_dotted(cached_type_name(object));
+    return type == "lock" || type == "RLock";
+}
+
+// The lock slot `index` names with its method, if it does: a C method bound to a lock, or
+// (3.14's `with`, any version's method call) a lock method's descriptor under the lock.
+std::optional<StackLock> WaitReader::slot_lock(const std::vector<uint64_t>& slots, size_t index) const {
+    uint64_t object = slots[index];
+    if (object == 0) return std::nullopt;
+    std::string_view type = cached_type_name(object);
+    const auto& layouts = offsets_.objects;
+    if (type == "builtin_function_or_method") {
+        auto self = read_pointer(memory_, object + layouts.cfunction_object.m_self);
+        auto method = read_pointer(memory_, object + layouts.cfunction_object.m_ml);
+        if (!self || !method || *self == 0 || !is_lock_type(*self)) return std::nullopt;
+        auto name_text = read_pointer(memory_, *method);  // PyMethodDef's first field: ml_name
+        auto name = name_text ? read_c_string(memory_, *name_text, 32) : Result<std::string>(std::string());
+        auto use = name ? lock_method_use(*name) : std::nullopt;
+        if (use) return StackLock{*self, *use, index};
+    } else if (type == "method_descriptor" && index + 1 < slots.size() && slots[index + 1] != 0) {
+        auto name = read_pointer(memory_, object + layouts.method_descriptor.d_name);
+        auto text = name ? objects_.str_value(*name, 32) : Result<std::string>(std::string());
+        auto use = text ? lock_method_use(*text) : std::nullopt;
+        if (use && is_lock_type(slots[index + 1])) return StackLock{slots[index + 1], *use, index};
+    }
+    return std::nullopt;
+}
+
+FrameLocks WaitReader::frame_locks(const PyFrame& frame, bool in_python_call) const {
+    FrameLocks out;
+    auto stack = read_value_stack(memory_, offsets_, frame.frame_address, frame.code_address, in_python_call);
+    if (!stack) return out;
+    out.exact = stack->exact;
+    bool managers = offsets_.frame_variables.manager_on_stack_in_enter;
+    for (size_t i = 0; i < stack->slots.size() && out.locks.size() < kMaxLocksPerFrame; ++i) {
+        if (auto lock = slot_lock(stack->slots, i)) {
+            out.locks.push_back(*lock);
+            if (i + 1 < stack->slots.size() && stack->slots[i + 1] == lock->lock) ++i;  // the method's self
+        } else if (managers && stack->slots[i] != 0 && is_lock_type(stack->slots[i])) {
+            out.locks.push_back({stack->slots[i], StackLock::Use::Manager, i});
+        }
+    }
+    return out;
+}
+
+// Per Python frame of the thread, newest first (at most kMaxFramesSearched), read once.
+const std::vector<FrameLocks>& WaitReader::thread_locks(const ThreadStack& thread) const {
+    auto [found, added] = locks_by_tid_.try_emplace(thread.tid);
+    if (!added) return found->second;
+    const PyFrame* callee = nullptr;
+    for (const auto& frame : thread.frames) {
+        if (frame.kind != StackFrame::Kind::Python) continue;
+        if (found->second.size() >= kMaxFramesSearched) break;
+        found->second.push_back(frame_locks(frame.python, callee && !callee->entry));
+        callee = &frame.python;
+    }
+    return found->second;
 }
 
 void WaitReader::describe_object(ThreadWait& wait, uint64_t object) const {
@@ -227,9 +334,11 @@ std::optional<ThreadWait> WaitReader::native_wait(const ThreadStack& thread,
     wait.kind = kind;
     wait.how = caller_text(python, 0);
     if (wait.kind != "lock" && wait.kind != "rlock") return wait;
-    // The lock is a local of the frame that takes it (`with lock:` or lock.acquire()): told
-    // only when exactly one local is a lock of that kind, and said as probable.
     if (python.empty()) return wait;
+    if (auto from_stack = stack_lock_wait(thread, python, wait.kind, false)) return from_stack;
+    // Else the lock is a local of the frame that takes it: told only when exactly one local
+    // is a lock of that kind, and said as probable.
+    wait.how = "with or acquire() at " + wait.how;
     std::set<uint64_t> locks, rlocks;
     for (const auto& variable : locals(*python.front())) {
         std::string_view type = last_dotted(type_of(variable.object));
@@ -245,6 +354,44 @@ std::optional<ThreadWait> WaitReader::native_wait(const ThreadStack& thread,
     return wait;
 }
 
+// The lock the newest Python frame is taking: the topmost lock its value stack names with
+// __enter__, acquire or an open `with`'s __exit__ (a `with` keeps __exit__ from before
+// __enter__ is called). A lock nobody holds is a stale slot's, not the one waited for. Said as
+// probable unless the frame's stack top was saved.
+std::optional<ThreadWait> WaitReader::stack_lock_wait(const ThreadStack& thread,
+                                                      const std::vector<const PyFrame*>& python,
+                                                      const std::string& kind, bool probably) const {
+    const auto& frames = thread_locks(thread);
+    if (frames.empty()) return std::nullopt;
+    const FrameLocks& newest = frames.front();
+    auto taking = [&](const StackLock& lock) {
+        bool rlock = last_dotted(cached_type_name(lock.lock)) == "RLock";
+        return (kind != "rlock" || rlock) && (rlock || lock_is_locked(lock.lock));
+    };
+    const StackLock* found = nullptr;
+    if (offsets_.frame_variables.manager_on_stack_in_enter) {
+        // The live top is the lowest slot naming a lock other than by __exit__: stale ones lie above.
+        for (const auto& lock : newest.locks)
+            if (lock.use != StackLock::Use::Exit && taking(lock)) {
+                found = &lock;
+                break;
+            }
+    } else {  // the entering `with`'s __exit__ or the acquire call is the topmost evidence
+        for (auto lock = newest.locks.rbegin(); lock != newest.locks.rend() && !found; ++lock)
+            if (taking(*lock)) found = &*lock;
+    }
+    if (!found) return std::nullopt;
+    ThreadWait wait;
+    bool rlock = last_dotted(cached_type_name(found->lock)) == "RLock";
+    wait.kind = rlock ? "rlock" : "lock";
+    wait.probably = probably || !newest.exact;
+    wait.how = fmt::format("{} at {}", found->use == StackLock::Use::Acquire ? "acquire()" : "with",
+                           caller_text(python, 0));
+    describe_object(wait, found->lock);
+    if (rlock) add_rlock_owner(wait);
+    return wait;
+}
+
 std::optional<ThreadWait> WaitReader::wait_of(const ThreadStack& thread) const {
     if (thread.activity == ThreadActivity::Running) return std::nullopt;
     if (thread.activity == ThreadActivity::WaitingForGil) {
@@ -256,12 +403,15 @@ std::optional<ThreadWait> WaitReader::wait_of(const ThreadStack& thread) const {
     auto python = python_frames(thread);
     if (auto wait = primitive_wait(python)) return wait;
     if (auto wait = native_wait(thread, python)) return wait;
-    if (thread.activity == ThreadActivity::Idle && thread.python) return ThreadWait{.kind = "unknown"};
+    if (thread.activity != ThreadActivity::Idle || !thread.python) return std::nullopt;
+    // No C function tells (a stripped libpython names none of its own): an idle thread whose
+    // newest frame is taking a locked lock probably waits for it.
+    if (auto wait = stack_lock_wait(thread, python, "lock", true)) return wait;
+    return ThreadWait{.kind = "unknown"};
     return std::nullopt;
 }
 
-// A plain Lock records no owner: while it is locked, the other threads with a local naming it
-// (not waiting for it themselves) probably hold it. Its lockobject is a PyMutex (locked bit 1)
+// Whether a plain Lock is locked. Its lockobject is a PyMutex (locked bit 1)
 // since gh-114271, backported within 3.13 (3.13.0 has the old one, 3.13.15 the new): told by
 // the type's size, one byte past the header, padded. Before, the lock pointer, the weakref
 // list, then `char locked`.
@@ -275,6 +425,38 @@ bool WaitReader::lock_is_locked(uint64_t lock) const {
     return byte && (mutex ? (*byte & 1) != 0 : *byte != 0);
 }
 
+// Who holds each lock by an open `with`: every Python frame whose value stack keeps the lock's
+// __exit__, but the one a waiting thread is entering. Only locks that are locked; a holder told
+// from a stale slot is probable. lock -> (tid, "with at FILE:LINE"), holders probable.
+std::map<uint64_t, std::vector<WithHolder>> WaitReader::with_holders(
+    const std::vector<ThreadStack>& threads) const {
+    std::map<uint64_t, std::vector<WithHolder>> out;
+    std::unordered_map<uint64_t, bool> locked;
+    for (const auto& thread : threads) {
+        const auto& frames = thread_locks(thread);
+        auto python = python_frames(thread);
+        for (size_t k = 0; k < frames.size() && k < python.size(); ++k) {
+            for (const auto& lock : frames[k].locks) {
+                if (lock.use != StackLock::Use::Exit) continue;
+                bool entering = k == 0 && thread.waiting && thread.waiting->object == lock.lock;
+                if (entering) continue;
+                auto [known, added] = locked.try_emplace(lock.lock);
+                if (added) known->second = lock_is_locked(lock.lock);
+                if (!known->second) continue;
+                auto& holders = out[lock.lock];
+                if (std::any_of(holders.begin(), holders.end(),
+                                [&](const auto& h) { return h.tid == thread.tid; }))
+                    continue;
+                holders.push_back({thread.tid, "with at " + caller_text(python, k), !frames[k].exact});
+            }
+        }
+    }
+    return out;
+}
+
+// A plain Lock records no owner. The threads with an open `with` on it hold it; failing that,
+// while it is locked, the other threads with a local naming it (not waiting for it themselves)
+// probably hold it.
 void WaitReader::find_lock_holders(std::vector<ThreadStack>& threads) const {
     std::map<uint64_t, std::vector<size_t>> waiters;  // lock -> waiting threads
     for (size_t i = 0; i < threads.size(); ++i) {
@@ -282,10 +464,12 @@ void WaitReader::find_lock_holders(std::vector<ThreadStack>& threads) const {
         if (wait && wait->kind == "lock" && wait->object) waiters[wait->object].push_back(i);
     }
     if (waiters.empty()) return;
-    std::map<uint64_t, std::vector<int64_t>> holders;
+    auto by_with = with_holders(threads);
+    std::map<uint64_t, std::vector<int64_t>> by_local;
     for (const auto& [lock, waiting] : waiters)
-        if (lock_is_locked(lock)) holders[lock];
+        if (!by_with.contains(lock) && lock_is_locked(lock)) by_local[lock];
     for (const auto& thread : threads) {
+        if (by_local.empty()) break;
         std::set<uint64_t> named;
         size_t searched = 0;
         for (const auto& frame : thread.frames) {
@@ -293,13 +477,28 @@ void WaitReader::find_lock_holders(std::vector<ThreadStack>& threads) const {
             if (++searched > kMaxFramesSearched) break;
             for (const auto& variable : locals(frame.python)) named.insert(variable.object);
         }
-        for (auto& [lock, tids] : holders) {
+        for (auto& [lock, tids] : by_local) {
             bool waits_for_it = thread.waiting && thread.waiting->object == lock;
             if (named.contains(lock) && !waits_for_it) tids.push_back(thread.tid);
         }
     }
-    for (const auto& [lock, tids] : holders)
-        for (size_t i : waiters[lock]) threads[i].waiting->held_by = tids;
+    for (const auto& [lock, indexes] : waiters) {
+        for (size_t i : indexes) {
+            ThreadWait& wait = *threads[i].waiting;
+            if (auto found = by_with.find(lock); found != by_with.end()) {
+                for (const auto& holder : found->second) {
+                    wait.held_by.push_back(holder.tid);
+                    wait.held_probably = wait.held_probably || holder.probably;
+                }
+                wait.probably = wait.probably || wait.held_probably;
+                wait.held_how = found->second.front().how;
+            } else if (auto local = by_local.find(lock); local != by_local.end()) {
+                wait.held_by = local->second;
+                wait.probably = wait.held_probably = true;
+                if (!wait.held_by.empty()) wait.held_how = "a local names it";
+            }
+        }
+    }
 }
 
 }  // namespace

@@ -48,6 +48,8 @@ constexpr FrameVariableOffsets legacy_frame_variable_offsets() {
     v.code_local_names = offsetof(Code, co_varnames);
     v.code_cell_names = offsetof(Code, co_cellvars);
     v.code_free_names = offsetof(Code, co_freevars);
+    v.code_stacksize = offsetof(Code, co_stacksize);
+    v.valuestack = offsetof(Frame, f_valuestack);
     return v;
 }
 

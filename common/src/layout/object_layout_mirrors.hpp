@@ -273,6 +273,32 @@ struct CellObjectOf {
     PyObject* ob_ref;
 };
 
+// PyCFunctionObject, PyMethodDescrObject (PyDescr_COMMON) and PyMethodObject: their leading
+// fields are the same 3.8-3.15.
+template <class Head>
+struct CFunctionObjectOf {
+    Head ob_base;
+    void* m_ml;
+    PyObject* m_self;
+    PyObject* m_module;
+};
+
+template <class Head>
+struct MethodDescriptorObjectOf {
+    Head ob_base;
+    void* d_type;
+    PyObject* d_name;
+    PyObject* d_qualname;
+    void* d_method;
+};
+
+template <class Head>
+struct MethodObjectOf {
+    Head ob_base;
+    PyObject* im_func;
+    PyObject* im_self;
+};
+
 }  // namespace pyxray::mirror
 
 namespace pyxray {
@@ -358,6 +384,10 @@ constexpr ObjectLayouts object_layouts() {
     o.module_object.md_dict = offsetof(ModuleObjectOf<Head>, md_dict);
     o.exception_object.args = offsetof(BaseExceptionObjectOf<Head>, args);
     o.cell_object.ob_ref = offsetof(CellObjectOf<Head>, ob_ref);
+    o.cfunction_object = {offsetof(CFunctionObjectOf<Head>, m_ml), offsetof(CFunctionObjectOf<Head>, m_self)};
+    o.method_descriptor = {offsetof(MethodDescriptorObjectOf<Head>, d_type),
+                           offsetof(MethodDescriptorObjectOf<Head>, d_name)};
+    o.method_object = {offsetof(MethodObjectOf<Head>, im_func), offsetof(MethodObjectOf<Head>, im_self)};
     return o;
 }
 

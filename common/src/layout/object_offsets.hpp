@@ -129,6 +129,20 @@ struct ObjectLayouts {
     struct {
         uint64_t ob_ref;  // PyCellObject: the closure variable's current value (NULL: unbound)
     } cell_object;
+    // What a value stack says of a blocked call or an open `with` (interp/thread_waits.cpp):
+    // a C method bound to its object, a C method unbound (its type and name), a bound method.
+    struct {
+        uint64_t m_ml;  // PyMethodDef*, whose first field is the C string ml_name
+        uint64_t m_self;
+    } cfunction_object;
+    struct {
+        uint64_t d_type;
+        uint64_t d_name;  // a str
+    } method_descriptor;
+    struct {
+        uint64_t im_func;
+        uint64_t im_self;
+    } method_object;
 };
 
 // Type flags (Include/object.h) the decoder tests; stable across 3.8-3.15 unless noted.

@@ -54,6 +54,17 @@ struct FrameVariableOffsets {
     std::optional<uint64_t> code_local_kinds;  // 3.11+ co_localspluskinds
     std::optional<uint64_t> code_cell_names;   // 3.8-3.10 co_cellvars
     std::optional<uint64_t> code_free_names;   // 3.8-3.10 co_freevars
+    // The value stack: co_stacksize slots after the fast locals. 3.8-3.10 point at it with
+    // f_valuestack and keep no top while a frame runs; 3.11-3.13 save the top as an index
+    // from localsplus (3.12+: -1 once the frame runs again), 3.14+ as a pointer (NULL alike).
+    uint64_t code_stacksize;
+    std::optional<uint64_t> valuestack;
+    std::optional<uint64_t> stacktop_index;
+    std::optional<uint64_t> stackpointer;
+    // 3.12-3.13: while a `with` runs __enter__, its slot still holds the context manager (the
+    // generated BEFORE_WITH stores __exit__ after the call); 3.8-3.11 store __exit__ first,
+    // 3.14+ call __enter__ with the manager as self.
+    bool manager_on_stack_in_enter = false;
 };
 
 // Where a thread's status is kept (py-threads): the GIL, the GC's running flag, sys.modules.

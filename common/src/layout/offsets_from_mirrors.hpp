@@ -36,6 +36,13 @@ constexpr FrameVariableOffsets frame_variable_offsets() {
     v.code_flags = offsetof(Code, co_flags);
     v.code_local_names = offsetof(Code, co_localsplusnames);
     v.code_local_kinds = offsetof(Code, co_localspluskinds);
+    v.code_stacksize = offsetof(Code, co_stacksize);
+    if constexpr (requires { &Frame::stackpointer; })
+        v.stackpointer = offsetof(Frame, stackpointer);
+    else
+        v.stacktop_index = offsetof(Frame, stacktop);
+    // 3.12-3.13: an int stacktop and no is_entry (3.11 has both, 3.14 a stackpointer).
+    v.manager_on_stack_in_enter = v.stacktop_index && !requires { &Frame::is_entry; };
     return v;
 }
 

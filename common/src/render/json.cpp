@@ -130,7 +130,9 @@ Json waiting_json(const std::optional<ThreadWait>& wait) {
              {"repr", wait->repr.empty() ? Json(nullptr) : Json(wait->repr)},
              {"held_by", wait->held_by},
              {"probably", wait->probably},
-             {"how", wait->how.empty() ? Json(nullptr) : Json(wait->how)}};
+             {"how", wait->how.empty() ? Json(nullptr) : Json(wait->how)},
+             {"held_how", wait->held_how.empty() ? Json(nullptr) : Json(wait->held_how)},
+             {"held_probably", wait->held_probably}};
     if (wait->count) out["count"] = *wait->count;
     if (wait->value) out["value"] = *wait->value;
     return out;

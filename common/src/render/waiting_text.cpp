@@ -40,6 +40,7 @@ std::string render_waiting_text(const Snapshot& snapshot, const ThreadStack& thr
         if (wait.count) out += fmt::format(", count {}", *wait.count);
     } else if (!wait.held_by.empty()) {
         out += " held by " + holders(snapshot, wait.held_by);
+        if (!wait.held_how.empty()) out += " (" + printable_text(wait.held_how) + ")";
     }
     if (wait.value) out += fmt::format(" (value {})", *wait.value);
     if (wait.probably) out += " (probably)";

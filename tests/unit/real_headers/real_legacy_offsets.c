@@ -64,6 +64,8 @@ struct RealLegacyOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     o.var_tuple_items = offsetof(PyTupleObject, ob_item);
     o.var_cell_ref = offsetof(PyCellObject, ob_ref);
     o.var_local_names = offsetof(PyCodeObject, co_varnames);
+    o.var_code_stacksize = offsetof(PyCodeObject, co_stacksize);
+    o.var_valuestack = offsetof(PyFrameObject, f_valuestack);
     o.var_cell_names = offsetof(PyCodeObject, co_cellvars);
     o.var_free_names = offsetof(PyCodeObject, co_freevars);
     PYXRAY_FILL_EXCEPTION_STATE(o.exceptions);

@@ -21,6 +21,7 @@ struct RealLegacyOffsets {
     int64_t var_localsplus, var_locals, var_globals, var_builtins, var_code_flags, var_local_names;
     int64_t var_tuple_size, var_tuple_items, var_cell_ref;
     int64_t var_cell_names, var_free_names;
+    int64_t var_code_stacksize, var_valuestack; /* the value stack */
     struct RealExceptionState exceptions; /* crash triage: PyThreadState and _PyErr_StackItem */
 };
 #ifdef __cplusplus

@@ -96,5 +96,11 @@ struct RealObjectOffsets FUNC_NAME(PYXRAY_TAG)(void) {
 #endif
     o.exception_args = offsetof(PyBaseExceptionObject, args);
     o.cell_ref = offsetof(PyCellObject, ob_ref);
+    o.cfunction_ml = offsetof(PyCFunctionObject, m_ml);
+    o.cfunction_self = offsetof(PyCFunctionObject, m_self);
+    o.descr_type = offsetof(PyMethodDescrObject, d_common.d_type);
+    o.descr_name = offsetof(PyMethodDescrObject, d_common.d_name);
+    o.method_func = offsetof(PyMethodObject, im_func);
+    o.method_self = offsetof(PyMethodObject, im_self);
     return o;
 }

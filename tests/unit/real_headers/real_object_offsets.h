@@ -23,6 +23,7 @@ struct RealObjectOffsets {
     int64_t set_used, set_mask, set_table, setentry_size, setentry_key, setentry_hash;
     int64_t bytearray_size, bytearray_start, func_qualname, func_module, module_dict, exception_args,
         cell_ref;
+    int64_t cfunction_ml, cfunction_self, descr_type, descr_name, method_func, method_self;
 };
 #ifdef __cplusplus
 }

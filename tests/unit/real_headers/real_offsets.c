@@ -74,6 +74,8 @@ struct RealOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     o.var_cell_ref = offsetof(PyCellObject, ob_ref);
     o.var_local_names = offsetof(PyCodeObject, co_localsplusnames);
     o.var_local_kinds = offsetof(PyCodeObject, co_localspluskinds);
+    o.var_code_stacksize = offsetof(PyCodeObject, co_stacksize);
+    o.var_stacktop = offsetof(_PyInterpreterFrame, stacktop);
     o.object_type = offsetof(PyObject, ob_type);
     o.type_name = offsetof(PyTypeObject, tp_name);
     o.unicode_length = offsetof(PyASCIIObject, length);

@@ -25,6 +25,7 @@ struct RealOffsets {
     int64_t var_localsplus, var_locals, var_globals, var_builtins, var_code_flags, var_local_names;
     int64_t var_tuple_size, var_tuple_items, var_cell_ref;
     int64_t var_local_kinds;
+    int64_t var_code_stacksize, var_stacktop; /* the value stack */
     int32_t free_threaded; /* Py_GIL_DISABLED: the header set of a free-threaded build (3.13t) */
     struct RealExceptionState exceptions; /* crash triage: PyThreadState and _PyErr_StackItem */
 };
