@@ -133,6 +133,7 @@ Json waiting_json(const std::optional<ThreadWait>& wait) {
              {"how", wait->how.empty() ? Json(nullptr) : Json(wait->how)}};
     if (wait->count) out["count"] = *wait->count;
     if (wait->value) out["value"] = *wait->value;
+    out["frame"] = optional_json(wait->frame);  // an index into the thread's "frames"
     return out;
 }
 

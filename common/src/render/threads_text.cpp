@@ -107,7 +107,7 @@ std::string render_threads_text(const Snapshot& snapshot, const ThreadsRenderOpt
             line(std::to_string(thread.tid), name_cell(thread), gil_cell(thread, snapshot), gc_cell(thread),
                  activity_name(thread.activity), render_waiting_text(snapshot, thread), frame_cell(thread));
         if (options.stacks) {
-            out += render_thread_stack_text(thread, options.frames);
+            out += render_thread_stack_text(snapshot, thread, options.frames);
             out += "\n";
         }
     }
