@@ -1,5 +1,6 @@
-// What a blocked thread waits for, where py-xbt, py-threads --stacks and `pyxray core` show it:
-// one `waiting:` line under the frame it blocks in (ThreadWait::frame), in py-threads' words.
+// What a blocked thread waits for, where py-xbt, py-threads and `pyxray core` show it: one
+// `waiting:` line under the frame it blocks in (ThreadWait::frame), in py-threads' words; and
+// py-threads' PYTHON FRAME, the user's frame that called into threading rather than its internals.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -126,6 +127,40 @@ TEST(WaitingLine, JsonSaysTheFrameIndex) {
     EXPECT_EQ(document["threads"][1]["waiting"]["frame"], 2);
     EXPECT_EQ(document["threads"][1]["waiting"]["kind"], "lock");
     EXPECT_TRUE(document["threads"][2]["waiting"].is_null());
+}
+
+// py-threads' line of thread `tid`.
+std::string threads_line(const Snapshot& snapshot, int64_t tid) {
+    for (const auto& line : lines_of(render_threads_text(snapshot)))
+        if (line.starts_with(std::to_string(tid) + " ")) return line;
+    return {};
+}
+
+TEST(PythonFrameColumn, TheUsersCallerAndThePrimitiveItCalled) {
+    Snapshot snapshot = hung_snapshot();
+    EXPECT_TRUE(threads_line(snapshot, 40).ends_with("  main (/app/hangs.py:190) in Event.wait"))
+        << threads_line(snapshot, 40);
+    EXPECT_TRUE(threads_line(snapshot, 41).ends_with("  take (/app/hangs.py:77)"))
+        << threads_line(snapshot, 41);
+}
+
+TEST(PythonFrameColumn, BeforeCoQualnameTheMethodSaysItsFile) {
+    Snapshot snapshot = hung_snapshot();
+    for (size_t i : {0, 1}) {
+        auto& python = snapshot.threads[0].frames[i].python;
+        python.qualname = "wait";
+    }
+    EXPECT_TRUE(threads_line(snapshot, 40).ends_with("  main (/app/hangs.py:190) in wait (threading.py)"))
+        << threads_line(snapshot, 40);
+}
+
+TEST(PythonFrameColumn, AThreadOnlyInThreadingShowsItsInnermostFrame) {
+    Snapshot snapshot = hung_snapshot();
+    snapshot.threads[0].frames = {python_frame("Event.wait", kThreading, 655),
+                                  python_frame("Timer.run", kThreading, 1431),
+                                  python_frame("Thread._bootstrap", "/usr/lib/python3.12/queue.py", 1030)};
+    EXPECT_TRUE(threads_line(snapshot, 40).ends_with(std::string("  Event.wait (") + kThreading + ":655)"))
+        << threads_line(snapshot, 40);
 }
 
 }  // namespace
