@@ -2,10 +2,11 @@
 deadlock named exactly once, through gdb, LLDB and the CLI, live and on a gcore core, on every
 interpreter of the matrix, against the program's own record.
 
-Interpreters as installed only, not their stripped copies: a lock's acquire and time.sleep are
-told from static C functions (lock_PyThread_acquire_lock, rlock_acquire, time_sleep) whose
-symbols a stripped libpython no longer has. One process per interpreter, every front-end and
-mode run on it in one go (text and --json in one debugger session), then it is stopped.
+Every interpreter as installed, and two stripped copies through the CLI: there the static C
+functions a lock's acquire and time.sleep block in (lock_PyThread_acquire_lock, rlock_acquire,
+time_sleep) have no symbol, and the lock is told from the blocked frame's value stack. One process per interpreter, every front-end and
+mode run on it in one go (py-threads, its --json and py-xbt in one debugger session), then it
+is stopped.
 """
 
 import json
@@ -14,18 +15,28 @@ import shutil
 
 import pytest
 
-from support import interpreters
+from support import interpreters, stripped
 from conftest import MODES, frontends_for
 from support.drivers import (
-    CLI, GDB_WITHOUT_DEBUG_INFO, HIDE_DEBUG_INFO, REPO, ToolFailure, extract_json, run_cli, run, run_gdb,
+    CLI, GDB_WITHOUT_DEBUG_INFO, HIDE_DEBUG_INFO, REPO, ToolFailure, around_json, run_cli, run, run_gdb,
     run_lldb)
 from support.targets import (
     FUTEX_SYSCALL, READY_TIMEOUT, SETTLE_TIMEOUT, SLEEP_SYSCALLS, FixtureProcess, Target, make_core)
 
 HANGS_PY = REPO / "fixtures" / "hangs.py"
 
-CELLS = [(interpreter_id, frontend, mode) for interpreter_id in interpreters.INTERPRETER_IDS
-         for frontend in frontends_for(interpreter_id) for mode in MODES]
+# Stripped copies (no .symtab: the static lock and sleep functions unnamed), through the CLI:
+# the GIL lock layout and 3.13's PyMutex one.
+STRIPPED_IDS = [stripped.stripped_id(interpreter_id) for interpreter_id in ("pyenv-3.12", "debian-3.13")
+                if interpreter_id in interpreters.INTERPRETER_IDS]
+
+
+def frontends_of(interpreter_id):
+    return ["cli"] if interpreter_id in STRIPPED_IDS else frontends_for(interpreter_id)
+
+
+CELLS = [(interpreter_id, frontend, mode) for interpreter_id in interpreters.INTERPRETER_IDS + STRIPPED_IDS
+         for frontend in frontends_of(interpreter_id) for mode in MODES]
 
 
 class HangsProcess(FixtureProcess):
@@ -42,42 +53,49 @@ class HangsProcess(FixtureProcess):
 
 
 def run_both(frontend, target):
-    """(text, completed) of `py-threads` then `py-threads --json`: one debugger session."""
-    commands = ["py-threads", "py-threads --json"]
+    """(text, document, xbt text) of `py-threads`, `py-threads --json` and `py-xbt -a`: one
+    debugger session (the CLI: `pyxray threads`, `pyxray threads --json`, `pyxray xbt`)."""
+    what = f"{frontend} py-threads --json on {target.kind} {target.interpreter.id}"
+    commands = ["py-threads", "py-threads --json", "py-xbt -a"]
     if frontend in ("gdb", GDB_WITHOUT_DEBUG_INFO):
         completed = run_gdb(target, commands, HIDE_DEBUG_INFO if frontend == GDB_WITHOUT_DEBUG_INFO else ())
-        return completed.stdout, completed
+        return around_json(completed, what)
     if frontend == "lldb":
-        completed = run_lldb(target, commands)
-        return completed.stdout, completed
-    return run_cli(target, [], subcommand="threads").stdout, run_cli(target, ["--json"], subcommand="threads")
+        return around_json(run_lldb(target, commands), what)
+    _, document, _ = around_json(run_cli(target, ["--json"], subcommand="threads"), what)
+    return run_cli(target, [], subcommand="threads").stdout, document, run_cli(target, []).stdout
 
 
 class HangsRuns:
     def __init__(self, directory):
         self.directory = directory
-        self.collected = {}  # interpreter id -> {"record", (frontend, mode) -> (text, document)}
+        self.collected = {}  # interpreter id -> {"record", (frontend, mode) -> (text, document, xbt)}
 
     def get(self, interpreter_id, frontend, mode):
+        """(record, py-threads text, py-threads document); the core report's text alone."""
+        record, outputs = self.outputs(interpreter_id, frontend, mode)
+        return (record, *outputs[:2]) if frontend != "core report" else (record, outputs, None)
+
+    def get_xbt(self, interpreter_id, frontend, mode):
+        """(record, py-xbt -a text, py-threads document)."""
+        record, (_, document, xbt) = self.outputs(interpreter_id, frontend, mode)
+        return record, xbt, document
+
+    def outputs(self, interpreter_id, frontend, mode):
         runs = self.collected.get(interpreter_id)
         if runs is None:
             interpreter = interpreters.find(interpreter_id)
             try:
-                runs = self._collect(interpreter, frontends_for(interpreter_id))
+                runs = self._collect(interpreter, frontends_of(interpreter_id))
             except BaseException as failure:
                 runs = failure
             self.collected[interpreter_id] = runs
         if isinstance(runs, BaseException):
             raise runs
-        if frontend == "core report":
-            if isinstance(runs["core report"], ToolFailure):
-                raise ToolFailure(str(runs["core report"]))
-            return runs["record"], runs["core report"], None
-        text, document = runs[(frontend, mode)]
-        for result in (text, document):
-            if isinstance(result, ToolFailure):
-                raise ToolFailure(str(result))
-        return runs["record"], text, document
+        outputs = runs["core report"] if frontend == "core report" else runs[(frontend, mode)]
+        if isinstance(outputs, ToolFailure):
+            raise ToolFailure(str(outputs))
+        return runs["record"], outputs
 
     def _collect(self, interpreter, frontends):
         process = HangsProcess(interpreter, self.directory / interpreter.id)
@@ -90,11 +108,9 @@ class HangsRuns:
             for target in targets:
                 for frontend in frontends:
                     try:
-                        text, completed = run_both(frontend, target)
-                        what = f"{frontend} py-threads --json on {target.kind} {interpreter.id}"
-                        runs[(frontend, target.kind)] = (text, extract_json(completed, what))
+                        runs[(frontend, target.kind)] = run_both(frontend, target)
                     except ToolFailure as failure:
-                        runs[(frontend, target.kind)] = (failure, failure)
+                        runs[(frontend, target.kind)] = failure
             try:
                 runs["core report"] = run([CLI, "core", targets[1].core,
                                            "--exe", targets[1].executable]).stdout
@@ -157,7 +173,8 @@ def test_the_deadlock_is_named_once(cell, hangs_runs):
 
 @pytest.mark.parametrize("cell", CELLS, ids=["-".join(cell) for cell in CELLS])
 def test_waiting_column(cell, hangs_runs):
-    """The WAITING column says each thread's kind, and who holds what it waits for."""
+    """The WAITING column says each thread's kind, and who holds what it waits for; PYTHON
+    FRAME the program's own frame (every recorded thread blocks from one), not threading's."""
     record, text, _ = hangs_runs.get(*cell)
     lines = {int(line.split()[0]): line for line in text.splitlines() if re.match(r"\d+ ", line)}
     assert "WAITING" in text
@@ -165,8 +182,85 @@ def test_waiting_column(cell, hangs_runs):
         line = lines.get(recorded["tid"], "")
         expected = recorded["waiting"]
         assert re.search(rf"\s{expected['kind']}\s", line), (recorded["name"], line)
+        assert not re.search(r"(threading|queue)\.py:", line), (recorded["name"], line)
         if expected["kind"] == "rlock":
             assert f'owned by {expected["held_by"][0]} "delta", count 2' in line, line
+
+
+# The methods a primitive kind is told from; the line goes under the outermost of them (an
+# Event.wait, not the Condition.wait it calls). Other kinds: under the innermost Python frame.
+PRIMITIVE_METHODS = {"event": {"wait"}, "condition": {"wait", "wait_for"}, "semaphore": {"acquire"},
+                     "barrier": {"wait"}, "thread": {"join"}, "queue": {"get", "put"}}
+THREADING_FILES = ("threading.py", "queue.py")
+FRAME_LINE = re.compile(r"#(\d+) +(Py|C) ")
+
+
+def xbt_sections(text):
+    """tid -> the lines under `Thread TID ...:` in py-xbt's text, up to the next blank line."""
+    sections, lines = {}, None
+    for line in text.splitlines():
+        heading = re.match(r"Thread (\d+)\b.*:$", line)
+        if heading:
+            lines = sections.setdefault(int(heading.group(1)), [])
+        elif not line.strip():
+            lines = None
+        elif lines is not None:
+            lines.append(line)
+    return sections
+
+
+def blocking_frame(frames, kind):
+    """The index of the frame the record's wait should be shown under, from the JSON frames."""
+    python = [index for index, frame in enumerate(frames) if frame["kind"] == "python"]
+    if kind not in PRIMITIVE_METHODS:
+        return python[0] if python else None
+    found = None
+    for index in python:
+        frame = frames[index]
+        if not frame["file"].endswith(THREADING_FILES):
+            break
+        if frame["function"] in PRIMITIVE_METHODS[kind]:
+            found = index
+    return found
+
+
+def waiting_problem(recorded, lines, thread):
+    """What is wrong with the thread's waiting line in py-xbt's text, or None."""
+    expected = recorded["waiting"]
+    waits = [number for number, line in enumerate(lines) if line.lstrip().startswith("waiting: ")]
+    if len(waits) != 1:
+        return f"{len(waits)} waiting lines"
+    line = lines[waits[0]].strip()
+    shown = expected["kind"] if expected["kind"] == "thread" or not expected["object"] else (
+        f'{expected["kind"]} {expected["object"]}')
+    if not line.startswith(f"waiting: {shown}"):
+        return f"{line!r} is not waiting: {shown}"
+    if any(not re.search(rf"\b{tid}\b", line) for tid in expected["held_by"]):
+        return f"{line!r} does not name {expected['held_by']}"
+    index = blocking_frame(thread["frames"], expected["kind"])
+    above = FRAME_LINE.match(lines[waits[0] - 1]) if waits[0] > 0 else None
+    if index is None or not above or int(above.group(1)) != index or above.group(2) != "Py":
+        return f"under {lines[waits[0] - 1] if waits[0] else 'the heading'!r}, not frame #{index}"
+    if (thread["waiting"] or {}).get("frame") != index:
+        return f"JSON says frame {(thread['waiting'] or {}).get('frame')}, not {index}"
+    return None
+
+
+@pytest.mark.parametrize("cell", CELLS, ids=["-".join(cell) for cell in CELLS])
+def test_xbt_waiting_line_under_the_blocking_frame(cell, hangs_runs):
+    """py-xbt: each recorded thread has one `waiting:` line, with the recorded kind and object
+    (a join: the joined thread), right under the primitive's method (Event.wait), else under the
+    innermost Python frame (the one taking a lock or sleeping); JSON's "frame" is that frame."""
+    record, text, document = hangs_runs.get_xbt(*cell)
+    sections, threads = xbt_sections(text), by_tid(document)
+    wrong = {}
+    for recorded in record["threads"]:
+        lines, thread = sections.get(recorded["tid"]), threads.get(recorded["tid"])
+        missing = lines is None or thread is None
+        problem = "no section" if missing else waiting_problem(recorded, lines, thread)
+        if problem:
+            wrong[recorded["name"]] = (problem, "\n".join(lines or [])[:1500])
+    assert wrong == {}, text[-3000:]
 
 
 @pytest.mark.parametrize("interpreter_id", interpreters.INTERPRETER_IDS)

@@ -129,6 +129,10 @@ struct ThreadWait {
     std::string held_how = {};          // how the (first) holder holds it: "with at FILE:LINE"
     std::optional<int64_t> count = std::nullopt;  // an RLock's recursion count
     std::optional<int64_t> value = std::nullopt;  // a Semaphore's value
+    // Where it blocks, as an index into ThreadStack::frames: the primitive's method (Event.wait),
+    // else the innermost Python frame (the one calling lock.acquire or time.sleep); empty when
+    // the thread has no Python frame. py-xbt prints the wait under that frame.
+    std::optional<size_t> frame = std::nullopt;
 };
 
 // A cycle of the wait-for graph: threads[i] waits for objects[i], held by threads[i + 1]

@@ -17,4 +17,11 @@ constexpr bool is_libc_path(std::string_view path) {
     return name.starts_with("libc.so") || name.starts_with("libc-");
 }
 
+// threading's and queue's source files, whose frames are a blocked thread's plumbing: the
+// primitives' own methods (Event.wait, Queue.get), not the user's code that called them.
+constexpr bool is_threading_source(std::string_view path) {
+    std::string_view name = path_basename(path);
+    return name == "threading.py" || name == "queue.py";
+}
+
 }  // namespace pyxray

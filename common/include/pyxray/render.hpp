@@ -18,8 +18,10 @@ std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& optio
 void render_locals(std::string& out, const PyFrame& frame, std::string_view indent);
 // ` [task "b-runner"]` after a Python frame that runs inside an asyncio task, else empty.
 std::string render_task_mark(const PyFrame& frame);
-// One thread's notes and frames as py-xbt prints them under its heading.
-std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options = {});
+// One thread's notes and frames as py-xbt prints them under its heading, with what it waits
+// for (render_waiting_text) on a line under the frame it blocks in.
+std::string render_thread_stack_text(const Snapshot& snapshot, const ThreadStack& thread,
+                                     const RenderOptions& options = {});
 // `SIGSEGV (SEGV_MAPERR), faulting address 0x0, in thread 1234`.
 std::string describe_crash(const Crash& crash);
 // `the core is truncated: 48.2 MiB of the 60.3 MiB its 45 memory segments hold are missing ...`.

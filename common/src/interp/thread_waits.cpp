@@ -74,11 +74,6 @@ constexpr std::array<NativeWait, 21> kNativeWaits = {{
     {"accept4", "io"},
 }};
 
-bool in_primitive_module(const PyFrame& frame) {
-    std::string_view file = path_basename(frame.file);
-    return file == "threading.py" || file == "queue.py";
-}
-
 std::string_view last_dotted(std::string_view name) {
     auto dot = name.rfind('.');
     return dot == std::string_view::npos ? name : name.substr(dot + 1);
@@ -120,6 +115,7 @@ public:
             if (idents[i]) tid_of_ident_.emplace(*idents[i], snapshot.threads[i].tid);
     }
 
+    // What `thread` waits for, with the frame it blocks in.
     std::optional<ThreadWait> wait_of(const ThreadStack& thread) const;
     void find_lock_holders(std::vector<ThreadStack>& threads) const;
 
@@ -138,7 +134,10 @@ private:
         auto type = objects_.type_name(object);
         return type ? *type : std::string();
     }
-    std::optional<ThreadWait> primitive_wait(const std::vector<const PyFrame*>& python) const;
+    std::optional<ThreadWait> told_wait(const ThreadStack& thread,
+                                        const std::vector<const PyFrame*>& python) const;
+    std::optional<ThreadWait> primitive_wait(const ThreadStack& thread,
+                                             const std::vector<const PyFrame*>& python) const;
     std::optional<ThreadWait> native_wait(const ThreadStack& thread,
                                           const std::vector<const PyFrame*>& python) const;
     void describe_object(ThreadWait& wait, uint64_t object) const;
@@ -172,6 +171,13 @@ std::vector<const PyFrame*> python_frames(const ThreadStack& thread) {
         if (frame.kind == StackFrame::Kind::Python) out.push_back(&frame.python);
     }
     return out;
+}
+
+// Where `frame` (one of python_frames(thread)) sits in thread.frames.
+std::optional<size_t> stack_index(const ThreadStack& thread, const PyFrame* frame) {
+    for (size_t i = 0; i < thread.frames.size(); ++i)
+        if (&thread.frames[i].python == frame) return i;
+    return std::nullopt;
 }
 
 std::string caller_text(const std::vector<const PyFrame*>& python, size_t index) {
@@ -273,9 +279,10 @@ std::optional<int64_t> WaitReader::tid_of_thread_object(uint64_t thread) const {
 }
 
 // The outermost primitive of the run of threading/queue frames at the top of the stack.
-std::optional<ThreadWait> WaitReader::primitive_wait(const std::vector<const PyFrame*>& python) const {
+std::optional<ThreadWait> WaitReader::primitive_wait(const ThreadStack& thread,
+                                                     const std::vector<const PyFrame*>& python) const {
     std::optional<ThreadWait> found;
-    for (size_t i = 0; i < python.size() && in_primitive_module(*python[i]); ++i) {
+    for (size_t i = 0; i < python.size() && is_threading_source(python[i]->file); ++i) {
         const PyFrame& frame = *python[i];
         std::string name = frame.qualname;
         uint64_t self = 0;
@@ -289,6 +296,7 @@ std::optional<ThreadWait> WaitReader::primitive_wait(const std::vector<const PyF
             found = ThreadWait{};
             found->kind = primitive.kind;
             found->how = fmt::format("{} from {}", primitive.name, caller_text(python, i + 1));
+            found->frame = stack_index(thread, python[i]);
             describe_object(*found, self ? self : local(frame, "self"));
             break;
         }
@@ -392,7 +400,8 @@ std::optional<ThreadWait> WaitReader::stack_lock_wait(const ThreadStack& thread,
     return wait;
 }
 
-std::optional<ThreadWait> WaitReader::wait_of(const ThreadStack& thread) const {
+std::optional<ThreadWait> WaitReader::told_wait(const ThreadStack& thread,
+                                                const std::vector<const PyFrame*>& python) const {
     if (thread.activity == ThreadActivity::Running) return std::nullopt;
     if (thread.activity == ThreadActivity::WaitingForGil) {
         ThreadWait wait{.kind = "gil"};
@@ -400,15 +409,22 @@ std::optional<ThreadWait> WaitReader::wait_of(const ThreadStack& thread) const {
             if (other.holds_gil.value_or(false)) wait.held_by.push_back(other.tid);
         return wait;
     }
-    auto python = python_frames(thread);
-    if (auto wait = primitive_wait(python)) return wait;
+    if (auto wait = primitive_wait(thread, python)) return wait;
     if (auto wait = native_wait(thread, python)) return wait;
     if (thread.activity != ThreadActivity::Idle || !thread.python) return std::nullopt;
     // No C function tells (a stripped libpython names none of its own): an idle thread whose
     // newest frame is taking a locked lock probably waits for it.
     if (auto wait = stack_lock_wait(thread, python, "lock", true)) return wait;
     return ThreadWait{.kind = "unknown"};
-    return std::nullopt;
+}
+
+std::optional<ThreadWait> WaitReader::wait_of(const ThreadStack& thread) const {
+    auto python = python_frames(thread);
+    auto wait = told_wait(thread, python);
+    // Not in a primitive's method: a C call (a lock's acquire, a sleep, the GIL) blocks under
+    // the innermost Python frame, the one that made it.
+    if (wait && !wait->frame && !python.empty()) wait->frame = stack_index(thread, python.front());
+    return wait;
 }
 
 // Whether a plain Lock is locked. Its lockobject is a PyMutex (locked bit 1)

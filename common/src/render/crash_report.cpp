@@ -28,7 +28,7 @@ void render_signal(std::string& out, const Snapshot& snapshot) {
 void render_one(std::string& out, const ThreadStack& thread, const Snapshot& snapshot,
                 const RenderOptions& options) {
     out += "\n" + render_thread_heading_text(thread, snapshot.crash) + ":\n";
-    out += render_thread_stack_text(thread, options);
+    out += render_thread_stack_text(snapshot, thread, options);
 }
 
 }  // namespace

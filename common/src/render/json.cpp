@@ -135,6 +135,7 @@ Json waiting_json(const std::optional<ThreadWait>& wait) {
              {"held_probably", wait->held_probably}};
     if (wait->count) out["count"] = *wait->count;
     if (wait->value) out["value"] = *wait->value;
+    out["frame"] = optional_json(wait->frame);  // an index into the thread's "frames"
     return out;
 }
 

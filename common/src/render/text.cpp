@@ -37,7 +37,6 @@ void render_frame(std::string& out, size_t index, const StackFrame& frame, const
             fmt::format_to(std::back_inserter(out), " [interpreter {}]", py.interpreter_id);
         out += render_task_mark(py);
         out += "\n";
-        render_locals(out, py, kLocalsIndent);
         return;
     }
     const NativeFrame& native = frame.native;
@@ -55,9 +54,28 @@ void render_frame(std::string& out, size_t index, const StackFrame& frame, const
         fmt::format_to(std::back_inserter(out), "#{:<3} C   {}{}\n", index, name, module);
 }
 
+// A line right under one frame's line, before its locals.
+struct FrameNote {
+    size_t frame;
+    std::string text;
+};
+
+// What the thread waits for, py-threads' WAITING cell, as `waiting: lock 0x7f.. held by 4242
+// "beta" (probably)` under the frame it blocks in; past the last frame when it has no Python one.
+std::optional<FrameNote> waiting_note(const Snapshot& snapshot, const ThreadStack& thread) {
+    if (!thread.waiting) return std::nullopt;
+    return FrameNote{thread.waiting->frame.value_or(thread.frames.size()),
+                     "waiting: " + render_waiting_text(snapshot, thread)};
+}
+
 void render_frames(std::string& out, const std::vector<StackFrame>& frames, const RenderOptions& options,
-                   bool label_interpreters) {
-    for (size_t i = 0; i < frames.size(); ++i) render_frame(out, i, frames[i], options, label_interpreters);
+                   bool label_interpreters, const std::optional<FrameNote>& note = std::nullopt) {
+    for (size_t i = 0; i < frames.size(); ++i) {
+        render_frame(out, i, frames[i], options, label_interpreters);
+        if (note && note->frame == i)
+            fmt::format_to(std::back_inserter(out), "{}{}\n", kLocalsIndent, note->text);
+        if (frames[i].kind == StackFrame::Kind::Python) render_locals(out, frames[i].python, kLocalsIndent);
+    }
 }
 
 // `Thread 13567 "MainThread" (Python, holds GIL)`: the name when there is one.
@@ -89,24 +107,30 @@ void render_exception(std::string& out, const ThreadStack& thread) {
                    printable_text(exception.message));
 }
 
-void render_thread_body(std::string& out, const ThreadStack& thread, const RenderOptions& options) {
+void render_thread_body(std::string& out, const Snapshot& snapshot, const ThreadStack& thread,
+                        const RenderOptions& options) {
     bool label_interpreters = interpreters_of(thread).size() > 1;
     for (const auto& note : thread.notes) out += "  note: " + printable_text(note) + "\n";
     render_exception(out, thread);
+    auto waiting = waiting_note(snapshot, thread);
+    if (waiting && waiting->frame >= thread.frames.size()) {  // no frame to put it under
+        out += "  " + waiting->text + "\n";
+        waiting.reset();
+    }
     if (thread.frames.empty() && thread.unmerged_native.empty()) out += "  (no frames)\n";
-    render_frames(out, thread.frames, options, label_interpreters);
+    render_frames(out, thread.frames, options, label_interpreters, waiting);
     if (!thread.unmerged_native.empty()) {
         out += "  native stack:\n";
         render_frames(out, thread.unmerged_native, options, false);
     }
 }
 
-void render_thread(std::string& out, const ThreadStack& thread, const std::optional<Crash>& crash,
+void render_thread(std::string& out, const Snapshot& snapshot, const ThreadStack& thread,
                    const RenderOptions& options) {
-    std::string heading = heading_with_crash(thread, crash) + ":";
+    std::string heading = heading_with_crash(thread, snapshot.crash) + ":";
     bool gil_holder = thread.holds_gil.value_or(false);
     out += styled(heading, gil_holder ? Style::GilHolder : Style::Heading, options.color) + "\n";
-    render_thread_body(out, thread, options);
+    render_thread_body(out, snapshot, thread, options);
 }
 
 }  // namespace
@@ -167,9 +191,10 @@ std::string render_ignored_executable_note(const TargetInfo& target) {
                        target.ignored_executable->reason, target.executable);
 }
 
-std::string render_thread_stack_text(const ThreadStack& thread, const RenderOptions& options) {
+std::string render_thread_stack_text(const Snapshot& snapshot, const ThreadStack& thread,
+                                     const RenderOptions& options) {
     std::string out;
-    render_thread_body(out, thread, options);
+    render_thread_body(out, snapshot, thread, options);
     return out;
 }
 
@@ -191,7 +216,7 @@ std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& optio
     out += render_walk_notes(snapshot);
     for (size_t i = 0; i < snapshot.threads.size(); ++i) {
         out += "\n";
-        render_thread(out, snapshot.threads[i], snapshot.crash, options);
+        render_thread(out, snapshot, snapshot.threads[i], options);
     }
     return out;
 }

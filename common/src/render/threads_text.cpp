@@ -1,10 +1,12 @@
-// py-threads' text: a header, then one line per thread (tid, name, GIL, GC, state word and
-// innermost Python frame), each optionally followed by its merged stack.
+// py-threads' text: a header, then one line per thread (tid, name, GIL, GC, state word, what it
+// waits for and its innermost Python frame outside threading's), each optionally followed by
+// its merged stack.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdint>
 
+#include "pyxray/path_names.hpp"
 #include "pyxray/render.hpp"
 
 namespace pyxray {
@@ -52,13 +54,31 @@ std::string gc_cell(const ThreadStack& thread) {
     return *thread.gc_collecting ? "yes" : "-";
 }
 
+std::string frame_text(const PyFrame& frame) {
+    return fmt::format("{} ({}:{}){}", printable_text(frame.qualname), printable_text(frame.file),
+                       frame.line < 0 ? "?" : std::to_string(frame.line), render_task_mark(frame));
+}
+
+// `Event.wait`; before 3.11 (no co_qualname) `wait (threading.py)`.
+std::string method_text(const PyFrame& frame) {
+    if (frame.qualname.find('.') != std::string::npos) return printable_text(frame.qualname);
+    return fmt::format("{} ({})", printable_text(frame.qualname), printable_text(path_basename(frame.file)));
+}
+
+// The innermost Python frame; in threading's or queue's plumbing, the user's frame that called
+// it and the method it called instead: `take (hangs.py:77) in Event.wait`.
 std::string frame_cell(const ThreadStack& thread) {
-    for (const auto& frame : thread.frames)
-        if (frame.kind == StackFrame::Kind::Python)
-            return fmt::format("{} ({}:{}){}", printable_text(frame.python.qualname),
-                               printable_text(frame.python.file),
-                               frame.python.line < 0 ? "?" : std::to_string(frame.python.line),
-                               render_task_mark(frame.python));
+    const PyFrame* innermost = nullptr;
+    const PyFrame* called = nullptr;  // the outermost of the threading/queue frames on top
+    for (const auto& frame : thread.frames) {
+        if (frame.kind != StackFrame::Kind::Python) continue;
+        if (!innermost) innermost = &frame.python;
+        if (!is_threading_source(frame.python.file))
+            return called ? frame_text(frame.python) + " in " + method_text(*called)
+                          : frame_text(frame.python);
+        called = &frame.python;
+    }
+    if (innermost) return frame_text(*innermost);  // threading's own thread: a Timer, a primitive as target
     return thread.python ? "(no Python frame)" : "(no Python thread state)";
 }
 
@@ -107,7 +127,7 @@ std::string render_threads_text(const Snapshot& snapshot, const ThreadsRenderOpt
             line(std::to_string(thread.tid), name_cell(thread), gil_cell(thread, snapshot), gc_cell(thread),
                  activity_name(thread.activity), render_waiting_text(snapshot, thread), frame_cell(thread));
         if (options.stacks) {
-            out += render_thread_stack_text(thread, options.frames);
+            out += render_thread_stack_text(snapshot, thread, options.frames);
             out += "\n";
         }
     }

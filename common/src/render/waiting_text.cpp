@@ -20,9 +20,10 @@ std::string holders(const Snapshot& snapshot, const std::vector<int64_t>& tids) 
     return out;
 }
 
-// "lock 0x7f..": the kind and, when known, the object.
+// "lock 0x7f..": the kind and, when known, the object; a join names the thread instead, its
+// Thread object only when the thread is not known (py-xbt of one thread sees no other).
 std::string what(const ThreadWait& wait) {
-    if (wait.kind == "thread" || !wait.object) return wait.kind;
+    if (!wait.object || (wait.kind == "thread" && !wait.held_by.empty())) return wait.kind;
     return fmt::format("{} {:#x}", wait.kind, wait.object);
 }
 
