@@ -4,9 +4,9 @@ interpreter of the matrix, against the program's own record.
 
 Every interpreter as installed, and two stripped copies through the CLI: there the static C
 functions a lock's acquire and time.sleep block in (lock_PyThread_acquire_lock, rlock_acquire,
-time_sleep) have no symbol, and the lock is told from the blocked frame's value stack. One process per interpreter, every front-end and
-mode run on it in one go (py-threads, its --json and py-xbt in one debugger session), then it
-is stopped.
+time_sleep) have no symbol, and the lock is told from the blocked frame's value stack. One
+process per interpreter, every front-end and mode run on it in one go (py-threads, its --json
+and py-xbt in one debugger session), then it is stopped.
 """
 
 import json
