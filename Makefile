@@ -25,7 +25,7 @@ CMAKE_FLAGS := -G Ninja -DPYBIND11_FINDPYTHON=ON -DPython_EXECUTABLE=/usr/bin/py
 # Debian's Python has pytest; pyenv's python3 on PATH does not.
 PYTEST := /usr/bin/python3 -m pytest
 
-.PHONY: all deps build lint test unit-test integration-test sanitize-test fuzz-build fuzz-test demo interpreters
+.PHONY: all deps build lint test unit-test integration-test sanitize-build sanitize-test fuzz-build fuzz-test demo interpreters
 
 all: build
 
@@ -114,9 +114,11 @@ integration-test:
 # 18): its objects and frames have the LTO build's layout (--with-pydebug does not imply
 # Py_TRACE_REFS since 3.8), so it walked the same decoder paths a second time; 784 -> 651 tests.
 SANITIZE_SLICE := not (test_tasks and not (cli-core and (pyenv-3.12 or debian-3.13t)) and not damaged) and not (test_hangs and debian-3.11) and not stripped and not test_install and not test_debugger_bugs and not test_sample.py and not test_split_is_within_five_points and not test_a_program_that_never_loads_python_is_ended and not test_a_launched_program_ends_with_the_duration and not (test_compressed_cores and pyenv-3.12) and not (test_cpp_frame_demangled and pyenv-3.12) and not (test_containers and not pyenv-3.12) and not debian-3.11d and (debian-3.11 or pyenv-3.12 or debian-3.13t or not (pyenv or debian))
-sanitize-test: deps
+sanitize-build: deps
 	cmake -S . -B $(SANITIZE_PATH) $(CMAKE_FLAGS) -DPYXRAY_SANITIZE=ON
 	cmake --build $(SANITIZE_PATH) -j$(JOBS)
+
+sanitize-test: sanitize-build
 	ctest --test-dir $(SANITIZE_PATH) --output-on-failure --no-tests=error -j$(JOBS)
 	PYXRAY_BUILD=$(SANITIZE_PATH) $(PYTEST) tests/integration -q -rs -p no:cacheprovider -k "$(SANITIZE_SLICE)"
 
