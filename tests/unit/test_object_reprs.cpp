@@ -221,6 +221,27 @@ TEST_P(EveryVersion, CapsAndRecursionMarkers) {
     EXPECT_EQ(reader.repr(text), "'xxxxx'...<+295 chars>");
 }
 
+// A queue.Queue's items are a deque: a PyVarObject whose ob_size is its length, like a list's.
+TEST_P(EveryVersion, SequenceLengths) {
+    const Offsets& offsets = GetParam().table();
+    ObjectImage image(offsets);
+    uint64_t list = image.list({image.small_int(1), image.small_int(2)});
+    uint64_t tuple = image.tuple({image.small_int(1)});
+    uint64_t deque = image.object(image.builtin("collections.deque"), 128);
+    image.put<int64_t>(deque + offsets.objects.list_object.ob_size, 3);
+    uint64_t negative = image.list({});
+    image.put<int64_t>(negative + offsets.objects.list_object.ob_size, -1);
+    uint64_t text = image.str("abc");
+    auto memory = image.finish();
+    ObjectReader reader(*memory, offsets);
+    EXPECT_EQ(reader.sequence_length(list).value_or(-1), 2);
+    EXPECT_EQ(reader.sequence_length(tuple).value_or(-1), 1);
+    EXPECT_EQ(reader.sequence_length(deque).value_or(-1), 3);
+    EXPECT_FALSE(reader.sequence_length(negative));
+    EXPECT_FALSE(reader.sequence_length(text));
+    EXPECT_FALSE(reader.sequence_length(0x1234));
+}
+
 TEST_P(EveryVersion, GarbageGivesMarkersNotCrashes) {
     const Offsets& offsets = GetParam().table();
     ObjectImage image(offsets);

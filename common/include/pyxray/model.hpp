@@ -114,10 +114,32 @@ struct Crash {
     int64_t tid = 0;                  // the thread that took the signal
 };
 
+// A queue.Queue as a thread blocked in its get or put finds it.
+struct QueueWait {
+    std::string call;                               // "get" or "put"
+    std::optional<int64_t> size = std::nullopt;     // the items in it: its deque's (or list's) length
+    std::optional<int64_t> maxsize = std::nullopt;  // 0 or less: unbounded
+};
+
+// "empty", "full", or nullptr: neither, or not known. The spellings are JSON's.
+constexpr const char* queue_state(const QueueWait& queue) {
+    if (!queue.size) return nullptr;
+    if (*queue.size == 0) return "empty";
+    if (queue.maxsize && *queue.maxsize > 0 && *queue.size >= *queue.maxsize) return "full";
+    return nullptr;
+}
+
+// A threading.Barrier: the threads it waits for in all, and those waiting in it now.
+struct BarrierWait {
+    std::optional<int64_t> parties = std::nullopt;
+    std::optional<int64_t> waiting = std::nullopt;
+};
+
 // What a blocked thread waits for (issue 20), told from its own frames: the outermost
-// threading/queue primitive it is in, else the C call it blocks in (a lock's acquire, a sleep,
-// I/O), else the GIL. `kind` spellings are JSON's and never renamed: lock, rlock, condition,
-// event, queue, semaphore, barrier, thread, gil, sleep, io, unknown.
+// threading/queue/concurrent.futures primitive it is in, else the C call it blocks in (a
+// lock's acquire, a sleep, I/O), else the GIL. `kind` spellings are JSON's and never renamed:
+// lock, rlock, condition, event, queue, semaphore, barrier, thread, future, gil, sleep, io,
+// unknown.
 struct ThreadWait {
     std::string kind;
     uint64_t object = 0;                // the primitive's object, 0 when not known
@@ -133,6 +155,8 @@ struct ThreadWait {
     // else the innermost Python frame (the one calling lock.acquire or time.sleep); empty when
     // the thread has no Python frame. py-xbt prints the wait under that frame.
     std::optional<size_t> frame = std::nullopt;
+    std::optional<QueueWait> queue = std::nullopt;
+    std::optional<BarrierWait> barrier = std::nullopt;
 };
 
 // A cycle of the wait-for graph: threads[i] waits for objects[i], held by threads[i + 1]

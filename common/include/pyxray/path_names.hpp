@@ -20,8 +20,10 @@ constexpr bool is_libc_path(std::string_view path) {
 // threading's and queue's source files, whose frames are a blocked thread's plumbing: the
 // primitives' own methods (Event.wait, Queue.get), not the user's code that called them.
 constexpr bool is_threading_source(std::string_view path) {
+    constexpr std::string_view futures = "/concurrent/futures/_base.py";  // a bare _base.py is any package's
     std::string_view name = path_basename(path);
-    return name == "threading.py" || name == "queue.py";
+    return name == "threading.py" || name == "queue.py" || path.ends_with(futures) ||
+           path == futures.substr(1);
 }
 
 }  // namespace pyxray

@@ -27,8 +27,9 @@ struct Primitive {
     const char* kind;
 };
 
-// threading.py and queue.py's blocking calls; BoundedSemaphore inherits Semaphore.acquire.
-constexpr std::array<Primitive, 11> kPrimitives = {{
+// threading.py's, queue.py's and concurrent.futures' blocking calls; BoundedSemaphore inherits
+// Semaphore.acquire.
+constexpr std::array<Primitive, 13> kPrimitives = {{
     {"Event.wait", "event"},
     {"Condition.wait", "condition"},
     {"Condition.wait_for", "condition"},
@@ -40,6 +41,8 @@ constexpr std::array<Primitive, 11> kPrimitives = {{
     {"Thread._wait_for_tstate_lock", "thread"},
     {"Queue.get", "queue"},
     {"Queue.put", "queue"},
+    {"Future.result", "future"},
+    {"Future.exception", "future"},
 }};
 
 // C calls a thread blocks in, innermost frames above its innermost Python frame. An RLock's
@@ -138,6 +141,8 @@ private:
                                         const std::vector<const PyFrame*>& python) const;
     std::optional<ThreadWait> primitive_wait(const ThreadStack& thread,
                                              const std::vector<const PyFrame*>& python) const;
+    void add_primitive_state(ThreadWait& wait, std::string_view call) const;
+    std::optional<int64_t> int_attribute(uint64_t object, std::string_view name) const;
     std::optional<ThreadWait> native_wait(const ThreadStack& thread,
                                           const std::vector<const PyFrame*>& python) const;
     void describe_object(ThreadWait& wait, uint64_t object) const;
@@ -278,10 +283,11 @@ std::optional<int64_t> WaitReader::tid_of_thread_object(uint64_t thread) const {
     return std::nullopt;
 }
 
-// The outermost primitive of the run of threading/queue frames at the top of the stack.
+// The outermost primitive of the run of threading/queue/futures frames at the top of the stack.
 std::optional<ThreadWait> WaitReader::primitive_wait(const ThreadStack& thread,
                                                      const std::vector<const PyFrame*>& python) const {
     std::optional<ThreadWait> found;
+    std::string_view call;  // the method of the primitive found: a Queue's get or put
     for (size_t i = 0; i < python.size() && is_threading_source(python[i]->file); ++i) {
         const PyFrame& frame = *python[i];
         std::string name = frame.qualname;
@@ -298,18 +304,38 @@ std::optional<ThreadWait> WaitReader::primitive_wait(const ThreadStack& thread,
             found->how = fmt::format("{} from {}", primitive.name, caller_text(python, i + 1));
             found->frame = stack_index(thread, python[i]);
             describe_object(*found, self ? self : local(frame, "self"));
+            call = last_dotted(primitive.name);
             break;
         }
     }
     if (!found) return std::nullopt;
-    if (found->kind == "thread" && found->object) {
-        if (auto tid = tid_of_thread_object(found->object)) found->held_by.push_back(*tid);
-    } else if (found->kind == "semaphore" && found->object) {
-        auto value = objects_.attribute(found->object, "_value");
-        if (value && *value)
-            if (auto number = objects_.int_value(**value)) found->value = *number;
-    }
+    if (found->object) add_primitive_state(*found, call);
     return found;
+}
+
+// What the primitive's own attributes say: the joined thread, a Semaphore's value, a Queue's
+// length and bound, a Barrier's parties and waiters. What cannot be read stays unknown.
+void WaitReader::add_primitive_state(ThreadWait& wait, std::string_view call) const {
+    if (wait.kind == "thread") {
+        if (auto tid = tid_of_thread_object(wait.object)) wait.held_by.push_back(*tid);
+    } else if (wait.kind == "semaphore") {
+        wait.value = int_attribute(wait.object, "_value");
+    } else if (wait.kind == "queue") {
+        wait.queue = QueueWait{.call = std::string(call), .maxsize = int_attribute(wait.object, "maxsize")};
+        auto items = objects_.attribute(wait.object, "queue");
+        if (items && *items)
+            if (auto length = objects_.sequence_length(**items)) wait.queue->size = *length;
+    } else if (wait.kind == "barrier") {
+        wait.barrier = BarrierWait{.parties = int_attribute(wait.object, "_parties"),
+                                   .waiting = int_attribute(wait.object, "_count")};
+    }
+}
+
+std::optional<int64_t> WaitReader::int_attribute(uint64_t object, std::string_view name) const {
+    auto attribute = objects_.attribute(object, name);
+    if (!attribute || !*attribute) return std::nullopt;
+    auto number = objects_.int_value(**attribute);
+    return number ? std::optional<int64_t>(*number) : std::nullopt;
 }
 
 void WaitReader::add_rlock_owner(ThreadWait& wait) const {

@@ -222,17 +222,29 @@ Result<std::vector<uint64_t>> ObjectReader::set_items(uint64_t set, size_t max_i
     return std::move(keys.keys);
 }
 
+// A deque is a PyVarObject too, its ob_size its length (Modules/_collectionsmodule.c, 3.5+): at
+// the list's ob_size offset, which is the shared header's.
+Result<int64_t> ObjectReader::sequence_length(uint64_t sequence) const {
+    PYXRAY_TRY(type, type_name(sequence));
+    if (type != "tuple" && type != "list" && type != "collections.deque")
+        return fail(ErrorCode::BadData,
+                    fmt::format("{:#x} is a {}, not a list, tuple or deque", sequence, type), sequence);
+    const auto& layout = type == "tuple" ? offsets_.objects.tuple_object : offsets_.objects.list_object;
+    PYXRAY_TRY(size, read_value<int64_t>(memory_, sequence + layout.ob_size));
+    if (size < 0)
+        return fail(ErrorCode::BadData, fmt::format("the {} at {:#x} has size {}", type, sequence, size),
+                    sequence);
+    return size;
+}
+
 Result<std::vector<uint64_t>> ObjectReader::sequence_items(uint64_t sequence, size_t max_items) const {
     PYXRAY_TRY(type, type_name(sequence));
     bool tuple = type == "tuple";
     if (!tuple && type != "list")
         return fail(ErrorCode::BadData, fmt::format("{:#x} is a {}, not a list or tuple", sequence, type),
                     sequence);
+    PYXRAY_TRY(size, sequence_length(sequence));
     const auto& layout = tuple ? offsets_.objects.tuple_object : offsets_.objects.list_object;
-    PYXRAY_TRY(size, read_value<int64_t>(memory_, sequence + layout.ob_size));
-    if (size < 0)
-        return fail(ErrorCode::BadData, fmt::format("the {} at {:#x} has size {}", type, sequence, size),
-                    sequence);
     if (static_cast<uint64_t>(size) > max_items)
         return fail(ErrorCode::Truncated,
                     fmt::format("the {} at {:#x} holds more than {} items", type, sequence, max_items),

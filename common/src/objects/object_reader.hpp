@@ -39,6 +39,8 @@ public:
     // A set's or frozenset's keys in table order; at most `max_items` (error Truncated past it).
     // A list's or tuple's items; at most `max_items` (error Truncated past it).
     Result<std::vector<uint64_t>> sequence_items(uint64_t sequence, size_t max_items = 1 << 16) const;
+    // The length of a list, a tuple or a collections.deque (a queue.Queue's items).
+    Result<int64_t> sequence_length(uint64_t sequence) const;
     Result<std::vector<uint64_t>> set_items(uint64_t set, size_t max_items = 1 << 16) const;
     // The value of a dict's str key, or nothing when the key is absent.
     Result<std::optional<uint64_t>> dict_get(uint64_t dict, std::string_view key) const;

@@ -136,6 +136,16 @@ Json waiting_json(const std::optional<ThreadWait>& wait) {
     if (wait->count) out["count"] = *wait->count;
     if (wait->value) out["value"] = *wait->value;
     out["frame"] = optional_json(wait->frame);  // an index into the thread's "frames"
+    if (wait->queue) {
+        const char* state = queue_state(*wait->queue);
+        out["queue"] = Json{{"call", wait->queue->call},
+                            {"state", state ? Json(state) : Json(nullptr)},
+                            {"size", optional_json(wait->queue->size)},
+                            {"maxsize", optional_json(wait->queue->maxsize)}};
+    }
+    if (wait->barrier)
+        out["barrier"] = Json{{"parties", optional_json(wait->barrier->parties)},
+                              {"waiting", optional_json(wait->barrier->waiting)}};
     return out;
 }
 

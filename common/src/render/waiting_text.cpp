@@ -27,6 +27,21 @@ std::string what(const ThreadWait& wait) {
     return fmt::format("{} {:#x}", wait.kind, wait.object);
 }
 
+// " (empty, get)", " (2 items, put)", " (get)" when its length is not known.
+std::string queue_text(const QueueWait& queue) {
+    const char* state = queue_state(queue);
+    if (state) return fmt::format(" ({}, {})", state, queue.call);
+    if (queue.size)
+        return fmt::format(" ({} item{}, {})", *queue.size, *queue.size == 1 ? "" : "s", queue.call);
+    return fmt::format(" ({})", queue.call);
+}
+
+// " (1 of 2 waiting)"; nothing when either is not known.
+std::string barrier_text(const BarrierWait& barrier) {
+    if (!barrier.parties || !barrier.waiting) return {};
+    return fmt::format(" ({} of {} waiting)", *barrier.waiting, *barrier.parties);
+}
+
 }  // namespace
 
 std::string render_waiting_text(const Snapshot& snapshot, const ThreadStack& thread) {
@@ -44,6 +59,8 @@ std::string render_waiting_text(const Snapshot& snapshot, const ThreadStack& thr
         if (!wait.held_how.empty()) out += " (" + printable_text(wait.held_how) + ")";
     }
     if (wait.value) out += fmt::format(" (value {})", *wait.value);
+    if (wait.queue) out += queue_text(*wait.queue);
+    if (wait.barrier) out += barrier_text(*wait.barrier);
     if (wait.probably) out += " (probably)";
     return out;
 }
