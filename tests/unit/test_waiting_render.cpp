@@ -82,10 +82,10 @@ TEST(WaitingLine, UnderTheFrameItBlocksInBeforeItsLocalsInPyThreadsWords) {
     std::string text = render_xbt_text(snapshot);
     auto [after_take, waits] = line_after(text, "#2   Py  take (/app/hangs.py:77)");
     EXPECT_EQ(after_take, "         waiting: " + render_waiting_text(snapshot, snapshot.threads[1])) << text;
-    EXPECT_EQ(after_take, "         waiting: lock 0xa held by 42 \"be\\x1bta\" (probably)") << text;
+    EXPECT_EQ(after_take, "         waiting: lock 0xa (probably) held by 42 \"be\\x1bta\"") << text;
     EXPECT_EQ(waits, 2u) << text;  // alpha's and main's; beta runs
     EXPECT_EQ(line_after(text, "#1   Py  Event.wait").first, "         waiting: event 0xe") << text;
-    EXPECT_NE(text.find("waiting: lock 0xa held by 42 \"be\\x1bta\" (probably)\n"
+    EXPECT_NE(text.find("waiting: lock 0xa (probably) held by 42 \"be\\x1bta\"\n"
                         "         wanted = <_thread.lock object at 0xa>\n"),
               std::string::npos)
         << text;
@@ -97,7 +97,7 @@ TEST(WaitingLine, UnderTheHeadingWhenNoFrameIsNamed) {
     snapshot.threads[1].waiting->frame = std::nullopt;
     std::string text = render_xbt_text(snapshot);
     EXPECT_EQ(line_after(text, "Thread 41 \"alpha\"").first,
-              "  waiting: lock 0xa held by 42 \"be\\x1bta\" (probably)")
+              "  waiting: lock 0xa (probably) held by 42 \"be\\x1bta\"")
         << text;
     snapshot.threads[1].waiting->frame = 99;  // past the last frame: the same
     EXPECT_EQ(render_xbt_text(snapshot), text);
@@ -107,7 +107,7 @@ TEST(WaitingLine, InPyThreadsStacksAndTheCoreReportToo) {
     Snapshot snapshot = hung_snapshot();
     std::string stacks = render_threads_text(snapshot, ThreadsRenderOptions{.stacks = true, .frames = {}});
     EXPECT_EQ(line_after(stacks, "#2   Py  take").first,
-              "         waiting: lock 0xa held by 42 \"be\\x1bta\" (probably)")
+              "         waiting: lock 0xa (probably) held by 42 \"be\\x1bta\"")
         << stacks;
     std::string report = render_crash_report_text(snapshot);
     EXPECT_EQ(line_after(report, "#1   Py  Event.wait").first, "         waiting: event 0xe") << report;

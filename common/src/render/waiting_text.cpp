@@ -48,6 +48,8 @@ std::string render_waiting_text(const Snapshot& snapshot, const ThreadStack& thr
     if (!thread.waiting) return "-";
     const ThreadWait& wait = *thread.waiting;
     std::string out = what(wait);
+    // The hedge sits by what it hedges: the object (a running frame's stale slot) or the holders.
+    if (wait.probably && !wait.held_probably) out += " (probably)";
     if (wait.kind == "thread") {
         if (!wait.held_by.empty()) out += " " + holders(snapshot, wait.held_by);
         out += " (join)";
@@ -55,13 +57,12 @@ std::string render_waiting_text(const Snapshot& snapshot, const ThreadStack& thr
         out += " owned by " + holders(snapshot, wait.held_by);
         if (wait.count) out += fmt::format(", count {}", *wait.count);
     } else if (!wait.held_by.empty()) {
-        out += " held by " + holders(snapshot, wait.held_by);
+        out += (wait.held_probably ? " probably held by " : " held by ") + holders(snapshot, wait.held_by);
         if (!wait.held_how.empty()) out += " (" + printable_text(wait.held_how) + ")";
     }
     if (wait.value) out += fmt::format(" (value {})", *wait.value);
     if (wait.queue) out += queue_text(*wait.queue);
     if (wait.barrier) out += barrier_text(*wait.barrier);
-    if (wait.probably) out += " (probably)";
     return out;
 }
 
