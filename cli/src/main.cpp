@@ -11,6 +11,7 @@
 
 #include "core_command.hpp"
 #include "debuginfod.hpp"
+#include "heap_command.hpp"
 #include "help.hpp"
 #include "init_lines.hpp"
 #include "pyxray/session.hpp"
@@ -87,14 +88,17 @@ int run(int argc, char** argv) {
         "pyxray"};
     app.set_version_flag("--version", cli::version_text());
     app.require_subcommand(1);
-    cli::add_examples(app, {"pyxray xbt --pid 1234", "pyxray core core.1234", "pyxray threads --pid 1234",
-                            "pyxray gdbinit >> ~/.gdbinit", "pyxray xbt --help"});
+    cli::add_examples(app,
+                      {"pyxray xbt --pid 1234", "pyxray core core.1234", "pyxray threads --pid 1234",
+                       "pyxray heap --core core.1234", "pyxray gdbinit >> ~/.gdbinit", "pyxray xbt --help"});
     XbtArguments args;
     add_xbt_command(app, args);
     cli::ThreadsArguments threads_args;
     CLI::App* threads = cli::add_threads_command(app, threads_args);
     cli::TasksArguments tasks_args;
     CLI::App* tasks = cli::add_tasks_command(app, tasks_args);
+    cli::HeapArguments heap_args;
+    CLI::App* heap = cli::add_heap_command(app, heap_args);
     cli::ReprArguments repr_args;
     CLI::App* repr = cli::add_repr_command(app, repr_args);
     cli::CoreArguments core_args;
@@ -117,6 +121,7 @@ int run(int argc, char** argv) {
     if (sample->parsed()) return cli::run_sample(sample_args);
     auto output = threads->parsed()         ? cli::run_threads(threads_args)
                   : tasks->parsed()         ? cli::run_tasks(tasks_args)
+                  : heap->parsed()          ? cli::run_heap(heap_args)
                   : core->parsed()          ? cli::run_core(core_args)
                   : init.gdbinit->parsed()  ? cli::text_only(cli::gdbinit_line())
                   : init.lldbinit->parsed() ? cli::text_only(cli::lldbinit_line())

@@ -11,6 +11,7 @@
 #include "asyncio/task_marks.hpp"
 #include "asyncio/task_registry.hpp"
 #include "crash/crash.hpp"
+#include "heap/census.hpp"
 #include "interp/code_objects.hpp"
 #include "interp/frame_variables.hpp"
 #include "interp/pthread_tids.hpp"
@@ -301,6 +302,10 @@ Result<TasksReport> Session::tasks() const {
     PYXRAY_TRY(threads, xbt(options));
     return read_tasks(target_->memory(), *state_->offsets, threads,
                       [this] { return find_asyncio_debug(*target_); });
+}
+
+Result<HeapReport> Session::heap(const HeapOptions& options) const {
+    return take_census(*target_, *state_->offsets, runtime_, options);
 }
 
 Result<Snapshot> native_snapshot(const Target& target, std::string why) {

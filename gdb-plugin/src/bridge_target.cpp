@@ -28,14 +28,6 @@ std::optional<std::vector<MemoryRegion>> regions_for(const BridgeTarget& target)
     return regions ? std::optional(std::move(*regions)) : std::nullopt;
 }
 
-// Builds the core's target, opens a session on it and hands it to `use`.
-template <class Use>
-auto with_session(const BridgeTarget& bridge, Use use) -> decltype(use(std::declval<const Session&>())) {
-    PYXRAY_TRY(target, static_target(bridge));
-    PYXRAY_TRY(session, Session::open(*target));
-    return use(session);
-}
-
 }  // namespace
 
 Result<std::unique_ptr<StaticTarget>> static_target(const BridgeTarget& bridge) {
@@ -67,10 +59,6 @@ Result<FrameCommandOutput> run_frame_command(const BridgeTarget& target, int64_t
     return with_session(target, [&](const Session& session) {
         return pyxray::run_frame_command(session, tid, selected, command);
     });
-}
-
-Result<std::string> run_tasks(const BridgeTarget& target, const TasksCommand& command) {
-    return with_session(target, [&](const Session& session) { return run_tasks_command(session, command); });
 }
 
 Result<RefcntReport> run_refcnt(const BridgeTarget& target, uint64_t address) {

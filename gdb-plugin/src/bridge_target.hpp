@@ -18,7 +18,6 @@
 #include "pyxray/result.hpp"
 #include "pyxray/session.hpp"
 #include "pyxray/target.hpp"
-#include "pyxray/tasks.hpp"
 #include "pyxray/xbt_command.hpp"
 
 namespace pyxray::gdb {
@@ -40,6 +39,14 @@ struct BridgeTarget {
 // The core's Target over it (its threads and frames copied: a BridgeTarget serves many calls).
 Result<std::unique_ptr<StaticTarget>> static_target(const BridgeTarget& target);
 
+// Builds the core's target, opens a session on it and hands it to `use`.
+template <class Use>
+auto with_session(const BridgeTarget& bridge, Use use) -> decltype(use(std::declval<const Session&>())) {
+    PYXRAY_TRY(target, static_target(bridge));
+    PYXRAY_TRY(session, Session::open(*target));
+    return use(session);
+}
+
 // py-xbt: only `selected_tid` without --all-threads.
 Result<std::string> run_xbt(const BridgeTarget& target, const XbtCommand& command, int64_t selected_tid);
 // py-threads.
@@ -47,8 +54,6 @@ Result<std::string> run_threads(const BridgeTarget& target, const ThreadsCommand
 // py-up, py-locals, ... on thread `tid` whose selected Python frame is `selected`.
 Result<FrameCommandOutput> run_frame_command(const BridgeTarget& target, int64_t tid, size_t selected,
                                              const FrameCommand& command);
-// py-tasks: its text or JSON (pyxray/tasks.hpp).
-Result<std::string> run_tasks(const BridgeTarget& target, const TasksCommand& command);
 // py-refcnt and py-refwatch (pyxray/refwatch.hpp): the object's refcount, type and repr.
 Result<RefcntReport> run_refcnt(const BridgeTarget& target, uint64_t address);
 // The innermost Python frame of thread `tid`, or nothing when it runs none.

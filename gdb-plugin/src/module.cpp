@@ -20,9 +20,11 @@
 #include "bridge_target.hpp"
 #include "pyxray/command_help.hpp"
 #include "pyxray/core_file.hpp"
+#include "pyxray/heap.hpp"
 #include "pyxray/process.hpp"
 #include "pyxray/refwatch.hpp"
 #include "pyxray/stop_timer.hpp"
+#include "pyxray/tasks.hpp"
 #include "pyxray/xbt_command.hpp"
 
 namespace py = pybind11;
@@ -336,11 +338,14 @@ py::dict parse_refwatch(const std::vector<std::string>& words) {
     return out;
 }
 
-// py-tasks: the core parses the words and renders the report.
-std::string tasks(const GdbTarget& target, const std::vector<std::string>& words, bool terminal) {
-    TasksCommand command = value_or_raise(parse_tasks_command(words));
+// py-tasks and py-heap: the core parses the words, reads the target and renders the report.
+template <auto Parse, auto Run>
+std::string session_command(const GdbTarget& target, const std::vector<std::string>& words, bool terminal) {
+    auto command = value_or_raise(Parse(words));
     command.output_is_terminal = terminal;
-    return target.run([&](const BridgeTarget& bridge) { return run_tasks(bridge, command); });
+    return target.run([&](const BridgeTarget& bridge) {
+        return with_session(bridge, [&](const Session& session) { return Run(session, command); });
+    });
 }
 
 std::tuple<std::string, bool> parse_refcnt(const std::vector<std::string>& words) {
@@ -540,8 +545,13 @@ void bind_commands(py::module_& m) {
           py::arg("tid"), py::arg("selected"), py::arg("terminal"),
           "Runs a Python-frame command (py-up, py-locals, ...) on thread tid whose selected Python frame is "
           "`selected`; returns (text, selected Python frame, native frame index to select or None).");
-    m.def("tasks", &tasks, py::arg("target"), py::arg("words"), py::arg("terminal") = false,
+    m.def("tasks", &session_command<parse_tasks_command, run_tasks_command>, py::arg("target"),
+          py::arg("words"), py::arg("terminal") = false,
           "py-tasks: every asyncio task of the target, as text (table or --tree) or JSON.");
+    m.def("heap", &session_command<parse_heap_command, run_heap_command>, py::arg("target"), py::arg("words"),
+          py::arg("terminal") = false,
+          "py-heap: the objects the garbage collector tracks by type, the longest containers and who refers "
+          "to them, as text or JSON.");
     m.def("sample", &sample, py::arg("target"), py::arg("words"), py::arg("let_run"), py::arg("take"),
           py::arg("progress"),
           "py-sample: parses the words, then paces let_run(seconds) -> None | reason-it-stopped-otherwise "

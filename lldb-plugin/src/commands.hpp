@@ -17,6 +17,8 @@ bool add_frame_commands(lldb::SBCommandInterpreter& interpreter);
 bool add_threads_command(lldb::SBCommandInterpreter& interpreter);
 // `py-tasks`: every asyncio task, what it awaits and who awaits it.
 bool add_tasks_command(lldb::SBCommandInterpreter& interpreter);
+// `py-heap`: the objects the garbage collector tracks, by type, and the biggest containers.
+bool add_heap_command(lldb::SBCommandInterpreter& interpreter);
 // `py-sample`: the poor man's sampler (merged stacks, top table, folded/speedscope/html).
 bool add_sample_command(lldb::SBCommandInterpreter& interpreter);
 

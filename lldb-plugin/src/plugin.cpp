@@ -43,6 +43,7 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     bool xbt = pyxray::lldb_plugin::add_xbt_command(interpreter);
     bool threads = pyxray::lldb_plugin::add_threads_command(interpreter);
     bool tasks = pyxray::lldb_plugin::add_tasks_command(interpreter);
+    bool heap = pyxray::lldb_plugin::add_heap_command(interpreter);
     bool frames = pyxray::lldb_plugin::add_frame_commands(interpreter);
     bool backend = pyxray::lldb_plugin::add_backend_command(interpreter);
     std::string warning = pyxray::lldb_plugin::backend_from_environment();
@@ -54,5 +55,5 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     }
     bool sample = pyxray::lldb_plugin::add_sample_command(interpreter);
     bool refwatch = pyxray::lldb_plugin::add_refwatch_commands(interpreter);
-    return xbt && threads && tasks && frames && backend && sample && refwatch;
+    return xbt && threads && tasks && heap && frames && backend && sample && refwatch;
 }

@@ -112,6 +112,10 @@ void expect_matches(const HeaderSet& set) {
     EXPECT_FIELD(o.method_descriptor.d_name, r.descr_name);
     EXPECT_FIELD(o.method_object.im_func, r.method_func);
     EXPECT_FIELD(o.method_object.im_self, r.method_self);
+    EXPECT_FIELD(o.sizeof_fields.list_allocated, r.list_allocated);
+    EXPECT_FIELD(o.sizeof_fields.set_smalltable, r.set_smalltable);
+    EXPECT_FIELD(o.sizeof_fields.dict_keys_refcnt, r.dk_refcnt);
+    EXPECT_FIELD(o.sizeof_fields.dict_keys_usable, r.dk_usable);
 }
 
 TEST(ObjectLayoutHeaders, MirrorsMatchEveryInstalledCPython) {

@@ -18,6 +18,10 @@ namespace pyxray {
 // A command-line word as a count ("12"), or nothing when it is none.
 std::optional<size_t> parse_count(std::string_view word);
 
+// The positive count after the option at words[index], leaving index on it; the error names
+// the option and the word that is no positive count.
+Result<size_t> take_count_value(const std::vector<std::string>& words, size_t& index);
+
 // Takes words[index] when it is --max-string N, --max-items N, --max-depth N or --verbose
 // (leaving index at the option's last word) and says whether it was one.
 Result<bool> take_repr_limit_option(const std::vector<std::string>& words, size_t& index, ReprLimits& limits);

@@ -26,6 +26,8 @@ std::string render_thread_stack_text(const Snapshot& snapshot, const ThreadStack
 std::string describe_crash(const Crash& crash);
 // `the core is truncated: 48.2 MiB of the 60.3 MiB its 45 memory segments hold are missing ...`.
 std::string describe_truncation(const CoreTruncation& cut);
+// "312 B", "4.0 KiB", "5.5 MiB", "1.2 GiB".
+std::string human_bytes(uint64_t bytes);
 // The first lines of every text report on a core cut short: the truncation; empty otherwise.
 std::string render_target_warnings(const TargetInfo& target);
 // A thread's py-xbt heading, without the colon: tid, name, Python status, the crash it took.

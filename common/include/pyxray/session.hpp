@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "pyxray/heap.hpp"
 #include "pyxray/model.hpp"
 #include "pyxray/refwatch.hpp"
 #include "pyxray/repr.hpp"
@@ -60,6 +61,8 @@ public:
     const RuntimeInfo& runtime() const { return runtime_; }
     // Every asyncio task (py-tasks), with the threads that run their event loops.
     Result<TasksReport> tasks() const;
+    // The heap census (py-heap): every object the collector tracks, by type.
+    Result<HeapReport> heap(const HeapOptions& options) const;
 
     // The safe repr (and type name) of the object at `address`; fails when it is no object.
     Result<ObjectRepr> repr(uint64_t address, const ReprLimits& limits = {}) const;

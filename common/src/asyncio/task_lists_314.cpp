@@ -253,10 +253,8 @@ std::vector<ListedTasks> walk_task_lists(const Memory& memory, const Offsets& of
     uint64_t node_offset = section.asyncio_task_object.task_node;
     std::vector<ListedTasks> out;
     size_t total = 0;
-    std::unordered_set<uint64_t> interpreters;
-    auto head = read_pointer(memory, runtime + offsets.runtime_state.interpreters_head);
-    for (uint64_t interp = head.value_or(0); interp != 0 && interpreters.size() < kMaxInterpreters;) {
-        if (!interpreters.insert(interp).second) break;
+    auto interpreters = read_interpreters(memory, offsets, runtime);
+    for (uint64_t interp : interpreters ? interpreters->interpreters : std::vector<uint64_t>{}) {
         ListedTasks listed;
         listed.interpreter_id =
             read_value<int64_t>(memory, interp + offsets.interpreter_state.id).value_or(-1);
@@ -279,7 +277,6 @@ std::vector<ListedTasks> walk_task_lists(const Memory& memory, const Offsets& of
                   fmt::format("interpreter {} (tasks of finished threads)", listed.interpreter_id), listed,
                   total, notes);
         out.push_back(std::move(listed));
-        interp = read_pointer(memory, interp + offsets.interpreter_state.next).value_or(0);
     }
     return out;
 }

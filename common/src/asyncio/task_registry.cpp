@@ -183,16 +183,13 @@ void TaskReader::add_registry_set(uint64_t module, const char* name, bool weak, 
 // (interpreter id, its asyncio.tasks module) of each interpreter that imported it.
 std::vector<std::pair<int64_t, uint64_t>> TaskReader::asyncio_tasks_modules(uint64_t runtime) {
     std::vector<std::pair<int64_t, uint64_t>> out;
-    std::unordered_set<uint64_t> visited;
-    auto head = read_pointer(memory_, runtime + offsets_.runtime_state.interpreters_head);
-    for (uint64_t interp = head.value_or(0); interp != 0 && visited.size() < kMaxInterpreters;) {
-        if (!visited.insert(interp).second) break;
+    auto list = read_interpreters(memory_, offsets_, runtime);
+    for (uint64_t interp : list ? list->interpreters : std::vector<uint64_t>{}) {
         int64_t id = read_value<int64_t>(memory_, interp + offsets_.interpreter_state.id).value_or(-1);
         uint64_t modules = read_interpreter_status(memory_, offsets_, runtime, interp).modules;
         auto module =
             modules ? reader_.dict_get(modules, "asyncio.tasks") : Result<std::optional<uint64_t>>();
         if (module && *module) out.emplace_back(id, **module);
-        interp = read_pointer(memory_, interp + offsets_.interpreter_state.next).value_or(0);
     }
     return out;
 }

@@ -55,6 +55,17 @@ constexpr OptionHelp kTasksOptions[] = {
 };
 constexpr std::string_view kTasksExamples[] = {"py-tasks", "py-tasks --tree", "py-tasks --json"};
 
+constexpr OptionHelp kHeapOptions[] = {
+    {"--top", "N", "the N biggest types (default 20)"},
+    {"--by", "ORDER", "order types by bytes (default) or count", kHeapOrderChoices},
+    {"--containers", "N", "the N longest lists, dicts, sets and tuples (default 10)"},
+    {"--deep", "", "also count the untracked objects they refer to (str, int, ...)"},
+    {"--deep-cap", "N", "visit at most N untracked objects (default 10000000)"},
+    {"--json", "", "one JSON document, every type, instead of text"},
+};
+constexpr std::string_view kHeapExamples[] = {"py-heap", "py-heap --by count --top 40", "py-heap --deep",
+                                              "py-heap --json"};
+
 constexpr std::string_view kUpExamples[] = {"py-up", "py-up 2"};
 constexpr std::string_view kDownExamples[] = {"py-down", "py-down 2"};
 constexpr std::string_view kFrameExamples[] = {"py-frame", "py-frame 3"};
@@ -118,6 +129,14 @@ constexpr CommandHelp kCommands[] = {
      "each task's coroutine chain (what each `await` is on) and the tasks it awaits (the awaited task, "
      "a gather's or a TaskGroup's children). Tasks awaiting each other are named as a cycle.",
      kTasksExamples},
+    {"py-heap", "Count the objects the garbage collector tracks, by type, and name the biggest containers",
+     "py-heap [--top N] [--by bytes|count] [--containers N] [--deep [--deep-cap N]] [--color=WHEN] [--json]",
+     kHeapOptions, false, true,
+     "What gc.get_objects() would list, read from memory after the fact (each interpreter's GC "
+     "lists; free-threaded builds: mimalloc's heaps), counted by module and qualified name with "
+     "their bytes as sys.getsizeof() counts them. The longest containers come with who refers to "
+     "them where that is cheap to tell: a module global, a class attribute, a thread's local.",
+     kHeapExamples},
     {"py-up",
      "Select the Python frame COUNT (default 1) older than the selected one",
      "py-up [COUNT] [--color=WHEN]",

@@ -28,14 +28,19 @@ Result<bool> take_repr_limit_option(const std::vector<std::string>& words, size_
                      : word == "--max-depth" ? &limits.max_depth
                                              : nullptr;
     if (target == nullptr) return false;
+    PYXRAY_TRY(number, take_count_value(words, index));
+    *target = number;
+    return true;
+}
+
+Result<size_t> take_count_value(const std::vector<std::string>& words, size_t& index) {
     std::string_view value = index + 1 < words.size() ? std::string_view(words[index + 1]) : "";
     auto number = parse_count(value);
     if (!number || *number == 0)
         return fail(ErrorCode::InvalidArgument,
-                    fmt::format("{} needs a positive number, not '{}'", word, value));
+                    fmt::format("{} needs a positive number, not '{}'", words[index], value));
     ++index;
-    *target = *number;
-    return true;
+    return *number;
 }
 
 Result<ColorMode> parse_color_mode(std::string_view value) {

@@ -15,8 +15,14 @@ struct HeapWalkLimits {
     size_t max_objects = 50'000'000;  // a cap on objects listed, said in a note when reached
 };
 
+struct GcListCount {
+    std::string name;
+    uint64_t count = 0;
+};
+
 struct GcObjectWalk {
     std::vector<uint64_t> objects;   // PyObject* addresses, each once
+    std::vector<GcListCount> lists;  // how many objects each GC list held (none in mimalloc walks)
     std::vector<std::string> notes;  // where a walk was cut short (a loop, a cap, unreadable memory)
     bool capped = false;             // HeapWalkLimits::max_objects was reached
 };

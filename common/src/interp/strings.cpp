@@ -38,15 +38,11 @@ std::string decode_code_units(const std::vector<std::byte>& data, unsigned kind,
     return out;
 }
 
-struct StringState {
-    unsigned kind;
-    bool compact;
-    bool ascii;
-};
+}  // namespace
 
 // PyASCIIObject.state: bit fields after a two-bit `interned`, or, free-threaded 3.14+, after
 // an `interned` byte.
-Result<StringState> read_state(const Memory& memory, const Offsets& offsets, uint64_t address) {
+Result<StringState> read_str_state(const Memory& memory, const Offsets& offsets, uint64_t address) {
     uint64_t at = address + offsets.unicode_object.state;
     if (offsets.unicode_object.state_interned_byte) {
         PYXRAY_TRY(state, read_value<mirror::FreeThreadedUnicodeState>(memory, at));
@@ -56,14 +52,12 @@ Result<StringState> read_state(const Memory& memory, const Offsets& offsets, uin
     return StringState{state.kind, state.compact != 0, state.ascii != 0};
 }
 
-}  // namespace
-
 Result<std::string> read_unicode(const Memory& memory, const Offsets& offsets, uint64_t address,
                                  size_t max_chars) {
     if (address == 0) return fail(ErrorCode::BadData, "NULL where a str object was expected");
     const auto& layout = offsets.unicode_object;
     PYXRAY_TRY(length, read_value<int64_t>(memory, address + layout.length));
-    PYXRAY_TRY(state, read_state(memory, offsets, address));
+    PYXRAY_TRY(state, read_str_state(memory, offsets, address));
     unsigned kind = state.kind;
     if (length < 0 || (kind != 1 && kind != 2 && kind != 4) || (state.ascii && kind != 1))
         return fail(ErrorCode::BadData, fmt::format("not a str object at {:#x}", address), address);

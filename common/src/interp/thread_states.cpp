@@ -121,26 +121,11 @@ Result<ThreadStateWalk> read_thread_states(const Memory& memory, const Offsets& 
                                 "or already finalised)",
                                 runtime),
                     runtime);
+    PYXRAY_TRY(list, read_interpreters(memory, offsets, runtime));
     ThreadStateWalk walk;
-    std::unordered_set<uint64_t> visited;
-    for (uint64_t interp = head; interp != 0;) {
-        if (visited.size() == kMaxInterpreters) {
-            walk.notes.push_back(fmt::format("stopped after {} interpreters (the cap)", kMaxInterpreters));
-            break;
-        }
-        if (!visited.insert(interp).second) {
-            walk.notes.push_back(fmt::format("the interpreter list loops back to {:#x}", interp));
-            break;
-        }
+    for (uint64_t interp : list.interpreters)
         read_interpreter_threads(memory, offsets, interp, codes, with_frames, walk);
-        auto next = read_pointer(memory, interp + offsets.interpreter_state.next);
-        if (!next) {
-            walk.notes.push_back(fmt::format(
-                "the interpreter after {:#x} is unreadable: later interpreters not read", interp));
-            break;
-        }
-        interp = *next;
-    }
+    walk.notes.insert(walk.notes.end(), list.notes.begin(), list.notes.end());
     return walk;
 }
 

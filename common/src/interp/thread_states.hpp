@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "interp/code_objects.hpp"
+#include "interp/interpreters.hpp"
 #include "layout/offsets.hpp"
 #include "pyxray/memory.hpp"
 #include "pyxray/model.hpp"
 
 namespace pyxray {
 
-constexpr size_t kMaxInterpreters = 1024;
 constexpr size_t kMaxThreadStates = 65536;
 
 struct ThreadStateWalk {

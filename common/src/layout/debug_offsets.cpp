@@ -173,6 +173,7 @@ void merge_thread_status(const Table& t, Offsets& o) {
     s.gc_collecting = is.gc + t.gc.collecting;
     s.modules = is.imports_modules;
     o.thread_status = s;
+    if (o.gc_lists) o.gc_lists->state = is.gc;
 }
 
 }  // namespace

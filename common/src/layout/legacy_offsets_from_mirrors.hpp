@@ -90,6 +90,7 @@ constexpr Offsets legacy_offsets_from_mirrors() {
     o.bytes_object.ob_sval = offsetof(mirror::BytesObject, ob_sval);
     o.frame_variables = legacy_frame_variable_offsets<M>();
     fill_thread_status<M>(o);
+    o.gc_lists = gc_lists_from_mirrors<M>();
     o.exception_state = exception_state_from_mirrors<M>();
     return o;
 }

@@ -230,6 +230,9 @@ struct SetObjectOf {
     Py_ssize_t used;
     Py_ssize_t mask;
     SetEntry* table;
+    Py_hash_t hash;
+    Py_ssize_t finger;
+    SetEntry smalltable[8];  // PySet_MINSIZE
 };
 
 template <class Head>
@@ -388,6 +391,9 @@ constexpr ObjectLayouts object_layouts() {
     o.method_descriptor = {offsetof(MethodDescriptorObjectOf<Head>, d_type),
                            offsetof(MethodDescriptorObjectOf<Head>, d_name)};
     o.method_object = {offsetof(MethodObjectOf<Head>, im_func), offsetof(MethodObjectOf<Head>, im_self)};
+    using Keys = std::conditional_t<has_log2_dict_keys(kMinor), DictKeys311, DictKeys38>;
+    o.sizeof_fields = {offsetof(List, allocated), offsetof(Set, smalltable), offsetof(Keys, dk_refcnt),
+                       offsetof(Keys, dk_usable)};
     return o;
 }
 

@@ -143,12 +143,21 @@ struct ObjectLayouts {
         uint64_t im_func;
         uint64_t im_self;
     } method_object;
+    // What the types' __sizeof__ read besides the fields above (the heap census's bytes): a
+    // list's allocated slots, a set's inline table, a dict keys object's sharing and capacity.
+    struct {
+        uint64_t list_allocated;
+        uint64_t set_smalltable;
+        uint64_t dict_keys_refcnt;
+        uint64_t dict_keys_usable;
+    } sizeof_fields;
 };
 
 // Type flags (Include/object.h) the decoder tests; stable across 3.8-3.15 unless noted.
 namespace type_flags {
-inline constexpr uint64_t kInlineValues = 1ul << 2;  // 3.13+ (gh-115776)
-inline constexpr uint64_t kManagedDict = 1ul << 4;   // 3.11+ (gh-89700 / bpo-45947)
+inline constexpr uint64_t kInlineValues = 1ul << 2;    // 3.13+ (gh-115776)
+inline constexpr uint64_t kManagedWeakref = 1ul << 3;  // 3.12+ (gh-95245)
+inline constexpr uint64_t kManagedDict = 1ul << 4;     // 3.11+ (gh-89700 / bpo-45947)
 inline constexpr uint64_t kHeapType = 1ul << 9;
 inline constexpr uint64_t kLongSubclass = 1ul << 24;
 inline constexpr uint64_t kListSubclass = 1ul << 25;

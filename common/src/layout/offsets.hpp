@@ -86,6 +86,21 @@ struct ThreadStatusOffsets {
     uint64_t modules = 0;
 };
 
+// The garbage collector's generation lists (the heap census): each a circular list of
+// PyGC_Head linked by _gc_next, the object right after its head. Free-threaded builds keep none.
+struct GcListOffsets {
+    // 3.8: one collector in _PyRuntime.gc; 3.9+ (bpo-40533): PyInterpreterState.gc.
+    bool in_runtime = false;
+    // struct _gc_runtime_state in either; 3.14+ tables leave it to the target's _Py_DebugOffsets.
+    std::optional<uint64_t> state;
+    uint64_t head_size = 0;  // sizeof(PyGC_Head)
+    uint64_t next_mask = 0;  // _gc_next's flag bits (NEXT_MASK_UNREACHABLE, during a collection)
+    // Each list's head in the state, youngest first: three generations (3.14.0-3.14.4's
+    // incremental collector: young, old[0], old[1]), then the permanent one of gc.freeze().
+    uint64_t lists[4] = {};
+    bool incremental = false;
+};
+
 // Where a thread state keeps the exception it is raising and the stack of those it is handling
 // (the innermost _PyErr_StackItem whose exc_value is set is what sys.exc_info() reports).
 struct ExceptionStateOffsets {
@@ -168,6 +183,7 @@ struct Offsets {
     std::optional<FrameObjectOffsets> frame_object;
     // Empty when neither pyxray's mirrors nor the target's _Py_DebugOffsets say where they are.
     std::optional<ThreadStatusOffsets> thread_status;
+    std::optional<GcListOffsets> gc_lists;
     // Empty for a table built without PyThreadState's exception fields.
     std::optional<ExceptionStateOffsets> exception_state;
 

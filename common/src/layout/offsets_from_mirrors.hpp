@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 
 #include "layout/exception_state_mirrors.hpp"
 #include "layout/object_mirrors.hpp"
@@ -101,6 +102,9 @@ constexpr Offsets offsets_from_mirrors() {
     o.bytes_object.ob_sval = offsetof(mirror::BytesObjectOf<Head>, ob_sval);
     o.frame_variables = frame_variable_offsets<Frame, Code>();
     fill_thread_status<M>(o);
+    // Free-threaded builds link no GC lists: their objects are found in mimalloc's heaps.
+    if constexpr (!std::is_same_v<Head, mirror::FreeThreadedObjectHead>)
+        o.gc_lists = gc_lists_from_mirrors<M>();
     o.exception_state = exception_state_from_mirrors<M>();
     return o;
 }

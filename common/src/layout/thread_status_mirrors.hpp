@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <type_traits>
 
 #include "layout/object_mirrors.hpp"
@@ -74,6 +75,30 @@ struct GcRuntimeStateOf {
 };
 
 using GcRuntimeState = GcRuntimeStateOf<false>;
+
+// 3.14 (pycore_interp_structs.h): the incremental collector's young and two old spaces where
+// the generations were, no generation0; 3.14.5 went back to generations[3] in the same place.
+struct GcRuntimeState314 {
+    PyObject* trash_delete_later;
+    int trash_delete_nesting;
+    int enabled;
+    int debug;
+    GcGeneration young;
+    GcGeneration old[2];
+    GcGeneration permanent_generation;
+};
+
+// 3.15 (pycore_interp_structs.h, main at 014d98ad): the trash list moved out; generations[3]
+// (young and old[2] in free-threaded builds, which link no lists), then the permanent one.
+struct GcRuntimeState315 {
+    int enabled;
+    int debug;
+    GcGeneration generations[kGcGenerations];
+    GcGeneration permanent_generation;
+};
+
+// Set by the Py_BUILD_CORE headers on _gc_next while a collection runs (gc.c).
+constexpr uint64_t kGcNextMaskUnreachable = 2;
 
 constexpr int kPendingCalls = 32;  // NPENDINGCALLS, 3.8-3.12
 
@@ -170,6 +195,48 @@ constexpr ThreadStatusOffsets thread_status_from_mirrors() {
     else
         s.modules = offsetof(Interp, imports.modules);
     return s;
+}
+
+// The generation lists' heads in a _gc_runtime_state mirror `State`.
+template <class State>
+constexpr GcListOffsets gc_list_heads() {
+    GcListOffsets g{};
+    g.head_size = sizeof(mirror::GcHead);
+    g.next_mask = mirror::kGcNextMaskUnreachable;
+    if constexpr (requires { &State::young; }) {
+        g.lists[0] = offsetof(State, young.head);
+        g.lists[1] = offsetof(State, old[0].head);
+        g.lists[2] = offsetof(State, old[1].head);
+        g.incremental = true;
+    } else {
+        for (int i = 0; i < mirror::kGcGenerations; ++i)
+            g.lists[i] = offsetof(State, generations) + i * sizeof(mirror::GcGeneration);
+    }
+    g.lists[3] = offsetof(State, permanent_generation.head);
+    return g;
+}
+
+// Where `M`'s collector keeps its lists: _PyRuntime.gc (3.8) or PyInterpreterState.gc; a
+// table whose interpreter mirror stops short of `gc` names the state's type as
+// M::GcRuntimeState and leaves its place to the target's _Py_DebugOffsets.
+template <class M>
+constexpr std::optional<GcListOffsets> gc_lists_from_mirrors() {
+    using Runtime = typename M::RuntimeState;
+    using Interp = typename M::PyInterpreterState;
+    if constexpr (requires { &Runtime::gc; }) {
+        GcListOffsets g = gc_list_heads<decltype(Runtime::gc)>();
+        g.in_runtime = true;
+        g.state = offsetof(Runtime, gc);
+        return g;
+    } else if constexpr (requires { &Interp::gc; }) {
+        GcListOffsets g = gc_list_heads<decltype(Interp::gc)>();
+        g.state = offsetof(Interp, gc);
+        return g;
+    } else if constexpr (requires { typename M::GcRuntimeState; }) {
+        return gc_list_heads<typename M::GcRuntimeState>();
+    } else {
+        return std::nullopt;
+    }
 }
 
 // Tables whose mirrors lack the status structs (none yet) keep thread_status empty.

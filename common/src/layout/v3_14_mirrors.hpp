@@ -46,6 +46,7 @@ struct Mirrors314 {
     using PyMutex = uint8_t;
     template <class T>
     using FreeThreadedOnly = std::conditional_t<kFreeThreaded, T, Absent>;
+    using GcRuntimeState = mirror::GcRuntimeState314;  // its place in PyInterpreterState: _Py_DebugOffsets
     struct PyThreadState;
     struct PyInterpreterState;
     struct InterpreterFrame;

@@ -38,6 +38,7 @@ struct Mirrors315 {
     using PyMutex = uint8_t;
     template <class T>
     using FreeThreadedOnly = std::conditional_t<kFreeThreaded, T, Absent>;
+    using GcRuntimeState = mirror::GcRuntimeState315;  // its place in PyInterpreterState: _Py_DebugOffsets
     struct PyThreadState;
     struct PyInterpreterState;
     struct InterpreterFrame;

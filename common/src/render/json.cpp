@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pyxray/heap.hpp"
 #include "pyxray/render.hpp"
 #include "pyxray/tasks.hpp"
 
@@ -242,7 +243,71 @@ Json task_json(const AsyncTask& task) {
     return out;
 }
 
+Json heap_json(const HeapReport& report) {
+    Json types = Json::array();
+    for (const HeapType& type : report.types) {
+        Json entry = reserved_object(6);
+        entry["module"] = type.module;
+        entry["qualname"] = type.qualname;
+        entry["count"] = type.count;
+        entry["bytes"] = type.bytes;
+        if (report.deep) {
+            entry["untracked_count"] = type.untracked_count;
+            entry["untracked_bytes"] = type.untracked_bytes;
+        }
+        types.push_back(std::move(entry));
+    }
+    Json containers = Json::array();
+    for (const HeapContainer& container : report.containers)
+        containers.push_back(Json{{"address", address_text(container.address)},
+                                  {"type", container.type},
+                                  {"length", container.length},
+                                  {"bytes", container.bytes},
+                                  {"interpreter_id", container.interpreter_id},
+                                  {"referrers", container.referrers}});
+    Json interpreters = Json::array();
+    for (const HeapInterpreter& interpreter : report.interpreters) {
+        Json lists = Json::array();
+        for (const HeapListCount& list : interpreter.lists)
+            lists.push_back(Json{{"name", list.name}, {"count", list.count}});
+        interpreters.push_back(Json{{"id", interpreter.id},
+                                    {"count", interpreter.count},
+                                    {"bytes", interpreter.bytes},
+                                    {"source", interpreter.source},
+                                    {"lists", std::move(lists)}});
+    }
+    Json heap = reserved_object(8);
+    heap["types"] = std::move(types);
+    heap["total"] = Json{{"count", report.total_count}, {"bytes", report.total_bytes}};
+    heap["containers"] = std::move(containers);
+    heap["interpreters"] = std::move(interpreters);
+    heap["deep"] =
+        report.deep ? Json{{"visited", report.deep_visited}, {"capped", report.deep_capped}} : Json(nullptr);
+    if (report.memory) {
+        Json free_lists = Json::array();
+        for (const FreeListCount& list : report.memory->free_lists)
+            free_lists.push_back(Json{{"name", list.name}, {"count", list.count}});
+        heap["memory"] = Json{{"arenas_in_use", optional_json(report.memory->arenas_in_use)},
+                              {"arena_bytes", optional_json(report.memory->arena_size)},
+                              {"free_lists", std::move(free_lists)},
+                              {"interned_strings", optional_json(report.memory->interned_strings)},
+                              {"notes", report.memory->notes}};
+    } else {
+        heap["memory"] = nullptr;
+    }
+    heap["notes"] = report.notes;
+    return heap;
+}
+
 }  // namespace
+
+std::string render_heap_json(const HeapReport& report) {
+    Json document = reserved_object(3);
+    document["pyxray"] = 1;
+    document["target"] = target_json(report.target, report.runtime, true);
+    document["heap"] = heap_json(report);
+    return document.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
 
 std::string render_tasks_json(const TasksReport& report) {
     Json document = reserved_object(5);

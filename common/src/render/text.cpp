@@ -221,6 +221,15 @@ std::string render_xbt_text(const Snapshot& snapshot, const RenderOptions& optio
     return out;
 }
 
+std::string human_bytes(uint64_t bytes) {
+    constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+    if (bytes < 1024) return fmt::format("{} B", bytes);
+    double value = static_cast<double>(bytes) / 1024;
+    size_t unit = 0;
+    for (; value >= 1024 && unit + 1 < std::size(kUnits); ++unit) value /= 1024;
+    return fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
 std::string describe_truncation(const CoreTruncation& cut) {
     auto mib = [](uint64_t bytes) {
         return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));

@@ -12,14 +12,14 @@ def register():
     from pyxray_gdb.frame_commands import register_frame_commands
     from pyxray_gdb.refwatch_command import RefcntCommand, RefwatchCommand
     from pyxray_gdb.sample_command import SampleCommand
-    from pyxray_gdb.tasks_command import TasksCommand
+    from pyxray_gdb.session_commands import register_session_commands
     from pyxray_gdb.threads_command import ThreadsCommand
     from pyxray_gdb.xbt_command import XbtCommand
 
     XbtCommand()
     SampleCommand()
     ThreadsCommand()
-    TasksCommand()
+    register_session_commands()
     register_frame_commands()
     RefcntCommand()
     RefwatchCommand()

@@ -58,6 +58,7 @@ struct RealObjectOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     o.tuple_item = offsetof(PyTupleObject, ob_item);
     o.list_size = offsetof(PyListObject, ob_base.ob_size);
     o.list_item = offsetof(PyListObject, ob_item);
+    o.list_allocated = offsetof(PyListObject, allocated);
     o.dict_used = offsetof(PyDictObject, ma_used);
     o.dict_keys = offsetof(PyDictObject, ma_keys);
     o.dict_values = offsetof(PyDictObject, ma_values);
@@ -67,6 +68,8 @@ struct RealObjectOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     o.dk_kind = offsetof(PyDictKeysObject, dk_kind);
     o.dk_nentries = offsetof(PyDictKeysObject, dk_nentries);
     o.dk_indices = offsetof(PyDictKeysObject, dk_indices);
+    o.dk_refcnt = offsetof(PyDictKeysObject, dk_refcnt);
+    o.dk_usable = offsetof(PyDictKeysObject, dk_usable);
     o.entry_size = sizeof(PyDictKeyEntry);
     o.entry_key = offsetof(PyDictKeyEntry, me_key);
     o.entry_value = offsetof(PyDictKeyEntry, me_value);
@@ -84,6 +87,7 @@ struct RealObjectOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     o.set_used = offsetof(PySetObject, used);
     o.set_mask = offsetof(PySetObject, mask);
     o.set_table = offsetof(PySetObject, table);
+    o.set_smalltable = offsetof(PySetObject, smalltable);
     o.setentry_size = sizeof(setentry);
     o.setentry_key = offsetof(setentry, key);
     o.setentry_hash = offsetof(setentry, hash);

@@ -21,6 +21,7 @@ struct RealObjectOffsets {
     /* 3.13+ */
     int64_t values_values, values_capacity, values_size, values_valid, managed_dict_offset;
     int64_t set_used, set_mask, set_table, setentry_size, setentry_key, setentry_hash;
+    int64_t list_allocated, set_smalltable, dk_refcnt, dk_usable;
     int64_t bytearray_size, bytearray_start, func_qualname, func_module, module_dict, exception_args,
         cell_ref;
     int64_t cfunction_ml, cfunction_self, descr_type, descr_name, method_func, method_self;

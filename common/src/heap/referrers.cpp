@@ -1,0 +1,117 @@
+#include "heap/referrers.hpp"
+
+#include <fmt/format.h>
+
+#include <unordered_map>
+
+#include "interp/code_objects.hpp"
+#include "interp/frame_variables.hpp"
+#include "interp/interpreters.hpp"
+#include "interp/thread_states.hpp"
+#include "interp/thread_status.hpp"
+#include "objects/decoder.hpp"
+#include "pyxray/path_names.hpp"
+
+namespace pyxray {
+namespace {
+
+constexpr size_t kMaxReferrers = 8;             // names kept per container
+constexpr size_t kMaxNamespaceItems = 1 << 16;  // a module's globals, a class's attributes
+
+class Referrers {
+public:
+    Referrers(const Memory& memory, const Offsets& offsets, std::vector<HeapContainer>& containers)
+        : memory_(memory),
+          offsets_(offsets),
+          decoder_(memory, offsets, ReprLimits{}),
+          reader_(memory, offsets) {
+        for (auto& container : containers) wanted_[container.address] = &container;
+    }
+
+    void modules(uint64_t runtime) {
+        auto interpreters = read_interpreters(memory_, offsets_, runtime);
+        if (!interpreters) return;
+        for (uint64_t interp : interpreters->interpreters) {
+            uint64_t modules = read_interpreter_status(memory_, offsets_, runtime, interp).modules;
+            if (modules == 0) continue;
+            for (const auto& [key, module] : items(modules)) {
+                auto name = reader_.str_value(key, 512);
+                auto type = decoder_.type_of(module);
+                if (!name || !type || decoder_.family_of(*type) != objects::Family::Module) continue;
+                auto globals = read_pointer(memory_, module + offsets_.objects.module_object.md_dict);
+                if (globals && *globals) namespace_of(*globals, *name);
+            }
+        }
+    }
+
+    void classes(const std::vector<uint64_t>& classes) {
+        for (uint64_t cls : classes) {
+            auto type = decoder_.read_type(cls);
+            if (!type || !type->heap || type->dict == 0) continue;
+            auto module = decoder_.type_module(*type);
+            auto qualname = decoder_.type_qualname(*type);
+            if (module && qualname) namespace_of(type->dict, *module + "." + *qualname);
+        }
+    }
+
+    void frame_locals(uint64_t runtime) {
+        CodeCache codes(memory_, offsets_);
+        auto walk = read_thread_states(memory_, offsets_, runtime, codes, true);
+        if (!walk) return;
+        for (const PyThread& thread : walk->threads)
+            for (const PyFrame& frame : thread.frames) {
+                if (!optimized(frame.code_address)) continue;  // a module's or class body's: its globals
+                auto spaces = read_frame_namespaces(memory_, offsets_, reader_, frame.frame_address,
+                                                    frame.code_address);
+                if (!spaces) continue;
+                for (const FrameVariable& variable : spaces->locals)
+                    add(variable.object, fmt::format("{} ({}:{}) local '{}'", frame.function,
+                                                     path_basename(frame.file), frame.line, variable.name));
+            }
+    }
+
+private:
+    // CO_OPTIMIZED: a function's frame, whose locals are its own.
+    bool optimized(uint64_t code) const {
+        constexpr int32_t kCoOptimized = 1;
+        auto flags = read_value<int32_t>(memory_, code + offsets_.frame_variables.code_flags);
+        return flags && (*flags & kCoOptimized);
+    }
+
+    std::vector<std::pair<uint64_t, uint64_t>> items(uint64_t dict) {
+        return decoder_.dict_items(dict, kMaxNamespaceItems).value_or(objects::Items{});
+    }
+
+    void namespace_of(uint64_t dict, const std::string& owner) {
+        for (const auto& [key, value] : items(dict)) {
+            if (!wanted_.contains(value)) continue;
+            if (auto name = reader_.str_value(key, 512)) add(value, owner + "." + *name);
+        }
+    }
+
+    void add(uint64_t object, std::string name) {
+        auto found = wanted_.find(object);
+        if (found == wanted_.end()) return;
+        auto& referrers = found->second->referrers;
+        if (referrers.size() < kMaxReferrers) referrers.push_back(std::move(name));
+    }
+
+    const Memory& memory_;
+    const Offsets& offsets_;
+    objects::Decoder decoder_;
+    ObjectReader reader_;
+    std::unordered_map<uint64_t, HeapContainer*> wanted_;
+};
+
+}  // namespace
+
+void name_referrers(const Memory& memory, const Offsets& offsets, const RuntimeInfo& runtime,
+                    const std::vector<uint64_t>& classes, std::vector<HeapContainer>& containers) {
+    if (containers.empty()) return;
+    Referrers referrers(memory, offsets, containers);
+    referrers.modules(runtime.runtime_address);
+    referrers.classes(classes);
+    referrers.frame_locals(runtime.runtime_address);
+}
+
+}  // namespace pyxray
