@@ -35,46 +35,23 @@ public:
           types_(memory, offsets, PythonVersion::from_hex(runtime.version_hex).minor, report_.types),
           options_(options) {}
 
+    HeapReport& report() { return report_; }
+    TypeCounter& types() { return types_; }
+    const std::vector<uint64_t>& classes() const { return classes_; }
+    uint64_t unreadable() const { return unreadable_; }
+
     void count(const GcObjectWalk& walk, HeapInterpreter& interpreter) {
         for (uint64_t object : walk.objects) count_object(object, interpreter);
     }
 
-    HeapReport& report() { return report_; }
-    TypeCounter& types() { return types_; }
-    const std::vector<uint64_t>& classes() const { return classes_; }
-
-    // The longest containers, longest first.
-    std::vector<HeapContainer> containers() {
-        std::vector<ContainerCandidate> kept;
-        for (; !longest_.empty(); longest_.pop()) kept.push_back(longest_.top());
-        std::sort(kept.begin(), kept.end(), std::greater<>());
-        std::vector<HeapContainer> out;
-        for (const auto& candidate : kept) {
-            const HeapType& type = report_.types[candidate.type_index];
-            out.push_back(HeapContainer{candidate.address,
-                                        qualified_name(type),
-                                        candidate.length,
-                                        candidate.bytes,
-                                        candidate.interpreter_id,
-                                        {}});
-        }
-        return out;
-    }
-
-private:
     void count_object(uint64_t object, HeapInterpreter& interpreter) {
         auto head = read_head(memory_, offsets_, object);
-        if (!head) {
-            ++unreadable_;
-            return;
-        }
-        auto [type, ob_size] = *head;
-        const TypeSlot* slot = types_.slot_for(type);
+        const TypeSlot* slot = head ? types_.slot_for(head->type) : nullptr;
         if (!slot) {
             ++unreadable_;
             return;
         }
-        ObjectSize size = object_size(memory_, offsets_, object, slot->sizing, ob_size);
+        ObjectSize size = object_size(memory_, offsets_, object, slot->sizing, head->ob_size);
         HeapType& entry = report_.types[slot->index];
         ++entry.count;
         entry.bytes += size.bytes;
@@ -84,6 +61,23 @@ private:
         if (slot->metatype && classes_.size() < kMaxClasses) classes_.push_back(object);
     }
 
+    // The longest containers, longest first.
+    std::vector<HeapContainer> containers() {
+        std::vector<ContainerCandidate> kept;
+        for (; !longest_.empty(); longest_.pop()) kept.push_back(longest_.top());
+        std::sort(kept.begin(), kept.end(), std::greater<>());
+        std::vector<HeapContainer> out;
+        for (const auto& candidate : kept)
+            out.push_back(HeapContainer{candidate.address,
+                                        qualified_name(report_.types[candidate.type_index]),
+                                        candidate.length,
+                                        candidate.bytes,
+                                        candidate.interpreter_id,
+                                        {}});
+        return out;
+    }
+
+private:
     void consider_container(uint64_t object, const ObjectSize& size, size_t type_index,
                             int64_t interpreter_id) {
         if (options_.containers == 0) return;
@@ -96,10 +90,6 @@ private:
         }
     }
 
-public:
-    uint64_t unreadable_ = 0;
-
-private:
     const Memory& memory_;
     const Offsets& offsets_;
     HeapReport report_;
@@ -107,12 +97,14 @@ private:
     const HeapOptions& options_;
     std::priority_queue<ContainerCandidate, std::vector<ContainerCandidate>, std::greater<>> longest_;
     std::vector<uint64_t> classes_;
+    uint64_t unreadable_ = 0;
 };
 
 // Where an interpreter's collector keeps its objects: its own lists, 3.8's one set of lists
 // in _PyRuntime (all the main interpreter's), or mimalloc's heaps in free-threaded builds.
 Result<GcObjectWalk> tracked_objects(const Memory& memory, const Offsets& offsets, const RuntimeInfo& runtime,
-                                     uint64_t interp, bool first, const HeapWalkLimits& limits) {
+                                     uint64_t interp, bool first, const HeapWalkLimits& limits,
+                                     const GcObjectVisitor& visit) {
     PythonVersion version = PythonVersion::from_hex(runtime.version_hex);
     if (!offsets.gc_lists)
         return fail(
@@ -128,7 +120,7 @@ Result<GcObjectWalk> tracked_objects(const Memory& memory, const Offsets& offset
                                 runtime.version));
     if (lists.in_runtime && !first) return GcObjectWalk{};
     uint64_t base = lists.in_runtime ? runtime.runtime_address : interp;
-    return gc_list_objects(memory, lists, base + *lists.state, version, limits);
+    return gc_list_objects(memory, lists, base + *lists.state, version, limits, visit);
 }
 
 void sort_types(std::vector<HeapType>& types, HeapOrder order) {
@@ -158,7 +150,12 @@ Result<HeapReport> take_census(const Target& target, const Offsets& offsets, con
         uint64_t interp = list.interpreters[i];
         HeapInterpreter interpreter;
         interpreter.id = read_value<int64_t>(memory, interp + offsets.interpreter_state.id).value_or(-1);
-        auto walk = tracked_objects(memory, offsets, runtime, interp, i == 0, limits);
+        // Counted as the lists are walked, while each object's page is in the cache.
+        GcObjectVisitor visit = [&](uint64_t object) {
+            census.count_object(object, interpreter);
+            if (options.deep) tracked.push_back(object);
+        };
+        auto walk = tracked_objects(memory, offsets, runtime, interp, i == 0, limits, visit);
         if (!walk) {
             if (i == 0) return fail(walk.error().code, walk.error().message);
             report.notes.push_back(fmt::format("interpreter {}: {}", interpreter.id, walk.error().message));
@@ -169,17 +166,17 @@ Result<HeapReport> take_census(const Target& target, const Offsets& offsets, con
             interpreter.lists.push_back(HeapListCount{counted.name, counted.count});
         for (const auto& note : walk->notes)
             report.notes.push_back(fmt::format("interpreter {}: {}", interpreter.id, note));
-        census.count(*walk, interpreter);
+        census.count(*walk, interpreter);  // a walk that took no visitor (mimalloc's)
         if (options.deep) tracked.insert(tracked.end(), walk->objects.begin(), walk->objects.end());
         report.total_count += interpreter.count;
         report.total_bytes += interpreter.bytes;
         report.interpreters.push_back(std::move(interpreter));
     }
-    if (census.unreadable_)
+    if (census.unreadable())
         report.notes.push_back(
             fmt::format("{} objects on the GC lists could not be read (or their types) and are not "
                         "counted",
-                        census.unreadable_));
+                        census.unreadable()));
     report.containers = census.containers();
     name_referrers(memory, offsets, runtime, census.classes(), report.containers);
     if (options.deep) count_untracked(memory, offsets, census.types(), std::move(tracked), options, report);

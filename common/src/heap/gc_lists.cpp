@@ -28,7 +28,8 @@ struct GcLinks {
 // back link names the node before it; a loop into the list's middle or a foreign pointer breaks
 // that, and ends the walk with a note rather than at the cap.
 void walk_list(const Memory& memory, const GcListOffsets& lists, uint64_t head, const char* name,
-               const HeapWalkLimits& limits, GcObjectWalk& walk) {
+               const HeapWalkLimits& limits, const GcObjectVisitor& visit, size_t& total,
+               GcObjectWalk& walk) {
     GcListCount counted{name, 0};
     auto first = read_value<GcLinks>(memory, head);
     if (!first) {
@@ -39,7 +40,7 @@ void walk_list(const Memory& memory, const GcListOffsets& lists, uint64_t head, 
     uint64_t previous = head;
     uint64_t node = first->next & ~lists.next_mask;
     while (node != head) {
-        if (walk.objects.size() >= limits.max_objects) {
+        if (total >= limits.max_objects) {
             walk.capped = true;
             walk.notes.push_back(
                 fmt::format("stopped at {} objects (the cap) in GC list {}", limits.max_objects, name));
@@ -58,8 +59,12 @@ void walk_list(const Memory& memory, const GcListOffsets& lists, uint64_t head, 
                             name, node, counted.count));
             break;
         }
-        walk.objects.push_back(node + lists.head_size);
+        if (visit)
+            visit(node + lists.head_size);
+        else
+            walk.objects.push_back(node + lists.head_size);
         ++counted.count;
+        ++total;
         previous = node;
         node = links->next & ~lists.next_mask;
     }
@@ -69,11 +74,13 @@ void walk_list(const Memory& memory, const GcListOffsets& lists, uint64_t head, 
 }  // namespace
 
 GcObjectWalk gc_list_objects(const Memory& memory, const GcListOffsets& lists, uint64_t state,
-                             const PythonVersion& version, const HeapWalkLimits& limits) {
+                             const PythonVersion& version, const HeapWalkLimits& limits,
+                             const GcObjectVisitor& visit) {
     GcObjectWalk walk;
     auto names = list_names(lists, version);
+    size_t total = 0;
     for (size_t i = 0; i < names.size(); ++i)
-        walk_list(memory, lists, state + lists.lists[i], names[i], limits, walk);
+        walk_list(memory, lists, state + lists.lists[i], names[i], limits, visit, total, walk);
     return walk;
 }
 

@@ -12,8 +12,10 @@ namespace pyxray {
 
 // Every object on the lists of the _gc_runtime_state at `state`. Each list is circular through
 // its head; one that loops elsewhere, points at unreadable memory or passes the cap ends with a
-// note, and the objects read so far are kept. `version` names 3.14's incremental lists.
+// note, and the objects read so far are kept. `version` names 3.14's incremental lists. With a
+// `visit`, each object goes to it instead of into the walk's list.
 GcObjectWalk gc_list_objects(const Memory& memory, const GcListOffsets& lists, uint64_t state,
-                             const PythonVersion& version, const HeapWalkLimits& limits);
+                             const PythonVersion& version, const HeapWalkLimits& limits,
+                             const GcObjectVisitor& visit = {});
 
 }  // namespace pyxray

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,11 @@ struct GcListCount {
     uint64_t count = 0;
 };
 
+// Called with each object as the walk finds it, while its memory is still in the page cache.
+using GcObjectVisitor = std::function<void(uint64_t object)>;
+
 struct GcObjectWalk {
-    std::vector<uint64_t> objects;   // PyObject* addresses, each once
+    std::vector<uint64_t> objects;   // PyObject* addresses, each once (none when a visitor took them)
     std::vector<GcListCount> lists;  // how many objects each GC list held (none in mimalloc walks)
     std::vector<std::string> notes;  // where a walk was cut short (a loop, a cap, unreadable memory)
     bool capped = false;             // HeapWalkLimits::max_objects was reached
