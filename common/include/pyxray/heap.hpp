@@ -16,8 +16,16 @@ namespace pyxray {
 
 class Session;
 
+// What one interpreter holds of a type.
+struct HeapTypeShare {
+    int64_t interpreter_id = 0;
+    uint64_t count = 0;
+    uint64_t bytes = 0;
+};
+
 // One type's objects: how many, and their bytes as sys.getsizeof() counts them (the object and
-// its GC pre-header, not what it refers to).
+// its GC pre-header, not what it refers to). A subinterpreter's class of the same module and
+// qualname counts with the main one's; `interpreters` tells them apart.
 struct HeapType {
     std::string module;    // "builtins" for the builtin types
     std::string qualname;  // "Order", "dict"
@@ -27,6 +35,7 @@ struct HeapType {
     // does not track (str, int, a tuple of atoms...).
     uint64_t untracked_count = 0;
     uint64_t untracked_bytes = 0;
+    std::vector<HeapTypeShare> interpreters = {};  // the tracked objects', by interpreter
 };
 
 // A big list, dict, set, frozenset or tuple, and what refers to it where that is cheap to

@@ -55,6 +55,9 @@ public:
         HeapType& entry = report_.types[slot->index];
         ++entry.count;
         entry.bytes += size.bytes;
+        HeapTypeShare& share = share_of(entry, interpreter.id);
+        ++share.count;
+        share.bytes += size.bytes;
         ++interpreter.count;
         interpreter.bytes += size.bytes;
         if (is_container(slot->sizing.family)) consider_container(object, size, slot->index, interpreter.id);
@@ -78,6 +81,12 @@ public:
     }
 
 private:
+    static HeapTypeShare& share_of(HeapType& type, int64_t interpreter_id) {
+        for (HeapTypeShare& share : type.interpreters)
+            if (share.interpreter_id == interpreter_id) return share;
+        return type.interpreters.emplace_back(HeapTypeShare{interpreter_id, 0, 0});
+    }
+
     void consider_container(uint64_t object, const ObjectSize& size, size_t type_index,
                             int64_t interpreter_id) {
         if (options_.containers == 0) return;
@@ -103,7 +112,7 @@ private:
 // Where an interpreter's collector keeps its objects: its own lists, 3.8's one set of lists
 // in _PyRuntime (all the main interpreter's), or mimalloc's heaps in free-threaded builds.
 Result<GcObjectWalk> tracked_objects(const Memory& memory, const Offsets& offsets, const RuntimeInfo& runtime,
-                                     uint64_t interp, bool first, const HeapWalkLimits& limits,
+                                     uint64_t interp, bool main, const HeapWalkLimits& limits,
                                      const GcObjectVisitor& visit) {
     PythonVersion version = PythonVersion::from_hex(runtime.version_hex);
     if (!offsets.gc_lists)
@@ -118,7 +127,10 @@ Result<GcObjectWalk> tracked_objects(const Memory& memory, const Offsets& offset
         return fail(ErrorCode::Unsupported,
                     fmt::format("CPython {}: the target's _Py_DebugOffsets did not say where the GC state is",
                                 runtime.version));
-    if (lists.in_runtime && !first) return GcObjectWalk{};
+    if (lists.in_runtime && !main)
+        return fail(ErrorCode::Unsupported,
+                    "its objects are on the lists of 3.8's one collector for the process, "
+                    "counted under interpreter 0");
     uint64_t base = lists.in_runtime ? runtime.runtime_address : interp;
     return gc_list_objects(memory, lists, base + *lists.state, version, limits, visit);
 }
@@ -146,6 +158,8 @@ Result<HeapReport> take_census(const Target& target, const Offsets& offsets, con
     report.notes = list.notes;
     HeapWalkLimits limits{options.max_objects};
     std::vector<uint64_t> tracked;  // every interpreter's objects, for --deep
+    // The list starts at the newest interpreter; the main one, last, is counted first.
+    std::reverse(list.interpreters.begin(), list.interpreters.end());
     for (size_t i = 0; i < list.interpreters.size(); ++i) {
         uint64_t interp = list.interpreters[i];
         HeapInterpreter interpreter;

@@ -21,7 +21,7 @@ const TypeSlot* TypeCounter::slot_for(uint64_t type) {
     std::string qualname = decoder_.type_qualname(*info).value_or(info->name);
     auto key = std::make_pair(module, qualname);
     auto [named, added] = by_name_.try_emplace(std::move(key), types_.size());
-    if (added) types_.push_back(HeapType{std::move(module), std::move(qualname), 0, 0, 0, 0});
+    if (added) types_.push_back(HeapType{std::move(module), std::move(qualname), 0, 0, 0, 0, {}});
     TypeSlot slot{named->second, type_sizing(decoder_, *info, minor_, gc_head_size_),
                   (info->flags & type_flags::kTypeSubclass) != 0, decoder_.family_of(*info)};
     return &*by_type_.emplace(type, slot).first->second;

@@ -246,11 +246,16 @@ Json task_json(const AsyncTask& task) {
 Json heap_json(const HeapReport& report) {
     Json types = Json::array();
     for (const HeapType& type : report.types) {
-        Json entry = reserved_object(6);
+        Json entry = reserved_object(7);
         entry["module"] = type.module;
         entry["qualname"] = type.qualname;
         entry["count"] = type.count;
         entry["bytes"] = type.bytes;
+        Json shares = Json::array();
+        for (const HeapTypeShare& share : type.interpreters)
+            shares.push_back(
+                Json{{"id", share.interpreter_id}, {"count", share.count}, {"bytes", share.bytes}});
+        entry["interpreters"] = std::move(shares);
         if (report.deep) {
             entry["untracked_count"] = type.untracked_count;
             entry["untracked_bytes"] = type.untracked_bytes;

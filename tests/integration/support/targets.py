@@ -33,7 +33,7 @@ class FixtureProcess:
     """A fixture program (stacks.py unless told otherwise) running under one interpreter, in its
     own directory; it takes --record and --ready, and blocks every thread in time.sleep."""
 
-    def __init__(self, interpreter, workdir, depth=None, script=STACKS_PY):
+    def __init__(self, interpreter, workdir, depth=None, script=STACKS_PY, arguments=()):
         self.interpreter = interpreter
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -45,6 +45,7 @@ class FixtureProcess:
                    "--record", str(self.record_path), "--ready", str(self.ready_path)]
         if depth is not None:
             command += ["--depth", str(depth)]
+        command += [str(argument) for argument in arguments]
         environment = dict(os.environ, **dict(interpreter.environment))
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, cwd=self.workdir, stdin=subprocess.DEVNULL,
