@@ -38,7 +38,7 @@ def assert_one_line_error(completed, what, expected):
     assert "Traceback" not in completed.stderr + completed.stdout
 
 
-COMMANDS = ["xbt", "threads", "tasks"]
+COMMANDS = ["xbt", "threads", "tasks", "heap"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -47,7 +47,7 @@ def test_cli_rejects_a_process_without_python(plain_target, command):
     assert_one_line_error(completed, f"pyxray {command} --pid <sleep>", no_python(plain_target))
 
 
-@pytest.mark.parametrize("command", ["threads", "tasks"])
+@pytest.mark.parametrize("command", ["threads", "tasks", "heap"])
 def test_cli_command_needs_a_target(command):
     completed = run([CLI, command])
     assert_one_line_error(completed, f"pyxray {command} without a target",
@@ -105,7 +105,7 @@ def assert_lldb_error_then_alive(target, command, expected, *more_expected):
 
 
 ERROR_CHECKS = {"gdb": assert_gdb_error_then_alive, "lldb": assert_lldb_error_then_alive}
-DEBUGGER_COMMANDS = ["py-xbt", "py-threads", "py-tasks"]
+DEBUGGER_COMMANDS = ["py-xbt", "py-threads", "py-tasks", "py-heap"]
 
 
 @pytest.mark.parametrize("debugger", ["gdb", "lldb"])
