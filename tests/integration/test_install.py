@@ -175,8 +175,9 @@ def test_help_in_both_debuggers_has_usage_options_and_examples(installed_deb, li
 
 def test_gdb_completes_options_with_tab(installed_deb, live):
     output = gdb_at(live.pid, gdb_line(PREFIX), "complete py-xbt --na", "complete py-xbt --color=al",
-                    "complete py-threads --st", "complete py-tasks --tr").stdout
-    for wanted in ["py-xbt --native-all", "py-xbt --color=always", "py-threads --stacks", "py-tasks --tree"]:
+                    "complete py-threads --st", "complete py-tasks --tr", "complete py-heap --by c").stdout
+    for wanted in ["py-xbt --native-all", "py-xbt --color=always", "py-threads --stacks", "py-tasks --tree",
+                   "py-heap --by count"]:
         assert re.search(rf"^{re.escape(wanted)}$", output, re.MULTILINE), output[-2000:]
 
 

@@ -18,6 +18,8 @@ namespace {
 constexpr size_t kMaxReferrers = 8;             // names kept per container
 constexpr size_t kMaxNamespaceItems = 1 << 16;  // a module's globals, a class's attributes
 
+using SlotValues = std::vector<std::pair<std::string, uint64_t>>;
+
 class Referrers {
 public:
     Referrers(const Memory& memory, const Offsets& offsets, std::vector<HeapContainer>& containers)
@@ -64,9 +66,14 @@ public:
                 auto spaces = read_frame_namespaces(memory_, offsets_, reader_, frame.frame_address,
                                                     frame.code_address);
                 if (!spaces) continue;
-                for (const FrameVariable& variable : spaces->locals)
-                    add(variable.object, fmt::format("{} ({}:{}) local '{}'", frame.function,
-                                                     path_basename(frame.file), frame.line, variable.name));
+                for (const FrameVariable& variable : spaces->locals) {
+                    std::string local = fmt::format("{} ({}:{}) local '{}", frame.function,
+                                                    path_basename(frame.file), frame.line, variable.name);
+                    if (wanted_.contains(variable.object))
+                        add(variable.object, local + "'");
+                    else if (is_instance(variable.object))
+                        attributes_of(variable.object, local, "'");
+                }
             }
     }
 
@@ -84,9 +91,34 @@ private:
 
     void namespace_of(uint64_t dict, const std::string& owner) {
         for (const auto& [key, value] : items(dict)) {
-            if (!wanted_.contains(value)) continue;
-            if (auto name = reader_.str_value(key, 512)) add(value, owner + "." + *name);
+            bool wanted = wanted_.contains(value);
+            if (!wanted && !is_instance(value)) continue;
+            auto name = reader_.str_value(key, 512);
+            if (!name) continue;
+            if (wanted)
+                add(value, owner + "." + *name);
+            else
+                attributes_of(value, owner + "." + *name);
         }
+    }
+
+    // One level down: an instance a global or a local names keeps the container as an
+    // attribute (`cache.entries`).
+    bool is_instance(uint64_t object) const {
+        auto type = decoder_.type_of(object);
+        return type && type->heap && decoder_.family_of(*type) == objects::Family::Instance;
+    }
+
+    // `closing` ends each name: a local's quote.
+    void attributes_of(uint64_t instance, const std::string& owner, const char* closing = "") {
+        auto type = decoder_.type_of(instance);
+        if (!type) return;
+        auto attributes = decoder_.instance_namespace(instance, *type, kMaxNamespaceItems);
+        for (const auto& [key, value] : attributes.value_or(objects::Items{}))
+            if (wanted_.contains(value))
+                if (auto name = reader_.str_value(key, 512)) add(value, owner + "." + *name + closing);
+        for (const auto& [name, value] : decoder_.slot_values(instance, *type).value_or(SlotValues{}))
+            if (wanted_.contains(value)) add(value, owner + "." + name + closing);
     }
 
     void add(uint64_t object, std::string name) {

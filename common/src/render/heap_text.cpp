@@ -48,14 +48,24 @@ void append_types(std::string& out, const HeapReport& report, size_t top, bool c
                                human_bytes(type.untracked_bytes));
         out += "\n";
     }
-    out += fmt::format("{:<{}}  {:>12}  {:>11}\n", "total", width, grouped(report.total_count),
+    out += fmt::format("{:<{}}  {:>12}  {:>11}", "total", width, grouped(report.total_count),
                        human_bytes(report.total_bytes));
+    if (report.deep) {
+        uint64_t count = 0, bytes = 0;
+        for (const HeapType& type : report.types) {
+            count += type.untracked_count;
+            bytes += type.untracked_bytes;
+        }
+        out += fmt::format("  {:>12}  {:>11}", grouped(count), human_bytes(bytes));
+    }
+    out += "\n";
     if (shown < report.types.size())
         out += fmt::format("({} of {} types; --top N for more, --json for every one)\n", shown,
                            report.types.size());
     if (report.deep)
-        out += fmt::format("--deep counted {} untracked objects reached from the tracked ones\n",
-                           grouped(report.deep_visited));
+        out +=
+            "UNTRACKED: objects the collector does not track (str, int, a dict of atoms), reached from "
+            "the tracked ones by --deep\n";
 }
 
 void append_containers(std::string& out, const HeapReport& report, bool color) {
