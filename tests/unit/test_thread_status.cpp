@@ -178,6 +178,10 @@ void expect_projected(const Offsets& fallback, uint64_t free_threaded) {
     EXPECT_EQ(merged.thread_status->gil_enabled.has_value(), free_threaded == 1);
     EXPECT_EQ(merged.thread_status->gc_collecting, 0x800u + 0x120u);
     EXPECT_EQ(merged.thread_status->modules, 0xa00u);
+    // The heap census's lists: placed in the interpreter only by the table (default builds).
+    if (fallback.gc_lists) {
+        EXPECT_EQ(merged.gc_lists->state, std::optional<uint64_t>(0x800));
+    }
 }
 
 TEST(ThreadStatus, From314And315DebugOffsets) {

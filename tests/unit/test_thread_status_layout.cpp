@@ -2,6 +2,7 @@
 // own headers, 3.8 to 3.13t; 3.14 and 3.15 have no headers here (see test_thread_status.cpp).
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,14 @@ TEST(ThreadStatusLayout, AgreesWithEveryInstalledHeaderSet) {
         EXPECT_EQ(s.gc_in_runtime, r.gc_in_runtime != 0);
         EXPECT_EQ(s.gc_collecting, static_cast<uint64_t>(r.gc_collecting));
         EXPECT_EQ(s.modules, static_cast<uint64_t>(r.modules));
+        const auto& lists = (*table)->gc_lists;
+        ASSERT_EQ(lists.has_value(), !r.free_threaded);  // free-threaded builds link no lists
+        if (lists) {
+            EXPECT_EQ(lists->in_runtime, r.gc_in_runtime != 0);
+            EXPECT_EQ(lists->state, std::optional<uint64_t>(r.gc_state));
+            EXPECT_EQ(lists->lists[2], static_cast<uint64_t>(r.gc_oldest_head));
+            EXPECT_EQ(lists->lists[3], static_cast<uint64_t>(r.gc_permanent_head));
+        }
         checked += std::string(" ") + set.dir;
     }
     std::printf("checked thread-status mirrors against:%s\n", checked.c_str());

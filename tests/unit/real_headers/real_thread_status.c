@@ -39,8 +39,12 @@ struct RealThreadStatus FUNC_NAME(PYXRAY_TAG)(void) {
 #if PY_VERSION_HEX < 0x03090000
     o.gc_in_runtime = 1;
     o.gc_collecting = offsetof(_PyRuntimeState, gc.collecting);
+    o.gc_state = offsetof(_PyRuntimeState, gc);
 #else
     o.gc_collecting = offsetof(PyInterpreterState, gc.collecting);
+    o.gc_state = offsetof(PyInterpreterState, gc);
 #endif
+    o.gc_oldest_head = offsetof(struct _gc_runtime_state, generations[2].head);
+    o.gc_permanent_head = offsetof(struct _gc_runtime_state, permanent_generation.head);
     return o;
 }
