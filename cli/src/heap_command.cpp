@@ -1,5 +1,10 @@
 #include "heap_command.hpp"
 
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+
 #include "help.hpp"
 #include "pyxray/command_help.hpp"
 #include "pyxray/session.hpp"
@@ -28,8 +33,26 @@ CLI::App* add_heap_command(CLI::App& app, HeapArguments& args) {
     return heap;
 }
 
+namespace {
+
+// On a terminal, a long census says how far it got, on one line it erases when done.
+struct ProgressLine {
+    bool shown = false;
+    void update(uint64_t counted) {
+        std::fprintf(stderr, "\rpyxray heap: %" PRIu64 " objects counted...", counted);
+        shown = true;
+    }
+    ~ProgressLine() {
+        if (shown) std::fputs("\r\033[K", stderr);
+    }
+};
+
+}  // namespace
+
 Result<CommandOutput> run_heap(HeapArguments& args) {
     HeapCommand& command = args.command;
+    ProgressLine line;
+    if (isatty(STDERR_FILENO)) command.progress = [&line](uint64_t counted) { line.update(counted); };
     command.order = args.order == "count" ? HeapOrder::Count : HeapOrder::Bytes;
     command.color = color_stdout(args.color, command.json) ? ColorMode::Always : ColorMode::Never;
     PYXRAY_TRY(target, open_target(args.target));

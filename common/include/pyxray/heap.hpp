@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -96,6 +97,7 @@ struct HeapReport {
 enum class HeapOrder : uint8_t { Bytes, Count };
 
 struct HeapCommand {
+    std::function<void(uint64_t counted)> progress = {};  // HeapOptions::progress
     size_t top = 20;
     size_t containers = 10;
     HeapOrder order = HeapOrder::Bytes;
@@ -112,7 +114,12 @@ struct HeapOptions {
     bool deep = false;
     size_t deep_cap = 10'000'000;
     size_t max_objects = 50'000'000;
+    // Called with the objects counted so far, every kHeapProgressStep of them (a front-end's
+    // progress line on a terminal); empty: no progress.
+    std::function<void(uint64_t counted)> progress = {};
 };
+
+inline constexpr uint64_t kHeapProgressStep = 1 << 20;
 
 // `words` are the arguments after the command name; errors name the bad word.
 Result<HeapCommand> parse_heap_command(const std::vector<std::string>& words);

@@ -56,6 +56,7 @@ Result<std::string> run_heap_command(const Session& session, const HeapCommand& 
     options.order = command.order;
     options.deep = command.deep;
     options.deep_cap = command.deep_cap;
+    options.progress = command.progress;
     PYXRAY_TRY(report, session.heap(options));
     if (command.json) return render_heap_json(report);
     return render_heap_text(report, command.top, use_color(command.color, command.output_is_terminal, false));

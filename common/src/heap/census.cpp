@@ -158,6 +158,7 @@ Result<HeapReport> take_census(const Target& target, const Offsets& offsets, con
     report.notes = list.notes;
     HeapWalkLimits limits{options.max_objects};
     std::vector<uint64_t> tracked;  // every interpreter's objects, for --deep
+    uint64_t counted = 0;
     // The list starts at the newest interpreter; the main one, last, is counted first.
     std::reverse(list.interpreters.begin(), list.interpreters.end());
     for (size_t i = 0; i < list.interpreters.size(); ++i) {
@@ -168,6 +169,7 @@ Result<HeapReport> take_census(const Target& target, const Offsets& offsets, con
         GcObjectVisitor visit = [&](uint64_t object) {
             census.count_object(object, interpreter);
             if (options.deep) tracked.push_back(object);
+            if (options.progress && ++counted % kHeapProgressStep == 0) options.progress(counted);
         };
         auto walk = tracked_objects(memory, offsets, runtime, interp, i == 0, limits, visit);
         if (!walk) {
