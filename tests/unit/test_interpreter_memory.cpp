@@ -1,0 +1,224 @@
+// heap/interpreter_memory.cpp on synthetic memory: the statics of 3.8-3.11 found by their file
+// and name, every failed read a note, the versions whose places pyxray does not reach said so;
+// and the file-qualified static lookup on a real libpython's .symtab.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <map>
+
+#include "heap/interpreter_memory.hpp"
+#include "matrix_interpreters.hpp"
+#include "symbols/elf_symbols.hpp"
+
+namespace {
+
+using pyxray::InterpreterMemory;
+
+constexpr const char* kLibrary = "/opt/py/lib/libpython3.8.so.1.0";
+
+// One module, libpython, whose symbols come from a table (name -> address).
+class SymbolsTarget final : public pyxray::Target {
+public:
+    SymbolsTarget(std::map<std::string, uint64_t> symbols, bool readable_symbols = true)
+        : symbols_(std::move(symbols)), readable_symbols_(readable_symbols) {}
+    const pyxray::Memory& memory() const override { return memory_; }
+    pyxray::TargetInfo info() const override { return {}; }
+    pyxray::Result<std::vector<pyxray::ModuleInfo>> modules() const override {
+        return std::vector<pyxray::ModuleInfo>{{"/usr/bin/python3", 0x400000}, {kLibrary, 0x7f0000000000}};
+    }
+    pyxray::Result<std::vector<pyxray::ThreadInfo>> threads() const override {
+        return std::vector<pyxray::ThreadInfo>{};
+    }
+    pyxray::Result<std::vector<pyxray::NativeFrame>> native_frames(int64_t) const override {
+        return std::vector<pyxray::NativeFrame>{};
+    }
+    pyxray::Result<std::unique_ptr<pyxray::ModuleSymbols>> module_symbols(
+        const pyxray::ModuleInfo& module, std::span<const std::string_view>) const override {
+        if (!readable_symbols_) return pyxray::fail(pyxray::ErrorCode::Io, "no file here");
+        struct Symbols final : pyxray::ModuleSymbols {
+            std::map<std::string, uint64_t> table;
+            std::optional<uint64_t> symbol(std::string_view name) const override {
+                auto found = table.find(std::string(name));
+                if (found == table.end()) return std::nullopt;
+                return found->second;
+            }
+            std::optional<pyxray::LoadedSection> section(std::string_view) const override {
+                return std::nullopt;
+            }
+        };
+        auto symbols = std::make_unique<Symbols>();
+        if (module.path == kLibrary) symbols->table = symbols_;
+        return std::unique_ptr<pyxray::ModuleSymbols>(std::move(symbols));
+    }
+    template <typename T>
+    void put(uint64_t address, T value) {
+        memory_.add(address, &value, sizeof(value));
+    }
+
+private:
+    pyxray::BufferMemory memory_;
+    std::map<std::string, uint64_t> symbols_;
+    bool readable_symbols_;
+};
+
+pyxray::RuntimeInfo runtime(uint32_t version_hex, bool free_threaded = false) {
+    pyxray::RuntimeInfo info;
+    info.version_hex = version_hex;
+    info.library = kLibrary;
+    info.free_threaded = free_threaded;
+    return info;
+}
+
+std::map<std::string, uint64_t> symbols_38() {
+    return {{"obmalloc.c:narenas_currently_allocated", 0x1000},
+            {"unicodeobject.c:interned", 0x1008},
+            {"floatobject.c:numfree", 0x1010},
+            {"listobject.c:numfree", 0x1014},
+            {"dictobject.c:numfree", 0x1018},
+            {"dictobject.c:numfreekeys", 0x101c},
+            {"frameobject.c:numfree", 0x1020},
+            {"classobject.c:numfree", 0x1024},
+            {"methodobject.c:numfree", 0x1028},
+            {"genobject.c:ag_value_freelist_free", 0x102c},
+            {"genobject.c:ag_asend_freelist_free", 0x1030},
+            {"tupleobject.c:numfree", 0x1100}};
+}
+
+constexpr uint64_t kInternedDict = 0x5000;
+
+// A 3.8 process: 7 arenas, free lists 1..9 long, the tuples' i-sized list 100 + i, 4321 interned.
+void fill_38(SymbolsTarget& target) {
+    target.put<uint64_t>(0x1000, 7);
+    target.put<uint64_t>(0x1008, kInternedDict);
+    for (int i = 0; i < 9; ++i) target.put<int32_t>(0x1010 + 4 * i, i + 1);
+    for (int i = 0; i < 20; ++i) target.put<int32_t>(0x1100 + 4 * i, 100 + i);
+    const auto& dict = pyxray::offsets_3_8().objects.dict_object;
+    target.put<int64_t>(kInternedDict + dict.ma_used, 4321);
+}
+
+uint64_t free_list(const InterpreterMemory& memory, const std::string& name) {
+    for (const auto& list : memory.free_lists)
+        if (list.name == name) return list.count;
+    ADD_FAILURE() << "no free list " << name;
+    return 0;
+}
+
+std::string joined(const std::vector<std::string>& notes) {
+    std::string out;
+    for (const auto& note : notes) out += note + "\n";
+    return out;
+}
+
+TEST(InterpreterMemory, Python38StaticsAreReadByFileAndName) {
+    SymbolsTarget target(symbols_38());
+    fill_38(target);
+    auto memory = pyxray::interpreter_memory(target, pyxray::offsets_3_8(), runtime(0x030812f0), 0);
+    EXPECT_TRUE(memory.notes.empty()) << joined(memory.notes);
+    EXPECT_EQ(memory.arenas_in_use, 7u);
+    EXPECT_EQ(memory.arena_size, 256u * 1024);
+    EXPECT_EQ(memory.interned_strings, 4321u);
+    EXPECT_EQ(free_list(memory, "float"), 1u);
+    EXPECT_EQ(free_list(memory, "list"), 2u);
+    EXPECT_EQ(free_list(memory, "dict"), 3u);
+    EXPECT_EQ(free_list(memory, "dict keys"), 4u);
+    EXPECT_EQ(free_list(memory, "frame"), 5u);
+    EXPECT_EQ(free_list(memory, "method"), 6u);
+    EXPECT_EQ(free_list(memory, "async_gen asend"), 9u);
+    EXPECT_EQ(free_list(memory, "tuple[1]"), 101u);  // free 0-tuples are the singleton: not listed
+    EXPECT_EQ(free_list(memory, "tuple[19]"), 119u);
+    EXPECT_EQ(memory.free_lists.size(), 9u + 19u);
+}
+
+TEST(InterpreterMemory, Python39HasNoMethodFreeLists) {
+    SymbolsTarget target(symbols_38());
+    fill_38(target);
+    auto memory = pyxray::interpreter_memory(target, pyxray::offsets_3_9(), runtime(0x030912f0), 0);
+    for (const auto& list : memory.free_lists) {
+        EXPECT_NE(list.name, "method");
+        EXPECT_NE(list.name, "builtin method");
+    }
+    EXPECT_EQ(free_list(memory, "frame"), 5u);
+}
+
+// A core that left pages out: each number it cannot tell is a note, the others are still told.
+TEST(InterpreterMemory, AnUnreadableFieldIsANoteNotAFailure) {
+    SymbolsTarget target(symbols_38());
+    target.put<uint64_t>(0x1008, kInternedDict);  // the interned dict's own page is missing
+    for (int i = 0; i < 9; ++i) target.put<int32_t>(0x1010 + 4 * i, i + 1);
+    target.put<int32_t>(0x1100, 0);  // tuple numfree[0] only: [1] onwards are missing
+    auto memory = pyxray::interpreter_memory(target, pyxray::offsets_3_8(), runtime(0x030812f0), 0);
+    EXPECT_FALSE(memory.arenas_in_use.has_value());
+    EXPECT_FALSE(memory.interned_strings.has_value());
+    EXPECT_EQ(free_list(memory, "float"), 1u);
+    std::string notes = joined(memory.notes);
+    EXPECT_NE(notes.find("arenas: `narenas_currently_allocated` at 0x1000 is unreadable"), std::string::npos)
+        << notes;
+    EXPECT_NE(notes.find("free list tuple[1]: `numfree` at 0x1104 is unreadable"), std::string::npos)
+        << notes;
+    EXPECT_NE(notes.find("interned strings: the interned dict's ma_used"), std::string::npos) << notes;
+    EXPECT_EQ(memory.notes.size(), 3u) << notes;
+}
+
+TEST(InterpreterMemory, WithoutSymbolsEachStaticSaysWhy) {
+    SymbolsTarget stripped({});
+    auto memory = pyxray::interpreter_memory(stripped, pyxray::offsets_3_11(), runtime(0x030b02f0), 0);
+    EXPECT_FALSE(memory.arenas_in_use.has_value());
+    EXPECT_EQ(memory.arena_size, 1024u * 1024);
+    std::string notes = joined(memory.notes);
+    EXPECT_NE(notes.find("interned strings: `interned` is a static of unicodeobject.c, and " +
+                         std::string(kLibrary) + " has no symbol for it"),
+              std::string::npos)
+        << notes;
+    EXPECT_NE(notes.find("free lists: the free lists are in PyInterpreterState"), std::string::npos) << notes;
+    SymbolsTarget unreadable({}, false);
+    memory = pyxray::interpreter_memory(unreadable, pyxray::offsets_3_8(), runtime(0x030812f0), 0);
+    notes = joined(memory.notes);
+    EXPECT_NE(notes.find("symbols are unreadable (no file here)"), std::string::npos) << notes;
+}
+
+TEST(InterpreterMemory, ImplausibleCountsAreNotTold) {
+    SymbolsTarget target(symbols_38());
+    fill_38(target);
+    target.put<uint64_t>(0x1000, ~uint64_t{0});
+    target.put<int32_t>(0x1010, -5);
+    const auto& dict = pyxray::offsets_3_8().objects.dict_object;
+    target.put<int64_t>(kInternedDict + dict.ma_used, -1);
+    auto memory = pyxray::interpreter_memory(target, pyxray::offsets_3_8(), runtime(0x030812f0), 0);
+    EXPECT_FALSE(memory.arenas_in_use.has_value());
+    EXPECT_FALSE(memory.interned_strings.has_value());
+    std::string notes = joined(memory.notes);
+    EXPECT_NE(notes.find("free list float: its length reads -5"), std::string::npos) << notes;
+    EXPECT_EQ(memory.notes.size(), 3u) << notes;
+}
+
+TEST(InterpreterMemory, FreeThreadedBuildsHaveNoArenas) {
+    SymbolsTarget target({});
+    auto memory = pyxray::interpreter_memory(target, pyxray::offsets_3_13t(), runtime(0x030d00f0, true), 0);
+    EXPECT_FALSE(memory.arena_size.has_value());
+    EXPECT_NE(joined(memory.notes).find("mimalloc"), std::string::npos);
+}
+
+// The statics that share a name (free_list, numfree in half of Objects/) told apart by the
+// STT_FILE symbol before each file's locals, in pyenv's 3.8 libpython.
+TEST(InterpreterMemory, FileQualifiedStaticsInARealLibpython) {
+    auto python = pyxray::testing::pyenv_python(8);
+    if (!python) GTEST_SKIP() << "no pyenv 3.8";
+    auto prefix = std::filesystem::path(*python).parent_path().parent_path();
+    std::string library = (prefix / "lib" / "libpython3.8.so.1.0").string();
+    std::vector<std::string_view> names = {"floatobject.c:numfree", "tupleobject.c:numfree",
+                                           "listobject.c:numfree", "obmalloc.c:narenas_currently_allocated",
+                                           "nosuchfile.c:numfree"};
+    auto symbols = pyxray::ElfSymbols::open(library, names);
+    ASSERT_TRUE(symbols) << symbols.error().message;
+    auto floats = symbols->find("floatobject.c:numfree"), tuples = symbols->find("tupleobject.c:numfree"),
+         lists = symbols->find("listobject.c:numfree");
+    ASSERT_TRUE(floats && tuples && lists);
+    EXPECT_NE(*floats, *tuples);
+    EXPECT_NE(*floats, *lists);
+    EXPECT_TRUE(symbols->find("obmalloc.c:narenas_currently_allocated").has_value());
+    EXPECT_FALSE(symbols->find("nosuchfile.c:numfree").has_value());
+    EXPECT_FALSE(symbols->find("numfree").has_value());  // not asked for unqualified
+}
+
+}  // namespace
