@@ -1,14 +1,22 @@
 // heap/interpreter_memory.cpp on synthetic memory: the statics of 3.8-3.11 found by their file
 // and name, every failed read a note, the versions whose places pyxray does not reach said so;
-// and the file-qualified static lookup on a real libpython's .symtab.
+// the file-qualified static lookup on a real libpython's .symtab; and live interpreters of the
+// matrix against what their own sys._debugmallocstats() said just before they blocked.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <regex>
+#include <sstream>
 
 #include "heap/interpreter_memory.hpp"
+#include "interp/runtime_locator.hpp"
+#include "live_python.hpp"
 #include "matrix_interpreters.hpp"
+#include "pyxray/process.hpp"
 #include "symbols/elf_symbols.hpp"
 
 namespace {
@@ -152,9 +160,9 @@ TEST(InterpreterMemory, AnUnreadableFieldIsANoteNotAFailure) {
     EXPECT_FALSE(memory.interned_strings.has_value());
     EXPECT_EQ(free_list(memory, "float"), 1u);
     std::string notes = joined(memory.notes);
-    EXPECT_NE(notes.find("arenas: `narenas_currently_allocated` at 0x1000 is unreadable"), std::string::npos)
+    EXPECT_NE(notes.find("arenas: narenas_currently_allocated at 0x1000 is unreadable"), std::string::npos)
         << notes;
-    EXPECT_NE(notes.find("free list tuple[1]: `numfree` at 0x1104 is unreadable"), std::string::npos)
+    EXPECT_NE(notes.find("free list tuple[1]: its length at 0x1104 is unreadable"), std::string::npos)
         << notes;
     EXPECT_NE(notes.find("interned strings: the interned dict's ma_used"), std::string::npos) << notes;
     EXPECT_EQ(memory.notes.size(), 3u) << notes;
@@ -170,7 +178,7 @@ TEST(InterpreterMemory, WithoutSymbolsEachStaticSaysWhy) {
                          std::string(kLibrary) + " has no symbol for it"),
               std::string::npos)
         << notes;
-    EXPECT_NE(notes.find("free lists: the free lists are in PyInterpreterState"), std::string::npos) << notes;
+    EXPECT_NE(notes.find("free lists: they are in PyInterpreterState"), std::string::npos) << notes;
     SymbolsTarget unreadable({}, false);
     memory = pyxray::interpreter_memory(unreadable, pyxray::offsets_3_8(), runtime(0x030812f0), 0);
     notes = joined(memory.notes);
@@ -219,6 +227,178 @@ TEST(InterpreterMemory, FileQualifiedStaticsInARealLibpython) {
     EXPECT_TRUE(symbols->find("obmalloc.c:narenas_currently_allocated").has_value());
     EXPECT_FALSE(symbols->find("nosuchfile.c:numfree").has_value());
     EXPECT_FALSE(symbols->find("numfree").has_value());  // not asked for unqualified
+}
+
+// What sys._debugmallocstats() printed: the arenas in use and the free lists by pyxray's names.
+struct MallocStats {
+    std::optional<uint64_t> arenas;
+    std::map<std::string, uint64_t> free_lists;
+};
+
+MallocStats parse_malloc_stats(const std::string& text) {
+    static const std::map<std::string, std::string> kNames = {{"PyFloatObjects", "float"},
+                                                              {"PyListObjects", "list"},
+                                                              {"PyDictObjects", "dict"},
+                                                              {"PyDictKeysObjects", "dict keys"},
+                                                              {"PyFrameObjects", "frame"},
+                                                              {"PyMethodObjects", "method"},
+                                                              {"PyCFunctionObjects", "builtin method"}};
+    MallocStats stats;
+    std::regex arenas(R"(# arenas allocated current\s*=\s*([0-9,]+))"),
+        tuple(R"((\d+) free (\d+)-sized PyTupleObjects)"), other(R"((\d+) free (Py\w+Objects) )");
+    std::istringstream lines(text);
+    std::string line;
+    std::smatch m;
+    while (std::getline(lines, line)) {
+        if (std::regex_search(line, m, arenas)) {
+            std::string digits = std::regex_replace(m[1].str(), std::regex(","), "");
+            stats.arenas = std::stoull(digits);
+        } else if (std::regex_search(line, m, tuple)) {
+            stats.free_lists["tuple[" + m[2].str() + "]"] = std::stoull(m[1].str());
+        } else if (std::regex_search(line, m, other) && kNames.count(m[2].str())) {
+            stats.free_lists[kNames.at(m[2].str())] = std::stoull(m[1].str());
+        }
+    }
+    return stats;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+constexpr int kFreshInterned = 5000;
+
+// The target interns kFreshInterned new strings, records its own numbers, then blocks: printing
+// "ready" and reading stdin after the stats move a free list by a few entries at most.
+std::string truth_script(const std::filesystem::path& stats, const std::filesystem::path& interned) {
+    return fmt::format(
+        "import sys, os\n"
+        "kept = [sys.intern('pyxray-fresh-%d' % i) for i in range({})]\n"
+        "size = getattr(sys, 'getunicodeinternedsize', None)\n"
+        "with open('{}', 'w') as f: f.write(str(size()) if size else '')\n"
+        "fd = os.open('{}', os.O_WRONLY | os.O_CREAT | os.O_TRUNC)\n"
+        "saved = os.dup(2); os.dup2(fd, 2); sys._debugmallocstats(); os.dup2(saved, 2)\n"
+        "print('ready', flush=True); sys.stdin.read()\n",
+        kFreshInterned, interned.string(), stats.string());
+}
+
+struct LiveReading {
+    InterpreterMemory memory;
+    MallocStats stats;
+    std::optional<uint64_t> interned_size;  // sys.getunicodeinternedsize(), 3.12+
+};
+
+std::optional<LiveReading> read_live(const std::string& executable) {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::temp_directory_path() / fmt::format("pyxray-intermem-{}", getpid());
+    fs::create_directories(dir);
+    std::string script = truth_script(dir / "stats", dir / "interned");
+    pyxray::testing::LivePython python(executable.c_str(), script.c_str());
+    if (!python.ready()) {
+        ADD_FAILURE() << executable << " did not start";
+        return std::nullopt;
+    }
+    auto modules = pyxray::modules_of_process(python.pid());
+    if (!modules) {
+        ADD_FAILURE() << modules.error().message;
+        return std::nullopt;
+    }
+    pyxray::StaticTarget target(pyxray::make_process_memory(python.pid()),
+                                {pyxray::TargetKind::Live, python.pid(), executable}, std::move(*modules), {},
+                                {});
+    auto runtime = pyxray::locate_runtime(target);
+    if (!runtime) {
+        ADD_FAILURE() << runtime.error().message;
+        return std::nullopt;
+    }
+    auto interp = pyxray::read_pointer(
+        target.memory(), runtime->info.runtime_address + runtime->offsets->runtime_state.interpreters_head);
+    if (!interp) {
+        ADD_FAILURE() << interp.error().message;
+        return std::nullopt;
+    }
+    LiveReading reading{pyxray::interpreter_memory(target, *runtime->offsets, runtime->info, *interp),
+                        parse_malloc_stats(read_file(dir / "stats")), std::nullopt};
+    std::string interned = read_file(dir / "interned");
+    if (!interned.empty()) reading.interned_size = std::stoull(interned);
+    fs::remove_all(dir);
+    return reading;
+}
+
+// A free list may move by a few entries between the target's stats and its block on stdin.
+constexpr uint64_t kFreeListSlack = 4;
+
+void expect_agrees_with_target(const LiveReading& r, int minor) {
+    const InterpreterMemory& m = r.memory;
+    std::string notes = joined(m.notes);
+    ASSERT_TRUE(r.stats.arenas.has_value()) << "no arena line in the target's _debugmallocstats";
+    if (minor <= 13) {
+        ASSERT_TRUE(m.arenas_in_use.has_value()) << notes;
+        EXPECT_NEAR(static_cast<double>(*m.arenas_in_use), static_cast<double>(*r.stats.arenas), 1.0);
+    }
+    size_t compared = 0;
+    for (const auto& list : m.free_lists) {
+        auto told = r.stats.free_lists.find(list.name);
+        if (told == r.stats.free_lists.end())
+            continue;  // not in _debugmallocstats (dict keys before 3.13, ...)
+        EXPECT_NEAR(static_cast<double>(list.count), static_cast<double>(told->second), kFreeListSlack)
+            << list.name;
+        ++compared;
+    }
+    if (minor == 8 || minor == 9 || minor == 12) {
+        EXPECT_GE(compared, 20u) << notes;  // float, list, dict and the 19 or 20 tuple sizes at least
+    }
+    if (minor <= 11) {
+        ASSERT_TRUE(m.interned_strings.has_value()) << notes;
+        EXPECT_GE(*m.interned_strings, static_cast<uint64_t>(kFreshInterned));
+    }
+    if (r.interned_size && m.interned_strings) {
+        EXPECT_NEAR(static_cast<double>(*m.interned_strings), static_cast<double>(*r.interned_size), 8.0);
+    }
+    std::printf("%d: arenas %s (target %llu), %zu free lists (%zu compared), interned %s; notes:\n%s", minor,
+                m.arenas_in_use ? std::to_string(*m.arenas_in_use).c_str() : "-",
+                static_cast<unsigned long long>(*r.stats.arenas), m.free_lists.size(), compared,
+                m.interned_strings ? std::to_string(*m.interned_strings).c_str() : "-", notes.c_str());
+}
+
+TEST(InterpreterMemoryLive, PyenvInterpretersAgreeWithTheirOwnMallocStats) {
+    size_t ran = 0;
+    for (int minor = 8; minor <= 13; ++minor) {
+        auto python = pyxray::testing::pyenv_python(minor);
+        if (!python) {
+            if (pyxray::testing::under_ci()) ADD_FAILURE() << "no pyenv 3." << minor;
+            continue;
+        }
+        SCOPED_TRACE(*python);
+        auto reading = read_live(*python);
+        if (!reading) continue;
+        expect_agrees_with_target(*reading, minor);
+        ++ran;
+    }
+    if (ran == 0) GTEST_SKIP() << "no pyenv interpreter 3.8-3.13 installed";
+}
+
+// Debian's /usr/bin/python3.11 keeps no .symtab: its statics cannot be found, and the notes say so.
+TEST(InterpreterMemoryLive, DebianPythonWithoutSymbolsSaysWhichStaticsItLacks) {
+    const std::string python = "/usr/bin/python3.11";
+    if (!std::filesystem::exists(python)) GTEST_SKIP() << python << " is not installed";
+    auto reading = read_live(python);
+    ASSERT_TRUE(reading.has_value());
+    const InterpreterMemory& m = reading->memory;
+    std::string notes = joined(m.notes);
+    EXPECT_FALSE(m.arenas_in_use.has_value());
+    EXPECT_FALSE(m.interned_strings.has_value());
+    EXPECT_EQ(m.arena_size, 1024u * 1024);
+    EXPECT_NE(
+        notes.find("`narenas_currently_allocated` is a static of obmalloc.c, and /usr/bin/python3.11 has no "
+                   "symbol for it"),
+        std::string::npos)
+        << notes;
+    EXPECT_NE(notes.find("`interned` is a static of unicodeobject.c"), std::string::npos) << notes;
+    std::printf("debian 3.11 notes:\n%s", notes.c_str());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <span>
 #include <string_view>
 
+#include "layout/interpreter_memory_offsets.hpp"
 #include "pyxray/memory.hpp"
 
 namespace pyxray {
@@ -21,27 +22,29 @@ constexpr int64_t kMaxFreeListLength = int64_t{1} << 24;  // free lists hold at 
 constexpr int64_t kMaxInterned = int64_t{1} << 40;
 constexpr size_t kTupleMaxSaveSize = 20;  // PyTuple_MAXSAVESIZE, 3.8-3.13
 
-// One free list's length: an int static (an array of them for the tuples, one per size).
-struct StaticCounter {
+// One free list's length: an int (an array of them for the tuples, one per size).
+struct CounterSpec {
     std::string_view name;
-    std::string_view symbol;  // "FILE.c:NAME", a static of that file
-    size_t first = 0;         // arrays: the first index listed (free 0-tuples are the singleton)
+    std::string_view symbol;  // 3.8-3.9: "FILE.c:NAME", a static of that file
+    size_t first = 0;         // arrays: the first index listed
     size_t length = 1;        // 1 for a scalar
+    size_t size_offset = 0;   // arrays: the tuple size of index i is i + size_offset
 };
 
 // 3.8: Objects/floatobject.c, tupleobject.c, listobject.c, dictobject.c, frameobject.c,
-// classobject.c, methodobject.c, genobject.c, each `static int numfree` (or its array).
+// classobject.c, methodobject.c, genobject.c, each `static int numfree` (or its array). Free
+// 0-tuples are the empty-tuple singleton: sizes 1 to 19 are listed, as _debugmallocstats does.
 constexpr std::array kFreeLists38 = {
-    StaticCounter{"float", "floatobject.c:numfree"},
-    StaticCounter{"tuple", "tupleobject.c:numfree", 1, kTupleMaxSaveSize},
-    StaticCounter{"list", "listobject.c:numfree"},
-    StaticCounter{"dict", "dictobject.c:numfree"},
-    StaticCounter{"dict keys", "dictobject.c:numfreekeys"},
-    StaticCounter{"frame", "frameobject.c:numfree"},
-    StaticCounter{"method", "classobject.c:numfree"},
-    StaticCounter{"builtin method", "methodobject.c:numfree"},
-    StaticCounter{"async_gen value", "genobject.c:ag_value_freelist_free"},
-    StaticCounter{"async_gen asend", "genobject.c:ag_asend_freelist_free"},
+    CounterSpec{"float", "floatobject.c:numfree"},
+    CounterSpec{"tuple", "tupleobject.c:numfree", 1, kTupleMaxSaveSize},
+    CounterSpec{"list", "listobject.c:numfree"},
+    CounterSpec{"dict", "dictobject.c:numfree"},
+    CounterSpec{"dict keys", "dictobject.c:numfreekeys"},
+    CounterSpec{"frame", "frameobject.c:numfree"},
+    CounterSpec{"method", "classobject.c:numfree"},
+    CounterSpec{"builtin method", "methodobject.c:numfree"},
+    CounterSpec{"async_gen value", "genobject.c:ag_value_freelist_free"},
+    CounterSpec{"async_gen asend", "genobject.c:ag_asend_freelist_free"},
 };
 
 // 3.9 dropped the method and builtin-method free lists (bpo-37340).
@@ -52,62 +55,26 @@ constexpr std::array kFreeLists39 = {
 
 constexpr std::string_view kArenasStatic = "obmalloc.c:narenas_currently_allocated";
 constexpr std::string_view kInternedStatic = "unicodeobject.c:interned";
+// 3.13: the main interpreter's obmalloc state (PyInterpreterState.obmalloc points at it).
+constexpr std::string_view kMainObmallocStatic = "obmalloc.c:obmalloc_state_main";
 
-// Where one version keeps the three numbers; an empty place carries the reason instead.
-struct MemoryPlace {
-    std::string_view arenas_static;  // empty: `arenas_reason`
-    std::string_view arenas_reason;
-    uint64_t arena_size = 0;
-    std::span<const StaticCounter> free_lists;  // empty: `free_lists_reason`
-    std::string_view free_lists_reason;
-    std::string_view interned_static;  // empty: `interned_reason`
-    std::string_view interned_reason;
+// Where a number is in the target: an address, or why pyxray cannot tell.
+using Place = Result<uint64_t>;
+
+Place nowhere(std::string_view why) { return fail(ErrorCode::Unsupported, std::string(why)); }
+
+struct FreeListPlace {
+    CounterSpec spec;
+    Place counts;  // the int (or the array's first int)
 };
 
-MemoryPlace place_for(int minor, bool free_threaded) {
-    MemoryPlace place;
-    place.arena_size = minor >= 10 ? kArenaSize310 : kArenaSize38;
-    if (minor <= 11) {
-        place.arenas_static = kArenasStatic;
-        place.interned_static = kInternedStatic;
-    }
-    if (minor == 8) place.free_lists = kFreeLists38;
-    if (minor == 9) place.free_lists = kFreeLists39;
-    // bpo-40521 moved the free lists into PyInterpreterState (float_state, tuple, list,
-    // dict_state), after PyConfig and the states before them, which pyxray does not mirror.
-    if (minor == 10 || minor == 11)
-        place.free_lists_reason =
-            "the free lists are in PyInterpreterState (float_state, tuple, list, dict_state) past PyConfig, "
-            "which pyxray does not mirror yet";
-    if (minor >= 12) {
-        // gh-101660 / PEP 684: obmalloc's state became per interpreter.
-        place.arenas_reason =
-            "obmalloc's arena count is in the interpreter's obmalloc state "
-            "(PyInterpreterState.obmalloc.mgmt), "
-            "past PyConfig, which pyxray does not mirror yet";
-        place.free_lists_reason =
-            minor == 12
-                ? "the free lists are in PyInterpreterState (float_state, tuple, list, dict_state) past "
-                  "PyConfig, which pyxray does not mirror yet"
-                : "the free lists are in PyInterpreterState.object_state.freelists past PyConfig, which "
-                  "pyxray does not mirror yet";
-        place.interned_reason =
-            minor == 12 ? "the interned dict is _PyRuntime.cached_objects.interned_strings, past the "
-                          "runtime's static "
-                          "objects, which pyxray does not mirror yet"
-                        : "the interned dict is PyInterpreterState.cached_objects.interned_strings, past "
-                          "PyConfig, which "
-                          "pyxray does not mirror yet";
-    }
-    if (free_threaded) {
-        place.arena_size = 0;
-        place.arenas_reason = "free-threaded builds allocate with mimalloc: there are no obmalloc arenas";
-        place.free_lists_reason =
-            "free-threaded builds keep a free list per thread state (_PyThreadStateImpl.freelists), "
-            "which pyxray does not mirror yet";
-    }
-    return place;
-}
+struct Places {
+    std::optional<uint64_t> arena_size;
+    Place arenas = nowhere("");
+    std::vector<FreeListPlace> free_lists;
+    std::string free_lists_missing;  // why there are none, when there are none
+    Place interned = nowhere("");    // the PyObject* of the interned dict
+};
 
 // The module that holds _PyRuntime, whose statics are the interpreter's.
 const ModuleInfo* runtime_module(const std::vector<ModuleInfo>& modules, const RuntimeInfo& runtime) {
@@ -119,7 +86,7 @@ const ModuleInfo* runtime_module(const std::vector<ModuleInfo>& modules, const R
 class StaticReader {
 public:
     StaticReader(const Target& target, const RuntimeInfo& runtime, std::span<const std::string_view> names)
-        : target_(target), library_(runtime.library) {
+        : library_(runtime.library) {
         auto modules = target.modules();
         if (!modules) {
             why_none_ = fmt::format("the target's modules are unknown ({})", modules.error().message);
@@ -150,41 +117,110 @@ public:
                                 variable, file, library_));
     }
 
-    template <typename T>
-    Result<T> read(std::string_view name, size_t index = 0) const {
-        PYXRAY_TRY(where, address(name));
-        uint64_t field = where + index * sizeof(T);
-        auto value = read_value<T>(target_.memory(), field);
-        if (!value)
-            return fail(ErrorCode::Unreadable,
-                        fmt::format("`{}` at {:#x} is unreadable: {}", name.substr(name.find(':') + 1), field,
-                                    value.error().message));
-        return value;
-    }
-
 private:
-    const Target& target_;
     std::string library_;
     std::unique_ptr<ModuleSymbols> symbols_;
     std::string why_none_;
 };
 
-std::vector<std::string_view> static_names(const MemoryPlace& place) {
-    std::vector<std::string_view> names;
-    if (!place.arenas_static.empty()) names.push_back(place.arenas_static);
-    if (!place.interned_static.empty()) names.push_back(place.interned_static);
-    for (const StaticCounter& counter : place.free_lists) names.push_back(counter.symbol);
-    return names;
+Places statics_places(const Target& target, const RuntimeInfo& runtime, int minor) {
+    std::span<const CounterSpec> lists;
+    if (minor == 8) lists = kFreeLists38;
+    if (minor == 9) lists = kFreeLists39;
+    std::vector<std::string_view> names = {kArenasStatic, kInternedStatic};
+    for (const CounterSpec& spec : lists) names.push_back(spec.symbol);
+    StaticReader statics(target, runtime, names);
+    Places places;
+    places.arena_size = minor >= 10 ? kArenaSize310 : kArenaSize38;
+    places.arenas = statics.address(kArenasStatic);
+    places.interned = statics.address(kInternedStatic);
+    for (const CounterSpec& spec : lists) places.free_lists.push_back({spec, statics.address(spec.symbol)});
+    // bpo-40521 moved the free lists into PyInterpreterState (float_state, tuple, list, dict_state).
+    if (lists.empty())
+        places.free_lists_missing =
+            "they are in PyInterpreterState (float_state, tuple, list, dict_state) past PyConfig, which "
+            "pyxray "
+            "does not mirror for this version yet";
+    return places;
 }
 
-void read_arenas(const StaticReader& statics, const MemoryPlace& place, InterpreterMemory& out) {
-    if (place.arenas_static.empty()) {
-        out.notes.push_back(fmt::format("arenas: {}", place.arenas_reason));
+// 3.12: obmalloc's state and the free lists in PyInterpreterState (gh-101660, PEP 684).
+Places places_312(const InterpreterMemoryOffsets& at, uint64_t interp) {
+    Places places;
+    places.arena_size = kArenaSize310;
+    places.arenas = interp + *at.narenas;
+    auto in_interp = [&](CounterSpec spec, uint64_t offset) {
+        places.free_lists.push_back({spec, Place(interp + offset)});
+    };
+    in_interp({"float", {}}, *at.float_numfree);
+    in_interp({"tuple", {}, 0, kTupleMaxSaveSize, 1}, *at.tuple_numfree);  // numfree[i]: (i + 1)-tuples
+    in_interp({"list", {}}, *at.list_numfree);
+    in_interp({"dict", {}}, *at.dict_numfree);
+    in_interp({"dict keys", {}}, *at.dict_keys_numfree);
+    // The static strings are in _PyRuntime.cached_objects' hashtable, the others in this dict.
+    places.interned = nowhere(
+        "the interned dict is PyInterpreterState.cached_objects.interned_strings, past the AST state, which "
+        "pyxray does not mirror yet");
+    return places;
+}
+
+// 3.13: PyInterpreterState.obmalloc points at the main interpreter's static state (or a
+// subinterpreter's own); the free lists and interned dict are past PyConfig.
+Places places_313(const Target& target, const RuntimeInfo& runtime, const InterpreterMemoryOffsets& at) {
+    std::array names = {kMainObmallocStatic};
+    StaticReader statics(target, runtime, names);
+    Places places;
+    places.arena_size = kArenaSize310;
+    auto state = statics.address(kMainObmallocStatic);
+    places.arenas = state ? Place(*state + *at.obmalloc_narenas) : state;
+    places.free_lists_missing =
+        "they are in PyInterpreterState.object_state.freelists past PyConfig, which pyxray does not mirror "
+        "yet";
+    places.interned = nowhere(
+        "the interned dict is PyInterpreterState.cached_objects.interned_strings past PyConfig, which pyxray "
+        "does "
+        "not mirror yet");
+    return places;
+}
+
+Places places_for(const Target& target, const RuntimeInfo& runtime, uint64_t interp) {
+    PythonVersion version = PythonVersion::from_hex(runtime.version_hex);
+    if (runtime.free_threaded) {
+        Places places;
+        places.arenas = nowhere("free-threaded builds allocate with mimalloc: there are no obmalloc arenas");
+        places.free_lists_missing =
+            "free-threaded builds keep them per thread state (_PyThreadStateImpl.freelists), which pyxray "
+            "does not "
+            "mirror yet";
+        places.interned = nowhere(
+            "the interned dict is PyInterpreterState.cached_objects.interned_strings past PyConfig, which "
+            "pyxray "
+            "does not mirror yet");
+        return places;
+    }
+    if (version.minor <= 11) return statics_places(target, runtime, version.minor);
+    InterpreterMemoryOffsets at = interpreter_memory_offsets(version.minor, false, runtime.debug_build);
+    if (version.minor == 12 && at.narenas) return places_312(at, interp);
+    if (version.minor == 13 && at.obmalloc_narenas) return places_313(target, runtime, at);
+    Places places;
+    places.arenas = nowhere(fmt::format("pyxray does not mirror CPython {}{}'s obmalloc state", version.str(),
+                                        runtime.debug_build ? " (debug build)" : ""));
+    places.free_lists_missing = fmt::format("pyxray does not mirror CPython {}{}'s free lists", version.str(),
+                                            runtime.debug_build ? " (debug build)" : "");
+    places.interned = nowhere(fmt::format("pyxray does not mirror where CPython {}{} keeps them",
+                                          version.str(), runtime.debug_build ? " (debug build)" : ""));
+    return places;
+}
+
+void read_arenas(const Memory& memory, const Place& place, InterpreterMemory& out) {
+    if (!place) {
+        out.notes.push_back(fmt::format("arenas: {}", place.error().message));
         return;
     }
-    auto arenas = statics.read<uint64_t>(place.arenas_static);
+    auto arenas = read_value<uint64_t>(memory, *place);
     if (!arenas)
-        out.notes.push_back(fmt::format("arenas: {}", arenas.error().message));
+        out.notes.push_back(fmt::format("arenas: narenas_currently_allocated at {:#x} is unreadable: {}",
+                                        *place, arenas.error().message));
     else if (*arenas > kMaxArenas)
         out.notes.push_back(
             fmt::format("arenas: narenas_currently_allocated reads {}, not a count", *arenas));
@@ -192,14 +228,21 @@ void read_arenas(const StaticReader& statics, const MemoryPlace& place, Interpre
         out.arenas_in_use = *arenas;
 }
 
-void read_free_list(const StaticReader& statics, const StaticCounter& counter, InterpreterMemory& out) {
-    for (size_t index = counter.first; index < counter.length; ++index) {
-        std::string name =
-            counter.length == 1 ? std::string(counter.name) : fmt::format("{}[{}]", counter.name, index);
-        auto count = statics.read<int32_t>(counter.symbol, index);
-        if (!count) {
-            out.notes.push_back(fmt::format("free list {}: {}", name, count.error().message));
-            return;  // the rest of an array is as unreadable
+void read_free_list(const Memory& memory, const FreeListPlace& list, InterpreterMemory& out) {
+    const CounterSpec& spec = list.spec;
+    for (size_t index = spec.first; index < spec.length; ++index) {
+        std::string name = spec.length == 1 ? std::string(spec.name)
+                                            : fmt::format("{}[{}]", spec.name, index + spec.size_offset);
+        if (!list.counts) {
+            out.notes.push_back(fmt::format("free list {}: {}", spec.name, list.counts.error().message));
+            return;
+        }
+        uint64_t field = *list.counts + index * sizeof(int32_t);
+        auto count = read_value<int32_t>(memory, field);
+        if (!count) {  // the rest of an array is as unreadable
+            out.notes.push_back(fmt::format("free list {}: its length at {:#x} is unreadable: {}", name,
+                                            field, count.error().message));
+            return;
         }
         if (*count < 0 || *count > kMaxFreeListLength)
             out.notes.push_back(fmt::format("free list {}: its length reads {}, not a count", name, *count));
@@ -208,23 +251,16 @@ void read_free_list(const StaticReader& statics, const StaticCounter& counter, I
     }
 }
 
-void read_free_lists(const StaticReader& statics, const MemoryPlace& place, InterpreterMemory& out) {
-    if (place.free_lists.empty()) {
-        out.notes.push_back(fmt::format("free lists: {}", place.free_lists_reason));
+void read_interned(const Memory& memory, const Offsets& offsets, const Place& place, InterpreterMemory& out) {
+    if (!place) {
+        out.notes.push_back(fmt::format("interned strings: {}", place.error().message));
         return;
     }
-    for (const StaticCounter& counter : place.free_lists) read_free_list(statics, counter, out);
-}
-
-void read_interned(const StaticReader& statics, const Memory& memory, const Offsets& offsets,
-                   const MemoryPlace& place, InterpreterMemory& out) {
-    if (place.interned_static.empty()) {
-        out.notes.push_back(fmt::format("interned strings: {}", place.interned_reason));
-        return;
-    }
-    auto dict = statics.read<uint64_t>(place.interned_static);
+    auto dict = read_pointer(memory, *place);
     if (!dict) {
-        out.notes.push_back(fmt::format("interned strings: {}", dict.error().message));
+        out.notes.push_back(
+            fmt::format("interned strings: the interned dict's pointer at {:#x} is unreadable: {}", *place,
+                        dict.error().message));
         return;
     }
     if (*dict == 0) {  // nothing interned yet: the first PyUnicode_InternInPlace makes the dict
@@ -247,16 +283,15 @@ void read_interned(const StaticReader& statics, const Memory& memory, const Offs
 }  // namespace
 
 InterpreterMemory interpreter_memory(const Target& target, const Offsets& offsets, const RuntimeInfo& runtime,
-                                     uint64_t /*interp: for the 3.10+ fields, once mirrored*/) {
-    PythonVersion version = PythonVersion::from_hex(runtime.version_hex);
-    MemoryPlace place = place_for(version.minor, runtime.free_threaded);
+                                     uint64_t interp) {
+    Places places = places_for(target, runtime, interp);
     InterpreterMemory out;
-    if (place.arena_size != 0) out.arena_size = place.arena_size;
-    std::vector<std::string_view> names = static_names(place);
-    StaticReader statics(target, runtime, names);
-    read_arenas(statics, place, out);
-    read_free_lists(statics, place, out);
-    read_interned(statics, target.memory(), offsets, place, out);
+    out.arena_size = places.arena_size;
+    read_arenas(target.memory(), places.arenas, out);
+    if (places.free_lists.empty())
+        out.notes.push_back(fmt::format("free lists: {}", places.free_lists_missing));
+    for (const FreeListPlace& list : places.free_lists) read_free_list(target.memory(), list, out);
+    read_interned(target.memory(), offsets, places.interned, out);
     return out;
 }
 

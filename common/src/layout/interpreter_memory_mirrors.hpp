@@ -1,0 +1,226 @@
+// Struct mirrors for the interpreter's own memory (heap/interpreter_memory.cpp, issue 21): obmalloc's
+// state and the free lists, which CPython keeps in PyInterpreterState past PyConfig. Sources:
+// Include/internal/pycore_interp.h, pycore_obmalloc.h, pycore_gil.h, pycore_import.h,
+// pycore_warnings.h, pycore_atexit.h, pycore_unicodeobject.h, pycore_floatobject.h, pycore_dtoa.h,
+// pycore_tuple.h, pycore_list.h, pycore_dict_state.h, and Include/cpython/initconfig.h
+// of v3.12.1 (release builds, x86-64 Linux: HAVE_FORK, HAVE_DLOPEN, no MS_WINDOWS). Checked against
+// the installed headers by test_interpreter_memory_layout.cpp.
+#pragma once
+
+#include <pthread.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "layout/object_mirrors.hpp"
+#include "layout/thread_status_mirrors.hpp"
+
+namespace pyxray::mirror {
+
+// pycore_obmalloc.h on 64-bit: 16-byte alignment, 512-byte small requests, 16 KiB pools and
+// 1 MiB arenas (USE_LARGE_POOLS, USE_LARGE_ARENAS with the radix tree), whose top node indexes
+// INTERIOR_BITS = (64 - ARENA_BITS + 2) / 3 bits of an address.
+constexpr size_t kSmallRequestThreshold = 512;
+constexpr size_t kAlignment = 16;
+constexpr size_t kSmallSizeClasses = kSmallRequestThreshold / kAlignment;  // NB_SMALL_SIZE_CLASSES
+constexpr size_t kUsedPoolsSize = 2 * ((kSmallSizeClasses + 7) / 8) * 8;   // OBMALLOC_USED_POOLS_SIZE
+constexpr size_t kArenaBits = 20;
+constexpr size_t kPoolBits = 14;
+constexpr size_t kMaxPoolsInArena = (size_t{1} << kArenaBits) >> kPoolBits;  // MAX_POOLS_IN_ARENA
+constexpr size_t kMapTopLength = size_t{1} << ((64 - kArenaBits + 2) / 3);   // MAP_TOP_LENGTH
+
+// struct _obmalloc_state, 3.12-3.13: pools, mgmt, usage.
+struct ObmallocState {
+    struct {
+        void* used[kUsedPoolsSize];
+    } pools;
+    struct {
+        void* arenas;
+        unsigned int maxarenas;
+        void* unused_arena_objects;
+        void* usable_arenas;
+        void* nfp2lasta[kMaxPoolsInArena + 1];
+        size_t narenas_currently_allocated;
+        size_t ntimes_arena_allocated;
+        size_t narenas_highwater;
+        Py_ssize_t raw_allocated_blocks;
+    } mgmt;
+    struct {
+        void* arena_map_root[kMapTopLength];  // arena_map_top_t (USE_INTERIOR_NODES)
+        int arena_map_mid_count;
+        int arena_map_bot_count;
+    } usage;
+};
+
+// struct _gil_runtime_state whole (FORCE_SWITCHING is always defined).
+struct WholeGilRuntimeState {
+    GilRuntimeState prefix;
+    pthread_cond_t cond;
+    pthread_mutex_t mutex;
+    pthread_cond_t switch_cond;
+    pthread_mutex_t switch_mutex;
+};
+
+struct PyWideStringList {
+    Py_ssize_t length;
+    wchar_t** items;
+};
+
+// PyConfig of 3.12.
+struct PyConfig312 {
+    int _config_init, isolated, use_environment, dev_mode, install_signal_handlers, use_hash_seed;
+    unsigned long hash_seed;
+    int faulthandler, tracemalloc, perf_profiling, import_time, code_debug_ranges, show_ref_count, dump_refs;
+    wchar_t* dump_refs_file;
+    int malloc_stats;
+    wchar_t *filesystem_encoding, *filesystem_errors, *pycache_prefix;
+    int parse_argv;
+    PyWideStringList orig_argv, argv, xoptions, warnoptions;
+    int site_import, bytes_warning, warn_default_encoding, inspect, interactive, optimization_level,
+        parser_debug, write_bytecode, verbose, quiet, user_site_directory, configure_c_stdio, buffered_stdio;
+    wchar_t *stdio_encoding, *stdio_errors, *check_hash_pycs_mode;
+    int use_frozen_modules, safe_path, int_max_str_digits, pathconfig_warnings;
+    wchar_t *program_name, *pythonpath_env, *home, *platlibdir;
+    int module_search_paths_set;
+    PyWideStringList module_search_paths;
+    wchar_t *stdlib_dir, *executable, *base_executable, *prefix, *base_prefix, *exec_prefix,
+        *base_exec_prefix;
+    int skip_source_first_line;
+    wchar_t *run_command, *run_module, *run_filename;
+    int _install_importlib, _init_main, _is_python_build;
+};
+
+constexpr size_t kMaxCoExtraUsers = 255;  // MAX_CO_EXTRA_USERS
+constexpr size_t kWatchers = 8;           // FUNC_, TYPE_, CODE_, DICT_MAX_WATCHERS
+constexpr size_t kTupleFreeLists = 20;    // PyTuple_NFREELISTS (PyTuple_MAXSAVESIZE)
+constexpr size_t kListFreeList = 80;      // PyList_MAXFREELIST
+constexpr size_t kDictFreeList = 80;      // PyDict_MAXFREELIST
+constexpr size_t kBigintKmax = 7;         // pycore_dtoa.h Bigint_Kmax
+constexpr size_t kBigintPreallocSize = (2304 + sizeof(double) - 1) / sizeof(double);  // PRIVATE_MEM 2304
+
+struct WarningsState {
+    PyObject *filters, *once_registry, *default_action;
+    long filters_version;
+};
+
+struct FloatState {
+    int numfree;
+    void* free_list;
+};
+
+struct DtoaState {
+    void* p5s;
+    void* freelist[kBigintKmax + 1];
+    double preallocated[kBigintPreallocSize];
+    double* preallocated_next;
+};
+
+struct TupleState {
+    void* free_list[kTupleFreeLists];
+    int numfree[kTupleFreeLists];
+};
+
+struct ListState {
+    void* free_list[kListFreeList];
+    int numfree;
+};
+
+// PyInterpreterState of 3.12, up to the free lists.
+struct InterpreterState312 {
+    void* next;
+    int64_t id, id_refcount;
+    int requires_idref;
+    void* id_mutex;
+    int _initialized, finalizing;
+    uint64_t monitoring_version, last_restart_version;
+    struct {
+        uint64_t next_unique_id;
+        void* head;
+        long count;
+        size_t stacksize;
+    } threads;
+    void* runtime;
+    uintptr_t _finalizing;
+    GcRuntimeState gc;
+    PyObject *sysdict, *builtins;
+    struct {
+        int eval_breaker, gil_drop_request, recursion_limit;
+        void* gil;
+        int own_gil, gc_scheduled;
+        PendingCalls312 pending;
+    } ceval;
+    struct {
+        PyObject *modules, *modules_by_index, *importlib;
+        int override_frozen_modules, override_multi_interp_extensions_check, dlopenflags;
+        PyObject* import_func;
+        struct {
+            void* mutex;
+            unsigned long thread;
+            int level;
+        } lock;
+        struct {
+            int import_level;
+            int64_t accumulated;
+            int header;
+        } find_and_load;
+    } imports;
+    WholeGilRuntimeState _gil;
+    PyObject *codec_search_path, *codec_search_cache, *codec_error_registry;
+    int codecs_initialized;
+    PyConfig312 config;
+    unsigned long feature_flags;
+    PyObject *dict, *sysdict_copy, *builtins_copy;
+    void* eval_frame;
+    void* func_watchers[kWatchers];
+    uint8_t active_func_watchers;
+    Py_ssize_t co_extra_user_count;
+    void* co_extra_freefuncs[kMaxCoExtraUsers];
+    PyObject *before_forkers, *after_forkers_parent, *after_forkers_child;
+    WarningsState warnings;
+    struct {
+        void *ll_callbacks, *last_ll_callback, *callbacks;
+        int ncallbacks, callback_len;
+    } atexit;
+    ObmallocState obmalloc;
+    PyObject* audit_hooks;
+    void* type_watchers[kWatchers];
+    void* code_watchers[kWatchers];
+    uint8_t active_code_watchers;
+    struct {
+        int _not_used;
+    } object_state;
+    struct {
+        struct {
+            char* encoding;
+            int utf8;
+            char* errors;
+            int error_handler;
+        } fs_codec;
+        void* ucnhash_capi;
+        struct {
+            Py_ssize_t size;
+            PyObject** array;
+        } ids;
+    } unicode;
+    FloatState float_state;
+    struct {
+        int max_str_digits;
+    } long_state;
+    DtoaState dtoa;
+    struct {
+        uint32_t next_version;
+    } func_state;
+    void* slice_cache;
+    TupleState tuple;
+    ListState list;
+    struct {
+        uint64_t global_version;
+        uint32_t next_keys_version;
+        void* free_list[kDictFreeList];
+        void* keys_free_list[kDictFreeList];
+        int numfree, keys_numfree;
+        void* watchers[kWatchers];
+    } dict_state;
+};
+
+}  // namespace pyxray::mirror

@@ -1,0 +1,42 @@
+#include "layout/interpreter_memory_offsets.hpp"
+
+#include <cstddef>
+
+#include "layout/interpreter_memory_mirrors.hpp"
+
+namespace pyxray {
+namespace {
+
+using mirror::InterpreterState312;
+using mirror::ObmallocState;
+
+constexpr InterpreterMemoryOffsets offsets_312() {
+    InterpreterMemoryOffsets o;
+    o.narenas = offsetof(InterpreterState312, obmalloc.mgmt.narenas_currently_allocated);
+    o.obmalloc_narenas = offsetof(ObmallocState, mgmt.narenas_currently_allocated);
+    o.float_numfree = offsetof(InterpreterState312, float_state.numfree);
+    o.tuple_numfree = offsetof(InterpreterState312, tuple.numfree);
+    o.list_numfree = offsetof(InterpreterState312, list.numfree);
+    o.dict_numfree = offsetof(InterpreterState312, dict_state.numfree);
+    o.dict_keys_numfree = offsetof(InterpreterState312, dict_state.keys_numfree);
+    return o;
+}
+
+// 3.13: PyInterpreterState.obmalloc became a pointer; the main interpreter's state is
+// obmalloc.c's static obmalloc_state_main.
+constexpr InterpreterMemoryOffsets offsets_313() {
+    InterpreterMemoryOffsets o;
+    o.obmalloc_narenas = offsetof(ObmallocState, mgmt.narenas_currently_allocated);
+    return o;
+}
+
+}  // namespace
+
+InterpreterMemoryOffsets interpreter_memory_offsets(int minor, bool free_threaded, bool debug_build) {
+    if (free_threaded || debug_build) return {};
+    if (minor == 12) return offsets_312();
+    if (minor == 13) return offsets_313();
+    return {};
+}
+
+}  // namespace pyxray
