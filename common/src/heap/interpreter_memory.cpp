@@ -58,6 +58,11 @@ constexpr std::string_view kInternedStatic = "unicodeobject.c:interned";
 // 3.13: the main interpreter's obmalloc state (PyInterpreterState.obmalloc points at it).
 constexpr std::string_view kMainObmallocStatic = "obmalloc.c:obmalloc_state_main";
 
+constexpr std::string_view kInterned313 =
+    "the interned dict is PyInterpreterState.cached_objects.interned_strings past PyConfig, which pyxray "
+    "does not "
+    "mirror yet";
+
 // Where a number is in the target: an address, or why pyxray cannot tell.
 using Place = Result<uint64_t>;
 
@@ -123,7 +128,20 @@ private:
     std::string why_none_;
 };
 
-Places statics_places(const Target& target, const RuntimeInfo& runtime, int minor) {
+// 3.11-3.12: the free lists in PyInterpreterState (bpo-40521); numfree[i] counts (i + 1)-tuples
+// since 3.11 made the empty tuple a static singleton.
+void add_interpreter_free_lists(const InterpreterMemoryOffsets& at, uint64_t interp, Places& places) {
+    auto in_interp = [&](CounterSpec spec, uint64_t offset) {
+        places.free_lists.push_back({spec, Place(interp + offset)});
+    };
+    in_interp({"float", {}}, *at.float_numfree);
+    in_interp({"tuple", {}, 0, kTupleMaxSaveSize, 1}, *at.tuple_numfree);
+    in_interp({"list", {}}, *at.list_numfree);
+    in_interp({"dict", {}}, *at.dict_numfree);
+    in_interp({"dict keys", {}}, *at.dict_keys_numfree);
+}
+
+Places statics_places(const Target& target, const RuntimeInfo& runtime, int minor, uint64_t interp) {
     std::span<const CounterSpec> lists;
     if (minor == 8) lists = kFreeLists38;
     if (minor == 9) lists = kFreeLists39;
@@ -135,12 +153,19 @@ Places statics_places(const Target& target, const RuntimeInfo& runtime, int mino
     places.arenas = statics.address(kArenasStatic);
     places.interned = statics.address(kInternedStatic);
     for (const CounterSpec& spec : lists) places.free_lists.push_back({spec, statics.address(spec.symbol)});
-    // bpo-40521 moved the free lists into PyInterpreterState (float_state, tuple, list, dict_state).
-    if (lists.empty())
+    if (!lists.empty() && !places.free_lists.front().counts) {  // no symbols: one note, not ten
         places.free_lists_missing =
-            "they are in PyInterpreterState (float_state, tuple, list, dict_state) past PyConfig, which "
-            "pyxray "
-            "does not mirror for this version yet";
+            places.free_lists.front().counts.error().message + " (nor for the others)";
+        places.free_lists.clear();
+    }
+    // bpo-40521 moved the free lists into PyInterpreterState (float_state, tuple, list, dict_state).
+    InterpreterMemoryOffsets at = interpreter_memory_offsets(minor, false, runtime.debug_build);
+    if (lists.empty() && at.float_numfree) add_interpreter_free_lists(at, interp, places);
+    if (lists.empty() && places.free_lists.empty())
+        places.free_lists_missing = fmt::format(
+            "they are in PyInterpreterState (float_state, tuple, list, dict_state) past PyConfig, "
+            "which pyxray does not mirror for {}{} yet",
+            PythonVersion::from_hex(runtime.version_hex).str(), runtime.debug_build ? " debug builds" : "");
     return places;
 }
 
@@ -149,14 +174,7 @@ Places places_312(const InterpreterMemoryOffsets& at, uint64_t interp) {
     Places places;
     places.arena_size = kArenaSize310;
     places.arenas = interp + *at.narenas;
-    auto in_interp = [&](CounterSpec spec, uint64_t offset) {
-        places.free_lists.push_back({spec, Place(interp + offset)});
-    };
-    in_interp({"float", {}}, *at.float_numfree);
-    in_interp({"tuple", {}, 0, kTupleMaxSaveSize, 1}, *at.tuple_numfree);  // numfree[i]: (i + 1)-tuples
-    in_interp({"list", {}}, *at.list_numfree);
-    in_interp({"dict", {}}, *at.dict_numfree);
-    in_interp({"dict keys", {}}, *at.dict_keys_numfree);
+    add_interpreter_free_lists(at, interp, places);
     // The static strings are in _PyRuntime.cached_objects' hashtable, the others in this dict.
     places.interned = nowhere(
         "the interned dict is PyInterpreterState.cached_objects.interned_strings, past the AST state, which "
@@ -176,10 +194,7 @@ Places places_313(const Target& target, const RuntimeInfo& runtime, const Interp
     places.free_lists_missing =
         "they are in PyInterpreterState.object_state.freelists past PyConfig, which pyxray does not mirror "
         "yet";
-    places.interned = nowhere(
-        "the interned dict is PyInterpreterState.cached_objects.interned_strings past PyConfig, which pyxray "
-        "does "
-        "not mirror yet");
+    places.interned = nowhere(kInterned313);
     return places;
 }
 
@@ -190,15 +205,12 @@ Places places_for(const Target& target, const RuntimeInfo& runtime, uint64_t int
         places.arenas = nowhere("free-threaded builds allocate with mimalloc: there are no obmalloc arenas");
         places.free_lists_missing =
             "free-threaded builds keep them per thread state (_PyThreadStateImpl.freelists), which pyxray "
-            "does not "
-            "mirror yet";
-        places.interned = nowhere(
-            "the interned dict is PyInterpreterState.cached_objects.interned_strings past PyConfig, which "
-            "pyxray "
-            "does not mirror yet");
+            "does "
+            "not mirror yet";
+        places.interned = nowhere(kInterned313);
         return places;
     }
-    if (version.minor <= 11) return statics_places(target, runtime, version.minor);
+    if (version.minor <= 11) return statics_places(target, runtime, version.minor, interp);
     InterpreterMemoryOffsets at = interpreter_memory_offsets(version.minor, false, runtime.debug_build);
     if (version.minor == 12 && at.narenas) return places_312(at, interp);
     if (version.minor == 13 && at.obmalloc_narenas) return places_313(target, runtime, at);

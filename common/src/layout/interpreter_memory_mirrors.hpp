@@ -3,8 +3,8 @@
 // Include/internal/pycore_interp.h, pycore_obmalloc.h, pycore_gil.h, pycore_import.h,
 // pycore_warnings.h, pycore_atexit.h, pycore_unicodeobject.h, pycore_floatobject.h, pycore_dtoa.h,
 // pycore_tuple.h, pycore_list.h, pycore_dict_state.h, and Include/cpython/initconfig.h
-// of v3.12.1 (release builds, x86-64 Linux: HAVE_FORK, HAVE_DLOPEN, no MS_WINDOWS). Checked against
-// the installed headers by test_interpreter_memory_layout.cpp.
+// of v3.11.7 and v3.12.1 (release builds, x86-64 Linux: HAVE_FORK, HAVE_DLOPEN, no MS_WINDOWS). Checked
+// against the installed headers by test_interpreter_memory_layout.cpp.
 #pragma once
 
 #include <pthread.h>
@@ -66,7 +66,32 @@ struct PyWideStringList {
     wchar_t** items;
 };
 
-// PyConfig of 3.12.
+// PyConfig of 3.11.
+struct PyConfig311 {
+    int _config_init, isolated, use_environment, dev_mode, install_signal_handlers, use_hash_seed;
+    unsigned long hash_seed;
+    int faulthandler, tracemalloc, import_time, code_debug_ranges, show_ref_count, dump_refs;
+    wchar_t* dump_refs_file;
+    int malloc_stats;
+    wchar_t *filesystem_encoding, *filesystem_errors, *pycache_prefix;
+    int parse_argv;
+    PyWideStringList orig_argv, argv, xoptions, warnoptions;
+    int site_import, bytes_warning, warn_default_encoding, inspect, interactive, optimization_level,
+        parser_debug, write_bytecode, verbose, quiet, user_site_directory, configure_c_stdio, buffered_stdio;
+    wchar_t *stdio_encoding, *stdio_errors, *check_hash_pycs_mode;
+    int use_frozen_modules, safe_path, pathconfig_warnings;
+    wchar_t *program_name, *pythonpath_env, *home, *platlibdir;
+    int module_search_paths_set;
+    PyWideStringList module_search_paths;
+    wchar_t *stdlib_dir, *executable, *base_executable, *prefix, *base_prefix, *exec_prefix,
+        *base_exec_prefix;
+    int skip_source_first_line;
+    wchar_t *run_command, *run_module, *run_filename;
+    int _install_importlib, _init_main, _isolated_interpreter, _is_python_build;
+};
+
+// PyConfig of 3.12 (3.11's with perf_profiling and int_max_str_digits, without
+// _isolated_interpreter).
 struct PyConfig312 {
     int _config_init, isolated, use_environment, dev_mode, install_signal_handlers, use_hash_seed;
     unsigned long hash_seed;
@@ -123,6 +148,69 @@ struct TupleState {
 struct ListState {
     void* free_list[kListFreeList];
     int numfree;
+};
+
+// struct _Py_unicode_fs_codec, 3.10-3.12.
+struct UnicodeFsCodec {
+    char* encoding;
+    int utf8;
+    char* errors;
+    int error_handler;  // _Py_error_handler, an enum
+};
+
+struct UnicodeIds {
+    Py_ssize_t size;
+    PyObject** array;
+};
+
+// PyInterpreterState of 3.11, up to the free lists.
+struct InterpreterState311 {
+    void* next;
+    struct {
+        uint64_t next_unique_id;
+        void* head;
+        long count;
+        size_t stacksize;
+    } threads;
+    void* runtime;
+    int64_t id, id_refcount;
+    int requires_idref;
+    void* id_mutex;
+    int _initialized, finalizing;
+    bool _static;
+    InterpreterCeval310 ceval;
+    GcRuntimeState gc;
+    PyObject *modules, *modules_by_index, *sysdict, *builtins, *importlib;
+    int override_frozen_modules;
+    PyObject *codec_search_path, *codec_search_cache, *codec_error_registry;
+    int codecs_initialized;
+    PyConfig311 config;
+    int dlopenflags;
+    PyObject *dict, *builtins_copy, *import_func;
+    void* eval_frame;
+    Py_ssize_t co_extra_user_count;
+    void* co_extra_freefuncs[kMaxCoExtraUsers];
+    PyObject *before_forkers, *after_forkers_parent, *after_forkers_child;
+    WarningsState warnings;
+    struct {
+        void* callbacks;
+        int ncallbacks, callback_len;
+    } atexit;
+    PyObject* audit_hooks;
+    struct {
+        UnicodeFsCodec fs_codec;
+        UnicodeIds ids;
+    } unicode;
+    FloatState float_state;
+    void* slice_cache;
+    TupleState tuple;
+    ListState list;
+    struct {
+        void* free_list[kDictFreeList];
+        int numfree;
+        void* keys_free_list[kDictFreeList];
+        int keys_numfree;
+    } dict_state;
 };
 
 // PyInterpreterState of 3.12, up to the free lists.
@@ -190,17 +278,9 @@ struct InterpreterState312 {
         int _not_used;
     } object_state;
     struct {
-        struct {
-            char* encoding;
-            int utf8;
-            char* errors;
-            int error_handler;
-        } fs_codec;
+        UnicodeFsCodec fs_codec;
         void* ucnhash_capi;
-        struct {
-            Py_ssize_t size;
-            PyObject** array;
-        } ids;
+        UnicodeIds ids;
     } unicode;
     FloatState float_state;
     struct {

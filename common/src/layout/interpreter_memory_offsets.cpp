@@ -7,8 +7,20 @@
 namespace pyxray {
 namespace {
 
+using mirror::InterpreterState311;
 using mirror::InterpreterState312;
 using mirror::ObmallocState;
+
+// 3.11: the free lists in PyInterpreterState (bpo-40521); obmalloc is still static.
+constexpr InterpreterMemoryOffsets offsets_311() {
+    InterpreterMemoryOffsets o;
+    o.float_numfree = offsetof(InterpreterState311, float_state.numfree);
+    o.tuple_numfree = offsetof(InterpreterState311, tuple.numfree);
+    o.list_numfree = offsetof(InterpreterState311, list.numfree);
+    o.dict_numfree = offsetof(InterpreterState311, dict_state.numfree);
+    o.dict_keys_numfree = offsetof(InterpreterState311, dict_state.keys_numfree);
+    return o;
+}
 
 constexpr InterpreterMemoryOffsets offsets_312() {
     InterpreterMemoryOffsets o;
@@ -34,6 +46,7 @@ constexpr InterpreterMemoryOffsets offsets_313() {
 
 InterpreterMemoryOffsets interpreter_memory_offsets(int minor, bool free_threaded, bool debug_build) {
     if (free_threaded || debug_build) return {};
+    if (minor == 11) return offsets_311();
     if (minor == 12) return offsets_312();
     if (minor == 13) return offsets_313();
     return {};
