@@ -55,8 +55,6 @@ constexpr std::array kFreeLists39 = {
 
 constexpr std::string_view kArenasStatic = "obmalloc.c:narenas_currently_allocated";
 constexpr std::string_view kInternedStatic = "unicodeobject.c:interned";
-// 3.13: the main interpreter's obmalloc state (PyInterpreterState.obmalloc points at it).
-constexpr std::string_view kMainObmallocStatic = "obmalloc.c:obmalloc_state_main";
 
 constexpr std::string_view kInterned313 =
     "the interned dict is PyInterpreterState.cached_objects.interned_strings past PyConfig, which pyxray "
@@ -128,7 +126,7 @@ private:
     std::string why_none_;
 };
 
-// 3.11-3.12: the free lists in PyInterpreterState (bpo-40521); numfree[i] counts (i + 1)-tuples
+// 3.11-3.13: the free lists in PyInterpreterState (bpo-40521); numfree[i] counts (i + 1)-tuples
 // since 3.11 made the empty tuple a static singleton.
 void add_interpreter_free_lists(const InterpreterMemoryOffsets& at, uint64_t interp, Places& places) {
     auto in_interp = [&](CounterSpec spec, uint64_t offset) {
@@ -182,18 +180,23 @@ Places places_312(const InterpreterMemoryOffsets& at, uint64_t interp) {
     return places;
 }
 
-// 3.13: PyInterpreterState.obmalloc points at the main interpreter's static state (or a
-// subinterpreter's own); the free lists and interned dict are past PyConfig.
-Places places_313(const Target& target, const RuntimeInfo& runtime, const InterpreterMemoryOffsets& at) {
-    std::array names = {kMainObmallocStatic};
-    StaticReader statics(target, runtime, names);
+// 3.13: PyInterpreterState.obmalloc points at the interpreter's obmalloc state (the main
+// interpreter's is a static of obmalloc.c), the free lists are object_state.freelists.
+Places places_313(const Memory& memory, const InterpreterMemoryOffsets& at, uint64_t interp) {
     Places places;
     places.arena_size = kArenaSize310;
-    auto state = statics.address(kMainObmallocStatic);
-    places.arenas = state ? Place(*state + *at.obmalloc_narenas) : state;
-    places.free_lists_missing =
-        "they are in PyInterpreterState.object_state.freelists past PyConfig, which pyxray does not mirror "
-        "yet";
+    uint64_t field = interp + *at.obmalloc;
+    auto state = read_pointer(memory, field);
+    if (!state)
+        places.arenas =
+            fail(ErrorCode::Unreadable, fmt::format("PyInterpreterState.obmalloc at {:#x} is unreadable: {}",
+                                                    field, state.error().message));
+    else if (*state == 0)
+        places.arenas =
+            nowhere("PyInterpreterState.obmalloc is NULL (an interpreter being made or torn down)");
+    else
+        places.arenas = *state + *at.obmalloc_narenas;
+    add_interpreter_free_lists(at, interp, places);
     places.interned = nowhere(kInterned313);
     return places;
 }
@@ -213,7 +216,7 @@ Places places_for(const Target& target, const RuntimeInfo& runtime, uint64_t int
     if (version.minor <= 11) return statics_places(target, runtime, version.minor, interp);
     InterpreterMemoryOffsets at = interpreter_memory_offsets(version.minor, false, runtime.debug_build);
     if (version.minor == 12 && at.narenas) return places_312(at, interp);
-    if (version.minor == 13 && at.obmalloc_narenas) return places_313(target, runtime, at);
+    if (version.minor == 13 && at.obmalloc) return places_313(target.memory(), at, interp);
     Places places;
     places.arenas = nowhere(fmt::format("pyxray does not mirror CPython {}{}'s obmalloc state", version.str(),
                                         runtime.debug_build ? " (debug build)" : ""));

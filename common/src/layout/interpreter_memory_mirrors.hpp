@@ -3,8 +3,9 @@
 // Include/internal/pycore_interp.h, pycore_obmalloc.h, pycore_gil.h, pycore_import.h,
 // pycore_warnings.h, pycore_atexit.h, pycore_unicodeobject.h, pycore_floatobject.h, pycore_dtoa.h,
 // pycore_tuple.h, pycore_list.h, pycore_dict_state.h, and Include/cpython/initconfig.h
-// of v3.11.7 and v3.12.1 (release builds, x86-64 Linux: HAVE_FORK, HAVE_DLOPEN, no MS_WINDOWS). Checked
-// against the installed headers by test_interpreter_memory_layout.cpp.
+// of v3.11.7, v3.12.1 and v3.13.0 (3.13: also pycore_freelist.h, pycore_crossinterp.h,
+// pycore_qsbr.h, pycore_codecs.h; release builds, x86-64 Linux: HAVE_FORK, HAVE_DLOPEN, no MS_WINDOWS).
+// Checked against the installed headers by test_interpreter_memory_layout.cpp.
 #pragma once
 
 #include <pthread.h>
@@ -14,6 +15,7 @@
 
 #include "layout/object_mirrors.hpp"
 #include "layout/thread_status_mirrors.hpp"
+#include "layout/v3_13_mirrors.hpp"
 
 namespace pyxray::mirror {
 
@@ -148,6 +150,30 @@ struct TupleState {
 struct ListState {
     void* free_list[kListFreeList];
     int numfree;
+};
+
+// PyConfig of 3.13 (3.12's with cpu_count and sys_path_0; enable_gil only when free-threaded).
+struct PyConfig313 {
+    int _config_init, isolated, use_environment, dev_mode, install_signal_handlers, use_hash_seed;
+    unsigned long hash_seed;
+    int faulthandler, tracemalloc, perf_profiling, import_time, code_debug_ranges, show_ref_count, dump_refs;
+    wchar_t* dump_refs_file;
+    int malloc_stats;
+    wchar_t *filesystem_encoding, *filesystem_errors, *pycache_prefix;
+    int parse_argv;
+    PyWideStringList orig_argv, argv, xoptions, warnoptions;
+    int site_import, bytes_warning, warn_default_encoding, inspect, interactive, optimization_level,
+        parser_debug, write_bytecode, verbose, quiet, user_site_directory, configure_c_stdio, buffered_stdio;
+    wchar_t *stdio_encoding, *stdio_errors, *check_hash_pycs_mode;
+    int use_frozen_modules, safe_path, int_max_str_digits, cpu_count, pathconfig_warnings;
+    wchar_t *program_name, *pythonpath_env, *home, *platlibdir;
+    int module_search_paths_set;
+    PyWideStringList module_search_paths;
+    wchar_t *stdlib_dir, *executable, *base_executable, *prefix, *base_prefix, *exec_prefix,
+        *base_exec_prefix;
+    int skip_source_first_line;
+    wchar_t *run_command, *run_module, *run_filename, *sys_path_0;
+    int _install_importlib, _init_main, _is_python_build;
 };
 
 // struct _Py_unicode_fs_codec, 3.10-3.12.
@@ -301,6 +327,110 @@ struct InterpreterState312 {
         int numfree, keys_numfree;
         void* watchers[kWatchers];
     } dict_state;
+};
+
+struct CountedFreeList {  // _Py_list_freelist, _Py_dict_freelist, _Py_dictkeys_freelist of 3.13
+    void* items[kListFreeList];
+    int numfree;
+};
+static_assert(kListFreeList == kDictFreeList);
+
+// PyInterpreterState of 3.13 default builds, up to object_state.freelists (the free-threaded
+// build keeps its free lists per thread state instead).
+struct InterpreterState313 {
+    using Ceval = Mirrors313<ObjectHead>::CevalState;
+    using PyMutex = uint8_t;
+    Ceval ceval;
+    void* next;
+    int64_t id, id_refcount;
+    int requires_idref;
+    void* id_mutex;
+    long _whence;
+    int _initialized, _ready, finalizing;
+    uintptr_t last_restart_version;
+    struct {
+        uint64_t next_unique_id;
+        void *head, *main;
+        Py_ssize_t count;
+        size_t stacksize;
+    } threads;
+    void* runtime;
+    void* _finalizing;
+    unsigned long _finalizing_id;
+    GcRuntimeState gc;
+    PyObject *sysdict, *builtins;
+    struct {
+        PyObject *modules, *modules_by_index, *importlib;
+        int override_frozen_modules, override_multi_interp_extensions_check, dlopenflags;
+        PyObject* import_func;
+        struct {
+            PyMutex mutex;
+            unsigned long long thread;
+            size_t level;
+        } lock;  // _PyRecursiveMutex
+        struct {
+            int import_level;
+            int64_t accumulated;
+            int header;
+        } find_and_load;
+    } imports;
+    WholeGilRuntimeState _gil;
+    struct {
+        PyObject *search_path, *search_cache, *error_registry;
+        int initialized;
+    } codecs;
+    PyConfig313 config;
+    unsigned long feature_flags;
+    PyObject *dict, *sysdict_copy, *builtins_copy;
+    void* eval_frame;
+    void* func_watchers[kWatchers];
+    uint8_t active_func_watchers;
+    Py_ssize_t co_extra_user_count;
+    void* co_extra_freefuncs[kMaxCoExtraUsers];
+    struct {
+        struct {
+            int global, initialized;
+            PyMutex mutex;
+            void* head;
+        } registry;
+        PyObject* PyExc_NotShareableError;
+    } xi;
+    PyObject *before_forkers, *after_forkers_parent, *after_forkers_child;
+    struct {
+        PyObject *filters, *once_registry, *default_action;
+        PyMutex mutex;
+        long filters_version;
+    } warnings;
+    struct {
+        void *ll_callbacks, *last_ll_callback, *callbacks;
+        int ncallbacks, callback_len;
+    } atexit;
+    struct {
+        PyMutex mutex;
+        bool requested, world_stopped, is_global;
+        uint8_t stop_event;  // PyEvent
+        Py_ssize_t thread_countdown;
+        void* requester;
+    } stoptheworld;
+    struct {
+        uint64_t wr_seq, rd_seq;
+        void* array;
+        Py_ssize_t size;
+        PyMutex mutex;
+        void* freelist;
+    } qsbr;
+    ObmallocState* obmalloc;
+    PyObject* audit_hooks;
+    void* type_watchers[kWatchers];
+    void* code_watchers[kWatchers];
+    uint8_t active_code_watchers;
+    struct {
+        struct {
+            FloatState floats;
+            TupleState tuples;
+            CountedFreeList lists, dicts, dictkeys;
+        } freelists;
+    } object_state;
 };
 
 }  // namespace pyxray::mirror

@@ -9,6 +9,7 @@ namespace {
 
 using mirror::InterpreterState311;
 using mirror::InterpreterState312;
+using mirror::InterpreterState313;
 using mirror::ObmallocState;
 
 // 3.11: the free lists in PyInterpreterState (bpo-40521); obmalloc is still static.
@@ -34,11 +35,17 @@ constexpr InterpreterMemoryOffsets offsets_312() {
     return o;
 }
 
-// 3.13: PyInterpreterState.obmalloc became a pointer; the main interpreter's state is
-// obmalloc.c's static obmalloc_state_main.
+// 3.13: PyInterpreterState.obmalloc became a pointer (the main interpreter's state is
+// obmalloc.c's static obmalloc_state_main), the free lists object_state.freelists (gh-111968).
 constexpr InterpreterMemoryOffsets offsets_313() {
     InterpreterMemoryOffsets o;
+    o.obmalloc = offsetof(InterpreterState313, obmalloc);
     o.obmalloc_narenas = offsetof(ObmallocState, mgmt.narenas_currently_allocated);
+    o.float_numfree = offsetof(InterpreterState313, object_state.freelists.floats.numfree);
+    o.tuple_numfree = offsetof(InterpreterState313, object_state.freelists.tuples.numfree);
+    o.list_numfree = offsetof(InterpreterState313, object_state.freelists.lists.numfree);
+    o.dict_numfree = offsetof(InterpreterState313, object_state.freelists.dicts.numfree);
+    o.dict_keys_numfree = offsetof(InterpreterState313, object_state.freelists.dictkeys.numfree);
     return o;
 }
 

@@ -11,7 +11,9 @@ namespace pyxray {
 struct InterpreterMemoryOffsets {
     // In PyInterpreterState (3.12: obmalloc's state is inline, per interpreter, gh-101660).
     std::optional<uint64_t> narenas;
-    // In struct _obmalloc_state (3.12-3.13: what 3.13's PyInterpreterState.obmalloc points at).
+    // 3.13: PyInterpreterState.obmalloc, the pointer to the interpreter's _obmalloc_state.
+    std::optional<uint64_t> obmalloc;
+    // In struct _obmalloc_state (3.12-3.13).
     std::optional<uint64_t> obmalloc_narenas;
     // In PyInterpreterState: the free lists' int lengths (tuple: an array, one per size).
     std::optional<uint64_t> float_numfree, tuple_numfree, list_numfree, dict_numfree, dict_keys_numfree;

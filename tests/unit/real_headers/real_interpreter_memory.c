@@ -21,13 +21,23 @@ struct RealInterpreterMemory FUNC_NAME(PYXRAY_TAG)(void) {
 #ifdef Py_DEBUG
     o.debug_build = 1;
 #endif
-    o.narenas = o.obmalloc_narenas = -1;
+    o.narenas = o.obmalloc = o.obmalloc_narenas = -1;
     o.float_numfree = o.tuple_numfree = o.list_numfree = o.dict_numfree = o.dict_keys_numfree = -1;
 #if PY_VERSION_HEX >= 0x030C0000
     o.obmalloc_narenas = offsetof(struct _obmalloc_state, mgmt.narenas_currently_allocated);
 #endif
 #if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
     o.narenas = offsetof(PyInterpreterState, obmalloc.mgmt.narenas_currently_allocated);
+#endif
+#if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
+    o.obmalloc = offsetof(PyInterpreterState, obmalloc);
+#ifndef Py_GIL_DISABLED
+    o.float_numfree = offsetof(PyInterpreterState, object_state.freelists.floats.numfree);
+    o.tuple_numfree = offsetof(PyInterpreterState, object_state.freelists.tuples.numfree);
+    o.list_numfree = offsetof(PyInterpreterState, object_state.freelists.lists.numfree);
+    o.dict_numfree = offsetof(PyInterpreterState, object_state.freelists.dicts.numfree);
+    o.dict_keys_numfree = offsetof(PyInterpreterState, object_state.freelists.dictkeys.numfree);
+#endif
 #endif
 #if PY_VERSION_HEX < 0x030D0000
     o.float_numfree = offsetof(PyInterpreterState, float_state.numfree);

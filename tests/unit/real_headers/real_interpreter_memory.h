@@ -9,7 +9,7 @@ extern "C" {
 struct RealInterpreterMemory {
     uint32_t version_hex;
     int32_t free_threaded, debug_build;
-    int64_t narenas, obmalloc_narenas;
+    int64_t narenas, obmalloc, obmalloc_narenas;
     int64_t float_numfree, tuple_numfree, list_numfree, dict_numfree, dict_keys_numfree;
 };
 #ifdef __cplusplus
