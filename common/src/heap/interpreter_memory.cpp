@@ -126,17 +126,21 @@ private:
     std::string why_none_;
 };
 
-// 3.11-3.13: the free lists in PyInterpreterState (bpo-40521); numfree[i] counts (i + 1)-tuples
-// since 3.11 made the empty tuple a static singleton.
+// 3.10-3.13: the free lists in PyInterpreterState (bpo-40521). numfree[i] counts i-tuples in
+// 3.10, (i + 1)-tuples since 3.11 made the empty tuple a static singleton.
 void add_interpreter_free_lists(const InterpreterMemoryOffsets& at, uint64_t interp, Places& places) {
     auto in_interp = [&](CounterSpec spec, uint64_t offset) {
         places.free_lists.push_back({spec, Place(interp + offset)});
     };
     in_interp({"float", {}}, *at.float_numfree);
-    in_interp({"tuple", {}, 0, kTupleMaxSaveSize, 1}, *at.tuple_numfree);
+    if (at.frame_numfree)
+        in_interp({"tuple", {}, 1, kTupleMaxSaveSize, 0}, *at.tuple_numfree);
+    else
+        in_interp({"tuple", {}, 0, kTupleMaxSaveSize, 1}, *at.tuple_numfree);
     in_interp({"list", {}}, *at.list_numfree);
     in_interp({"dict", {}}, *at.dict_numfree);
     in_interp({"dict keys", {}}, *at.dict_keys_numfree);
+    if (at.frame_numfree) in_interp({"frame", {}}, *at.frame_numfree);
 }
 
 Places statics_places(const Target& target, const RuntimeInfo& runtime, int minor, uint64_t interp) {

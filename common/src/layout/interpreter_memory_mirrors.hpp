@@ -3,7 +3,7 @@
 // Include/internal/pycore_interp.h, pycore_obmalloc.h, pycore_gil.h, pycore_import.h,
 // pycore_warnings.h, pycore_atexit.h, pycore_unicodeobject.h, pycore_floatobject.h, pycore_dtoa.h,
 // pycore_tuple.h, pycore_list.h, pycore_dict_state.h, and Include/cpython/initconfig.h
-// of v3.11.7, v3.12.1 and v3.13.0 (3.13: also pycore_freelist.h, pycore_crossinterp.h,
+// of v3.10.13, v3.11.7, v3.12.1 and v3.13.0 (3.13: also pycore_freelist.h, pycore_crossinterp.h,
 // pycore_qsbr.h, pycore_codecs.h; release builds, x86-64 Linux: HAVE_FORK, HAVE_DLOPEN, no MS_WINDOWS).
 // Checked against the installed headers by test_interpreter_memory_layout.cpp.
 #pragma once
@@ -66,6 +66,27 @@ struct WholeGilRuntimeState {
 struct PyWideStringList {
     Py_ssize_t length;
     wchar_t** items;
+};
+
+// PyConfig of 3.10.
+struct PyConfig310 {
+    int _config_init, isolated, use_environment, dev_mode, install_signal_handlers, use_hash_seed;
+    unsigned long hash_seed;
+    int faulthandler, tracemalloc, import_time, show_ref_count, dump_refs, malloc_stats;
+    wchar_t *filesystem_encoding, *filesystem_errors, *pycache_prefix;
+    int parse_argv;
+    PyWideStringList orig_argv, argv, xoptions, warnoptions;
+    int site_import, bytes_warning, warn_default_encoding, inspect, interactive, optimization_level,
+        parser_debug, write_bytecode, verbose, quiet, user_site_directory, configure_c_stdio, buffered_stdio;
+    wchar_t *stdio_encoding, *stdio_errors, *check_hash_pycs_mode;
+    int pathconfig_warnings;
+    wchar_t *program_name, *pythonpath_env, *home, *platlibdir;
+    int module_search_paths_set;
+    PyWideStringList module_search_paths;
+    wchar_t *executable, *base_executable, *prefix, *base_prefix, *exec_prefix, *base_exec_prefix;
+    int skip_source_first_line;
+    wchar_t *run_command, *run_module, *run_filename;
+    int _install_importlib, _init_main, _isolated_interpreter;
 };
 
 // PyConfig of 3.11.
@@ -187,6 +208,64 @@ struct UnicodeFsCodec {
 struct UnicodeIds {
     Py_ssize_t size;
     PyObject** array;
+};
+
+constexpr size_t kSmallInts = 5 + 257;  // _PY_NSMALLNEGINTS + _PY_NSMALLPOSINTS, 3.10
+
+// PyInterpreterState of 3.10, up to the free lists (without EXPERIMENTAL_ISOLATED_SUBINTERPRETERS).
+struct InterpreterState310 {
+    void *next, *tstate_head, *runtime;
+    int64_t id, id_refcount;
+    int requires_idref;
+    void* id_mutex;
+    int finalizing;
+    InterpreterCeval310 ceval;
+    GcRuntimeState gc;
+    PyObject *modules, *modules_by_index, *sysdict, *builtins, *importlib;
+    long num_threads;
+    size_t pythread_stacksize;
+    PyObject *codec_search_path, *codec_search_cache, *codec_error_registry;
+    int codecs_initialized;
+    PyConfig310 config;
+    int dlopenflags;
+    PyObject *dict, *builtins_copy, *import_func;
+    void* eval_frame;
+    Py_ssize_t co_extra_user_count;
+    void* co_extra_freefuncs[kMaxCoExtraUsers];
+    PyObject *before_forkers, *after_forkers_parent, *after_forkers_child;
+    uint64_t tstate_next_unique_id;
+    WarningsState warnings;
+    struct {
+        void* callbacks;
+        int ncallbacks, callback_len;
+    } atexit;
+    PyObject* audit_hooks;
+    void* small_ints[kSmallInts];
+    struct {
+        PyObject* empty_string;
+        void* characters[256];
+    } bytes;
+    struct {
+        PyObject* empty_string;
+        PyObject* latin1[256];
+        UnicodeFsCodec fs_codec;
+        PyObject* unused_interned;
+        UnicodeIds ids;
+    } unicode;
+    FloatState float_state;
+    void* slice_cache;
+    TupleState tuple;
+    ListState list;
+    struct {
+        void* free_list[kDictFreeList];
+        int numfree;
+        void* keys_free_list[kDictFreeList];
+        int keys_numfree;
+    } dict_state;
+    struct {
+        void* free_list;
+        int numfree;
+    } frame;
 };
 
 // PyInterpreterState of 3.11, up to the free lists.

@@ -7,12 +7,25 @@
 namespace pyxray {
 namespace {
 
+using mirror::InterpreterState310;
 using mirror::InterpreterState311;
 using mirror::InterpreterState312;
 using mirror::InterpreterState313;
 using mirror::ObmallocState;
 
-// 3.11: the free lists in PyInterpreterState (bpo-40521); obmalloc is still static.
+// 3.10: the free lists in PyInterpreterState (bpo-40521); obmalloc is still static.
+constexpr InterpreterMemoryOffsets offsets_310() {
+    InterpreterMemoryOffsets o;
+    o.float_numfree = offsetof(InterpreterState310, float_state.numfree);
+    o.tuple_numfree = offsetof(InterpreterState310, tuple.numfree);
+    o.list_numfree = offsetof(InterpreterState310, list.numfree);
+    o.dict_numfree = offsetof(InterpreterState310, dict_state.numfree);
+    o.dict_keys_numfree = offsetof(InterpreterState310, dict_state.keys_numfree);
+    o.frame_numfree = offsetof(InterpreterState310, frame.numfree);
+    return o;
+}
+
+// 3.11: the same, with the frame free list gone (frames live in the thread's data stack).
 constexpr InterpreterMemoryOffsets offsets_311() {
     InterpreterMemoryOffsets o;
     o.float_numfree = offsetof(InterpreterState311, float_state.numfree);
@@ -53,6 +66,7 @@ constexpr InterpreterMemoryOffsets offsets_313() {
 
 InterpreterMemoryOffsets interpreter_memory_offsets(int minor, bool free_threaded, bool debug_build) {
     if (free_threaded || debug_build) return {};
+    if (minor == 10) return offsets_310();
     if (minor == 11) return offsets_311();
     if (minor == 12) return offsets_312();
     if (minor == 13) return offsets_313();

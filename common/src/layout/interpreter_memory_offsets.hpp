@@ -17,6 +17,7 @@ struct InterpreterMemoryOffsets {
     std::optional<uint64_t> obmalloc_narenas;
     // In PyInterpreterState: the free lists' int lengths (tuple: an array, one per size).
     std::optional<uint64_t> float_numfree, tuple_numfree, list_numfree, dict_numfree, dict_keys_numfree;
+    std::optional<uint64_t> frame_numfree;  // 3.10 (3.11's frames are not objects)
 };
 
 // The table for a release build of 3.<minor>; debug builds (other object and state layouts)

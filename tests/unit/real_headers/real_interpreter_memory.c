@@ -1,4 +1,4 @@
-/* Compiled once per installed CPython 3.11+ against its own internal headers, so the unit tests
+/* Compiled once per installed CPython 3.10+ against its own internal headers, so the unit tests
    can check layout/interpreter_memory_mirrors.hpp against the real structs. */
 #define Py_BUILD_CORE 1
 #include <stddef.h>
@@ -22,7 +22,7 @@ struct RealInterpreterMemory FUNC_NAME(PYXRAY_TAG)(void) {
     o.debug_build = 1;
 #endif
     o.narenas = o.obmalloc = o.obmalloc_narenas = -1;
-    o.float_numfree = o.tuple_numfree = o.list_numfree = o.dict_numfree = o.dict_keys_numfree = -1;
+    o.float_numfree = o.tuple_numfree = o.list_numfree = o.dict_numfree = o.dict_keys_numfree = o.frame_numfree = -1;
 #if PY_VERSION_HEX >= 0x030C0000
     o.obmalloc_narenas = offsetof(struct _obmalloc_state, mgmt.narenas_currently_allocated);
 #endif
@@ -38,6 +38,9 @@ struct RealInterpreterMemory FUNC_NAME(PYXRAY_TAG)(void) {
     o.dict_numfree = offsetof(PyInterpreterState, object_state.freelists.dicts.numfree);
     o.dict_keys_numfree = offsetof(PyInterpreterState, object_state.freelists.dictkeys.numfree);
 #endif
+#endif
+#if PY_VERSION_HEX < 0x030B0000
+    o.frame_numfree = offsetof(PyInterpreterState, frame.numfree);
 #endif
 #if PY_VERSION_HEX < 0x030D0000
     o.float_numfree = offsetof(PyInterpreterState, float_state.numfree);

@@ -10,7 +10,7 @@ struct RealInterpreterMemory {
     uint32_t version_hex;
     int32_t free_threaded, debug_build;
     int64_t narenas, obmalloc, obmalloc_narenas;
-    int64_t float_numfree, tuple_numfree, list_numfree, dict_numfree, dict_keys_numfree;
+    int64_t float_numfree, tuple_numfree, list_numfree, dict_numfree, dict_keys_numfree, frame_numfree;
 };
 #ifdef __cplusplus
 }
