@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <span>
 #include <string_view>
 
 #include "layout/interpreter_memory_offsets.hpp"
 #include "pyxray/memory.hpp"
+#include "symbols/build_id.hpp"
+#include "symbols/file_module_symbols.hpp"
 
 namespace pyxray {
 namespace {
@@ -106,6 +109,8 @@ public:
             return;
         }
         symbols_ = std::move(*symbols);
+        auto missing = [&](std::string_view name) { return !symbols_->symbol(name); };
+        if (std::any_of(names.begin(), names.end(), missing)) open_debug_file(*module, names);
     }
 
     // The static's address, or why there is none.
@@ -115,12 +120,35 @@ public:
             return fail(ErrorCode::Unsupported,
                         fmt::format("`{}` is a static of {}: {}", variable, file, why_none_));
         if (auto found = symbols_->symbol(name)) return *found;
+        if (debug_symbols_)
+            if (auto found = debug_symbols_->symbol(name)) return *found;
         return fail(ErrorCode::Unsupported,
-                    fmt::format("`{}` is a static of {}, and {} has no symbol for it (no .symtab: stripped?)",
-                                variable, file, library_));
+                    fmt::format("`{}` is a static of {}, and {} has no symbol for it{}", variable, file,
+                                library_, debug_file_note_));
     }
 
 private:
+    // A stripped module's statics are in its separate debug file, when one is installed.
+    void open_debug_file(const ModuleInfo& module, std::span<const std::string_view> names) {
+        std::optional<std::string> build_id =
+            module.build_id.empty() ? build_id_of_file(module.file_to_read()) : module.build_id;
+        if (!build_id) {
+            debug_file_note_ = " (no .symtab: stripped?), and no build-id to find its debug file by";
+            return;
+        }
+        std::string path = build_id_debug_path(*build_id);
+        auto debug = ElfSymbols::open(path, names);
+        if (!debug) {
+            debug_file_note_ =
+                fmt::format(" (no .symtab: stripped?), and no debug file {} (a -dbg package?)", path);
+            return;
+        }
+        debug_symbols_ = loaded_at(std::move(*debug), module.base);
+        debug_file_note_ = fmt::format(", nor has its debug file {}", path);
+    }
+
+    std::unique_ptr<ModuleSymbols> debug_symbols_;
+    std::string debug_file_note_ = " (no .symtab: stripped?)";
     std::string library_;
     std::unique_ptr<ModuleSymbols> symbols_;
     std::string why_none_;
