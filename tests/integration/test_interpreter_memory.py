@@ -3,6 +3,7 @@ heap.memory (obmalloc arenas in use, the free lists, the number of interned stri
 what fixtures/interpreter_memory.py's own interpreter said just before it slept:
 sys._debugmallocstats() for the arenas (exactly) and the free lists (within a few entries: the
 ready file's open and close run after the report), sys.getunicodeinternedsize() where it exists.
+On three interpreters, a gcore core of the same process must give the same heap.memory.
 Interned strings elsewhere: two runs of the program, one interning N fresh strings, and the count
 pyxray reads must grow by N (within a small slack) from the run that interns none.
 What pyxray cannot reach on a version (3.12+'s interned dict, the statics of a stripped
@@ -17,11 +18,12 @@ import pytest
 
 from support import interpreters
 from support.drivers import REPO, cli_command, extract_json, run
-from support.targets import SLEEP_SYSCALLS, FixtureProcess, Target
+from support.targets import SLEEP_SYSCALLS, FixtureProcess, Target, make_core
 
 MEMORY_PY = REPO / "fixtures" / "interpreter_memory.py"
 INTERPRETER_IDS = ["pyenv-3.8", "pyenv-3.10", "pyenv-3.11", "pyenv-3.12", "pyenv-3.13", "debian-3.11",
                    "debian-3.13", "debian-3.13t"]
+CORE_IDS = ("pyenv-3.8", "pyenv-3.13", "debian-3.11")  # also on a gcore core: the same numbers
 FRESH = 20000  # strings the second run interns
 FRESH_SLACK = 64  # other strings the two runs may intern differently
 FREE_LIST_SLACK = 3
@@ -55,15 +57,26 @@ def parse_malloc_stats(text):
     return {"arenas": int(arenas.group(1).replace(",", "")) if arenas else None, "free_lists": free_lists}
 
 
-def heap_memory(interpreter, tmp_path, fresh):
-    """(heap.memory of `pyxray heap --pid --json`, the process's stats, its record)."""
-    process = MemoryProcess(interpreter, tmp_path / f"intern-{fresh}", fresh)
+def memory_of(target):
+    completed = run(cli_command(target, ["--json"], subcommand="heap"))
+    document = extract_json(completed, f"pyxray heap --json on {target.kind} {target.interpreter.id}")
+    return document["heap"]["memory"]
+
+
+def heap_memory(interpreter, tmp_path, fresh, with_core=False):
+    """(heap.memory of `pyxray heap --pid --json`, the process's stats, its record); with_core:
+    also of a gcore core of the sleeping process, which must say the same."""
+    workdir = tmp_path / f"intern-{fresh}"
+    process = MemoryProcess(interpreter, workdir, fresh)
     try:
         record = process.wait_until_blocked()
-        target = Target("live", interpreter, record, process.pid)
-        completed = run(cli_command(target, ["--json"], subcommand="heap"))
-        document = extract_json(completed, f"pyxray heap --json on {interpreter.id}")
-        return document["heap"]["memory"], process.stats, record
+        live = memory_of(Target("live", interpreter, record, process.pid))
+        if with_core:
+            core = make_core(process.pid, workdir / "core")
+            on_core = memory_of(Target("core", interpreter, record, process.pid, core=core))
+            core.unlink()
+            assert on_core == live, f"core and live differ:\n{on_core}\n{live}"
+        return live, process.stats, record
     finally:
         process.stop()
 
@@ -85,7 +98,7 @@ def free_lists_of(memory):
 def test_interpreter_memory_agrees_with_the_targets_own_numbers(interpreter_id, tmp_path):
     interpreter = interpreters.find(interpreter_id)
     baseline, _, _ = heap_memory(interpreter, tmp_path, 0)
-    memory, stats, record = heap_memory(interpreter, tmp_path, FRESH)
+    memory, stats, record = heap_memory(interpreter, tmp_path, FRESH, with_core=interpreter_id in CORE_IDS)
     version = tuple(record["version"][:2])
     notes = "\n".join(memory["notes"])
     free_threaded = interpreter_id.endswith("t")
