@@ -396,16 +396,20 @@ TEST(InterpreterMemoryLive, PyenvInterpretersAgreeWithTheirOwnMallocStats) {
     if (ran == 0) GTEST_SKIP() << "no pyenv interpreter 3.8-3.13 installed";
 }
 
-// The matrix's 3.13 built from Debian's sources (a later micro than pyenv's), and its
-// free-threaded sibling, which has no obmalloc arenas and keeps free lists per thread.
-TEST(InterpreterMemoryLive, BuiltDebian313AndItsFreeThreadedBuild) {
+// The matrix's 3.9 and 3.13 built from Debian's sources (other micros than pyenv's), and the
+// free-threaded 3.13t, which has no obmalloc arenas and keeps free lists per thread.
+TEST(InterpreterMemoryLive, BuiltDebianInterpretersAndTheFreeThreadedBuild) {
+    auto python39 = pyxray::testing::built_python("debian-3.9");
     auto python = pyxray::testing::built_python("debian-3.13");
     auto threaded = pyxray::testing::built_python("debian-3.13t");
-    if (!python || !threaded) {
-        if (pyxray::testing::under_ci()) ADD_FAILURE() << "debian-3.13 or debian-3.13t not built";
-        GTEST_SKIP() << "debian-3.13/3.13t not built (fixtures/interpreters/build.sh)";
+    if (!python39 || !python || !threaded) {
+        if (pyxray::testing::under_ci()) ADD_FAILURE() << "debian-3.9, 3.13 or 3.13t not built";
+        GTEST_SKIP() << "debian-3.9/3.13/3.13t not built (fixtures/interpreters/build.sh)";
     }
-    auto reading = read_live(*python);
+    auto reading = read_live(*python39);
+    ASSERT_TRUE(reading.has_value());
+    expect_agrees_with_target(*reading, 9);
+    reading = read_live(*python);
     ASSERT_TRUE(reading.has_value());
     expect_agrees_with_target(*reading, 13);
     reading = read_live(*threaded);
