@@ -17,7 +17,6 @@
 #include "live_python.hpp"
 #include "matrix_interpreters.hpp"
 #include "pyxray/process.hpp"
-#include "render/interpreter_memory_render.hpp"
 #include "symbols/build_id.hpp"
 #include "symbols/elf_symbols.hpp"
 
@@ -459,32 +458,6 @@ TEST(InterpreterMemory, LtoStaticsInDebiansDebugFile) {
     EXPECT_TRUE(symbols->find("unicodeobject.c:interned").has_value());
     EXPECT_TRUE(symbols->find("obmalloc.c:narenas_currently_allocated").has_value());
     EXPECT_FALSE(symbols->find("pegen.c:_keywords").has_value());  // _keywords.lto_priv.0 ... .30
-}
-
-// heap.memory's JSON keys (never renamed), nulls for what is not told; the text block, with a
-// target's string in a note made printable.
-TEST(InterpreterMemoryRender, JsonKeysAndTextBlock) {
-    InterpreterMemory memory;
-    memory.arenas_in_use = 7;
-    memory.arena_size = 256 * 1024;
-    memory.free_lists = {{"float", 3}, {"tuple[1]", 9}, {"tuple[2]", 5}, {"dict keys", 4}};
-    memory.notes = {
-        "interned strings: `interned` is a static of unicodeobject.c, and /tmp/evil\x1b[2J.so has no"};
-    auto json = pyxray::interpreter_memory_json(memory);
-    EXPECT_EQ(
-        json.dump(),
-        R"({"arenas_in_use":7,"arena_bytes":262144,"free_lists":[{"name":"float","count":3},)"
-        R"({"name":"tuple[1]","count":9},{"name":"tuple[2]","count":5},{"name":"dict keys","count":4}],)"
-        R"("interned_strings":null,"notes":["interned strings: `interned` is a static of unicodeobject.c, )"
-        R"(and /tmp/evil\u001b[2J.so has no"]})");
-    std::string text = pyxray::render_interpreter_memory_text(memory);
-    EXPECT_EQ(text,
-              "interpreter memory:\n"
-              "  obmalloc arenas in use: 7 of 256 KiB (1.8 MiB)\n"
-              "  free lists: float 3, dict keys 4\n"
-              "  free tuples by size: 1:9 2:5\n"
-              "  note: interned strings: `interned` is a static of unicodeobject.c, and /tmp/evil\\x1b[2J.so "
-              "has no\n");
 }
 
 }  // namespace

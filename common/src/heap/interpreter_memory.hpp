@@ -5,28 +5,17 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
-#include <string>
-#include <vector>
 
 #include "layout/offsets.hpp"
+#include "pyxray/heap.hpp"
 #include "pyxray/model.hpp"
 #include "pyxray/target.hpp"
 
 namespace pyxray {
 
-struct FreeListCount {
-    std::string name;  // "float", "tuple[3]" (free 3-tuples), "list", "dict", "dict keys", ...
-    uint64_t count = 0;
-};
-
-struct InterpreterMemory {
-    std::optional<uint64_t> arenas_in_use;     // obmalloc arenas currently allocated
-    std::optional<uint64_t> arena_size;        // bytes per arena for this version
-    std::vector<FreeListCount> free_lists;     // in CPython's order, as sys._debugmallocstats() lists them
-    std::optional<uint64_t> interned_strings;  // entries of the interned dict
-    std::vector<std::string> notes;            // each number not told, and why
-};
+// InterpreterMemory and FreeListCount are in pyxray/heap.hpp: free lists are named "float",
+// "list", "dict", "dict keys", "frame", ... and "tuple[N]" for free N-tuples, in CPython's order
+// (as sys._debugmallocstats() lists them); arena_size is obmalloc's bytes per arena.
 
 // `interp` is the PyInterpreterState the numbers are wanted for; 3.8-3.11 keep them in statics
 // shared by every interpreter of the process. Every read may fail: a failure is a note.
