@@ -3,7 +3,8 @@ heap.memory (obmalloc arenas in use, the free lists, the number of interned stri
 what fixtures/interpreter_memory.py's own interpreter said just before it slept:
 sys._debugmallocstats() for the arenas (exactly) and the free lists (within a few entries: the
 ready file's open and close run after the report), sys.getunicodeinternedsize() where it exists.
-On three interpreters, a gcore core of the same process must give the same heap.memory.
+On three interpreters, a gcore core of the same process must give the same heap.memory, and
+so must gdb's and LLDB's `py-heap --json`, live and on the core.
 Interned strings elsewhere: two runs of the program, one interning N fresh strings, and the count
 pyxray reads must grow by N (within a few strings the runs intern differently) from the run
 that interns none.
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from support import interpreters
-from support.drivers import REPO, cli_command, extract_json, run
+from support.drivers import REPO, cli_command, extract_json, run, run_debugger
 from support.targets import SLEEP_SYSCALLS, FixtureProcess, Target, make_core
 
 MEMORY_PY = REPO / "fixtures" / "interpreter_memory.py"
@@ -26,7 +27,9 @@ MEMORY_PY = REPO / "fixtures" / "interpreter_memory.py"
 # memory is read; test_interpreter_memory.cpp checks 3.13t's notes on a live process).
 INTERPRETER_IDS = ["pyenv-3.8", "pyenv-3.10", "pyenv-3.11", "pyenv-3.12", "pyenv-3.13", "debian-3.11",
                    "debian-3.13"]
-CORE_IDS = ("pyenv-3.8", "pyenv-3.13", "debian-3.11")  # also on a gcore core: the same numbers
+# Also on a gcore core, and through gdb's and LLDB's py-heap live and on it: the same numbers.
+CORE_IDS = ("pyenv-3.8", "pyenv-3.13", "debian-3.11")
+DEBUGGERS = ("gdb", "lldb")
 FRESH = 20000  # strings the second run interns
 FRESH_SLACK = 16  # other strings the two runs may intern differently (3.8: the baseline one more)
 FREE_LIST_SLACK = 3
@@ -60,9 +63,12 @@ def parse_malloc_stats(text):
     return {"arenas": int(arenas.group(1).replace(",", "")) if arenas else None, "free_lists": free_lists}
 
 
-def memory_of(target):
-    completed = run(cli_command(target, ["--json"], subcommand="heap"))
-    document = extract_json(completed, f"pyxray heap --json on {target.kind} {target.interpreter.id}")
+def memory_of(target, frontend="cli"):
+    if frontend == "cli":
+        completed = run(cli_command(target, ["--json"], subcommand="heap"))
+    else:
+        completed = run_debugger(frontend, target, ["py-heap --json"])
+    document = extract_json(completed, f"{frontend} heap --json on {target.kind} {target.interpreter.id}")
     return document["heap"]["memory"]
 
 
@@ -73,12 +79,16 @@ def heap_memory(interpreter, tmp_path, fresh, with_core=False):
     process = MemoryProcess(interpreter, workdir, fresh)
     try:
         record = process.wait_until_blocked()
-        live = memory_of(Target("live", interpreter, record, process.pid))
+        live_target = Target("live", interpreter, record, process.pid)
+        live = memory_of(live_target)
         if with_core:
             core = make_core(process.pid, workdir / "core")
-            on_core = memory_of(Target("core", interpreter, record, process.pid, core=core))
+            core_target = Target("core", interpreter, record, process.pid, core=core)
+            assert memory_of(core_target) == live, "the core's heap.memory is not the live process's"
+            for frontend in DEBUGGERS:  # one session each, on the core and live
+                assert memory_of(core_target, frontend) == live, f"{frontend} on the core"
+                assert memory_of(live_target, frontend) == live, f"{frontend} live"
             core.unlink()
-            assert on_core == live, f"core and live differ:\n{on_core}\n{live}"
         return live, process.stats, record
     finally:
         process.stop()
