@@ -1,13 +1,13 @@
 /* Compiled once per installed CPython 3.10+ against its own internal headers, so the unit tests
    can check layout/interpreter_memory_mirrors.hpp against the real structs. */
 #define Py_BUILD_CORE 1
+#include "real_interpreter_memory.h"
+
 #include <stddef.h>
 
 #include "Python.h"
 #include "internal/pycore_interp.h"
 #include "internal/pycore_runtime.h"
-
-#include "real_interpreter_memory.h"
 
 #define FUNC_NAME2(tag) pyxray_real_interpreter_memory_##tag
 #define FUNC_NAME(tag) FUNC_NAME2(tag)
@@ -22,7 +22,8 @@ struct RealInterpreterMemory FUNC_NAME(PYXRAY_TAG)(void) {
     o.debug_build = 1;
 #endif
     o.narenas = o.obmalloc = o.obmalloc_narenas = -1;
-    o.float_numfree = o.tuple_numfree = o.list_numfree = o.dict_numfree = o.dict_keys_numfree = o.frame_numfree = -1;
+    o.float_numfree = o.tuple_numfree = o.list_numfree = o.dict_numfree = o.dict_keys_numfree =
+        o.frame_numfree = -1;
 #if PY_VERSION_HEX >= 0x030C0000
     o.obmalloc_narenas = offsetof(struct _obmalloc_state, mgmt.narenas_currently_allocated);
 #endif
