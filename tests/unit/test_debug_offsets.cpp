@@ -18,63 +18,19 @@
 
 #include "interp/runtime_locator.hpp"
 #include "layout/debug_offsets.hpp"
+#include "live_python.hpp"
 #include "matrix_interpreters.hpp"
 #include "pyxray/core_file.hpp"
 #include "pyxray/process.hpp"
 #include "pyxray/target.hpp"
 #include "synthetic_debug_offsets.hpp"
 
-extern char** environ;
-
 namespace {
 
 using pyxray::Offsets;
 using Table = pyxray::mirror::DebugOffsets313;
 
-// A python3.13 that prints "ready" once initialised and lives until its stdin closes.
-class LivePython {
-public:
-    explicit LivePython(const char* executable) {
-        int out[2], in[2];
-        if (pipe2(out, O_CLOEXEC) != 0 || pipe2(in, O_CLOEXEC) != 0) return;
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-        const char* script = "import sys; print('ready', flush=True); sys.stdin.read()";
-        char* argv[] = {const_cast<char*>(executable), const_cast<char*>("-c"), const_cast<char*>(script),
-                        nullptr};
-        if (posix_spawn(&pid_, executable, &actions, nullptr, argv, environ) != 0) pid_ = 0;
-        posix_spawn_file_actions_destroy(&actions);
-        close(out[1]);
-        close(in[0]);
-        stdin_ = in[1];
-        ready_ = pid_ > 0 && read_line(out[0]) == "ready\n";
-        close(out[0]);
-    }
-    ~LivePython() {
-        if (stdin_ >= 0) close(stdin_);
-        if (pid_ > 0) waitpid(pid_, nullptr, 0);
-    }
-    pid_t pid() const { return pid_; }
-    // The whole line, newline included: closing the pipe before print() has written all of it
-    // would give the target a BrokenPipeError.
-    static std::string read_line(int fd) {
-        std::string line;
-        char c = 0;
-        while (line.size() < 64 && read(fd, &c, 1) == 1) {
-            line += c;
-            if (c == '\n') break;
-        }
-        return line;
-    }
-    bool ready() const { return ready_; }
-
-private:
-    pid_t pid_ = 0;
-    int stdin_ = -1;
-    bool ready_ = false;
-};
+using pyxray::testing::LivePython;
 
 pyxray::Result<pyxray::LocatedRuntime> locate_in(pid_t pid, const std::string& executable) {
     PYXRAY_TRY(modules, pyxray::modules_of_process(pid));

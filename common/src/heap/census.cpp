@@ -8,6 +8,7 @@
 
 #include "heap/deep_census.hpp"
 #include "heap/gc_lists.hpp"
+#include "heap/interpreter_memory.hpp"
 #include "heap/referrers.hpp"
 #include "heap/type_counter.hpp"
 #include "interp/interpreters.hpp"
@@ -135,6 +136,16 @@ Result<GcObjectWalk> tracked_objects(const Memory& memory, const Offsets& offset
     return gc_list_objects(memory, lists, base + *lists.state, version, limits, visit);
 }
 
+// The interpreter with id 0 (the list is newest first), whose allocator and free lists the
+// report shows; the first listed when no id reads 0.
+uint64_t main_interpreter(const Memory& memory, const Offsets& offsets,
+                          const std::vector<uint64_t>& interpreters) {
+    for (uint64_t interp : interpreters)
+        if (read_value<int64_t>(memory, interp + offsets.interpreter_state.id).value_or(-1) == 0)
+            return interp;
+    return interpreters.front();
+}
+
 void sort_types(std::vector<HeapType>& types, HeapOrder order) {
     std::stable_sort(types.begin(), types.end(), [order](const HeapType& a, const HeapType& b) {
         uint64_t ka = order == HeapOrder::Count ? a.count + a.untracked_count : a.bytes + a.untracked_bytes;
@@ -193,6 +204,8 @@ Result<HeapReport> take_census(const Target& target, const Offsets& offsets, con
             fmt::format("{} objects on the GC lists could not be read (or their types) and are not "
                         "counted",
                         census.unreadable()));
+    report.memory =
+        interpreter_memory(target, offsets, runtime, main_interpreter(memory, offsets, list.interpreters));
     report.containers = census.containers();
     name_referrers(memory, offsets, runtime, census.classes(), report.containers);
     if (options.deep) count_untracked(memory, offsets, census.types(), std::move(tracked), options, report);

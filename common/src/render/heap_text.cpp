@@ -98,6 +98,26 @@ void append_lists(std::string& out, const HeapReport& report) {
     }
 }
 
+// "free lists: float 3, list 6, ..." and the twenty tuple sizes on one line of their own:
+// "free tuples by size: 1:9 2:5 ...".
+void append_free_lists(std::string& out, const std::vector<FreeListCount>& lists) {
+    std::string others, tuples;
+    constexpr std::string_view kTuple = "tuple[";
+    for (const FreeListCount& list : lists) {
+        std::string_view name = list.name;
+        if (name.starts_with(kTuple) && name.ends_with("]")) {
+            std::string_view size = name.substr(kTuple.size(), name.size() - kTuple.size() - 1);
+            tuples +=
+                fmt::format("{}{}:{}", tuples.empty() ? "" : " ", printable_text(size), grouped(list.count));
+        } else {
+            others +=
+                fmt::format("{}{} {}", others.empty() ? "" : ", ", printable_text(name), grouped(list.count));
+        }
+    }
+    if (!others.empty()) out += "free lists: " + others + "\n";
+    if (!tuples.empty()) out += "free tuples by size: " + tuples + "\n";
+}
+
 void append_memory(std::string& out, const HeapReport& report) {
     if (!report.memory) return;
     const InterpreterMemory& memory = *report.memory;
@@ -109,13 +129,12 @@ void append_memory(std::string& out, const HeapReport& report) {
                             : fmt::format("{} obmalloc arenas in use", grouped(*memory.arenas_in_use)));
     if (memory.interned_strings)
         parts.push_back(fmt::format("{} interned strings", grouped(*memory.interned_strings)));
-    for (const FreeListCount& list : memory.free_lists)
-        parts.push_back(fmt::format("free list {}: {}", printable_text(list.name), grouped(list.count)));
     if (!parts.empty()) {
         out += "memory:";
         for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : " ") + parts[i];
         out += "\n";
     }
+    append_free_lists(out, memory.free_lists);
     for (const auto& note : memory.notes) out += "note: " + printable_text(note) + "\n";
 }
 

@@ -84,6 +84,11 @@ std::optional<std::string> build_id_of_file(const std::string& path) {
     });
 }
 
+std::string build_id_debug_path(const std::string& build_id) {
+    if (build_id.size() < 3) return {};
+    return "/usr/lib/debug/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2) + ".debug";
+}
+
 std::optional<std::string> build_id_in_memory(const Memory& memory, uint64_t base) {
     return read_build_id([&](uint64_t offset, std::span<std::byte> out) {
         return memory.read(base + offset, out).has_value();

@@ -23,6 +23,9 @@ std::optional<std::string> read_build_id(const ImageReader& read);
 
 // Of a file on disk (nothing when it cannot be opened).
 std::optional<std::string> build_id_of_file(const std::string& path);
+// Where distributions install the separate debug file of a build-id (Debian's -dbg and -dbgsym
+// packages): /usr/lib/debug/.build-id/XX/REST.debug, XX the id's first byte in hex.
+std::string build_id_debug_path(const std::string& build_id);
 // Of the module whose offset 0 is mapped at `base`: its PT_NOTE lies in the first page (within
 // the first loadable segment, which maps file offset x at base + x).
 std::optional<std::string> build_id_in_memory(const Memory& memory, uint64_t base);

@@ -33,20 +33,58 @@ bool wanted(const GElf_Sym& symbol) {
            (type == STT_OBJECT || type == STT_FUNC || type == STT_NOTYPE);
 }
 
+std::string_view source_basename(std::string_view path) {
+    size_t slash = path.rfind('/');
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// "floatobject.c:free_list" names the static `free_list` of floatobject.c: CPython's statics
+// share names across files (free_list, numfree), and .symtab tells them apart only by the
+// STT_FILE symbol before each file's locals.
+bool names_local(std::string_view wanted_name, std::string_view file, std::string_view name) {
+    size_t colon = wanted_name.find(':');
+    return colon != std::string_view::npos && !file.empty() && wanted_name.substr(0, colon) == file &&
+           wanted_name.substr(colon + 1) == name;
+}
+
+// A link-time optimised build (Debian's python3.11) keeps no STT_FILE before its statics and
+// renames them NAME.lto_priv.N: "FILE.c:NAME" then matches NAME.lto_priv.N, but only when one
+// such symbol exists (two files' statics of one name get two numbers, and no file to tell them).
+bool names_lto_local(std::string_view wanted_name, std::string_view name) {
+    size_t colon = wanted_name.find(':');
+    if (colon == std::string_view::npos) return false;
+    std::string_view variable = wanted_name.substr(colon + 1);
+    constexpr std::string_view kSuffix = ".lto_priv.";
+    if (!name.starts_with(variable) || !name.substr(variable.size()).starts_with(kSuffix)) return false;
+    std::string_view number = name.substr(variable.size() + kSuffix.size());
+    return !number.empty() && number.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 void read_symbol_table(Elf* elf, Elf_Scn* section, const GElf_Shdr& header,
                        std::span<const std::string_view> names,
                        std::unordered_map<std::string, uint64_t>& out) {
     Elf_Data* data = elf_getdata(section, nullptr);
     if (data == nullptr || header.sh_entsize == 0) return;
     size_t count = std::min<size_t>(header.sh_size / header.sh_entsize, kMaxSymbols);
+    std::string_view file;  // the STT_FILE the local symbols that follow come from
+    std::unordered_map<std::string_view, std::pair<uint64_t, size_t>> lto;  // address, how many
     for (size_t i = 0; i < count; ++i) {
         GElf_Sym symbol;
-        if (gelf_getsym(data, static_cast<int>(i), &symbol) == nullptr || !wanted(symbol)) continue;
+        if (gelf_getsym(data, static_cast<int>(i), &symbol) == nullptr) continue;
         const char* name = elf_strptr(elf, header.sh_link, symbol.st_name);
         if (name == nullptr) continue;
-        for (std::string_view wanted_name : names)
-            if (wanted_name == name) out.emplace(name, symbol.st_value);
+        if (GELF_ST_TYPE(symbol.st_info) == STT_FILE) file = source_basename(name);
+        if (!wanted(symbol)) continue;
+        bool local = GELF_ST_BIND(symbol.st_info) == STB_LOCAL;
+        for (std::string_view wanted_name : names) {
+            if (wanted_name == name || (local && names_local(wanted_name, file, name)))
+                out.emplace(wanted_name, symbol.st_value);
+            else if (local && names_lto_local(wanted_name, name))
+                lto[wanted_name] = {symbol.st_value, lto[wanted_name].second + 1};
+        }
     }
+    for (const auto& [wanted_name, found] : lto)
+        if (found.second == 1) out.emplace(wanted_name, found.first);
 }
 
 void remember_section(Elf* elf, size_t names_index, const GElf_Shdr& header,

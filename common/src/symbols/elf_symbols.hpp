@@ -22,7 +22,9 @@ struct ElfSection {
 class ElfSymbols {
 public:
     // Reads the symbols named in `names` from the file at `path` (only those: a libpython
-    // .symtab has tens of thousands); fails for unreadable or non-ELF files.
+    // .symtab has tens of thousands); fails for unreadable or non-ELF files. A name spelled
+    // "FILE.c:NAME" is the local (static) symbol NAME of the source file FILE.c (in an LTO
+    // build, which names no files: the only NAME.lto_priv.N).
     static Result<ElfSymbols> open(const std::string& path, std::span<const std::string_view> names);
 
     // The symbol's st_value (a link-time address), if the file defines it.
