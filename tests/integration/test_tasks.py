@@ -19,6 +19,7 @@ from collections import Counter
 import pytest
 
 from support import interpreters
+from support.cell_runs import CellRuns, selected_cells
 from support.core_layout import CoreLayout
 from support.drivers import (
     FRONTENDS, REPO, ToolFailure, around_json, extract_json, json_spans, run_cli, run_debugger, run_tasks)
@@ -96,78 +97,11 @@ def run_cell(frontend, target, extras):
     return result
 
 
-class TasksRuns:
-    """Per interpreter, on first use: the fixture started, each selected (front-end, mode) run
-    live, then a gcore core, the process stopped, the core runs, the core deleted. Results (or
-    the tool's failure) are kept for every test of the module; one process alive at a time."""
-
-    def __init__(self, directory, wanted):
-        self.directory = directory
-        self.wanted = wanted  # interpreter id -> {(frontend, mode): extras ("text", "xbt")}
-        self.collected = {}  # interpreter id -> {"record", (frontend, mode) -> result} or failure
-
-    def get(self, cell):
-        interpreter_id, frontend, mode = cell
-        runs = self.collected.get(interpreter_id)
-        if runs is None:
-            try:
-                runs = self._collect(interpreters.find(interpreter_id), self.wanted[interpreter_id])
-            except BaseException as failure:  # pytest.fail's outcome, a skip, a timeout
-                runs = failure
-            self.collected[interpreter_id] = runs
-        if isinstance(runs, BaseException):
-            raise runs
-        result = runs[(frontend, mode)]
-        if isinstance(result, ToolFailure):
-            raise ToolFailure(str(result))
-        return runs["record"], result
-
-    def _collect(self, interpreter, wanted):
-        process = TasksProcess(interpreter, self.directory / interpreter.id)
-        core_path = process.workdir / "core"
-        try:
-            record = process.wait_until_blocked()
-            runs = {"record": record}
-            live = Target("live", interpreter, record, process.pid)
-            for (frontend, mode), extras in sorted(wanted.items()):
-                if mode == "live":
-                    runs[(frontend, mode)] = attempt(frontend, live, extras)
-            if any(mode == "core" for _, mode in wanted):
-                core = Target("core", interpreter, record, process.pid, make_core(process.pid, core_path))
-                process.stop()
-                for (frontend, mode), extras in sorted(wanted.items()):
-                    if mode == "core":
-                        runs[(frontend, mode)] = attempt(frontend, core, extras)
-            return runs
-        finally:
-            process.stop()
-            core_path.unlink(missing_ok=True)  # 160 MB; 1.2 GB for 3.13t
-
-
-def attempt(frontend, target, extras):
-    try:
-        return run_cell(frontend, target, extras)
-    except ToolFailure as failure:
-        return failure
-
-
-def selected_cells(items):
-    """interpreter id -> {(frontend, mode): extras} of this module's tests the run selected."""
-    wanted = {}
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        if item.module.__name__ != __name__ or callspec is None or "cell" not in callspec.params:
-            continue
-        interpreter_id, frontend, mode = callspec.params["cell"]
-        cells = wanted.setdefault(interpreter_id, {})
-        extras = cells.setdefault((frontend, mode), set())
-        extras.update(extra for extra, tests in EXTRA_TESTS.items() if item.originalname in tests)
-    return wanted
-
-
 @pytest.fixture(scope="module")
 def tasks_runs(request, tmp_path_factory):
-    runs = TasksRuns(tmp_path_factory.mktemp("tasks"), selected_cells(request.session.items))
+    wanted = selected_cells(request.session.items, __name__, lambda item: {
+        extra for extra, tests in EXTRA_TESTS.items() if item.originalname in tests})
+    runs = CellRuns(tmp_path_factory.mktemp("tasks"), wanted, TasksProcess, run_cell)
     yield runs
     shutil.rmtree(runs.directory, ignore_errors=True)
 
