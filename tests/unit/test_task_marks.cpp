@@ -6,38 +6,28 @@
 
 #include "asyncio/task_marks.hpp"
 #include "pyxray/render.hpp"
+#include "stack_frames.hpp"
 
 namespace pyxray {
 namespace {
 
-StackFrame python_frame(const char* name, uint64_t frame_address) {
-    StackFrame frame;
-    frame.kind = StackFrame::Kind::Python;
-    frame.python.function = name;
-    frame.python.qualname = name;
-    frame.python.file = "/app.py";
-    frame.python.line = 7;
-    frame.python.frame_address = frame_address;
-    return frame;
-}
-
-StackFrame native_frame(const char* name) {
-    StackFrame frame;
-    frame.native.function = name;
-    return frame;
-}
+using testing::native_stack_frame;
+using testing::python_stack_frame;
 
 // loop-b: sleep <- block_in_c <- runner (the task's coroutine, 0xb2) <- Handle._run <- run_loop.
 Snapshot loop_snapshot() {
     Snapshot snapshot;
     ThreadStack loop;
     loop.tid = 12;
-    loop.frames = {native_frame("clock_nanosleep"), python_frame("block_in_c", 0xb1),
-                   python_frame("runner", 0xb2),    native_frame("task_step"),
-                   python_frame("_run", 0xb3),      python_frame("run_loop", 0xb4)};
+    loop.frames = {native_stack_frame("clock_nanosleep"),
+                   python_stack_frame("block_in_c", "/app.py", 7, 0xb1),
+                   python_stack_frame("runner", "/app.py", 7, 0xb2),
+                   native_stack_frame("task_step"),
+                   python_stack_frame("_run", "/app.py", 7, 0xb3),
+                   python_stack_frame("run_loop", "/app.py", 7, 0xb4)};
     ThreadStack other;
     other.tid = 11;
-    other.frames = {python_frame("main", 0xa1)};
+    other.frames = {python_stack_frame("main", "/app.py", 7, 0xa1)};
     snapshot.threads = {other, loop};
     return snapshot;
 }

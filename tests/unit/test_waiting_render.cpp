@@ -6,27 +6,15 @@
 #include <nlohmann/json.hpp>
 
 #include "pyxray/render.hpp"
+#include "stack_frames.hpp"
 
 namespace pyxray {
 namespace {
 
 constexpr const char* kThreading = "/usr/lib/python3.12/threading.py";
 
-StackFrame python_frame(const char* qualname, const char* file, int line) {
-    StackFrame frame;
-    frame.kind = StackFrame::Kind::Python;
-    frame.python.function = qualname;
-    frame.python.qualname = qualname;
-    frame.python.file = file;
-    frame.python.line = line;
-    return frame;
-}
-
-StackFrame native_frame(const char* name) {
-    StackFrame frame;
-    frame.native.function = name;
-    return frame;
-}
+using testing::native_stack_frame;
+using testing::python_stack_frame;
 
 // alpha waits in `with wanted:` for a lock beta ("be\x1bta": a name with an escape) holds;
 // beta runs; main waits on an Event, inside Condition.wait.
@@ -36,22 +24,24 @@ Snapshot hung_snapshot() {
     alpha.tid = 41;
     alpha.python = true;
     alpha.name = "alpha";
-    alpha.frames = {native_frame("futex_wait"), native_frame("lock_PyThread_acquire_lock"),
-                    python_frame("take", "/app/hangs.py", 77), native_frame("_PyEval_EvalFrameDefault"),
-                    python_frame("hold_then_take", "/app/hangs.py", 83)};
+    alpha.frames = {native_stack_frame("futex_wait"), native_stack_frame("lock_PyThread_acquire_lock"),
+                    python_stack_frame("take", "/app/hangs.py", 77),
+                    native_stack_frame("_PyEval_EvalFrameDefault"),
+                    python_stack_frame("hold_then_take", "/app/hangs.py", 83)};
     alpha.frames[2].python.locals = std::vector<Variable>{{"wanted", "<_thread.lock object at 0xa>"}};
     alpha.waiting = ThreadWait{.kind = "lock", .object = 0xa, .held_by = {42}, .probably = true, .frame = 2};
     ThreadStack beta;
     beta.tid = 42;
     beta.python = true;
     beta.name = "be\x1bta";
-    beta.frames = {python_frame("spin", "/app/hangs.py", 12)};
+    beta.frames = {python_stack_frame("spin", "/app/hangs.py", 12)};
     ThreadStack main;
     main.tid = 40;
     main.python = true;
     main.name = "MainThread";
-    main.frames = {python_frame("Condition.wait", kThreading, 355),
-                   python_frame("Event.wait", kThreading, 655), python_frame("main", "/app/hangs.py", 190)};
+    main.frames = {python_stack_frame("Condition.wait", kThreading, 355),
+                   python_stack_frame("Event.wait", kThreading, 655),
+                   python_stack_frame("main", "/app/hangs.py", 190)};
     main.waiting = ThreadWait{.kind = "event", .object = 0xe, .frame = 1};
     snapshot.threads = {main, alpha, beta};
     return snapshot;
@@ -156,9 +146,9 @@ TEST(PythonFrameColumn, BeforeCoQualnameTheMethodSaysItsFile) {
 
 TEST(PythonFrameColumn, AThreadOnlyInThreadingShowsItsInnermostFrame) {
     Snapshot snapshot = hung_snapshot();
-    snapshot.threads[0].frames = {python_frame("Event.wait", kThreading, 655),
-                                  python_frame("Timer.run", kThreading, 1431),
-                                  python_frame("Thread._bootstrap", "/usr/lib/python3.12/queue.py", 1030)};
+    snapshot.threads[0].frames = {
+        python_stack_frame("Event.wait", kThreading, 655), python_stack_frame("Timer.run", kThreading, 1431),
+        python_stack_frame("Thread._bootstrap", "/usr/lib/python3.12/queue.py", 1030)};
     EXPECT_TRUE(threads_line(snapshot, 40).ends_with(std::string("  Event.wait (") + kThreading + ":655)"))
         << threads_line(snapshot, 40);
 }
