@@ -1,0 +1,390 @@
+#include "heap/mimalloc_objects.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <unordered_set>
+#include <vector>
+
+#include "layout/debug_offsets.hpp"
+#include "layout/mimalloc_mirrors.hpp"
+
+namespace pyxray {
+namespace {
+
+namespace mi = mirror::mimalloc;
+
+constexpr size_t kMaxPages = size_t{1} << 24;
+constexpr size_t kMaxSegments = size_t{1} << 20;
+constexpr size_t kMaxThreadStates = 65536;
+// A page's blocks are read at once up to this size (small pages are 64 KiB, medium 512 KiB);
+// beyond it (large and huge pages, few blocks each) block by block.
+constexpr uint64_t kWholeAreaRead = uint64_t{8} << 20;
+
+template <class T>
+T field(std::span<const std::byte> bytes, uint64_t offset) {
+    T value{};
+    if (offset <= bytes.size() && sizeof(T) <= bytes.size() - offset)
+        std::memcpy(&value, bytes.data() + offset, sizeof(T));
+    return value;
+}
+
+std::string hex(uint64_t address) { return fmt::format("{:#x}", address); }
+
+// _mi_segment_page_start_from_slice: where a page's blocks begin, and how many fit.
+struct PageArea {
+    uint64_t start = 0;
+    uint64_t block_size = 0;
+    uint64_t capacity = 0;
+    uint64_t end() const { return start + capacity * block_size; }
+};
+
+std::optional<PageArea> page_area(uint64_t page, std::span<const std::byte> bytes, const MimallocLayout& l,
+                                  std::string& why) {
+    uint64_t segment = page & ~(mi::kSegmentSize - 1);
+    uint64_t index = (page - segment - l.segment_slices) / l.page_size;
+    if (page < segment + l.segment_slices || (page - segment - l.segment_slices) % l.page_size != 0 ||
+        index >= l.segment_max_slices) {
+        why = "is not a slice of its segment";
+        return std::nullopt;
+    }
+    auto xblock_size = field<uint32_t>(bytes, l.page_xblock_size);
+    auto slice_count = field<uint32_t>(bytes, l.page_slice_count);
+    if (xblock_size == 0 || slice_count == 0 || field<uint32_t>(bytes, l.page_slice_offset) != 0) {
+        why = "is not an allocated page";
+        return std::nullopt;
+    }
+    uint64_t start_offset = 0;  // keeps small blocks off OS-page alignment
+    if (xblock_size >= sizeof(void*)) {
+        if (xblock_size <= 64)
+            start_offset = 3 * uint64_t{xblock_size};
+        else if (xblock_size <= 512)
+            start_offset = xblock_size;
+    }
+    uint64_t size = uint64_t{slice_count} * mi::kSliceSize;
+    if (size <= start_offset) {
+        why = "has no room for blocks";
+        return std::nullopt;
+    }
+    size -= start_offset;
+    PageArea area;
+    area.start = segment + index * mi::kSliceSize + start_offset;
+    area.block_size = xblock_size < mi::kHugeBlockSize ? xblock_size : size;
+    area.capacity = field<uint16_t>(bytes, l.page_capacity);
+    if (area.capacity > field<uint16_t>(bytes, l.page_reserved) || area.capacity * area.block_size > size) {
+        why = fmt::format("claims {} blocks of {} bytes in {} bytes", area.capacity, area.block_size, size);
+        return std::nullopt;
+    }
+    return area;
+}
+
+// A page's blocks: read whole when small enough, else a word at a time.
+class BlockReader {
+public:
+    BlockReader(const Memory& memory, const PageArea& area) : memory_(memory), area_(area) {
+        uint64_t size = area.capacity * area.block_size;
+        if (size > kWholeAreaRead) return;
+        bytes_.resize(size);
+        if (!memory.read(area.start, bytes_)) bytes_.clear();
+    }
+    template <class T>
+    std::optional<T> read(uint64_t address) const {
+        T value{};
+        if (!bytes_.empty()) {
+            if (address < area_.start || address - area_.start + sizeof(T) > bytes_.size())
+                return std::nullopt;
+            std::memcpy(&value, bytes_.data() + (address - area_.start), sizeof(T));
+            return value;
+        }
+        auto result = read_value<T>(memory_, address);
+        if (!result) return std::nullopt;
+        return *result;
+    }
+
+private:
+    const Memory& memory_;
+    PageArea area_;
+    std::vector<std::byte> bytes_;
+};
+
+class Walker {
+public:
+    Walker(const Memory& memory, const MimallocLayout& layout, const HeapWalkLimits& limits)
+        : memory_(memory), l_(layout), limits_(limits) {}
+
+    // One thread's GC heaps; the abandoned pool its tld names, when it could be read.
+    std::optional<uint64_t> thread(uint64_t state) {
+        auto bytes = read_bytes(memory_, state, l_.thread_size);
+        if (!bytes) {
+            note(fmt::format("thread mimalloc state at {} unreadable: its heaps were skipped", hex(state)));
+            return std::nullopt;
+        }
+        if (field<int32_t>(*bytes, l_.thread_initialized) == 0) return std::nullopt;  // not bound yet
+        for (uint64_t id : {mi::kHeapGc, mi::kHeapGcPre}) {
+            uint64_t heap_offset = l_.thread_heaps + id * l_.heap_size;
+            if (field<uint64_t>(*bytes, heap_offset + l_.heap_tld) != state + l_.thread_tld) {
+                note(fmt::format("thread mimalloc state at {}: heap {} does not point at its tld; skipped",
+                                 hex(state), id));
+                return std::nullopt;
+            }
+            uint64_t offset = l_.object_offset_base + (id == mi::kHeapGcPre ? l_.object_preheader : 0);
+            heap(std::span(*bytes).subspan(heap_offset, l_.heap_size), offset);
+        }
+        return field<uint64_t>(*bytes, l_.thread_tld + l_.tld_abandoned_pool);
+    }
+
+    // _mi_abandoned_pool_visit_blocks: the visited list, then the tagged abandoned list.
+    void pool(uint64_t pool) {
+        auto bytes = read_bytes(memory_, pool, l_.pool_abandoned + sizeof(uint64_t));
+        if (!bytes) {
+            note(fmt::format("abandoned pool at {} unreadable: objects of exited threads were skipped",
+                             hex(pool)));
+            return;
+        }
+        segments(field<uint64_t>(*bytes, l_.pool_abandoned_visited));
+        segments(field<uint64_t>(*bytes, l_.pool_abandoned) & ~(mi::kSegmentSize - 1));
+    }
+
+    GcObjectWalk take() { return std::move(out_); }
+
+private:
+    bool stopped() const { return out_.capped || pages_ >= kMaxPages; }
+    void note(std::string text) { out_.notes.push_back(std::move(text)); }
+
+    // mi_heap_visit_pages: every page queue (the full queue included), each a list by page->next.
+    void heap(std::span<const std::byte> heap, uint64_t object_offset) {
+        for (uint64_t q = 0; q < l_.queue_count && !stopped(); q++) {
+            uint64_t page = field<uint64_t>(heap, l_.heap_pages + q * l_.queue_size + l_.queue_first);
+            while (page != 0 && !stopped()) {
+                if (!seen_pages_.insert(page).second) {
+                    note(fmt::format("page queue {} loops back to page {}: rest of queue skipped", q,
+                                     hex(page)));
+                    break;
+                }
+                auto bytes = read_bytes(memory_, page, l_.page_size);
+                if (!bytes) {
+                    note(fmt::format("page {} unreadable: rest of its queue skipped", hex(page)));
+                    break;
+                }
+                visit_page(page, *bytes, object_offset);
+                page = field<uint64_t>(*bytes, l_.page_next);
+            }
+        }
+    }
+
+    void segments(uint64_t segment) {
+        while (segment != 0 && !stopped()) {
+            if (seen_segments_.size() >= kMaxSegments || !seen_segments_.insert(segment).second) {
+                note(fmt::format("abandoned segment list loops or exceeds {} segments at {}", kMaxSegments,
+                                 hex(segment)));
+                return;
+            }
+            auto next = read_pointer(memory_, segment + l_.segment_abandoned_next);
+            visit_segment(segment);
+            if (!next) {
+                note(fmt::format("abandoned segment {} unreadable: rest of the list skipped", hex(segment)));
+                return;
+            }
+            segment = *next;
+        }
+    }
+
+    // mi_segment_visit_blocks: the used spans after the segment's own, of the GC heaps' tags.
+    void visit_segment(uint64_t segment) {
+        auto entries = read_value<uint64_t>(memory_, segment + l_.segment_slice_entries);
+        if (!entries || *entries == 0 || *entries > l_.segment_max_slices) {
+            note(fmt::format("abandoned segment {}: unreadable or impossible slice count; skipped",
+                             hex(segment)));
+            return;
+        }
+        uint64_t slices = segment + l_.segment_slices;
+        auto bytes = read_bytes(memory_, slices, *entries * l_.page_size);
+        if (!bytes) {
+            note(fmt::format("abandoned segment {}: slices unreadable; skipped", hex(segment)));
+            return;
+        }
+        auto slice_at = [&](uint64_t i) { return std::span(*bytes).subspan(i * l_.page_size, l_.page_size); };
+        uint64_t i = field<uint32_t>(slice_at(0), l_.page_slice_count);
+        while (i < *entries && !stopped()) {
+            auto slice = slice_at(i);
+            uint32_t count = field<uint32_t>(slice, l_.page_slice_count);
+            if (count == 0) {
+                note(fmt::format("abandoned segment {}: empty span at slice {}; rest skipped", hex(segment),
+                                 i));
+                return;
+            }
+            uint8_t tag = mimalloc_page_tag(field<uint8_t>(slice, l_.page_bits));
+            uint64_t page = slices + i * l_.page_size;
+            if (field<uint32_t>(slice, l_.page_xblock_size) > 0 &&
+                (tag == mi::kHeapGc || tag == mi::kHeapGcPre) && seen_pages_.insert(page).second) {
+                visit_page(page, slice,
+                           l_.object_offset_base + (tag == mi::kHeapGcPre ? l_.object_preheader : 0));
+            }
+            i += count;
+        }
+    }
+
+    // mi_block_nextx: plain, or decoded with the page's keys under MI_ENCODE_FREELIST.
+    uint64_t decode(uint64_t page, std::span<const std::byte> bytes, uint64_t raw) const {
+        if (!l_.page_keys) return raw;
+        uint64_t k0 = field<uint64_t>(bytes, *l_.page_keys), k1 = field<uint64_t>(bytes, *l_.page_keys + 8);
+        uint64_t x = raw - k0, shift = k0 % 64;
+        uint64_t p = (shift == 0 ? x : (x >> shift) | (x << (64 - shift))) ^ k1;
+        return p == page ? 0 : p;
+    }
+
+    // Marks one free list's blocks; a list that leaves the page or loops is cut with a note.
+    void mark_free(uint64_t page, std::span<const std::byte> bytes, const PageArea& area,
+                   const BlockReader& blocks, uint64_t head, std::vector<uint8_t>& free) {
+        for (uint64_t block = head; block != 0;) {
+            if (block < area.start || block >= area.end() || (block - area.start) % area.block_size != 0) {
+                note(fmt::format("page {}: free list leaves the page at {}", hex(page), hex(block)));
+                return;
+            }
+            uint64_t index = (block - area.start) / area.block_size;
+            if (free[index]) {
+                note(fmt::format("page {}: free list loops at {}", hex(page), hex(block)));
+                return;
+            }
+            free[index] = 1;
+            auto next = blocks.read<uint64_t>(block);
+            if (!next) {
+                note(fmt::format("page {}: free block {} unreadable", hex(page), hex(block)));
+                return;
+            }
+            block = decode(page, bytes, *next);
+        }
+    }
+
+    // mi_heap_area_visit_blocks after _mi_page_free_collect: every block below capacity that is on
+    // none of the free, local_free and thread-free lists holds an object.
+    void visit_page(uint64_t page, std::span<const std::byte> bytes, uint64_t object_offset) {
+        pages_++;
+        std::string why;
+        auto area = page_area(page, bytes, l_, why);
+        if (!area) {
+            note(fmt::format("page {} {}; skipped", hex(page), why));
+            return;
+        }
+        if (field<uint32_t>(bytes, l_.page_used) == 0 || area->capacity == 0) return;
+        if (object_offset + l_.object_gc_bits >= area->block_size) {
+            note(fmt::format("page {}: blocks of {} bytes cannot hold objects; skipped", hex(page),
+                             area->block_size));
+            return;
+        }
+        BlockReader blocks(memory_, *area);
+        std::vector<uint8_t> free(area->capacity, 0);
+        mark_free(page, bytes, *area, blocks, field<uint64_t>(bytes, l_.page_free), free);
+        mark_free(page, bytes, *area, blocks, field<uint64_t>(bytes, l_.page_local_free), free);
+        mark_free(page, bytes, *area, blocks, field<uint64_t>(bytes, l_.page_xthread_free) & ~uint64_t{3},
+                  free);
+        size_t unreadable = 0;
+        for (uint64_t i = 0; i < area->capacity; i++) {
+            if (free[i]) continue;
+            uint64_t object = area->start + i * area->block_size + object_offset;
+            auto bits = blocks.read<uint8_t>(object + l_.object_gc_bits);
+            if (!bits) {
+                unreadable++;
+                continue;
+            }
+            if ((*bits & mi::kGcBitsTracked) == 0 ||
+                (*bits & (mi::kGcBitsUnreachable | mi::kGcBitsFrozen)) != 0)
+                continue;
+            if (out_.objects.size() >= limits_.max_objects) {
+                out_.capped = true;
+                note(fmt::format("stopped at the cap of {} objects", limits_.max_objects));
+                return;
+            }
+            out_.objects.push_back(object);
+        }
+        if (unreadable > 0) note(fmt::format("page {}: {} blocks unreadable", hex(page), unreadable));
+    }
+
+    const Memory& memory_;
+    const MimallocLayout& l_;
+    const HeapWalkLimits& limits_;
+    GcObjectWalk out_;
+    std::unordered_set<uint64_t> seen_pages_;
+    std::unordered_set<uint64_t> seen_segments_;
+    size_t pages_ = 0;
+};
+
+// interp->threads.head, then each PyThreadState.next.
+std::vector<uint64_t> thread_states(const Memory& memory, const Offsets& offsets, uint64_t interp,
+                                    std::vector<std::string>& notes) {
+    std::vector<uint64_t> states;
+    std::unordered_set<uint64_t> seen;
+    auto head = read_pointer(memory, interp + offsets.interpreter_state.threads_head);
+    if (!head) {
+        notes.push_back(fmt::format("interpreter {}: thread list unreadable", hex(interp)));
+        return states;
+    }
+    for (uint64_t state = *head; state != 0;) {
+        if (states.size() >= kMaxThreadStates || !seen.insert(state).second) {
+            notes.push_back(fmt::format("interpreter {}: thread list loops or exceeds {} states at {}",
+                                        hex(interp), kMaxThreadStates, hex(state)));
+            break;
+        }
+        states.push_back(state);
+        auto next = read_pointer(memory, state + offsets.thread_state.next);
+        if (!next) {
+            notes.push_back(fmt::format("thread state {} unreadable: later threads skipped", hex(state)));
+            break;
+        }
+        state = *next;
+    }
+    return states;
+}
+
+}  // namespace
+
+GcObjectWalk walk_mimalloc_gc_heaps(const Memory& memory, const MimallocLayout& layout,
+                                    std::span<const uint64_t> thread_states, std::optional<uint64_t> pool,
+                                    const HeapWalkLimits& limits) {
+    Walker walker(memory, layout, limits);
+    std::optional<uint64_t> named_pool;
+    for (uint64_t state : thread_states) {
+        auto named = walker.thread(state);
+        if (!named_pool && named && *named != 0) named_pool = named;
+    }
+    if (!pool) pool = named_pool;
+    GcObjectWalk walk;
+    if (pool) walker.pool(*pool);
+    walk = walker.take();
+    if (!pool)
+        walk.notes.push_back("no thread names the abandoned pool: objects of exited threads not counted");
+    return walk;
+}
+
+Result<GcObjectWalk> free_threaded_gc_objects(const Memory& memory, const Offsets& offsets,
+                                              const RuntimeInfo& runtime, uint64_t interp,
+                                              const HeapWalkLimits& limits) {
+    auto version = PythonVersion::from_hex(runtime.version_hex);
+    if (!runtime.free_threaded)
+        return fail(ErrorCode::InvalidArgument,
+                    "not a free-threaded build: its GC objects are on the GC lists");
+    if (version.major != 3 || version.minor != 13)
+        return fail(
+            ErrorCode::Unsupported,
+            fmt::format(
+                "walking mimalloc's heaps of free-threaded CPython {} is not supported yet (3.13t is)",
+                version.str()));
+    // PyThreadState grew within 3.13 (3.13.15 added datastack_cached_chunk): take its size from
+    // the target rather than from a mirror of one micro version.
+    PYXRAY_TRY(table, read_debug_offsets_table(memory, runtime.runtime_address));
+    if (auto valid = validate_debug_offsets(table, version, BuildKind::FreeThreaded); !valid)
+        return fail(ErrorCode::BadData,
+                    "the heap walk needs the target's _Py_DebugOffsets (for the size of PyThreadState): " +
+                        valid.error().message,
+                    runtime.runtime_address);
+    const MimallocLayout& layout = mimalloc_layout_313t(runtime.debug_build);
+    std::vector<std::string> notes;
+    std::vector<uint64_t> states;
+    for (uint64_t state : thread_states(memory, offsets, interp, notes))
+        states.push_back(state + table.thread_state.size + layout.thread_mimalloc_after_base);
+    GcObjectWalk walk = walk_mimalloc_gc_heaps(memory, layout, states, std::nullopt, limits);
+    walk.notes.insert(walk.notes.begin(), notes.begin(), notes.end());
+    return walk;
+}
+
+}  // namespace pyxray

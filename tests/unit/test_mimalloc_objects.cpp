@@ -1,0 +1,216 @@
+// The free-threaded heap walk (heap/mimalloc_objects.cpp) on synthetic mimalloc images built from
+// the mirrors themselves: which blocks count as objects, and what garbage does to the walk.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "heap/mimalloc_objects.hpp"
+#include "layout/mimalloc_layout.hpp"
+#include "layout/mimalloc_mirrors.hpp"
+#include "pyxray/memory.hpp"
+
+namespace {
+
+namespace mi = pyxray::mirror::mimalloc;
+using Page = mi::Page<false>;
+
+constexpr uint64_t kThread = 0x10000;
+constexpr uint64_t kPool = 0x40000;
+constexpr uint64_t kSegment = 0x7f0000000000;  // MI_SEGMENT_SIZE-aligned
+constexpr uint64_t kBlockSize = 64;            // mimalloc starts such pages 3 blocks in
+constexpr uint8_t kTracked = mi::kGcBitsTracked;
+
+template <class P>
+P ptr(uint64_t address) {
+    return reinterpret_cast<P>(address);
+}
+
+const pyxray::MimallocLayout& layout() { return pyxray::mimalloc_layout_313t(false); }
+
+// One segment with pages of 64-byte blocks, one thread state, an abandoned pool.
+struct Image {
+    std::unique_ptr<mi::Segment<false>> segment = std::make_unique<mi::Segment<false>>();
+    std::unique_ptr<mi::ThreadState<false>> thread = std::make_unique<mi::ThreadState<false>>();
+    mi::AbandonedPool pool{};
+    std::vector<std::vector<std::byte>> areas;  // blocks of slices[1], [2], ...
+
+    Image() {
+        segment->slice_entries = mi::kSlicesPerSegment;
+        for (auto& slice : segment->slices)
+            slice.slice_count = 1;  // free one-slice spans, slices[0] the segment's info
+        thread->initialized = 1;
+        for (auto& heap : thread->heaps)
+            heap.tld = ptr<void*>(kThread + offsetof(mi::ThreadState<false>, tld));
+    }
+    static uint64_t page_address(size_t slice) {
+        return kSegment + offsetof(mi::Segment<false>, slices) + slice * sizeof(Page);
+    }
+    static uint64_t block(size_t slice, size_t index) {
+        return kSegment + slice * mi::kSliceSize + 3 * kBlockSize + index * kBlockSize;
+    }
+    // Page `slice` with `capacity` blocks, every one an object whose ob_gc_bits are `bits`.
+    Page& add_page(size_t slice, uint16_t capacity, uint8_t tag, uint8_t bits = kTracked) {
+        Page& page = segment->slices[slice];
+        page.slice_count = 1;
+        page.xblock_size = kBlockSize;
+        page.capacity = page.reserved = capacity;
+        page.used = capacity;
+        page.bits.tag = tag;
+        if (areas.size() < slice) areas.resize(slice);
+        areas[slice - 1].assign(capacity * kBlockSize, std::byte{0});
+        for (size_t i = 0; i < capacity; i++) set_bits(slice, i, bits, 0);
+        return page;
+    }
+    void set_bits(size_t slice, size_t index, uint8_t bits, uint64_t offset) {
+        areas[slice - 1][index * kBlockSize + offset + layout().object_gc_bits] = std::byte{bits};
+    }
+    // Chains blocks into a free list through their first word; returns the head.
+    uint64_t chain(size_t slice, std::vector<size_t> indexes) {
+        for (size_t i = 0; i + 1 < indexes.size(); i++) {
+            uint64_t next = block(slice, indexes[i + 1]);
+            std::memcpy(areas[slice - 1].data() + indexes[i] * kBlockSize, &next, 8);
+        }
+        return block(slice, indexes.front());
+    }
+    void queue(size_t heap, size_t bin, size_t slice) {
+        thread->heaps[heap].pages[bin].first = ptr<void*>(page_address(slice));
+    }
+    pyxray::BufferMemory memory() const {
+        pyxray::BufferMemory memory;
+        memory.add(kSegment, segment.get(), sizeof(*segment));
+        memory.add(kThread, thread.get(), sizeof(*thread));
+        memory.add(kPool, &pool, sizeof(pool));
+        for (size_t i = 0; i < areas.size(); i++)
+            if (!areas[i].empty()) memory.add(block(i + 1, 0), areas[i]);
+        return memory;
+    }
+    pyxray::GcObjectWalk walk(size_t max_objects = 1000) const {
+        auto bytes = memory();
+        uint64_t threads[] = {kThread};
+        return pyxray::walk_mimalloc_gc_heaps(bytes, layout(), threads, kPool, {max_objects});
+    }
+};
+
+std::vector<uint64_t> blocks(size_t slice, std::vector<size_t> indexes, uint64_t offset = 0) {
+    std::vector<uint64_t> out;
+    for (size_t i : indexes) out.push_back(Image::block(slice, i) + offset);
+    return out;
+}
+
+std::vector<uint64_t> sorted(std::vector<uint64_t> values) {
+    std::sort(values.begin(), values.end());
+    return values;
+}
+
+bool has_note(const pyxray::GcObjectWalk& walk, const std::string& part) {
+    return std::any_of(walk.notes.begin(), walk.notes.end(),
+                       [&](const std::string& note) { return note.find(part) != std::string::npos; });
+}
+
+TEST(MimallocObjects, SkipsBlocksOnEveryFreeListAndUntrackedOrFrozenObjects) {
+    Image image;
+    Page& page = image.add_page(1, 10, mi::kHeapGc);
+    page.free = ptr<mi::Block*>(image.chain(1, {2, 5}));
+    page.local_free = ptr<mi::Block*>(image.chain(1, {7}));
+    page.xthread_free = image.chain(1, {8}) | 1;            // the delayed-free state rides in the low bits
+    image.set_bits(1, 3, 0, 0);                             // untracked
+    image.set_bits(1, 9, kTracked | mi::kGcBitsFrozen, 0);  // gc.freeze()
+    image.set_bits(1, 6, kTracked | mi::kGcBitsUnreachable, 0);  // a collection's garbage
+    image.queue(mi::kHeapGc, 5, 1);
+    auto walk = image.walk();
+    EXPECT_EQ(sorted(walk.objects), blocks(1, {0, 1, 4}));
+    EXPECT_FALSE(walk.capped);
+    EXPECT_TRUE(walk.notes.empty()) << walk.notes.front();
+}
+
+TEST(MimallocObjects, ObjectsOfThePreHeaderHeapStartTwoWordsIn) {
+    Image image;
+    image.add_page(1, 4, mi::kHeapGcPre, 0);
+    for (size_t i = 0; i < 4; i++) image.set_bits(1, i, kTracked, layout().object_preheader);
+    image.queue(mi::kHeapGcPre, 7, 1);
+    EXPECT_EQ(sorted(image.walk().objects), blocks(1, {0, 1, 2, 3}, 16));
+}
+
+TEST(MimallocObjects, AbandonedSegmentsAreWalkedByPageTag) {
+    Image image;
+    image.add_page(1, 3, mi::kHeapGc);
+    image.add_page(3, 2, 1);  // _Py_MIMALLOC_HEAP_OBJECT: not the GC's
+    image.add_page(5, 2, mi::kHeapGc);
+    image.segment->slices[5].free = ptr<mi::Block*>(Image::block(5, 1));
+    image.pool.abandoned = kSegment | 0x2a;  // mi_tagged_segment_t: a tag in the low bits
+    auto walk = image.walk();
+    EXPECT_EQ(sorted(walk.objects),
+              sorted({Image::block(1, 0), Image::block(1, 1), Image::block(1, 2), Image::block(5, 0)}));
+    EXPECT_TRUE(walk.notes.empty()) << walk.notes.front();
+}
+
+TEST(MimallocObjects, ALoopInAFreeListEndsWithANote) {
+    Image image;
+    Page& page = image.add_page(1, 6, mi::kHeapGc);
+    page.free = ptr<mi::Block*>(image.chain(1, {2, 4, 2}));
+    image.queue(mi::kHeapGc, 5, 1);
+    auto walk = image.walk();
+    EXPECT_EQ(sorted(walk.objects), blocks(1, {0, 1, 3, 5}));
+    EXPECT_TRUE(has_note(walk, "free list loops")) << ::testing::PrintToString(walk.notes);
+}
+
+TEST(MimallocObjects, AFreeListLeavingItsPageEndsWithANote) {
+    Image image;
+    Page& page = image.add_page(1, 4, mi::kHeapGc);
+    page.free = ptr<mi::Block*>(Image::block(1, 1) + 8);  // not a block boundary
+    image.queue(mi::kHeapGc, 5, 1);
+    auto walk = image.walk();
+    EXPECT_EQ(walk.objects.size(), 4u);
+    EXPECT_TRUE(has_note(walk, "leaves the page")) << ::testing::PrintToString(walk.notes);
+}
+
+TEST(MimallocObjects, TheCapStopsTheWalkAndSaysSo) {
+    Image image;
+    image.add_page(1, 10, mi::kHeapGc);
+    image.queue(mi::kHeapGc, 5, 1);
+    auto walk = image.walk(3);
+    EXPECT_EQ(walk.objects.size(), 3u);
+    EXPECT_TRUE(walk.capped);
+    EXPECT_TRUE(has_note(walk, "cap of 3 objects")) << ::testing::PrintToString(walk.notes);
+}
+
+TEST(MimallocObjects, APageQueueThatLoopsIsWalkedOnce) {
+    Image image;
+    Page& page = image.add_page(1, 2, mi::kHeapGc);
+    page.next = ptr<Page*>(Image::page_address(1));
+    image.queue(mi::kHeapGc, 5, 1);
+    image.queue(mi::kHeapGc, 6, 1);  // and listed twice
+    auto walk = image.walk();
+    EXPECT_EQ(walk.objects.size(), 2u);
+    EXPECT_TRUE(has_note(walk, "loops back")) << ::testing::PrintToString(walk.notes);
+}
+
+TEST(MimallocObjects, ImpossiblePagesAndStrayThreadStatesAreSkippedWithANote) {
+    Image image;
+    Page& page = image.add_page(1, 4, mi::kHeapGc);
+    page.reserved = 2;  // fewer than its capacity
+    image.queue(mi::kHeapGc, 5, 1);
+    image.thread->heaps[mi::kHeapGc].pages[9].first = ptr<void*>(0x1234);  // unreadable
+    auto walk = image.walk();
+    EXPECT_TRUE(walk.objects.empty());
+    EXPECT_TRUE(has_note(walk, "claims 4 blocks")) << ::testing::PrintToString(walk.notes);
+    EXPECT_TRUE(has_note(walk, "page 0x1234 unreadable")) << ::testing::PrintToString(walk.notes);
+
+    Image stray;
+    stray.thread->heaps[mi::kHeapGc].tld = nullptr;  // not a mimalloc thread state
+    auto stray_walk = stray.walk();
+    EXPECT_TRUE(has_note(stray_walk, "does not point at its tld"))
+        << ::testing::PrintToString(stray_walk.notes);
+}
+
+TEST(MimallocObjects, DebugBuildsHaveFreeListKeysAndTheDebugAllocatorsTwoWords) {
+    const auto& debug = pyxray::mimalloc_layout_313t(true);
+    ASSERT_TRUE(debug.page_keys.has_value());
+    EXPECT_EQ(debug.object_offset_base, 16u);
+    EXPECT_FALSE(layout().page_keys.has_value());
+}
+
+}  // namespace
