@@ -1,0 +1,109 @@
+// The free-threaded heap walk against a live debian-3.13t whose fixture (fixtures/heap_free_threaded.py)
+// says what gc.get_objects() holds: the walk must find exactly as many objects, of each class.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "heap/mimalloc_objects.hpp"
+#include "layout/mimalloc_mirrors.hpp"
+#include "live_python.hpp"
+#include "matrix_interpreters.hpp"
+
+namespace {
+
+using pyxray::testing::LivePython;
+using pyxray::testing::locate_in;
+
+struct Census {
+    size_t total = 0, items = 0, slotted = 0, abandoned = 0;
+    uint64_t item_type = 0, slotted_type = 0;
+};
+
+Census parse_ready(const std::string& line) {
+    std::istringstream words(line);
+    std::string ready;
+    Census census;
+    words >> ready >> census.total >> census.items >> census.slotted >> census.item_type >>
+        census.slotted_type;
+    return census;
+}
+
+TEST(MimallocObjectsLive, FindsExactlyWhatGcGetObjectsListsIn313t) {
+    PYXRAY_REQUIRE_PYTHON(executable, "debian-3.13t");
+    std::string script = "import runpy; runpy.run_path('" + std::string(PYXRAY_SOURCE_DIR) +
+                         "/fixtures/heap_free_threaded.py')";
+    LivePython python(executable.c_str(), script.c_str());
+    ASSERT_TRUE(python.ready()) << "the fixture said: " << python.ready_line();
+    Census truth = parse_ready(python.ready_line());
+    ASSERT_GT(truth.items, 200'000u) << python.ready_line();
+
+    auto located = locate_in(python.pid(), executable);
+    ASSERT_TRUE(located) << located.error().message;
+    auto memory = pyxray::make_process_memory(python.pid());
+    const pyxray::Offsets& offsets = *located->offsets;
+    auto interp = pyxray::read_pointer(
+        *memory, located->info.runtime_address + offsets.runtime_state.interpreters_head);
+    ASSERT_TRUE(interp);
+
+    auto start = std::chrono::steady_clock::now();
+    auto walk = pyxray::free_threaded_gc_objects(*memory, offsets, located->info, *interp, {});
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ASSERT_TRUE(walk) << walk.error().message;
+    EXPECT_TRUE(walk->notes.empty()) << ::testing::PrintToString(walk->notes);
+    EXPECT_FALSE(walk->capped);
+
+    Census found;
+    std::unordered_set<uint64_t> distinct(walk->objects.begin(), walk->objects.end());
+    EXPECT_EQ(distinct.size(), walk->objects.size()) << "an object was listed twice";
+    for (uint64_t object : walk->objects) {
+        auto type = pyxray::read_pointer(*memory, object + offsets.pyobject.ob_type);
+        ASSERT_TRUE(type) << "object " << object << " unreadable";
+        found.items += *type == truth.item_type;
+        found.slotted += *type == truth.slotted_type;
+    }
+    // The fixture's last thread exits after the others made their pages: its objects stay in
+    // abandoned segments (thread_id 0), found only through the interpreter's abandoned pool.
+    namespace mi = pyxray::mirror::mimalloc;
+    std::unordered_map<uint64_t, uint64_t> owner;
+    for (uint64_t object : walk->objects) {
+        uint64_t segment = object & ~(mi::kSegmentSize - 1);
+        if (!owner.contains(segment)) {
+            auto thread =
+                pyxray::read_value<uint64_t>(*memory, segment + offsetof(mi::Segment<false>, thread_id));
+            ASSERT_TRUE(thread);
+            owner[segment] = *thread;
+        }
+        found.abandoned += owner[segment] == 0;
+    }
+    EXPECT_GT(found.abandoned, 0u) << "no object in an abandoned segment: the pool went untested";
+    EXPECT_EQ(walk->objects.size(), truth.total);
+    EXPECT_EQ(found.items, truth.items);
+    EXPECT_EQ(found.slotted, truth.slotted);
+    std::printf(
+        "gc.get_objects(): %zu (Item %zu, Slotted %zu); walk: %zu (Item %zu, Slotted %zu, %zu in abandoned "
+        "segments) in %.3f s\n",
+        truth.total, truth.items, truth.slotted, walk->objects.size(), found.items, found.slotted,
+        found.abandoned, seconds);
+}
+
+TEST(MimallocObjects, DefaultBuildsAndOtherVersionsAreRefusedByName) {
+    pyxray::BufferMemory memory;
+    pyxray::RuntimeInfo runtime;
+    runtime.version_hex = 0x030D00F0;
+    auto not_free_threaded = pyxray::free_threaded_gc_objects(memory, pyxray::offsets_3_13(), runtime, 0, {});
+    ASSERT_FALSE(not_free_threaded);
+    EXPECT_EQ(not_free_threaded.error().code, pyxray::ErrorCode::InvalidArgument);
+    runtime.free_threaded = true;
+    runtime.version_hex = 0x030E00F0;
+    auto newer = pyxray::free_threaded_gc_objects(memory, pyxray::offsets_3_14t(), runtime, 0, {});
+    ASSERT_FALSE(newer);
+    EXPECT_EQ(newer.error().code, pyxray::ErrorCode::Unsupported);
+    EXPECT_NE(newer.error().message.find("3.14"), std::string::npos) << newer.error().message;
+}
+
+}  // namespace
