@@ -1,5 +1,6 @@
-// The free-threaded heap walk against a live debian-3.13t whose fixture (fixtures/heap_free_threaded.py)
-// says what gc.get_objects() holds: the walk must find exactly as many objects, of each class.
+// The free-threaded heap walk against a real debian-3.13t whose fixture (fixtures/heap_free_threaded.py)
+// says what gc.get_objects() holds: live and through a gcore of it, the walk must find exactly as
+// many objects, as many of each class, and the exited thread's among them.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,13 +10,16 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core_builder.hpp"
 #include "heap/mimalloc_objects.hpp"
 #include "layout/mimalloc_mirrors.hpp"
 #include "live_python.hpp"
 #include "matrix_interpreters.hpp"
+#include "pyxray/core_file.hpp"
 
 namespace {
 
+namespace mi = pyxray::mirror::mimalloc;
 using pyxray::testing::LivePython;
 using pyxray::testing::locate_in;
 
@@ -33,25 +37,15 @@ Census parse_ready(const std::string& line) {
     return census;
 }
 
-TEST(MimallocObjectsLive, FindsExactlyWhatGcGetObjectsListsIn313t) {
-    PYXRAY_REQUIRE_PYTHON(executable, "debian-3.13t");
-    std::string script = "import runpy; runpy.run_path('" + std::string(PYXRAY_SOURCE_DIR) +
-                         "/fixtures/heap_free_threaded.py')";
-    LivePython python(executable.c_str(), script.c_str());
-    ASSERT_TRUE(python.ready()) << "the fixture said: " << python.ready_line();
-    Census truth = parse_ready(python.ready_line());
-    ASSERT_GT(truth.items, 200'000u) << python.ready_line();
-
-    auto located = locate_in(python.pid(), executable);
-    ASSERT_TRUE(located) << located.error().message;
-    auto memory = pyxray::make_process_memory(python.pid());
-    const pyxray::Offsets& offsets = *located->offsets;
-    auto interp = pyxray::read_pointer(
-        *memory, located->info.runtime_address + offsets.runtime_state.interpreters_head);
+// Walks the first interpreter's heaps in `memory` and compares with what the fixture counted.
+void expect_census(const pyxray::Memory& memory, const pyxray::LocatedRuntime& located, const Census& truth,
+                   const char* source) {
+    const pyxray::Offsets& offsets = *located.offsets;
+    auto interp =
+        pyxray::read_pointer(memory, located.info.runtime_address + offsets.runtime_state.interpreters_head);
     ASSERT_TRUE(interp);
-
     auto start = std::chrono::steady_clock::now();
-    auto walk = pyxray::free_threaded_gc_objects(*memory, offsets, located->info, *interp, {});
+    auto walk = pyxray::free_threaded_gc_objects(memory, offsets, located.info, *interp, {});
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     ASSERT_TRUE(walk) << walk.error().message;
     EXPECT_TRUE(walk->notes.empty()) << ::testing::PrintToString(walk->notes);
@@ -60,35 +54,55 @@ TEST(MimallocObjectsLive, FindsExactlyWhatGcGetObjectsListsIn313t) {
     Census found;
     std::unordered_set<uint64_t> distinct(walk->objects.begin(), walk->objects.end());
     EXPECT_EQ(distinct.size(), walk->objects.size()) << "an object was listed twice";
+    // The fixture's last thread exits after the others made their pages: its objects stay in
+    // abandoned segments (thread_id 0), found only through the interpreter's abandoned pool.
+    std::unordered_map<uint64_t, uint64_t> owner;
     for (uint64_t object : walk->objects) {
-        auto type = pyxray::read_pointer(*memory, object + offsets.pyobject.ob_type);
+        auto type = pyxray::read_pointer(memory, object + offsets.pyobject.ob_type);
         ASSERT_TRUE(type) << "object " << object << " unreadable";
         found.items += *type == truth.item_type;
         found.slotted += *type == truth.slotted_type;
-    }
-    // The fixture's last thread exits after the others made their pages: its objects stay in
-    // abandoned segments (thread_id 0), found only through the interpreter's abandoned pool.
-    namespace mi = pyxray::mirror::mimalloc;
-    std::unordered_map<uint64_t, uint64_t> owner;
-    for (uint64_t object : walk->objects) {
         uint64_t segment = object & ~(mi::kSegmentSize - 1);
         if (!owner.contains(segment)) {
             auto thread =
-                pyxray::read_value<uint64_t>(*memory, segment + offsetof(mi::Segment<false>, thread_id));
+                pyxray::read_value<uint64_t>(memory, segment + offsetof(mi::Segment<false>, thread_id));
             ASSERT_TRUE(thread);
             owner[segment] = *thread;
         }
         found.abandoned += owner[segment] == 0;
     }
-    EXPECT_GT(found.abandoned, 0u) << "no object in an abandoned segment: the pool went untested";
     EXPECT_EQ(walk->objects.size(), truth.total);
     EXPECT_EQ(found.items, truth.items);
     EXPECT_EQ(found.slotted, truth.slotted);
+    EXPECT_GT(found.abandoned, 0u) << "no object in an abandoned segment: the pool went untested";
     std::printf(
-        "gc.get_objects(): %zu (Item %zu, Slotted %zu); walk: %zu (Item %zu, Slotted %zu, %zu in abandoned "
+        "%s: gc.get_objects() %zu (Item %zu, Slotted %zu); walk %zu (Item %zu, Slotted %zu, %zu in abandoned "
         "segments) in %.3f s\n",
-        truth.total, truth.items, truth.slotted, walk->objects.size(), found.items, found.slotted,
+        source, truth.total, truth.items, truth.slotted, walk->objects.size(), found.items, found.slotted,
         found.abandoned, seconds);
+}
+
+TEST(MimallocObjectsLive, FindsExactlyWhatGcGetObjectsListsIn313tLiveAndInItsCore) {
+    PYXRAY_REQUIRE_PYTHON(executable, "debian-3.13t");
+    std::string script = "import runpy; runpy.run_path('" + std::string(PYXRAY_SOURCE_DIR) +
+                         "/fixtures/heap_free_threaded.py')";
+    LivePython python(executable.c_str(), script.c_str());
+    ASSERT_TRUE(python.ready()) << "the fixture said: " << python.ready_line();
+    Census truth = parse_ready(python.ready_line());
+    ASSERT_GT(truth.items, 200'000u) << python.ready_line();
+    auto located = locate_in(python.pid(), executable);
+    ASSERT_TRUE(located) << located.error().message;
+
+    expect_census(*pyxray::make_process_memory(python.pid()), *located, truth, "live");
+
+    if (access("/usr/bin/gdb", X_OK) != 0)
+        GTEST_SKIP() << "/usr/bin/gdb is absent: no gcore, no core to walk";
+    pyxray::testing::TempDir dir;
+    std::string core_path = dir / "heap.core";
+    std::string gdb_output = pyxray::testing::run_gcore(python.pid(), core_path, dir / "gdb.log");
+    auto core = pyxray::CoreFile::open(core_path);
+    ASSERT_TRUE(core) << core.error().message << "\ngdb said:\n" << gdb_output;
+    expect_census(*pyxray::make_cached_memory((*core)->memory()), *located, truth, "core");
 }
 
 TEST(MimallocObjects, DefaultBuildsAndOtherVersionsAreRefusedByName) {
