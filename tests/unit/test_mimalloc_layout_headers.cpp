@@ -55,6 +55,7 @@ TEST(MimallocLayout, AgreesWithEveryInstalledFreeThreadedHeaderSet) {
         EXPECT_EQ(l.heap_tld, u(r.heap_tld));
         EXPECT_EQ(l.heap_pages, u(r.heap_pages));
         EXPECT_EQ(l.heap_page_count, u(r.heap_page_count));
+        EXPECT_EQ(l.heap_tag, u(r.heap_tag));
         EXPECT_EQ(l.queue_size, u(r.queue_size));
         EXPECT_EQ(l.queue_first, u(r.queue_first));
         EXPECT_EQ(l.queue_count, u(r.queue_count));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,8 +43,10 @@ struct Image {
         for (auto& slice : segment->slices)
             slice.slice_count = 1;  // free one-slice spans, slices[0] the segment's info
         thread->initialized = 1;
-        for (auto& heap : thread->heaps)
-            heap.tld = ptr<void*>(kThread + offsetof(mi::ThreadState<false>, tld));
+        for (uint8_t id = 0; id < mi::kHeapCount; id++) {
+            thread->heaps[id].tld = ptr<void*>(kThread + offsetof(mi::ThreadState<false>, tld));
+            thread->heaps[id].tag = id;
+        }
     }
     static uint64_t page_address(size_t slice) {
         return kSegment + offsetof(mi::Segment<false>, slices) + slice * sizeof(Page);
@@ -204,6 +207,27 @@ TEST(MimallocObjects, ImpossiblePagesAndStrayThreadStatesAreSkippedWithANote) {
     auto stray_walk = stray.walk();
     EXPECT_TRUE(has_note(stray_walk, "does not point at its tld"))
         << ::testing::PrintToString(stray_walk.notes);
+}
+
+// A thread's mimalloc state `offset` bytes past where its PyThreadState ends.
+pyxray::BufferMemory thread_tail(const mi::ThreadState<false>& state, uint64_t tail, uint64_t offset) {
+    std::vector<std::byte> bytes(offset + sizeof(state) + pyxray::kThreadScanWindow);
+    std::memcpy(bytes.data() + offset, &state, sizeof(state));
+    pyxray::BufferMemory memory;
+    memory.add(tail, std::move(bytes));
+    return memory;
+}
+
+TEST(MimallocObjects, AThreadsMimallocStateIsFoundByItsSignature) {
+    Image image;
+    constexpr uint64_t kTail = kThread - 200;  // where a PyThreadState would end
+    auto memory = thread_tail(*image.thread, kTail, 200);
+    EXPECT_EQ(pyxray::find_thread_mimalloc(memory, layout(), kTail, std::nullopt), 200u);
+    EXPECT_EQ(pyxray::find_thread_mimalloc(memory, layout(), kTail, 200), 200u);
+    EXPECT_EQ(pyxray::find_thread_mimalloc(memory, layout(), kTail, 96), 200u) << "a wrong mirror falls back";
+    image.thread->heaps[mi::kHeapGcPre].tag = 7;  // not _Py_MIMALLOC_HEAP_GC_PRE
+    auto tagged_wrong = thread_tail(*image.thread, kTail, 200);
+    EXPECT_EQ(pyxray::find_thread_mimalloc(tagged_wrong, layout(), kTail, 200), std::nullopt);
 }
 
 TEST(MimallocObjects, DebugBuildsHaveFreeListKeysAndTheDebugAllocatorsTwoWords) {

@@ -12,6 +12,7 @@
 
 #include "core_builder.hpp"
 #include "heap/mimalloc_objects.hpp"
+#include "layout/debug_offsets.hpp"
 #include "layout/mimalloc_mirrors.hpp"
 #include "live_python.hpp"
 #include "matrix_interpreters.hpp"
@@ -93,7 +94,22 @@ TEST(MimallocObjectsLive, FindsExactlyWhatGcGetObjectsListsIn313tLiveAndInItsCor
     auto located = locate_in(python.pid(), executable);
     ASSERT_TRUE(located) << located.error().message;
 
-    expect_census(*pyxray::make_process_memory(python.pid()), *located, truth, "live");
+    auto memory = pyxray::make_process_memory(python.pid());
+    expect_census(*memory, *located, truth, "live");
+    // 3.14t's mimalloc state is found by its signature alone: on 3.13t the search must land on
+    // the mirrored offset, with nothing before it passing for one.
+    auto table = pyxray::read_debug_offsets_table(*memory, located->info.runtime_address);
+    ASSERT_TRUE(table);
+    auto interp = pyxray::read_pointer(
+        *memory, located->info.runtime_address + located->offsets->runtime_state.interpreters_head);
+    ASSERT_TRUE(interp);
+    auto main_thread =
+        pyxray::read_pointer(*memory, *interp + located->offsets->interpreter_state.threads_head);
+    ASSERT_TRUE(main_thread);
+    const auto& layout = pyxray::mimalloc_layout_313t(false);
+    EXPECT_EQ(
+        pyxray::find_thread_mimalloc(*memory, layout, *main_thread + table->thread_state.size, std::nullopt),
+        layout.thread_mimalloc_after_base);
 
     if (access("/usr/bin/gdb", X_OK) != 0)
         GTEST_SKIP() << "/usr/bin/gdb is absent: no gcore, no core to walk";
@@ -113,11 +129,11 @@ TEST(MimallocObjects, DefaultBuildsAndOtherVersionsAreRefusedByName) {
     ASSERT_FALSE(not_free_threaded);
     EXPECT_EQ(not_free_threaded.error().code, pyxray::ErrorCode::InvalidArgument);
     runtime.free_threaded = true;
-    runtime.version_hex = 0x030E00F0;
-    auto newer = pyxray::free_threaded_gc_objects(memory, pyxray::offsets_3_14t(), runtime, 0, {});
+    runtime.version_hex = 0x030F00F0;
+    auto newer = pyxray::free_threaded_gc_objects(memory, pyxray::offsets_3_15t(), runtime, 0, {});
     ASSERT_FALSE(newer);
     EXPECT_EQ(newer.error().code, pyxray::ErrorCode::Unsupported);
-    EXPECT_NE(newer.error().message.find("3.14"), std::string::npos) << newer.error().message;
+    EXPECT_NE(newer.error().message.find("3.15"), std::string::npos) << newer.error().message;
 }
 
 }  // namespace

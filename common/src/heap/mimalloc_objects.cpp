@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "layout/debug_offsets.hpp"
+#include "layout/debug_offsets_314.hpp"
 #include "layout/mimalloc_mirrors.hpp"
 
 namespace pyxray {
@@ -347,7 +348,31 @@ std::vector<uint64_t> thread_states(const Memory& memory, const Offsets& offsets
     return states;
 }
 
+// A _mimalloc_thread_state proves itself: each heap points at the state's own tld and carries
+// its heap id as tag (tstate_mimalloc_bind: _mi_heap_init_ex(&heaps[i], &tld, ..., i)).
+bool is_thread_mimalloc(std::span<const std::byte> bytes, uint64_t address, const MimallocLayout& l) {
+    for (uint64_t id = 0; id < mi::kHeapCount; id++) {
+        uint64_t heap = l.thread_heaps + id * l.heap_size;
+        if (field<uint64_t>(bytes, heap + l.heap_tld) != address + l.thread_tld) return false;
+        if (field<uint8_t>(bytes, heap + l.heap_tag) != id) return false;
+    }
+    return true;
+}
+
 }  // namespace
+
+std::optional<uint64_t> find_thread_mimalloc(const Memory& memory, const MimallocLayout& l, uint64_t tail,
+                                             std::optional<uint64_t> expected) {
+    auto window = read_bytes(memory, tail, kThreadScanWindow + l.thread_size);
+    if (!window) return std::nullopt;
+    auto fits = [&](uint64_t offset) {
+        return is_thread_mimalloc(std::span(*window).subspan(offset, l.thread_size), tail + offset, l);
+    };
+    if (expected && *expected <= kThreadScanWindow && fits(*expected)) return expected;
+    for (uint64_t offset = 0; offset <= kThreadScanWindow; offset += sizeof(uint64_t))
+        if (fits(offset)) return offset;
+    return std::nullopt;
+}
 
 GcObjectWalk walk_mimalloc_gc_heaps(const Memory& memory, const MimallocLayout& layout,
                                     std::span<const uint64_t> thread_states, std::optional<uint64_t> pool,
@@ -359,9 +384,8 @@ GcObjectWalk walk_mimalloc_gc_heaps(const Memory& memory, const MimallocLayout& 
         if (!named_pool && named && *named != 0) named_pool = named;
     }
     if (!pool) pool = named_pool;
-    GcObjectWalk walk;
     if (pool) walker.pool(*pool);
-    walk = walker.take();
+    GcObjectWalk walk = walker.take();
     if (!pool)
         walk.notes.push_back("no thread names the abandoned pool: objects of exited threads not counted");
     return walk;
@@ -374,26 +398,41 @@ Result<GcObjectWalk> free_threaded_gc_objects(const Memory& memory, const Offset
     if (!runtime.free_threaded)
         return fail(ErrorCode::InvalidArgument,
                     "not a free-threaded build: its GC objects are on the GC lists");
-    if (version.major != 3 || version.minor != 13)
+    if (version.major != 3 || version.minor < 13 || version.minor > 14)
         return fail(
             ErrorCode::Unsupported,
-            fmt::format(
-                "walking mimalloc's heaps of free-threaded CPython {} is not supported yet (3.13t is)",
-                version.str()));
+            fmt::format("walking mimalloc's heaps of free-threaded CPython {} is not supported (3.13t is, "
+                        "3.14t from its headers; CPython's repository shows a later mimalloc that keeps "
+                        "exited threads' segments in arenas, which this walk does not read)",
+                        version.str()));
     // PyThreadState grew within 3.13 (3.13.15 added datastack_cached_chunk): take its size from
     // the target rather than from a mirror of one micro version.
-    PYXRAY_TRY(table, read_debug_offsets_table(memory, runtime.runtime_address));
-    if (auto valid = validate_debug_offsets(table, version, BuildKind::FreeThreaded); !valid)
+    PYXRAY_TRY(table, read_versioned_debug_table(memory, runtime.runtime_address, version));
+    if (auto valid = validate_debug_offsets(table.common, version, BuildKind::FreeThreaded); !valid)
         return fail(ErrorCode::BadData,
                     "the heap walk needs the target's _Py_DebugOffsets (for the size of PyThreadState): " +
                         valid.error().message,
                     runtime.runtime_address);
     const MimallocLayout& layout = mimalloc_layout_313t(runtime.debug_build);
+    std::optional<uint64_t> expected;
+    if (version.minor == 13) expected = layout.thread_mimalloc_after_base;
     std::vector<std::string> notes;
-    std::vector<uint64_t> states;
-    for (uint64_t state : thread_states(memory, offsets, interp, notes))
-        states.push_back(state + table.thread_state.size + layout.thread_mimalloc_after_base);
-    GcObjectWalk walk = walk_mimalloc_gc_heaps(memory, layout, states, std::nullopt, limits);
+    auto states = thread_states(memory, offsets, interp, notes);
+    std::optional<uint64_t> found;
+    for (uint64_t state : states) {
+        found = find_thread_mimalloc(memory, layout, state + table.common.thread_state.size, expected);
+        if (found) break;
+    }
+    if (!found && !states.empty())
+        return fail(ErrorCode::Unsupported,
+                    fmt::format("none of the {} thread states of interpreter {} holds a mimalloc state where "
+                                "pyxray looks (up to {} bytes past PyThreadState): this build's "
+                                "_PyThreadStateImpl or mimalloc is not one pyxray knows",
+                                states.size(), hex(interp), kThreadScanWindow),
+                    interp);
+    std::vector<uint64_t> mimalloc_states;
+    for (uint64_t state : states) mimalloc_states.push_back(state + table.common.thread_state.size + *found);
+    GcObjectWalk walk = walk_mimalloc_gc_heaps(memory, layout, mimalloc_states, std::nullopt, limits);
     walk.notes.insert(walk.notes.begin(), notes.begin(), notes.end());
     return walk;
 }

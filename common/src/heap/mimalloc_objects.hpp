@@ -16,7 +16,8 @@
 
 namespace pyxray {
 
-// Every GC-tracked object of interpreter `interp` of a free-threaded build (3.13t), each once,
+// Every GC-tracked object of interpreter `interp` of a free-threaded build (3.13t; 3.14t from its
+// headers only, no 3.14t ran here), each once,
 // as gc.get_objects() would list them: tracked (_PyGC_BITS_TRACKED), neither frozen (gc.freeze())
 // nor marked unreachable by a collection in progress. Reads the size of PyThreadState from the
 // target's _Py_DebugOffsets. Fails when the build is not one this walk knows; a walk cut short
@@ -24,6 +25,17 @@ namespace pyxray {
 Result<GcObjectWalk> free_threaded_gc_objects(const Memory& memory, const Offsets& offsets,
                                               const RuntimeInfo& runtime, uint64_t interp,
                                               const HeapWalkLimits& limits);
+
+// How far past PyThreadState a _mimalloc_thread_state is looked for when no mirror says where
+// (3.14's _PyThreadStateImpl puts about a dozen fields first).
+inline constexpr uint64_t kThreadScanWindow = 4096;
+
+// Where _PyThreadStateImpl keeps its mimalloc state, counted from `tail` (the end of its
+// PyThreadState): at `expected` (a mirror's offset) if the state there proves itself (each heap
+// points at the state's own tld and carries its heap id as tag), else at the first word-aligned
+// offset within kThreadScanWindow where one does; nothing for a thread whose heaps are not bound.
+std::optional<uint64_t> find_thread_mimalloc(const Memory& memory, const MimallocLayout& layout,
+                                             uint64_t tail, std::optional<uint64_t> expected);
 
 // The walk itself, given where each thread's struct _mimalloc_thread_state lies and, when known,
 // the abandoned pool (else the first thread's tld names it): what the unit tests drive.

@@ -29,6 +29,7 @@ constexpr MimallocLayout layout_313t() {
     l.heap_tld = offsetof(Heap, tld);
     l.heap_pages = offsetof(Heap, pages);
     l.heap_page_count = offsetof(Heap, page_count);
+    l.heap_tag = offsetof(Heap, tag);
     l.queue_size = sizeof(mi::PageQueue);
     l.queue_first = offsetof(mi::PageQueue, first);
     l.queue_count = mi::kBinFull + 1;

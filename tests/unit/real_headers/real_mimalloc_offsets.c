@@ -32,6 +32,7 @@ struct RealMimallocOffsets FUNC_NAME(PYXRAY_TAG)(void) {
     o.heap_tld = offsetof(mi_heap_t, tld);
     o.heap_pages = offsetof(mi_heap_t, pages);
     o.heap_page_count = offsetof(mi_heap_t, page_count);
+    o.heap_tag = offsetof(mi_heap_t, tag);
     o.queue_size = sizeof(mi_page_queue_t);
     o.queue_first = offsetof(mi_page_queue_t, first);
     o.queue_count = MI_BIN_FULL + 1;

@@ -11,7 +11,7 @@ struct RealMimallocOffsets {
     int32_t debug;
     int64_t thread_state_size, impl_mimalloc;
     int64_t thread_size, thread_heaps, thread_tld, thread_initialized, tld_abandoned_pool;
-    int64_t heap_size, heap_tld, heap_pages, heap_page_count, queue_size, queue_first, queue_count;
+    int64_t heap_size, heap_tld, heap_pages, heap_page_count, heap_tag, queue_size, queue_first, queue_count;
     int64_t page_size, page_slice_count, page_slice_offset, page_capacity, page_reserved, page_free,
         page_used, page_xblock_size, page_local_free, page_xthread_free, page_next, page_keys;
     unsigned char page_with_tag_5[16]; /* the first bytes of a zeroed mi_page_t whose tag is 5 */
