@@ -16,7 +16,6 @@
 namespace {
 
 namespace mi = pyxray::mirror::mimalloc;
-using Page = mi::Page<false>;
 
 constexpr uint64_t kThread = 0x10000;
 constexpr uint64_t kPool = 0x40000;
@@ -29,27 +28,30 @@ P ptr(uint64_t address) {
     return reinterpret_cast<P>(address);
 }
 
-const pyxray::MimallocLayout& layout() { return pyxray::mimalloc_layout_313t(false); }
+// One segment with pages of 64-byte blocks, one thread state, an abandoned pool; `kDebug`: as a
+// Py_DEBUG build lays them out (encoded free lists, the debug allocator's two words first).
+template <bool kDebug>
+struct ImageOf {
+    using Page = mi::Page<kDebug>;
+    static const pyxray::MimallocLayout& layout() { return pyxray::mimalloc_layout_313t(kDebug); }
 
-// One segment with pages of 64-byte blocks, one thread state, an abandoned pool.
-struct Image {
-    std::unique_ptr<mi::Segment<false>> segment = std::make_unique<mi::Segment<false>>();
-    std::unique_ptr<mi::ThreadState<false>> thread = std::make_unique<mi::ThreadState<false>>();
+    std::unique_ptr<mi::Segment<kDebug>> segment = std::make_unique<mi::Segment<kDebug>>();
+    std::unique_ptr<mi::ThreadState<kDebug>> thread = std::make_unique<mi::ThreadState<kDebug>>();
     mi::AbandonedPool pool{};
     std::vector<std::vector<std::byte>> areas;  // blocks of slices[1], [2], ...
 
-    Image() {
+    ImageOf() {
         segment->slice_entries = mi::kSlicesPerSegment;
         for (auto& slice : segment->slices)
             slice.slice_count = 1;  // free one-slice spans, slices[0] the segment's info
         thread->initialized = 1;
         for (uint8_t id = 0; id < mi::kHeapCount; id++) {
-            thread->heaps[id].tld = ptr<void*>(kThread + offsetof(mi::ThreadState<false>, tld));
+            thread->heaps[id].tld = ptr<void*>(kThread + offsetof(mi::ThreadState<kDebug>, tld));
             thread->heaps[id].tag = id;
         }
     }
     static uint64_t page_address(size_t slice) {
-        return kSegment + offsetof(mi::Segment<false>, slices) + slice * sizeof(Page);
+        return kSegment + offsetof(mi::Segment<kDebug>, slices) + slice * sizeof(Page);
     }
     static uint64_t block(size_t slice, size_t index) {
         return kSegment + slice * mi::kSliceSize + 3 * kBlockSize + index * kBlockSize;
@@ -65,18 +67,30 @@ struct Image {
         if (areas.size() < slice) areas.resize(slice);
         areas[slice - 1].assign(capacity * kBlockSize, std::byte{0});
         for (size_t i = 0; i < capacity; i++) set_bits(slice, i, bits, 0);
+        if constexpr (kDebug) page.keys.keys[0] = 0x1234567, page.keys.keys[1] = 0xdeadbeefcafef00d;
         return page;
     }
     void set_bits(size_t slice, size_t index, uint8_t bits, uint64_t offset) {
-        areas[slice - 1][index * kBlockSize + offset + layout().object_gc_bits] = std::byte{bits};
+        uint64_t at = index * kBlockSize + layout().object_offset_base + offset + layout().object_gc_bits;
+        areas[slice - 1][at] = std::byte{bits};
     }
-    // Chains blocks into a free list through their first word; returns the head.
+    // Chains blocks into a free list through their first word; returns the head. A list that
+    // ends on a block already in it loops back there.
     uint64_t chain(size_t slice, std::vector<size_t> indexes) {
-        for (size_t i = 0; i + 1 < indexes.size(); i++) {
-            uint64_t next = block(slice, indexes[i + 1]);
+        for (size_t i = 0; i < indexes.size(); i++) {
+            bool loops_back = std::count(indexes.begin(), indexes.end(), indexes[i]) > 1;
+            if (i + 1 == indexes.size() && loops_back) break;
+            uint64_t next = i + 1 < indexes.size() ? block(slice, indexes[i + 1]) : 0;
+            if constexpr (kDebug) next = encode(slice, next);
             std::memcpy(areas[slice - 1].data() + indexes[i] * kBlockSize, &next, 8);
         }
         return block(slice, indexes.front());
+    }
+    // mi_ptr_encode of mimalloc's internal.h: rotl(p ^ k1, k0) + k0, the page standing for NULL.
+    uint64_t encode(size_t slice, uint64_t next) const {
+        const auto& keys = segment->slices[slice].keys.keys;
+        uint64_t x = (next == 0 ? page_address(slice) : next) ^ keys[1], shift = keys[0] % 64;
+        return (shift == 0 ? x : (x << shift) | (x >> (64 - shift))) + keys[0];
     }
     void queue(size_t heap, size_t bin, size_t slice) {
         thread->heaps[heap].pages[bin].first = ptr<void*>(page_address(slice));
@@ -96,6 +110,10 @@ struct Image {
         return pyxray::walk_mimalloc_gc_heaps(bytes, layout(), threads, kPool, {max_objects});
     }
 };
+
+using Image = ImageOf<false>;
+using Page = Image::Page;
+const pyxray::MimallocLayout& layout() { return Image::layout(); }
 
 std::vector<uint64_t> blocks(size_t slice, std::vector<size_t> indexes, uint64_t offset = 0) {
     std::vector<uint64_t> out;
@@ -230,11 +248,16 @@ TEST(MimallocObjects, AThreadsMimallocStateIsFoundByItsSignature) {
     EXPECT_EQ(pyxray::find_thread_mimalloc(tagged_wrong, layout(), kTail, 200), std::nullopt);
 }
 
-TEST(MimallocObjects, DebugBuildsHaveFreeListKeysAndTheDebugAllocatorsTwoWords) {
-    const auto& debug = pyxray::mimalloc_layout_313t(true);
-    ASSERT_TRUE(debug.page_keys.has_value());
-    EXPECT_EQ(debug.object_offset_base, 16u);
-    EXPECT_FALSE(layout().page_keys.has_value());
+TEST(MimallocObjects, DebugBuildsFreeListsAreDecodedAndTheirObjectsStartTwoWordsIn) {
+    ImageOf<true> image;
+    auto& page = image.add_page(1, 6, mi::kHeapGc);
+    page.free = ptr<mi::Block*>(image.chain(1, {1, 4}));
+    image.queue(mi::kHeapGc, 5, 1);
+    auto bytes = image.memory();
+    uint64_t threads[] = {kThread};
+    auto walk = pyxray::walk_mimalloc_gc_heaps(bytes, image.layout(), threads, kPool, {});
+    EXPECT_EQ(sorted(walk.objects), blocks(1, {0, 2, 3, 5}, 16));  // _PyMem_DebugEnabled's two words
+    EXPECT_TRUE(walk.notes.empty()) << ::testing::PrintToString(walk.notes);
 }
 
 }  // namespace
