@@ -29,11 +29,13 @@ P ptr(uint64_t address) {
 }
 
 // One segment with pages of 64-byte blocks, one thread state, an abandoned pool; `kDebug`: as a
-// Py_DEBUG build lays them out (encoded free lists, the debug allocator's two words first).
-template <bool kDebug>
+// Py_DEBUG build lays them out (encoded free lists); `kDebugAllocator`: blocks that CPython's
+// debug allocator wrote (its two-word header first), as Py_DEBUG and PYTHONMALLOC=debug do.
+template <bool kDebug, bool kDebugAllocator = kDebug>
 struct ImageOf {
     using Page = mi::Page<kDebug>;
     static const pyxray::MimallocLayout& layout() { return pyxray::mimalloc_layout_313t(kDebug); }
+    static constexpr uint64_t debug_header() { return kDebugAllocator ? mi::kDebugAllocatorHeader : 0; }
 
     std::unique_ptr<mi::Segment<kDebug>> segment = std::make_unique<mi::Segment<kDebug>>();
     std::unique_ptr<mi::ThreadState<kDebug>> thread = std::make_unique<mi::ThreadState<kDebug>>();
@@ -66,12 +68,19 @@ struct ImageOf {
         page.bits.tag = tag;
         if (areas.size() < slice) areas.resize(slice);
         areas[slice - 1].assign(capacity * kBlockSize, std::byte{0});
-        for (size_t i = 0; i < capacity; i++) set_bits(slice, i, bits, 0);
+        for (size_t i = 0; i < capacity; i++) {
+            set_bits(slice, i, bits, 0);
+            if (kDebugAllocator) {  // the API id, then guard bytes, in the header's second word
+                std::byte* guard = areas[slice - 1].data() + i * kBlockSize + 8;
+                guard[0] = std::byte{mi::kDebugAllocatorObjectApi};
+                std::memset(guard + 1, mi::kForbiddenByte, 7);
+            }
+        }
         if constexpr (kDebug) page.keys.keys[0] = 0x1234567, page.keys.keys[1] = 0xdeadbeefcafef00d;
         return page;
     }
     void set_bits(size_t slice, size_t index, uint8_t bits, uint64_t offset) {
-        uint64_t at = index * kBlockSize + layout().object_offset_base + offset + layout().object_gc_bits;
+        uint64_t at = index * kBlockSize + debug_header() + offset + layout().object_gc_bits;
         areas[slice - 1][at] = std::byte{bits};
     }
     // Chains blocks into a free list through their first word; returns the head. A list that
@@ -258,6 +267,21 @@ TEST(MimallocObjects, DebugBuildsFreeListsAreDecodedAndTheirObjectsStartTwoWords
     auto walk = pyxray::walk_mimalloc_gc_heaps(bytes, image.layout(), threads, kPool, {});
     EXPECT_EQ(sorted(walk.objects), blocks(1, {0, 2, 3, 5}, 16));  // _PyMem_DebugEnabled's two words
     EXPECT_TRUE(walk.notes.empty()) << ::testing::PrintToString(walk.notes);
+}
+
+TEST(MimallocObjects, TheDebugAllocatorIsToldByItsHeaderInAReleaseBuildToo) {
+    ImageOf<false, true> image;  // PYTHONMALLOC=debug or -X dev
+    image.add_page(1, 3, mi::kHeapGc);
+    image.add_page(2, 2, mi::kHeapGcPre, 0);
+    for (size_t i = 0; i < 2; i++) image.set_bits(2, i, kTracked, image.layout().object_preheader);
+    image.queue(mi::kHeapGc, 5, 1);
+    image.queue(mi::kHeapGcPre, 6, 2);
+    auto bytes = image.memory();
+    uint64_t threads[] = {kThread};
+    auto walk = pyxray::walk_mimalloc_gc_heaps(bytes, image.layout(), threads, kPool, {});
+    auto expected = blocks(1, {0, 1, 2}, 16);
+    for (uint64_t object : blocks(2, {0, 1}, 32)) expected.push_back(object);
+    EXPECT_EQ(sorted(walk.objects), sorted(expected));
 }
 
 }  // namespace

@@ -83,11 +83,17 @@ void expect_census(const pyxray::Memory& memory, const pyxray::LocatedRuntime& l
         found.abandoned, seconds);
 }
 
-TEST(MimallocObjectsLive, FindsExactlyWhatGcGetObjectsListsIn313tLiveAndInItsCore) {
+// PYTHONMALLOC for the fixture: unset, or "debug" (CPython's debug allocator puts a header
+// before every object, as -X dev and Py_DEBUG builds do).
+class MimallocObjectsLive : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(MimallocObjectsLive, FindsExactlyWhatGcGetObjectsListsIn313tLiveAndInItsCore) {
     PYXRAY_REQUIRE_PYTHON(executable, "debian-3.13t");
     std::string script = "import runpy; runpy.run_path('" + std::string(PYXRAY_SOURCE_DIR) +
                          "/fixtures/heap_free_threaded.py')";
+    if (GetParam()) setenv("PYTHONMALLOC", GetParam(), 1);
     LivePython python(executable.c_str(), script.c_str());
+    unsetenv("PYTHONMALLOC");
     ASSERT_TRUE(python.ready()) << "the fixture said: " << python.ready_line();
     Census truth = parse_ready(python.ready_line());
     ASSERT_GT(truth.items, 200'000u) << python.ready_line();
@@ -120,6 +126,9 @@ TEST(MimallocObjectsLive, FindsExactlyWhatGcGetObjectsListsIn313tLiveAndInItsCor
     ASSERT_TRUE(core) << core.error().message << "\ngdb said:\n" << gdb_output;
     expect_census(*pyxray::make_cached_memory((*core)->memory()), *located, truth, "core");
 }
+
+INSTANTIATE_TEST_SUITE_P(Allocators, MimallocObjectsLive, ::testing::Values(nullptr, "debug"),
+                         [](const auto& info) { return std::string(info.param ? info.param : "default"); });
 
 TEST(MimallocObjects, DefaultBuildsAndOtherVersionsAreRefusedByName) {
     pyxray::BufferMemory memory;

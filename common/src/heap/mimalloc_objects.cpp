@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_set>
 #include <vector>
@@ -139,8 +140,7 @@ public:
                                  hex(state), id));
                 return std::nullopt;
             }
-            uint64_t offset = l_.object_offset_base + (id == mi::kHeapGcPre ? l_.object_preheader : 0);
-            heap(std::span(*bytes).subspan(heap_offset, l_.heap_size), offset);
+            heap(std::span(*bytes).subspan(heap_offset, l_.heap_size), id == mi::kHeapGcPre);
         }
         return field<uint64_t>(*bytes, l_.thread_tld + l_.tld_abandoned_pool);
     }
@@ -164,7 +164,7 @@ private:
     void note(std::string text) { out_.notes.push_back(std::move(text)); }
 
     // mi_heap_visit_pages: every page queue (the full queue included), each a list by page->next.
-    void heap(std::span<const std::byte> heap, uint64_t object_offset) {
+    void heap(std::span<const std::byte> heap, bool preheader) {
         for (uint64_t q = 0; q < l_.queue_count && !stopped(); q++) {
             uint64_t page = field<uint64_t>(heap, l_.heap_pages + q * l_.queue_size + l_.queue_first);
             while (page != 0 && !stopped()) {
@@ -178,7 +178,7 @@ private:
                     note(fmt::format("page {} unreadable: rest of its queue skipped", hex(page)));
                     break;
                 }
-                visit_page(page, *bytes, object_offset);
+                visit_page(page, *bytes, preheader);
                 page = field<uint64_t>(*bytes, l_.page_next);
             }
         }
@@ -229,8 +229,7 @@ private:
             uint64_t page = slices + i * l_.page_size;
             if (field<uint32_t>(slice, l_.page_xblock_size) > 0 &&
                 (tag == mi::kHeapGc || tag == mi::kHeapGcPre) && seen_pages_.insert(page).second) {
-                visit_page(page, slice,
-                           l_.object_offset_base + (tag == mi::kHeapGcPre ? l_.object_preheader : 0));
+                visit_page(page, slice, tag == mi::kHeapGcPre);
             }
             i += count;
         }
@@ -270,7 +269,22 @@ private:
 
     // mi_heap_area_visit_blocks after _mi_page_free_collect: every block below capacity that is on
     // none of the free, local_free and thread-free lists holds an object.
-    void visit_page(uint64_t page, std::span<const std::byte> bytes, uint64_t object_offset) {
+    // Whether CPython's debug allocator wrote the blocks (gc_visit_heaps_lock_held's
+    // _PyMem_DebugEnabled(), a run-time choice: PYTHONMALLOC, -X dev, Py_DEBUG's default), told by
+    // the header it leaves in the first allocated block seen: a free-threaded object header has a
+    // zero _padding and never 0xFD gc bits where the debug header has its API id and guard bytes.
+    bool debug_allocator(const BlockReader& blocks, uint64_t block) {
+        if (!debug_allocator_) {
+            auto word = blocks.read<uint64_t>(block + sizeof(uint64_t));
+            if (!word) return false;
+            uint64_t guard = mi::kDebugAllocatorObjectApi;
+            for (int i = 1; i < 8; i++) guard |= uint64_t{mi::kForbiddenByte} << (8 * i);
+            debug_allocator_ = *word == guard;
+        }
+        return *debug_allocator_;
+    }
+
+    void visit_page(uint64_t page, std::span<const std::byte> bytes, bool preheader) {
         pages_++;
         std::string why;
         auto area = page_area(page, bytes, l_, why);
@@ -279,17 +293,22 @@ private:
             return;
         }
         if (field<uint32_t>(bytes, l_.page_used) == 0 || area->capacity == 0) return;
-        if (object_offset + l_.object_gc_bits >= area->block_size) {
-            note(fmt::format("page {}: blocks of {} bytes cannot hold objects; skipped", hex(page),
-                             area->block_size));
-            return;
-        }
         BlockReader blocks(memory_, *area);
         std::vector<uint8_t> free(area->capacity, 0);
         mark_free(page, bytes, *area, blocks, field<uint64_t>(bytes, l_.page_free), free);
         mark_free(page, bytes, *area, blocks, field<uint64_t>(bytes, l_.page_local_free), free);
         mark_free(page, bytes, *area, blocks, field<uint64_t>(bytes, l_.page_xthread_free) & ~uint64_t{3},
                   free);
+        auto first = std::find(free.begin(), free.end(), 0);
+        if (first == free.end()) return;
+        uint64_t first_block = area->start + uint64_t(first - free.begin()) * area->block_size;
+        uint64_t object_offset = (debug_allocator(blocks, first_block) ? mi::kDebugAllocatorHeader : 0) +
+                                 (preheader ? l_.object_preheader : 0);
+        if (object_offset + l_.object_gc_bits >= area->block_size) {
+            note(fmt::format("page {}: blocks of {} bytes cannot hold objects; skipped", hex(page),
+                             area->block_size));
+            return;
+        }
         size_t unreadable = 0;
         for (uint64_t i = 0; i < area->capacity; i++) {
             if (free[i]) continue;
@@ -319,6 +338,7 @@ private:
     std::unordered_set<uint64_t> seen_pages_;
     std::unordered_set<uint64_t> seen_segments_;
     size_t pages_ = 0;
+    std::optional<bool> debug_allocator_;
 };
 
 // interp->threads.head, then each PyThreadState.next.

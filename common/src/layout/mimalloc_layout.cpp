@@ -52,7 +52,6 @@ constexpr MimallocLayout layout_313t() {
     l.segment_max_slices = mi::kSlicesPerSegment + 1;
     l.pool_abandoned_visited = offsetof(mi::AbandonedPool, abandoned_visited);
     l.pool_abandoned = offsetof(mi::AbandonedPool, abandoned);
-    l.object_offset_base = kDebug ? 2 * sizeof(size_t) : 0;  // gc_visit_heaps_lock_held
     l.object_preheader = 2 * sizeof(void*);
     l.object_gc_bits = offsetof(Head, ob_gc_bits);
     return l;

@@ -25,9 +25,8 @@ struct MimallocLayout {
     uint64_t segment_abandoned_next, segment_slice_entries, segment_slices, segment_max_slices;
     // mi_abandoned_pool_t
     uint64_t pool_abandoned_visited, pool_abandoned;
-    // Where the PyObject starts in a block: CPython's debug allocator (on in Py_DEBUG builds) puts
-    // two words first; objects of the GC_PRE heap have two more (the managed dict and weakrefs).
-    uint64_t object_offset_base;
+    // Objects of the GC_PRE heap start two words into their blocks (the managed dict and
+    // weakrefs); CPython's debug allocator, when on, puts its header before that (mimalloc_mirrors.hpp).
     uint64_t object_preheader;
     uint64_t object_gc_bits;  // ob_gc_bits in the free-threaded object header
 };

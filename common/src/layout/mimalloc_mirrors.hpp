@@ -33,6 +33,12 @@ inline constexpr size_t kCommitMaskFields = kSlicesPerSegment / 64;       // MI_
 inline constexpr size_t kHeapGc = 2;
 inline constexpr size_t kHeapGcPre = 3;
 inline constexpr size_t kHeapCount = 4;
+// CPython's debug allocator (Py_DEBUG builds by default, PYTHONMALLOC=debug, -X dev) puts a
+// header before each block's data: the size, then the API id ('o' for PyObject_Malloc, in
+// Objects/obmalloc.c) and PYMEM_FORBIDDENBYTE (pycore_pymem.h) in the rest of the second word.
+inline constexpr uint64_t kDebugAllocatorHeader = 2 * sizeof(uint64_t);
+inline constexpr uint8_t kDebugAllocatorObjectApi = 'o';
+inline constexpr uint8_t kForbiddenByte = 0xFD;
 // _PyGC_BITS_* of pycore_gc.h (Py_GIL_DISABLED): ob_gc_bits of the objects in those heaps.
 inline constexpr uint8_t kGcBitsTracked = 1;
 inline constexpr uint8_t kGcBitsUnreachable = 4;
