@@ -19,6 +19,7 @@ namespace mi = mirror::mimalloc;
 constexpr size_t kMaxPages = size_t{1} << 24;
 constexpr size_t kMaxSegments = size_t{1} << 20;
 constexpr size_t kMaxThreadStates = 65536;
+constexpr size_t kMaxInterpreters = 1024;
 // A page's blocks are read at once up to this size (small pages are 64 KiB, medium 512 KiB);
 // beyond it (large and huge pages, few blocks each) block by block.
 constexpr uint64_t kWholeAreaRead = uint64_t{8} << 20;
@@ -379,6 +380,41 @@ bool is_thread_mimalloc(std::span<const std::byte> bytes, uint64_t address, cons
     return true;
 }
 
+// Where each thread state of a target keeps its mimalloc state.
+struct ThreadLayout {
+    const Offsets& offsets;
+    uint64_t thread_state_size;        // sizeof(PyThreadState), from the target's _Py_DebugOffsets
+    std::optional<uint64_t> expected;  // _PyThreadStateImpl.mimalloc past it, when mirrored
+};
+
+constexpr uint64_t kMaxPoolOffset = uint64_t{1} << 20;  // PyInterpreterState is a few hundred KiB
+
+// The offset of interp->mimalloc.abandoned_pool, which pyxray does not mirror (PyInterpreterState
+// is large and changes within a version): a bound thread's tld names its interpreter's pool, and
+// the offset is the same for every interpreter of the process, so an interpreter without threads
+// (a subinterpreter between two runs) is found through one that has some.
+std::optional<uint64_t> abandoned_pool_offset(const Memory& memory, const MimallocLayout& l,
+                                              const ThreadLayout& t, uint64_t runtime) {
+    auto head = read_pointer(memory, runtime + t.offsets.runtime_state.interpreters_head);
+    std::unordered_set<uint64_t> seen;
+    std::vector<std::string> ignored;
+    for (uint64_t interp = head ? *head : 0; interp != 0 && seen.insert(interp).second;) {
+        if (seen.size() > kMaxInterpreters) break;
+        for (uint64_t state : thread_states(memory, t.offsets, interp, ignored)) {
+            uint64_t tail = state + t.thread_state_size;
+            auto found = find_thread_mimalloc(memory, l, tail, t.expected);
+            if (!found) continue;
+            auto pool = read_pointer(memory, tail + *found + l.thread_tld + l.tld_abandoned_pool);
+            if (pool && *pool > interp && *pool - interp < kMaxPoolOffset && *pool % 8 == 0)
+                return *pool - interp;
+        }
+        auto next = read_pointer(memory, interp + t.offsets.interpreter_state.next);
+        if (!next) break;
+        interp = *next;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<uint64_t> find_thread_mimalloc(const Memory& memory, const MimallocLayout& l, uint64_t tail,
@@ -452,7 +488,11 @@ Result<GcObjectWalk> free_threaded_gc_objects(const Memory& memory, const Offset
                     interp);
     std::vector<uint64_t> mimalloc_states;
     for (uint64_t state : states) mimalloc_states.push_back(state + table.common.thread_state.size + *found);
-    GcObjectWalk walk = walk_mimalloc_gc_heaps(memory, layout, mimalloc_states, std::nullopt, limits);
+    std::optional<uint64_t> pool;
+    ThreadLayout threads{offsets, table.common.thread_state.size, expected};
+    if (auto offset = abandoned_pool_offset(memory, layout, threads, runtime.runtime_address))
+        pool = interp + *offset;
+    GcObjectWalk walk = walk_mimalloc_gc_heaps(memory, layout, mimalloc_states, pool, limits);
     walk.notes.insert(walk.notes.begin(), notes.begin(), notes.end());
     return walk;
 }
