@@ -123,8 +123,9 @@ private:
 
 class Walker {
 public:
-    Walker(const Memory& memory, const MimallocLayout& layout, const HeapWalkLimits& limits)
-        : memory_(memory), l_(layout), limits_(limits) {}
+    Walker(const Memory& memory, const MimallocLayout& layout, const HeapWalkLimits& limits,
+           const GcObjectVisitor& visit)
+        : memory_(memory), l_(layout), limits_(limits), visit_(visit) {}
 
     // One thread's GC heaps; the abandoned pool its tld names, when it could be read.
     std::optional<uint64_t> thread(uint64_t state) {
@@ -322,12 +323,16 @@ private:
             if ((*bits & mi::kGcBitsTracked) == 0 ||
                 (*bits & (mi::kGcBitsUnreachable | mi::kGcBitsFrozen)) != 0)
                 continue;
-            if (out_.objects.size() >= limits_.max_objects) {
+            if (found_ >= limits_.max_objects) {
                 out_.capped = true;
                 note(fmt::format("stopped at the cap of {} objects", limits_.max_objects));
                 return;
             }
-            out_.objects.push_back(object);
+            found_++;
+            if (visit_)
+                visit_(object);
+            else
+                out_.objects.push_back(object);
         }
         if (unreadable > 0) note(fmt::format("page {}: {} blocks unreadable", hex(page), unreadable));
     }
@@ -335,7 +340,9 @@ private:
     const Memory& memory_;
     const MimallocLayout& l_;
     const HeapWalkLimits& limits_;
+    const GcObjectVisitor& visit_;
     GcObjectWalk out_;
+    size_t found_ = 0;
     std::unordered_set<uint64_t> seen_pages_;
     std::unordered_set<uint64_t> seen_segments_;
     size_t pages_ = 0;
@@ -432,8 +439,8 @@ std::optional<uint64_t> find_thread_mimalloc(const Memory& memory, const Mimallo
 
 GcObjectWalk walk_mimalloc_gc_heaps(const Memory& memory, const MimallocLayout& layout,
                                     std::span<const uint64_t> thread_states, std::optional<uint64_t> pool,
-                                    const HeapWalkLimits& limits) {
-    Walker walker(memory, layout, limits);
+                                    const HeapWalkLimits& limits, const GcObjectVisitor& visit) {
+    Walker walker(memory, layout, limits, visit);
     std::optional<uint64_t> named_pool;
     for (uint64_t state : thread_states) {
         auto named = walker.thread(state);
@@ -449,7 +456,7 @@ GcObjectWalk walk_mimalloc_gc_heaps(const Memory& memory, const MimallocLayout& 
 
 Result<GcObjectWalk> free_threaded_gc_objects(const Memory& memory, const Offsets& offsets,
                                               const RuntimeInfo& runtime, uint64_t interp,
-                                              const HeapWalkLimits& limits) {
+                                              const HeapWalkLimits& limits, const GcObjectVisitor& visit) {
     auto version = PythonVersion::from_hex(runtime.version_hex);
     if (!runtime.free_threaded)
         return fail(ErrorCode::InvalidArgument,
@@ -492,7 +499,7 @@ Result<GcObjectWalk> free_threaded_gc_objects(const Memory& memory, const Offset
     ThreadLayout threads{offsets, table.common.thread_state.size, expected};
     if (auto offset = abandoned_pool_offset(memory, layout, threads, runtime.runtime_address))
         pool = interp + *offset;
-    GcObjectWalk walk = walk_mimalloc_gc_heaps(memory, layout, mimalloc_states, pool, limits);
+    GcObjectWalk walk = walk_mimalloc_gc_heaps(memory, layout, mimalloc_states, pool, limits, visit);
     walk.notes.insert(walk.notes.begin(), notes.begin(), notes.end());
     return walk;
 }

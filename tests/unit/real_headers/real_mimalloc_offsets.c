@@ -1,6 +1,8 @@
 /* Compiled once per installed free-threaded CPython against its own internal headers, so the
    unit tests can check the mimalloc mirrors (layout/mimalloc_mirrors.hpp) against the real structs. */
 #define Py_BUILD_CORE 1
+#include "real_mimalloc_offsets.h"
+
 #include <stddef.h>
 #include <string.h>
 
@@ -8,8 +10,6 @@
 #include "internal/pycore_gc.h"
 #include "internal/pycore_interp.h"
 #include "internal/pycore_tstate.h"
-
-#include "real_mimalloc_offsets.h"
 
 #define FUNC_NAME2(tag) pyxray_real_mimalloc_offsets_##tag
 #define FUNC_NAME(tag) FUNC_NAME2(tag)
