@@ -207,6 +207,20 @@ TEST(MimallocObjects, TheCapStopsTheWalkAndSaysSo) {
     EXPECT_TRUE(has_note(walk, "cap of 3 objects")) << ::testing::PrintToString(walk.notes);
 }
 
+TEST(MimallocObjects, AVisitorTakesTheObjectsInsteadOfTheListAndTheCapStillHolds) {
+    Image image;
+    image.add_page(1, 10, mi::kHeapGc);
+    image.queue(mi::kHeapGc, 5, 1);
+    auto bytes = image.memory();
+    uint64_t threads[] = {kThread};
+    std::vector<uint64_t> visited;
+    auto walk = pyxray::walk_mimalloc_gc_heaps(bytes, layout(), threads, kPool, {4},
+                                               [&](uint64_t object) { visited.push_back(object); });
+    EXPECT_TRUE(walk.objects.empty());
+    EXPECT_EQ(visited, blocks(1, {0, 1, 2, 3}));
+    EXPECT_TRUE(walk.capped);
+}
+
 TEST(MimallocObjects, APageQueueThatLoopsIsWalkedOnce) {
     Image image;
     Page& page = image.add_page(1, 2, mi::kHeapGc);
