@@ -5,6 +5,8 @@ exactly (objects of the main thread, a living thread, an exited thread's abandon
 and its subinterpreter's own class, which the main interpreter must not hold."""
 
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
@@ -29,11 +31,23 @@ class Population:
         if len(words) != 9 or words[0] != "ready":
             self.close()
             pytest.fail(f"{HEAP_FREE_THREADED_PY.name} said {line!r}", pytrace=False)
+        self._wait_until_reading()
         self.total, self.items, self.slotted = (int(word) for word in words[1:4])
         self.sub_total, self.sub_items = int(words[6]), int(words[7])
         self.targets = {"live": Target("live", interpreter, {}, self.process.pid)}
         core = make_core(self.process.pid, directory / "core")
         self.targets["core"] = Target("core", interpreter, {}, self.process.pid, core)
+
+    def _wait_until_reading(self):
+        """print() frees its temporary objects after the line is out: wait until the main thread
+        blocks in os.read (x86-64 system call 0)."""
+        deadline = time.monotonic() + READY_TIMEOUT
+        syscall = Path(f"/proc/{self.process.pid}/syscall")
+        while syscall.read_text().split()[0] != "0":
+            if time.monotonic() > deadline:
+                self.close()
+                pytest.fail(f"{HEAP_FREE_THREADED_PY.name} never blocked in read", pytrace=False)
+            time.sleep(0.001)
 
     def close(self):
         self.process.stdin.close()  # the fixture's os.read returns: it exits

@@ -8,7 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <fstream>
 #include <string>
+#include <thread>
 
 #include "interp/runtime_locator.hpp"
 #include "pyxray/process.hpp"
@@ -60,6 +63,21 @@ public:
     bool ready() const { return ready_line_.rfind("ready", 0) == 0; }
     // The ready line, newline included: what the script reported about itself.
     const std::string& ready_line() const { return ready_line_; }
+
+    // Waits (up to `seconds`) until the main thread is in system call `number` (x86-64: 0 is
+    // read): the script has finished what it did after printing its ready line, whose
+    // temporary objects are gone by then.
+    bool wait_for_main_thread_in_syscall(int number, double seconds = 30) const {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+        std::string path = "/proc/" + std::to_string(pid_) + "/syscall";
+        while (std::chrono::steady_clock::now() < deadline) {
+            std::ifstream file(path);
+            std::string first;
+            if (file >> first && first == std::to_string(number)) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return false;
+    }
 
 private:
     pid_t pid_ = 0;

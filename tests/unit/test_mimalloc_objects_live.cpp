@@ -141,6 +141,8 @@ TEST_P(MimallocObjectsLive, FindsExactlyWhatGcGetObjectsListsIn313tLiveAndInItsC
     LivePython python(executable.c_str(), script.c_str());
     unsetenv("PYTHONMALLOC");
     ASSERT_TRUE(python.ready()) << "the fixture said: " << python.ready_line();
+    // print() frees its temporary objects after the line is out: read once it blocks in os.read.
+    ASSERT_TRUE(python.wait_for_main_thread_in_syscall(0)) << "the fixture never blocked in read";
     Truth truth = parse_ready(python.ready_line());
     ASSERT_GT(truth.items, 200'000u) << python.ready_line();
     auto located = locate_in(python.pid(), executable);
