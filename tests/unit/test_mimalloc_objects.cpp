@@ -154,6 +154,11 @@ TEST(MimallocObjects, SkipsBlocksOnEveryFreeListAndUntrackedOrFrozenObjects) {
     EXPECT_EQ(sorted(walk.objects), blocks(1, {0, 1, 4}));
     EXPECT_FALSE(walk.capped);
     EXPECT_TRUE(walk.notes.empty()) << walk.notes.front();
+    auto bytes = image.memory();
+    uint64_t threads[] = {kThread};
+    auto census = pyxray::walk_mimalloc_gc_heaps(bytes, layout(), threads, kPool, {}, {},
+                                                 pyxray::FrozenObjects::Included);
+    EXPECT_EQ(sorted(census.objects), blocks(1, {0, 1, 4, 9})) << "frozen counted, unreachable not";
 }
 
 TEST(MimallocObjects, ObjectsOfThePreHeaderHeapStartTwoWordsIn) {

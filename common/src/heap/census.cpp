@@ -117,7 +117,8 @@ Result<GcObjectWalk> tracked_objects(const Memory& memory, const Offsets& offset
                                      uint64_t interp, bool main, const HeapWalkLimits& limits,
                                      const GcObjectVisitor& visit) {
     if (runtime.free_threaded)
-        return free_threaded_gc_objects(memory, offsets, runtime, interp, limits, visit);
+        return free_threaded_gc_objects(memory, offsets, runtime, interp, limits, visit,
+                                        FrozenObjects::Included);
     PythonVersion version = PythonVersion::from_hex(runtime.version_hex);
     if (!offsets.gc_lists)
         return fail(

@@ -124,8 +124,10 @@ private:
 class Walker {
 public:
     Walker(const Memory& memory, const MimallocLayout& layout, const HeapWalkLimits& limits,
-           const GcObjectVisitor& visit)
-        : memory_(memory), l_(layout), limits_(limits), visit_(visit) {}
+           const GcObjectVisitor& visit, FrozenObjects frozen)
+        : memory_(memory), l_(layout), limits_(limits), visit_(visit) {
+        if (frozen == FrozenObjects::Excluded) left_out_ |= mi::kGcBitsFrozen;
+    }
 
     // One thread's GC heaps; the abandoned pool its tld names, when it could be read.
     std::optional<uint64_t> thread(uint64_t state) {
@@ -320,9 +322,7 @@ private:
                 unreadable++;
                 continue;
             }
-            if ((*bits & mi::kGcBitsTracked) == 0 ||
-                (*bits & (mi::kGcBitsUnreachable | mi::kGcBitsFrozen)) != 0)
-                continue;
+            if ((*bits & mi::kGcBitsTracked) == 0 || (*bits & left_out_) != 0) continue;
             if (found_ >= limits_.max_objects) {
                 out_.capped = true;
                 note(fmt::format("stopped at the cap of {} objects", limits_.max_objects));
@@ -341,6 +341,7 @@ private:
     const MimallocLayout& l_;
     const HeapWalkLimits& limits_;
     const GcObjectVisitor& visit_;
+    uint8_t left_out_ = mi::kGcBitsUnreachable;  // tracked objects a collection or gc.freeze() set aside
     GcObjectWalk out_;
     size_t found_ = 0;
     std::unordered_set<uint64_t> seen_pages_;
@@ -439,8 +440,9 @@ std::optional<uint64_t> find_thread_mimalloc(const Memory& memory, const Mimallo
 
 GcObjectWalk walk_mimalloc_gc_heaps(const Memory& memory, const MimallocLayout& layout,
                                     std::span<const uint64_t> thread_states, std::optional<uint64_t> pool,
-                                    const HeapWalkLimits& limits, const GcObjectVisitor& visit) {
-    Walker walker(memory, layout, limits, visit);
+                                    const HeapWalkLimits& limits, const GcObjectVisitor& visit,
+                                    FrozenObjects frozen) {
+    Walker walker(memory, layout, limits, visit, frozen);
     std::optional<uint64_t> named_pool;
     for (uint64_t state : thread_states) {
         auto named = walker.thread(state);
@@ -456,7 +458,8 @@ GcObjectWalk walk_mimalloc_gc_heaps(const Memory& memory, const MimallocLayout& 
 
 Result<GcObjectWalk> free_threaded_gc_objects(const Memory& memory, const Offsets& offsets,
                                               const RuntimeInfo& runtime, uint64_t interp,
-                                              const HeapWalkLimits& limits, const GcObjectVisitor& visit) {
+                                              const HeapWalkLimits& limits, const GcObjectVisitor& visit,
+                                              FrozenObjects frozen) {
     auto version = PythonVersion::from_hex(runtime.version_hex);
     if (!runtime.free_threaded)
         return fail(ErrorCode::InvalidArgument,
@@ -499,7 +502,7 @@ Result<GcObjectWalk> free_threaded_gc_objects(const Memory& memory, const Offset
     ThreadLayout threads{offsets, table.common.thread_state.size, expected};
     if (auto offset = abandoned_pool_offset(memory, layout, threads, runtime.runtime_address))
         pool = interp + *offset;
-    GcObjectWalk walk = walk_mimalloc_gc_heaps(memory, layout, mimalloc_states, pool, limits, visit);
+    GcObjectWalk walk = walk_mimalloc_gc_heaps(memory, layout, mimalloc_states, pool, limits, visit, frozen);
     walk.notes.insert(walk.notes.begin(), notes.begin(), notes.end());
     return walk;
 }

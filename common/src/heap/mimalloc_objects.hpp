@@ -16,17 +16,21 @@
 
 namespace pyxray {
 
+// gc.get_objects() leaves out what gc.freeze() moved to the permanent generation; the census
+// (heap.md: "what gc.get_objects() lists plus the permanent generation") counts it.
+enum class FrozenObjects : uint8_t { Excluded, Included };
+
 // Every GC-tracked object of interpreter `interp` of a free-threaded build (3.13t; 3.14t from its
 // headers only, no 3.14t ran here), each once,
-// as gc.get_objects() would list them: tracked (_PyGC_BITS_TRACKED), neither frozen (gc.freeze())
-// nor marked unreachable by a collection in progress. Reads the size of PyThreadState from the
-// target's _Py_DebugOffsets. Fails when the build is not one this walk knows; a walk cut short
-// (a cap, a loop, unreadable memory) returns what it found with a note. With a `visit`, each
-// object goes to it as its page is read instead of into the walk's list.
+// as gc.get_objects() would list them: tracked (_PyGC_BITS_TRACKED), neither frozen (gc.freeze(),
+// unless `frozen` says Included) nor marked unreachable by a collection in progress. Reads the size of
+// PyThreadState from the target's _Py_DebugOffsets. Fails when the build is not one this walk knows; a walk
+// cut short (a cap, a loop, unreadable memory) returns what it found with a note. With a `visit`, each object
+// goes to it as its page is read instead of into the walk's list.
 Result<GcObjectWalk> free_threaded_gc_objects(const Memory& memory, const Offsets& offsets,
                                               const RuntimeInfo& runtime, uint64_t interp,
-                                              const HeapWalkLimits& limits,
-                                              const GcObjectVisitor& visit = {});
+                                              const HeapWalkLimits& limits, const GcObjectVisitor& visit = {},
+                                              FrozenObjects frozen = FrozenObjects::Excluded);
 
 // How far past PyThreadState a _mimalloc_thread_state is looked for when no mirror says where
 // (3.14's _PyThreadStateImpl puts about a dozen fields first).
@@ -43,6 +47,7 @@ std::optional<uint64_t> find_thread_mimalloc(const Memory& memory, const Mimallo
 // the abandoned pool (else the first thread's tld names it): what the unit tests drive.
 GcObjectWalk walk_mimalloc_gc_heaps(const Memory& memory, const MimallocLayout& layout,
                                     std::span<const uint64_t> thread_states, std::optional<uint64_t> pool,
-                                    const HeapWalkLimits& limits, const GcObjectVisitor& visit = {});
+                                    const HeapWalkLimits& limits, const GcObjectVisitor& visit = {},
+                                    FrozenObjects frozen = FrozenObjects::Excluded);
 
 }  // namespace pyxray
