@@ -1,9 +1,10 @@
 // Test helpers for memory and core files: a writer of small synthetic x86-64 ELF cores
 // (PT_LOAD segments, NT_PRSTATUS, NT_PRPSINFO and NT_FILE notes laid out as the Linux kernel
-// writes them), a forked child blocked on a pipe, and a temporary directory.
+// writes them), a forked child blocked on a pipe, a temporary directory and gdb's gcore.
 #pragma once
 
 #include <elf.h>
+#include <fcntl.h>
 #include <sys/procfs.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -217,5 +219,24 @@ public:
 private:
     std::string path_;
 };
+
+// Runs `gdb -batch -p PID -ex 'gcore FILE'` (the process keeps running); returns gdb's output.
+inline std::string run_gcore(int pid, const std::string& core_path, const std::string& log_path) {
+    pid_t gdb = fork();
+    if (gdb == 0) {
+        int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(log, 1);
+        dup2(log, 2);
+        setenv("DEBUGINFOD_URLS", "", 1);
+        std::string pid_text = std::to_string(pid);
+        std::string command = "gcore " + core_path;
+        execl("/usr/bin/gdb", "gdb", "-nx", "-batch", "-p", pid_text.c_str(), "-ex", command.c_str(),
+              static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    if (gdb > 0) waitpid(gdb, nullptr, 0);
+    std::ifstream log(log_path);
+    return std::string(std::istreambuf_iterator<char>(log), {});
+}
 
 }  // namespace pyxray::testing

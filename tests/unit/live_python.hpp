@@ -1,5 +1,6 @@
 // A real interpreter for unit tests that read a live process: it runs `script` (which must end
-// by printing "ready" and reading stdin), and lives until its stdin closes.
+// by printing a line that starts with "ready" and reading stdin), and lives until its stdin
+// closes.
 #pragma once
 
 #include <fcntl.h>
@@ -7,7 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <fstream>
 #include <string>
+#include <thread>
+
+#include "interp/runtime_locator.hpp"
+#include "pyxray/process.hpp"
+#include "pyxray/target.hpp"
 
 extern char** environ;
 
@@ -31,7 +39,7 @@ public:
         close(out[1]);
         close(in[0]);
         stdin_ = in[1];
-        ready_ = pid_ > 0 && read_line(out[0]) == "ready\n";
+        if (pid_ > 0) ready_line_ = read_line(out[0]);
         close(out[0]);
     }
     ~LivePython() {
@@ -46,18 +54,42 @@ public:
     static std::string read_line(int fd) {
         std::string line;
         char c = 0;
-        while (line.size() < 64 && read(fd, &c, 1) == 1) {
+        while (line.size() < 4096 && read(fd, &c, 1) == 1) {
             line += c;
             if (c == '\n') break;
         }
         return line;
     }
-    bool ready() const { return ready_; }
+    bool ready() const { return ready_line_.rfind("ready", 0) == 0; }
+    // The ready line, newline included: what the script reported about itself.
+    const std::string& ready_line() const { return ready_line_; }
+
+    // Waits (up to `seconds`) until the main thread is in system call `number` (x86-64: 0 is
+    // read): the script has finished what it did after printing its ready line, whose
+    // temporary objects are gone by then.
+    bool wait_for_main_thread_in_syscall(int number, double seconds = 30) const {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+        std::string path = "/proc/" + std::to_string(pid_) + "/syscall";
+        while (std::chrono::steady_clock::now() < deadline) {
+            std::ifstream file(path);
+            std::string first;
+            if (file >> first && first == std::to_string(number)) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return false;
+    }
 
 private:
     pid_t pid_ = 0;
     int stdin_ = -1;
-    bool ready_ = false;
+    std::string ready_line_;
 };
+
+inline Result<LocatedRuntime> locate_in(pid_t pid, const std::string& executable) {
+    PYXRAY_TRY(modules, modules_of_process(pid));
+    StaticTarget target(make_process_memory(pid), {TargetKind::Live, pid, executable}, std::move(modules), {},
+                        {});
+    return locate_runtime(target);
+}
 
 }  // namespace pyxray::testing

@@ -16,6 +16,7 @@ namespace pyxray {
 namespace {
 
 using testing::CoreBuilder;
+using testing::run_gcore;
 using testing::TempDir;
 
 std::vector<std::byte> pattern(size_t size, uint8_t seed) {
@@ -242,25 +243,6 @@ TEST(CoreFile, RejectsWhatIsNotAnX86Core) {
 
 volatile uint64_t gcore_global = 1;
 const char kRodataMarker[] = "pyxray rodata marker: read from the core or from the executable";
-
-// Runs `gdb -batch -p PID -ex 'gcore FILE'`; returns gdb's output.
-std::string run_gcore(int pid, const std::string& core_path, const std::string& log_path) {
-    pid_t gdb = fork();
-    if (gdb == 0) {
-        int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(log, 1);
-        dup2(log, 2);
-        setenv("DEBUGINFOD_URLS", "", 1);
-        std::string pid_text = std::to_string(pid);
-        std::string command = "gcore " + core_path;
-        execl("/usr/bin/gdb", "gdb", "-nx", "-batch", "-p", pid_text.c_str(), "-ex", command.c_str(),
-              static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    if (gdb > 0) waitpid(gdb, nullptr, 0);
-    std::ifstream log(log_path);
-    return std::string(std::istreambuf_iterator<char>(log), {});
-}
 
 TEST(CoreFileGcore, ReadsAForkedChildThroughARealCore) {
     if (access("/usr/bin/gdb", X_OK) != 0)

@@ -31,13 +31,7 @@ using pyxray::Offsets;
 using Table = pyxray::mirror::DebugOffsets313;
 
 using pyxray::testing::LivePython;
-
-pyxray::Result<pyxray::LocatedRuntime> locate_in(pid_t pid, const std::string& executable) {
-    PYXRAY_TRY(modules, pyxray::modules_of_process(pid));
-    pyxray::StaticTarget target(pyxray::make_process_memory(pid), {pyxray::TargetKind::Live, pid, executable},
-                                std::move(modules), {}, {});
-    return pyxray::locate_runtime(target);
-}
+using pyxray::testing::locate_in;
 
 // Every field both the compiled-in table and _Py_DebugOffsets describe.
 void expect_agrees(const Offsets& o, const Table& t) {

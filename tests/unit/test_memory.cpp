@@ -206,6 +206,10 @@ TEST(CachedMemory, LargeReadsBypassTheCache) {
     ASSERT_TRUE(cache->read(kPage, big));
     EXPECT_EQ(counter.reads, 1);
     EXPECT_EQ(big.back(), counter.byte_at(kPage + big.size() - 1));
+    // A mimalloc small page (64 KiB, the free-threaded heap walk's unit of reading) is large.
+    std::vector<std::byte> page(16 * kPage);
+    ASSERT_TRUE(cache->read(3 * kPage, page));
+    EXPECT_EQ(counter.reads, 2);
 }
 
 // ---- live process memory ----

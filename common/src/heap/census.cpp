@@ -9,6 +9,7 @@
 #include "heap/deep_census.hpp"
 #include "heap/gc_lists.hpp"
 #include "heap/interpreter_memory.hpp"
+#include "heap/mimalloc_objects.hpp"
 #include "heap/referrers.hpp"
 #include "heap/type_counter.hpp"
 #include "interp/interpreters.hpp"
@@ -115,6 +116,9 @@ private:
 Result<GcObjectWalk> tracked_objects(const Memory& memory, const Offsets& offsets, const RuntimeInfo& runtime,
                                      uint64_t interp, bool main, const HeapWalkLimits& limits,
                                      const GcObjectVisitor& visit) {
+    if (runtime.free_threaded)
+        return free_threaded_gc_objects(memory, offsets, runtime, interp, limits, visit,
+                                        FrozenObjects::Included);
     PythonVersion version = PythonVersion::from_hex(runtime.version_hex);
     if (!offsets.gc_lists)
         return fail(
