@@ -83,7 +83,8 @@ integration-test:
 # the cache), against about 6 min cold; the sanitized and fuzz builds save alike. test_hangs
 # (issue 20, 17 threads, py-xbt in the same sessions, two stripped copies): 299 tests, 80.7 s.
 # Stop 28's CI (4c35299) took 3779 s. test_heap (issue 21, a 30,000-order heap.py per
-# interpreter, every front-end live and on a core): 201 tests, 110 s on this VM.
+# interpreter, every front-end live and on a core): 201 tests, 61-110 s on this VM;
+# test_heap_free_threaded and test_interpreter_memory (its helpers' checks): 13 tests, 23 s.
 #
 # The same build with ASan+UBSan: core, CLI and both plugins; gdb and lldb-16 get the
 # runtimes preloaded by the tests (sanitizer/CMakeLists.txt, tests/integration/support/drivers.py).
