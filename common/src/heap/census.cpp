@@ -72,6 +72,7 @@ public:
         for (; !longest_.empty(); longest_.pop()) kept.push_back(longest_.top());
         std::sort(kept.begin(), kept.end(), std::greater<>());
         std::vector<HeapContainer> out;
+        out.reserve(kept.size());
         for (const auto& candidate : kept)
             out.push_back(HeapContainer{candidate.address,
                                         qualified_name(report_.types[candidate.type_index]),

@@ -497,6 +497,7 @@ Result<GcObjectWalk> free_threaded_gc_objects(const Memory& memory, const Offset
                                 states.size(), hex(interp), kThreadScanWindow),
                     interp);
     std::vector<uint64_t> mimalloc_states;
+    mimalloc_states.reserve(states.size());
     for (uint64_t state : states) mimalloc_states.push_back(state + table.common.thread_state.size + *found);
     std::optional<uint64_t> pool;
     ThreadLayout threads{offsets, table.common.thread_state.size, expected};

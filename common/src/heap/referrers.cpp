@@ -116,9 +116,10 @@ private:
         auto attributes = decoder_.instance_namespace(instance, *type, kMaxNamespaceItems);
         for (const auto& [key, value] : attributes.value_or(objects::Items{}))
             if (wanted_.contains(value))
-                if (auto name = reader_.str_value(key, 512)) add(value, owner + "." + *name + closing);
-        for (const auto& [name, value] : decoder_.slot_values(instance, *type).value_or(SlotValues{}))
-            if (wanted_.contains(value)) add(value, owner + "." + name + closing);
+                if (auto name = reader_.str_value(key, 512)) add(value, owner + "." + name->append(closing));
+        SlotValues slots = decoder_.slot_values(instance, *type).value_or(SlotValues{});
+        for (auto& [name, value] : slots)
+            if (wanted_.contains(value)) add(value, owner + "." + name.append(closing));
     }
 
     void add(uint64_t object, std::string name) {
