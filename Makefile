@@ -82,8 +82,9 @@ integration-test:
 # fresh clone's `make build` of a commit this VM had built took 63 s (204 of 208 compiles from
 # the cache), against about 6 min cold; the sanitized and fuzz builds save alike. test_hangs
 # (issue 20, 17 threads, py-xbt in the same sessions, two stripped copies): 299 tests, 80.7 s.
-# Stop 28's CI (4c35299) took 3779 s. test_heap (issue 21, a 30,000-order heap.py per
-# interpreter, every front-end live and on a core): 201 tests, 61-110 s on this VM;
+# Stop 28's CI (4c35299) took 3779 s. test_heap (issue 21, a 100,000-order heap.py per
+# interpreter, every front-end live and on a core): 201 tests, 61 s at 30,000 orders (quiet),
+# about 9 s per interpreter at 100,000 beside a CI run;
 # test_heap_free_threaded and test_interpreter_memory (its helpers' checks): 13 tests, 23 s.
 #
 # The same build with ASan+UBSan: core, CLI and both plugins; gdb and lldb-16 get the

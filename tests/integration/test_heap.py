@@ -23,7 +23,7 @@ from support.cell_runs import CellRuns, selected_cells
 from support.targets import FUTEX_SYSCALL, READY_TIMEOUT, FixtureProcess
 
 HEAP_PY = REPO / "fixtures" / "heap.py"
-ORDERS = 30000
+ORDERS = 100000
 SUBINTERPRETER_ORDERS = 7000  # fixtures/heap.py's SUBINTERPRETER_CODE
 BYTES_TOLERANCE = 0.03
 TOTAL_TOLERANCE = 20  # objects the fixture's last steps may leave or take (a frame, a file)
