@@ -77,16 +77,23 @@ def test_cli_text_views_escape_target_strings(hostile_targets, seen):
         assert_escaped(output, target.record, f"pyxray {view} ({seen})")
         if view != "threads":
             assert_exception_escaped(output, target.record, f"pyxray {view} ({seen})")
+    # The census names every type, the exception's crafted class among them.
+    completed = run([CLI, "heap", *where, "--top", "100000"])
+    output = completed.stdout + completed.stderr
+    raw = RAW.search(output)
+    assert completed.returncode == 0 and raw is None, f"pyxray heap ({seen}): {output[-2000:]!r}"
+    assert f"__main__.{escaped(target.record['type_name'])} " in output, output[-3000:]
 
 
 @pytest.mark.parametrize("seen", ["live", "core"])
 def test_debuggers_escape_target_strings(hostile_targets, seen):
     target = hostile_targets[seen]
-    commands = ["py-xbt -a --locals", "py-threads"]
+    commands = ["py-xbt -a --locals", "py-threads", "py-heap --top 100000"]
     for name, completed in (("gdb", run_gdb(target, commands)), ("lldb", run_lldb(target, commands))):
         output = completed.stdout + completed.stderr
         assert_escaped(output, target.record, f"{name} ({seen})")
         assert_exception_escaped(output, target.record, f"{name} ({seen})")
+        assert f"__main__.{escaped(target.record['type_name'])} " in output, f"{name} py-heap ({seen})"
 
 
 def test_json_keeps_the_exact_strings(hostile_targets):
