@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <queue>
 #include <unordered_map>
 
@@ -41,10 +42,6 @@ public:
     TypeCounter& types() { return types_; }
     const std::vector<uint64_t>& classes() const { return classes_; }
     uint64_t unreadable() const { return unreadable_; }
-
-    void count(const GcObjectWalk& walk, HeapInterpreter& interpreter) {
-        for (uint64_t object : walk.objects) count_object(object, interpreter);
-    }
 
     void count_object(uint64_t object, HeapInterpreter& interpreter) {
         auto head = read_head(memory_, offsets_, object);
@@ -141,16 +138,6 @@ Result<GcObjectWalk> tracked_objects(const Memory& memory, const Offsets& offset
     return gc_list_objects(memory, lists, base + *lists.state, version, limits, visit);
 }
 
-// The interpreter with id 0 (the list is newest first), whose allocator and free lists the
-// report shows; the first listed when no id reads 0.
-uint64_t main_interpreter(const Memory& memory, const Offsets& offsets,
-                          const std::vector<uint64_t>& interpreters) {
-    for (uint64_t interp : interpreters)
-        if (read_value<int64_t>(memory, interp + offsets.interpreter_state.id).value_or(-1) == 0)
-            return interp;
-    return interpreters.front();
-}
-
 void sort_types(std::vector<HeapType>& types, HeapOrder order) {
     std::stable_sort(types.begin(), types.end(), [order](const HeapType& a, const HeapType& b) {
         uint64_t ka = order == HeapOrder::Count ? a.count + a.untracked_count : a.bytes + a.untracked_bytes;
@@ -175,12 +162,14 @@ Result<HeapReport> take_census(const Target& target, const Offsets& offsets, con
     HeapWalkLimits limits{options.max_objects};
     std::vector<uint64_t> tracked;  // every interpreter's objects, for --deep
     uint64_t counted = 0;
+    std::optional<uint64_t> main;  // the interpreter whose id is 0: its allocator is reported
     // The list starts at the newest interpreter; the main one, last, is counted first.
     std::reverse(list.interpreters.begin(), list.interpreters.end());
     for (size_t i = 0; i < list.interpreters.size(); ++i) {
         uint64_t interp = list.interpreters[i];
         HeapInterpreter interpreter;
         interpreter.id = read_value<int64_t>(memory, interp + offsets.interpreter_state.id).value_or(-1);
+        if (interpreter.id == 0) main = interp;
         // Counted as the lists are walked, while each object's page is in the cache.
         GcObjectVisitor visit = [&](uint64_t object) {
             census.count_object(object, interpreter);
@@ -198,8 +187,6 @@ Result<HeapReport> take_census(const Target& target, const Offsets& offsets, con
             interpreter.lists.push_back(HeapListCount{counted.name, counted.count});
         for (const auto& note : walk->notes)
             report.notes.push_back(fmt::format("interpreter {}: {}", interpreter.id, note));
-        census.count(*walk, interpreter);  // a walk that took no visitor (mimalloc's)
-        if (options.deep) tracked.insert(tracked.end(), walk->objects.begin(), walk->objects.end());
         report.total_count += interpreter.count;
         report.total_bytes += interpreter.bytes;
         report.interpreters.push_back(std::move(interpreter));
@@ -209,8 +196,7 @@ Result<HeapReport> take_census(const Target& target, const Offsets& offsets, con
             fmt::format("{} objects on the GC lists could not be read (or their types) and are not "
                         "counted",
                         census.unreadable()));
-    report.memory =
-        interpreter_memory(target, offsets, runtime, main_interpreter(memory, offsets, list.interpreters));
+    report.memory = interpreter_memory(target, offsets, runtime, main.value_or(list.interpreters.front()));
     report.containers = census.containers();
     name_referrers(memory, offsets, runtime, census.classes(), report.containers);
     if (options.deep) count_untracked(memory, offsets, census.types(), std::move(tracked), options, report);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <unordered_map>
 
 #include "interp/code_objects.hpp"
@@ -71,8 +72,8 @@ public:
                                                     path_basename(frame.file), frame.line, variable.name);
                     if (wanted_.contains(variable.object))
                         add(variable.object, local + "'");
-                    else if (is_instance(variable.object))
-                        attributes_of(variable.object, local, "'");
+                    else if (auto type = instance_type(variable.object))
+                        attributes_of(variable.object, *type, local, "'");
                 }
             }
     }
@@ -92,32 +93,35 @@ private:
     void namespace_of(uint64_t dict, const std::string& owner) {
         for (const auto& [key, value] : items(dict)) {
             bool wanted = wanted_.contains(value);
-            if (!wanted && !is_instance(value)) continue;
+            std::optional<objects::TypeInfo> type = wanted ? std::nullopt : instance_type(value);
+            if (!wanted && !type) continue;
             auto name = reader_.str_value(key, 512);
             if (!name) continue;
             if (wanted)
                 add(value, owner + "." + *name);
             else
-                attributes_of(value, owner + "." + *name);
+                attributes_of(value, *type, owner + "." + *name);
         }
     }
 
     // One level down: an instance a global or a local names keeps the container as an
     // attribute (`cache.entries`).
-    bool is_instance(uint64_t object) const {
+    // The object's class when it is an instance of a Python class, else nothing.
+    std::optional<objects::TypeInfo> instance_type(uint64_t object) const {
         auto type = decoder_.type_of(object);
-        return type && type->heap && decoder_.family_of(*type) == objects::Family::Instance;
+        if (!type || !type->heap || decoder_.family_of(*type) != objects::Family::Instance)
+            return std::nullopt;
+        return std::move(*type);
     }
 
     // `closing` ends each name: a local's quote.
-    void attributes_of(uint64_t instance, const std::string& owner, const char* closing = "") {
-        auto type = decoder_.type_of(instance);
-        if (!type) return;
-        auto attributes = decoder_.instance_namespace(instance, *type, kMaxNamespaceItems);
+    void attributes_of(uint64_t instance, const objects::TypeInfo& type, const std::string& owner,
+                       const char* closing = "") {
+        auto attributes = decoder_.instance_namespace(instance, type, kMaxNamespaceItems);
         for (const auto& [key, value] : attributes.value_or(objects::Items{}))
             if (wanted_.contains(value))
                 if (auto name = reader_.str_value(key, 512)) add(value, owner + "." + name->append(closing));
-        SlotValues slots = decoder_.slot_values(instance, *type).value_or(SlotValues{});
+        SlotValues slots = decoder_.slot_values(instance, type).value_or(SlotValues{});
         for (auto& [name, value] : slots)
             if (wanted_.contains(value)) add(value, owner + "." + name.append(closing));
     }
