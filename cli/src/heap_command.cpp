@@ -21,10 +21,12 @@ CLI::App* add_heap_command(CLI::App& app, HeapArguments& args) {
         ->check(CLI::PositiveNumber);
     heap->add_option("--by", args.order, "Order the types by bytes (default) or count")
         ->check(CLI::IsMember({"bytes", "count"}));
-    heap->add_option("--containers", command.containers, "Show the N longest containers (default 10)")
+    heap->add_option("--containers", command.census.containers, "Show the N longest containers (default 10)")
         ->check(CLI::PositiveNumber);
-    heap->add_flag("--deep", command.deep, "Also count the untracked objects they refer to (str, int, ...)");
-    heap->add_option("--deep-cap", command.deep_cap, "Visit at most N untracked objects (default 10000000)")
+    heap->add_flag("--deep", command.census.deep,
+                   "Also count the untracked objects they refer to (str, int, ...)");
+    heap->add_option("--deep-cap", command.census.deep_cap,
+                     "Visit at most N untracked objects (default 10000000)")
         ->check(CLI::PositiveNumber);
     heap->add_flag("--json", command.json, "Print one JSON document, every type, instead of text");
     add_color_option(*heap, args.color);
@@ -52,8 +54,8 @@ struct ProgressLine {
 Result<CommandOutput> run_heap(HeapArguments& args) {
     HeapCommand& command = args.command;
     ProgressLine line;
-    if (isatty(STDERR_FILENO)) command.progress = [&line](uint64_t counted) { line.update(counted); };
-    command.order = args.order == "count" ? HeapOrder::Count : HeapOrder::Bytes;
+    if (isatty(STDERR_FILENO)) command.census.progress = [&line](uint64_t counted) { line.update(counted); };
+    command.census.order = args.order == "count" ? HeapOrder::Count : HeapOrder::Bytes;
     command.color = color_stdout(args.color, command.json) ? ColorMode::Always : ColorMode::Never;
     PYXRAY_TRY(target, open_target(args.target));
     PYXRAY_TRY(session, Session::open(*target));

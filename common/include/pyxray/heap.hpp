@@ -96,18 +96,6 @@ struct HeapReport {
 
 enum class HeapOrder : uint8_t { Bytes, Count };
 
-struct HeapCommand {
-    std::function<void(uint64_t counted)> progress = {};  // HeapOptions::progress
-    size_t top = 20;
-    size_t containers = 10;
-    HeapOrder order = HeapOrder::Bytes;
-    bool deep = false;
-    size_t deep_cap = 10'000'000;
-    bool json = false;
-    ColorMode color = ColorMode::Auto;
-    bool output_is_terminal = false;  // set by the front-end: whether --color=auto colours
-};
-
 struct HeapOptions {
     size_t containers = 10;
     HeapOrder order = HeapOrder::Bytes;
@@ -120,6 +108,14 @@ struct HeapOptions {
 };
 
 inline constexpr uint64_t kHeapProgressStep = 1 << 20;
+
+struct HeapCommand {
+    size_t top = 20;
+    HeapOptions census;
+    bool json = false;
+    ColorMode color = ColorMode::Auto;
+    bool output_is_terminal = false;  // set by the front-end: whether --color=auto colours
+};
 
 // `words` are the arguments after the command name; errors name the bad word.
 Result<HeapCommand> parse_heap_command(const std::vector<std::string>& words);

@@ -31,15 +31,15 @@ Result<HeapCommand> parse_heap_command(const std::vector<std::string>& words) {
             command.top = count;
         } else if (word == "--containers") {
             PYXRAY_TRY(count, take_count_value(words, index));
-            command.containers = count;
+            command.census.containers = count;
         } else if (word == "--deep-cap") {
             PYXRAY_TRY(count, take_count_value(words, index));
-            command.deep_cap = count;
+            command.census.deep_cap = count;
         } else if (word == "--by") {
             PYXRAY_TRY(order, parse_order(words, index));
-            command.order = order;
+            command.census.order = order;
         } else if (word == "--deep") {
-            command.deep = true;
+            command.census.deep = true;
         } else if (word == "--json") {
             command.json = true;
         } else {
@@ -51,13 +51,7 @@ Result<HeapCommand> parse_heap_command(const std::vector<std::string>& words) {
 }
 
 Result<std::string> run_heap_command(const Session& session, const HeapCommand& command) {
-    HeapOptions options;
-    options.containers = command.containers;
-    options.order = command.order;
-    options.deep = command.deep;
-    options.deep_cap = command.deep_cap;
-    options.progress = command.progress;
-    PYXRAY_TRY(report, session.heap(options));
+    PYXRAY_TRY(report, session.heap(command.census));
     if (command.json) return render_heap_json(report);
     return render_heap_text(report, command.top, use_color(command.color, command.output_is_terminal, false));
 }
