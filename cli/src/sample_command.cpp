@@ -164,9 +164,8 @@ Result<int> launch(const std::vector<std::string>& program) {
 Result<void> write_output(const SampleOptions& options, const SampleRun& run) {
     if (isatty(STDERR_FILENO)) std::fputs("\r", stderr);
     std::fprintf(stderr, "pyxray: %s\n", describe_sample_run(run).c_str());
-    SampleOutputs outputs = sample_outputs(run, options);
-    if (outputs.file_text) PYXRAY_TRY_VOID(write_sample_file(*options.output, *outputs.file_text));
-    std::fwrite(outputs.console.data(), 1, outputs.console.size(), stdout);
+    PYXRAY_TRY(console, write_sample_outputs(run, options));
+    std::fwrite(console.data(), 1, console.size(), stdout);
     return {};
 }
 
@@ -191,10 +190,17 @@ CLI::App* add_sample_command(CLI::App& app, SampleArguments& args) {
     sample->add_option("--threads", args.threads, "all (default) or current (the main thread)")
         ->check(CLI::IsMember(member_list(kSampleThreadChoices)));
     sample->add_flag("--python-only", args.options.python_only, "Python frames only");
-    sample->add_option("-o,--output", args.options.output,
-                       "Write the chosen format here; print the top table");
+    sample->add_option("-o,--output", args.options.output_paths,
+                       "Write the profile here (repeatable; the format from --format, else the "
+                       "extension: .folded, .speedscope.json, .html, .txt); print the top table");
     sample->add_option("--format", args.format, "text (default), folded, speedscope or html")
         ->check(CLI::IsMember(member_list(kSampleFormatChoices)));
+    sample
+        ->add_option("--mode", args.mode,
+                     "wall (default): every thread; cpu: threads on a CPU; gil: the GIL holder")
+        ->check(CLI::IsMember(member_list(kSampleModeChoices)));
+    sample->add_flag("--idle", args.options.idle,
+                     "cpu and gil modes: keep the other threads too, marked (idle)");
     sample->add_flag("--nonblocking", args.nonblocking,
                      "Read memory while the process runs, never stopping it (Python frames only)");
     sample
@@ -245,7 +251,9 @@ int write_run(const SampleArguments& args, const Result<SampleRun>& run) {
 }  // namespace
 
 int run_sample(SampleArguments& args) {
-    args.options.format = *parse_sample_format(args.format);
+    if (!args.format.empty()) args.options.format = *parse_sample_format(args.format);
+    args.options.mode = *parse_sample_mode(args.mode);
+    if (auto outputs = sample_outputs_of(args.options); !outputs) return report(outputs.error().message);
     args.options.all_threads = args.threads == "all";
     InterruptScope ctrl_c;
     if (args.program.empty()) return write_run(args, sample_process(args, args.pid));

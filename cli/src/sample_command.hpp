@@ -1,5 +1,5 @@
 // `pyxray sample (--pid PID | -- PROGRAM ARGS...) [--rate HZ] [--duration S | --samples N]
-// [--threads all|current] [--python-only] [-o FILE] [--format text|folded|speedscope|html]
+// [--threads all|current] [--python-only] [--mode wall|cpu|gil] [--idle] [-o FILE]... [--format text|folded|speedscope|html]
 // [--nonblocking] [--slow MS]`: the poor man's sampler, standalone.
 #pragma once
 
@@ -15,7 +15,8 @@ struct SampleArguments {
     int pid = 0;
     std::vector<std::string> program;  // after `--`: launched and profiled
     SampleOptions options;
-    std::string format = "text";
+    std::string format;  // empty: each -o FILE's extension, else text
+    std::string mode = "wall";
     std::string threads = "all";
     bool nonblocking = false;
 };

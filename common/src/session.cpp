@@ -103,6 +103,7 @@ ThreadStack stack_for(const Target& target, const AddressSpace& space, const Thr
         ThreadStack stack =
             python ? python_only_thread(thread.tid, *python) : native_only_thread(thread.tid, {});
         stack.notes.push_back("no native stack: " + native.error().message);
+        stack.native_lost = python != nullptr;
         stack.activity = thread_activity(nullptr, holds_gil);
         return stack;
     }
@@ -110,6 +111,7 @@ ThreadStack stack_for(const Target& target, const AddressSpace& space, const Thr
     add_module_offsets(*native, space.modules, space.regions);
     ThreadStack stack = python ? merge_thread(thread.tid, *native, *python, options.native_all)
                                : native_only_thread(thread.tid, *native);
+    stack.native_lost = python && !stack.merged;
     stack.activity = thread_activity(&*native, holds_gil, python != nullptr);
     return stack;
 }

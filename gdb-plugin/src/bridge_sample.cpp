@@ -78,9 +78,8 @@ Result<std::string> run_sample(const BridgeTarget& target, const std::vector<std
     first.frames = std::move(stop.frames);
     PYXRAY_TRY(session, SampleSession::open(first));
     SampleRun run = run_sample_loop(options, loop_hooks(options, callbacks, session, xbt));
-    SampleOutputs outputs = sample_outputs(run, options);
-    if (outputs.file_text) PYXRAY_TRY_VOID(write_sample_file(*options.output, *outputs.file_text));
-    return describe_sample_run(run) + "\n" + outputs.console;
+    PYXRAY_TRY(console, write_sample_outputs(run, options));
+    return describe_sample_run(run) + "\n" + console;
 }
 
 }  // namespace pyxray::gdb

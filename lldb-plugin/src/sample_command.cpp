@@ -101,9 +101,8 @@ Result<std::string> run_sample(lldb::SBDebugger& debugger, char** argv) {
     }();
     if (process.GetState() == lldb::eStateStopped)
         process.SetSelectedThreadByID(static_cast<lldb::tid_t>(tid));
-    SampleOutputs outputs = sample_outputs(run, options);
-    if (outputs.file_text) PYXRAY_TRY_VOID(write_sample_file(*options.output, *outputs.file_text));
-    return describe_sample_run(run) + "\n" + outputs.console;
+    PYXRAY_TRY(console, write_sample_outputs(run, options));
+    return describe_sample_run(run) + "\n" + console;
 }
 
 class SampleCommand final : public lldb::SBCommandPluginInterface {

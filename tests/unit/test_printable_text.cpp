@@ -121,7 +121,7 @@ TEST(PrintableText, SampleOutputsEscapeTargetStrings) {
     expect_terminal_safe(render_sample_top(profile));
     expect_terminal_safe(render_folded(profile));
     expect_terminal_safe(render_slow_requests(profile, 0));
-    std::string page = render_timeline_html(profile);
+    std::string page = render_timeline_html(profile, {});
     EXPECT_EQ(page.find("\x1b"), std::string::npos);
     EXPECT_NE(page.find("evil\\\\x1b[31mNAME"), std::string::npos);  // JSON's escape of the backslash
     // speedscope is JSON: the exact name, and invalid UTF-8 as U+FFFD instead of a throw.

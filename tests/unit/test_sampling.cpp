@@ -100,12 +100,12 @@ TEST(Sampling, SpeedscopeHasOneSampledProfilePerThread) {
 TEST(Sampling, HtmlEmbedsTheProfileWithoutEndingItsScript) {
     Profile profile;
     profile.add(snapshot_of(1, {python("</script><b>", 1)}), 0);
-    std::string page = render_timeline_html(profile);
+    std::string page = render_timeline_html(profile, {});
     EXPECT_EQ(page.find("</script><b>"), std::string::npos);
     EXPECT_NE(page.find("\\u003c/script\\u003e\\u003cb\\u003e"), std::string::npos);
     Profile comment;
     comment.add(snapshot_of(1, {python("<!--<script>", 1)}), 0);
-    EXPECT_EQ(render_timeline_html(comment).find("<!--<script>"), std::string::npos);
+    EXPECT_EQ(render_timeline_html(comment, {}).find("<!--<script>"), std::string::npos);
 }
 
 TEST(Sampling, SlowRequestsNeedTheSameBaseLongerThanTheThreshold) {

@@ -26,6 +26,7 @@ struct OptionHelp {
 inline constexpr std::string_view kColorChoices[] = {"auto", "always", "never"};
 inline constexpr std::string_view kSampleFormatChoices[] = {"text", "folded", "speedscope", "html"};
 inline constexpr std::string_view kSampleThreadChoices[] = {"all", "current"};
+inline constexpr std::string_view kSampleModeChoices[] = {"wall", "cpu", "gil"};
 inline constexpr std::string_view kHeapOrderChoices[] = {"bytes", "count"};
 
 struct CommandHelp {

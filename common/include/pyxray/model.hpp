@@ -188,6 +188,10 @@ struct ThreadStack {
     std::optional<ThreadException> exception;
     bool crashed = false;                              // took the process's fatal signal (Snapshot::crash)
     std::optional<ThreadWait> waiting = std::nullopt;  // empty: running, or not asked for
+    // A Python thread whose native stack was asked for but could not be unwound or merged.
+    bool native_lost = false;
+    // The sampler's: on a CPU at the sample (/proc's state just before the stop); empty: not read.
+    std::optional<bool> on_cpu;
 };
 
 struct RuntimeInfo {

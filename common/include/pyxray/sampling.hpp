@@ -19,6 +19,14 @@
 namespace pyxray {
 
 enum class SampleFormat { Text, Folded, Speedscope, Html };
+// Which threads a sample keeps: every one (wall), those on a CPU at the sample (cpu), the one
+// holding the GIL (gil).
+enum class SampleMode { Wall, Cpu, Gil };
+
+struct SampleOutput {
+    std::string path;
+    SampleFormat format = SampleFormat::Text;
+};
 
 struct SampleOptions {
     double rate_hz = 100;
@@ -26,18 +34,25 @@ struct SampleOptions {
     std::optional<size_t> samples;     // ...or take this many (neither: until Ctrl-C)
     bool all_threads = true;           // --threads all|current
     bool python_only = false;
-    std::optional<std::string> output;  // -o FILE
-    SampleFormat format = SampleFormat::Text;
-    std::optional<double> slow_ms;  // --slow MS
+    std::vector<std::string> output_paths;  // -o FILE, repeatable
+    std::optional<SampleFormat> format;     // --format; else each output's extension, else text
+    std::optional<double> slow_ms;          // --slow MS
+    SampleMode mode = SampleMode::Wall;
+    bool idle = false;  // --idle: cpu and gil keep the other threads, their stacks ending in (idle)
 };
 
 inline constexpr std::string_view kSampleUsage =
     "py-sample [--rate HZ] [--duration S | --samples N] [--threads all|current] [--python-only] "
-    "[-o FILE] [--format text|folded|speedscope|html] [--slow MS]";
+    "[--mode wall|cpu|gil] [--idle] [-o FILE]... [--format text|folded|speedscope|html] [--slow MS]";
 
 // The words after `py-sample`, as gdb and LLDB pass them; errors name the bad word and the usage.
 Result<SampleOptions> parse_sample_options(const std::vector<std::string>& words);
 Result<SampleFormat> parse_sample_format(std::string_view word);
+Result<SampleMode> parse_sample_mode(std::string_view word);
+std::string_view sample_mode_name(SampleMode mode);
+// Each -o FILE with its format: --format when given, else the file's extension (.folded,
+// .speedscope.json, .html, .txt); an extension that names none is an error.
+Result<std::vector<SampleOutput>> sample_outputs_of(const SampleOptions& options);
 // Without a duration or a count a debugger samples until Ctrl-C; this caps the count anyway.
 size_t sample_limit(const SampleOptions& options);
 
@@ -52,6 +67,7 @@ struct ProfileFrame {
 struct ThreadSample {
     double time_s = 0;            // since the profile started
     std::vector<uint32_t> stack;  // indexes into Profile::frames, root (outermost) first
+    bool idle = false;            // kept by --idle: its last frame is the (idle) marker
 };
 
 struct ThreadTimeline {
@@ -64,7 +80,10 @@ struct ThreadTimeline {
 // What the samples add up to. Pure: snapshots in, values out.
 class Profile {
 public:
-    // Adds one stop of the target: every thread of the snapshot with a non-empty stack.
+    Profile() = default;
+    Profile(SampleMode mode, bool idle) : mode_(mode), idle_(idle) {}
+    // Adds one stop of the target: the threads of the snapshot the mode keeps, with a non-empty
+    // stack.
     void add(const Snapshot& snapshot, double time_s);
     // Ends the profile at `time_s` (so the achieved rate counts the last interval).
     void finish(double time_s) { end_s_ = time_s; }
@@ -76,9 +95,15 @@ public:
     size_t stack_count() const;
     double duration_s() const { return end_s_; }
     double achieved_rate() const;
+    SampleMode mode() const { return mode_; }
+    bool idle() const { return idle_; }
+    // What every output says of the mode: "wall", "cpu", "cpu with idle threads", "gil".
+    std::string mode_label() const;
+    // Thread stacks whose native part could not be unwound (their Python frames were kept).
+    size_t native_lost() const { return native_lost_; }
 
 private:
-    uint32_t intern(const StackFrame& frame);
+    uint32_t intern(ProfileFrame frame);
     ThreadTimeline& timeline_of(const ThreadStack& thread);
 
     std::vector<ProfileFrame> frames_;
@@ -87,6 +112,9 @@ private:
     std::unordered_map<int64_t, size_t> thread_ids_;  // tid -> index in threads_
     size_t sample_count_ = 0;
     double end_s_ = 0;
+    SampleMode mode_ = SampleMode::Wall;
+    bool idle_ = false;
+    size_t native_lost_ = 0;
 };
 
 // `qualname (file:line)` for Python frames, the function (or `module+0x..`) for native ones.
@@ -98,15 +126,15 @@ std::string render_sample_top(const Profile& profile, size_t rows = 25);
 std::string render_folded(const Profile& profile);
 // speedscope's file format: one `sampled` profile per thread, weights in seconds.
 std::string render_speedscope(const Profile& profile);
-// One self-contained page: a timeline per thread, click a sample to see its stack and the
-// base it shares with every other sample.
-std::string render_timeline_html(const Profile& profile);
+// One self-contained page: a stack chart per thread on one time axis, click a sample to see its
+// stack and the base it shares with every other sample; a flame graph; the --slow requests.
+std::string render_timeline_html(const Profile& profile, const SampleOptions& options);
 // --slow: threads whose stack kept the same base (its outermost Python frames) for longer
 // than `slow_ms`, with the stack at first and last sight.
 std::string render_slow_requests(const Profile& profile, double slow_ms);
 
 // Whatever the options ask for: the format's text (text: top table, plus slow requests).
-std::string render_sample_output(const Profile& profile, const SampleOptions& options);
+std::string render_sample_output(const Profile& profile, const SampleOptions& options, SampleFormat format);
 
 }  // namespace pyxray
 
@@ -155,14 +183,9 @@ std::string describe_sample_run(const SampleRun& run);
 // `sampling: N samples, R/s`, the progress line the front-ends show while sampling.
 std::string describe_sample_progress(const Profile& profile, double elapsed_s);
 
-// What a front-end shows and writes at the end: with -o, the top table (and slow requests)
-// on the console and the chosen format in the file; without, the format on the console.
-struct SampleOutputs {
-    std::string console;
-    std::optional<std::string> file_text;
-};
-SampleOutputs sample_outputs(const SampleRun& run, const SampleOptions& options);
-// Writes -o FILE; one line when it cannot.
-Result<void> write_sample_file(const std::string& path, const std::string& text);
+// Writes each -o FILE in its format and returns what the console shows after the run's line:
+// with -o, the top table (and slow requests) and a `wrote FILE` line per file; without, the
+// format itself. One line when a file cannot be written.
+Result<std::string> write_sample_outputs(const SampleRun& run, const SampleOptions& options);
 
 }  // namespace pyxray

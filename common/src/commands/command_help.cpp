@@ -82,7 +82,12 @@ const OptionHelp kSampleOptions[] = {
     {"--samples", "N", "take N samples (neither: until Ctrl-C, at most an hour)"},
     {"--threads", "WHICH", "all (default) or current: the selected thread only", kSampleThreadChoices},
     {"--python-only", "", "Python frames only (faster: no native unwinding)"},
-    {"-o, --output", "FILE", "write the profile in --format to FILE"},
+    {"--mode", "MODE", "wall (default): every thread; cpu: threads on a CPU; gil: the GIL holder",
+     kSampleModeChoices},
+    {"--idle", "", "cpu and gil: keep the other threads too, their stacks ending in (idle)"},
+    {"-o, --output", "FILE",
+     "write the profile to FILE (repeatable), in --format, else as its extension says (.folded, "
+     ".speedscope.json, .html, .txt)"},
     {"--format", "FORMAT", "text (default), folded, speedscope or html (a clickable timeline)",
      kSampleFormatChoices},
     {"--slow", "MS", "report threads whose stack kept the same base longer than MS"},

@@ -2,6 +2,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -15,6 +18,15 @@ namespace {
 std::string function_label(const ProfileFrame& frame) {
     return frame.python ? fmt::format("{} ({})", printable_text(frame.name), printable_text(frame.file))
                         : printable_text(frame.name);
+}
+
+// One line when it cannot.
+Result<void> write_sample_file(const std::string& path, const std::string& text) {
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    if (file) file << text;
+    if (!file || !file.flush())
+        return fail(ErrorCode::Io, fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    return {};
 }
 
 struct FunctionCounts {
@@ -48,7 +60,8 @@ std::string render_sample_top(const Profile& profile, size_t rows) {
     });
     // The counts are describe_sample_run's line, which every front-end prints above this table.
     if (stacks == 0) return "no stacks were sampled\n";
-    std::string out = fmt::format("{:>7} {:>7}  {}\n", "self%", "total%", "function");
+    std::string out =
+        fmt::format("{:>7} {:>7}  {}  (mode {})\n", "self%", "total%", "function", profile.mode_label());
     auto percent = [stacks](size_t n) {
         return 100.0 * static_cast<double>(n) / static_cast<double>(stacks);
     };
@@ -58,27 +71,28 @@ std::string render_sample_top(const Profile& profile, size_t rows) {
     return out;
 }
 
-SampleOutputs sample_outputs(const SampleRun& run, const SampleOptions& options) {
-    SampleOutputs outputs;
-    if (!options.output) {
-        outputs.console = render_sample_output(run.profile, options);
-        return outputs;
+Result<std::string> write_sample_outputs(const SampleRun& run, const SampleOptions& options) {
+    PYXRAY_TRY(outputs, sample_outputs_of(options));
+    if (outputs.empty())
+        return render_sample_output(run.profile, options, options.format.value_or(SampleFormat::Text));
+    std::string console = render_sample_top(run.profile);
+    if (options.slow_ms) console += render_slow_requests(run.profile, *options.slow_ms);
+    for (const SampleOutput& output : outputs) {
+        PYXRAY_TRY_VOID(
+            write_sample_file(output.path, render_sample_output(run.profile, options, output.format)));
+        console += fmt::format("wrote {}\n", output.path);
     }
-    outputs.file_text = render_sample_output(run.profile, options);
-    outputs.console = render_sample_top(run.profile);
-    if (options.slow_ms) outputs.console += render_slow_requests(run.profile, *options.slow_ms);
-    outputs.console += fmt::format("wrote {}\n", *options.output);
-    return outputs;
+    return console;
 }
 
-std::string render_sample_output(const Profile& profile, const SampleOptions& options) {
-    switch (options.format) {
+std::string render_sample_output(const Profile& profile, const SampleOptions& options, SampleFormat format) {
+    switch (format) {
         case SampleFormat::Folded:
             return render_folded(profile);
         case SampleFormat::Speedscope:
             return render_speedscope(profile);
         case SampleFormat::Html:
-            return render_timeline_html(profile);
+            return render_timeline_html(profile, options);
         case SampleFormat::Text:
             break;
     }

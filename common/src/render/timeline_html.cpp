@@ -170,7 +170,7 @@ std::string profile_json(const Profile& profile) {
 
 }  // namespace
 
-std::string render_timeline_html(const Profile& profile) {
+std::string render_timeline_html(const Profile& profile, const SampleOptions& /*options*/) {
     return page_head + profile_json(profile) + page_tail;
 }
 

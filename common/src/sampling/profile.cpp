@@ -29,6 +29,21 @@ std::string frame_key(const ProfileFrame& frame) {
     return fmt::format("{}\x1f{}\x1f{}\x1f{}", frame.python ? 'p' : 'n', frame.name, frame.file, frame.line);
 }
 
+// The last frame of a stack --idle keeps for a thread the mode would leave out.
+const ProfileFrame idle_marker{false, "(idle)", "", -1};
+
+bool mode_keeps(SampleMode mode, const ThreadStack& thread) {
+    switch (mode) {
+        case SampleMode::Cpu:
+            return thread.on_cpu.value_or(true);
+        case SampleMode::Gil:
+            return thread.holds_gil.value_or(false);
+        case SampleMode::Wall:
+            break;
+    }
+    return true;
+}
+
 }  // namespace
 
 std::string frame_label(const ProfileFrame& frame) {
@@ -37,8 +52,7 @@ std::string frame_label(const ProfileFrame& frame) {
     return fmt::format("{} ({}:{})", frame.name, frame.file, frame.line);
 }
 
-uint32_t Profile::intern(const StackFrame& frame) {
-    ProfileFrame converted = profile_frame(frame);
+uint32_t Profile::intern(ProfileFrame converted) {
     auto [found, inserted] =
         frame_ids_.try_emplace(frame_key(converted), static_cast<uint32_t>(frames_.size()));
     if (inserted) frames_.push_back(std::move(converted));
@@ -63,10 +77,14 @@ void Profile::add(const Snapshot& snapshot, double time_s) {
     for (const ThreadStack& thread : snapshot.threads) {
         // An unmerged thread's frames are its Python stack; its native one is set aside.
         if (thread.frames.empty()) continue;
-        ThreadSample sample{time_s, {}};
-        sample.stack.reserve(thread.frames.size());
+        bool kept = mode_keeps(mode_, thread);
+        if (!kept && !idle_) continue;
+        ThreadSample sample{time_s, {}, !kept};
+        sample.stack.reserve(thread.frames.size() + 1);
         for (auto frame = thread.frames.rbegin(); frame != thread.frames.rend(); ++frame)
-            sample.stack.push_back(intern(*frame));
+            sample.stack.push_back(intern(profile_frame(*frame)));
+        if (sample.idle) sample.stack.push_back(intern(idle_marker));
+        if (thread.native_lost) ++native_lost_;
         timeline_of(thread).samples.push_back(std::move(sample));
     }
     ++sample_count_;
@@ -77,6 +95,12 @@ size_t Profile::stack_count() const {
     size_t stacks = 0;
     for (const ThreadTimeline& thread : threads_) stacks += thread.samples.size();
     return stacks;
+}
+
+std::string Profile::mode_label() const {
+    std::string label(sample_mode_name(mode_));
+    if (idle_ && mode_ != SampleMode::Wall) label += " with idle threads";
+    return label;
 }
 
 double Profile::achieved_rate() const { return end_s_ > 0 ? static_cast<double>(sample_count_) / end_s_ : 0; }

@@ -1,10 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <fstream>
 #include <thread>
 
 #include "pyxray/sampling.hpp"
@@ -92,14 +89,6 @@ std::string describe_sample_run(const SampleRun& run) {
 std::string describe_sample_progress(const Profile& profile, double elapsed_s) {
     double rate = elapsed_s > 0 ? static_cast<double>(profile.sample_count()) / elapsed_s : 0;
     return fmt::format("sampling: {} samples, {:.1f}/s", profile.sample_count(), rate);
-}
-
-Result<void> write_sample_file(const std::string& path, const std::string& text) {
-    std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    if (file) file << text;
-    if (!file || !file.flush())
-        return fail(ErrorCode::Io, fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-    return {};
 }
 
 }  // namespace pyxray

@@ -37,13 +37,53 @@ Result<SampleFormat> parse_sample_format(std::string_view word) {
     return usage_error(fmt::format("--format is text, folded, speedscope or html, not '{}'", word));
 }
 
+Result<SampleMode> parse_sample_mode(std::string_view word) {
+    if (word == "wall") return SampleMode::Wall;
+    if (word == "cpu") return SampleMode::Cpu;
+    if (word == "gil") return SampleMode::Gil;
+    return usage_error(fmt::format("--mode is wall, cpu or gil, not '{}'", word));
+}
+
+std::string_view sample_mode_name(SampleMode mode) {
+    switch (mode) {
+        case SampleMode::Cpu:
+            return "cpu";
+        case SampleMode::Gil:
+            return "gil";
+        case SampleMode::Wall:
+            break;
+    }
+    return "wall";
+}
+
+Result<std::vector<SampleOutput>> sample_outputs_of(const SampleOptions& options) {
+    constexpr std::pair<std::string_view, SampleFormat> extensions[] = {
+        {".folded", SampleFormat::Folded},
+        {".speedscope.json", SampleFormat::Speedscope},
+        {".html", SampleFormat::Html},
+        {".txt", SampleFormat::Text}};
+    std::vector<SampleOutput> outputs;
+    for (const std::string& path : options.output_paths) {
+        std::optional<SampleFormat> format = options.format;
+        for (const auto& [extension, named] : extensions)
+            if (!format && path.ends_with(extension)) format = named;
+        if (!format)
+            return usage_error(fmt::format(
+                "cannot tell the format of '{}' from its name (.folded, .speedscope.json, .html or .txt); "
+                "give --format",
+                path));
+        outputs.push_back({path, *format});
+    }
+    return outputs;
+}
+
 Result<SampleOptions> parse_sample_options(const std::vector<std::string>& words) {
     SampleOptions options;
     for (size_t i = 0; i < words.size(); ++i) {
         const std::string& word = words[i];
         const std::string* value = i + 1 < words.size() ? &words[i + 1] : nullptr;
-        if (word == "--python-only") {
-            options.python_only = true;
+        if (word == "--python-only" || word == "--idle") {
+            (word == "--idle" ? options.idle : options.python_only) = true;
             continue;
         }
         if (word == "--rate") {
@@ -64,10 +104,13 @@ Result<SampleOptions> parse_sample_options(const std::vector<std::string>& words
             options.all_threads = *value == "all";
         } else if (word == "-o" || word == "--output") {
             if (!value) return usage_error(word + " needs a file name");
-            options.output = *value;
+            options.output_paths.push_back(*value);
         } else if (word == "--format") {
             PYXRAY_TRY(format, parse_sample_format(value ? *value : std::string()));
             options.format = format;
+        } else if (word == "--mode") {
+            PYXRAY_TRY(mode, parse_sample_mode(value ? *value : std::string()));
+            options.mode = mode;
         } else {
             return fail(
                 ErrorCode::InvalidArgument,
@@ -76,6 +119,7 @@ Result<SampleOptions> parse_sample_options(const std::vector<std::string>& words
         ++i;
     }
     if (options.duration_s && options.samples) return usage_error("give --duration or --samples, not both");
+    PYXRAY_TRY_VOID(sample_outputs_of(options));
     return options;
 }
 
