@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <fstream>
@@ -90,7 +91,21 @@ void LiveTarget::resume() { process_->resume(); }
 Result<void> LiveTarget::stop_again() {
     PYXRAY_TRY_VOID(process_->stop_again());
     memory_->invalidate();
+    modules_reloaded_this_stop_ = false;
     return {};
+}
+
+bool LiveTarget::reload_modules() const {
+    modules_reloaded_this_stop_ = true;
+    int pid = process_->address_space_tid();
+    auto modules = modules_of_process(pid);
+    if (!modules || modules->size() == modules_->size()) return false;
+    auto shared = std::make_shared<const std::vector<ModuleInfo>>(std::move(*modules));
+    auto dwfl = report_process(pid, *shared);
+    if (!dwfl) return false;
+    unwinder_ = NativeUnwinder(std::move(*dwfl));  // before the modules its old Dwfl points into go
+    modules_ = std::move(shared);
+    return true;
 }
 
 namespace {
@@ -115,6 +130,11 @@ Result<std::vector<ThreadInfo>> LiveTarget::threads() const {
 }
 
 Result<std::vector<NativeFrame>> LiveTarget::native_frames(int64_t tid) const {
+    PYXRAY_TRY(frames, unwinder_.frames(tid));
+    bool unknown_code = std::any_of(frames.begin(), frames.end(), [](const NativeFrame& frame) {
+        return frame.pc != 0 && frame.module.empty();
+    });
+    if (!unknown_code || modules_reloaded_this_stop_ || !reload_modules()) return frames;
     return unwinder_.frames(tid);
 }
 

@@ -25,7 +25,8 @@ public:
     Result<std::vector<MemoryRegion>> memory_regions() const override;
 
     // The sampler: let the process run on, still attached, then stop every thread again (and
-    // forget the memory read before). Modules and mappings are kept from the first stop.
+    // forget the memory read before). Modules and mappings are kept from the first stop; the
+    // modules are read again when a stack reaches code in none of them.
     void resume();
     Result<void> stop_again();
     // Threads the last stop left out because they exited while it stopped them.
@@ -40,9 +41,15 @@ private:
 
     // Declared first so it is destroyed last: the process resumes only after everything else.
     std::unique_ptr<StoppedProcess> process_;
-    // From the first stop, kept for the sampler; the unwinder's modules point into it.
-    std::shared_ptr<const std::vector<ModuleInfo>> modules_;
-    NativeUnwinder unwinder_;
+    // Reads the modules again when a stack reached code in none of them (an extension imported
+    // since they were read); whether the list changed.
+    bool reload_modules() const;
+
+    // From the first stop, kept for the sampler (and read again by reload_modules); the
+    // unwinder's modules point into it.
+    mutable std::shared_ptr<const std::vector<ModuleInfo>> modules_;
+    mutable NativeUnwinder unwinder_;
+    mutable bool modules_reloaded_this_stop_ = false;
     std::unique_ptr<Memory> memory_;
     TargetInfo info_;
     mutable std::optional<std::vector<MemoryRegion>> regions_;

@@ -15,6 +15,7 @@
 #include "live_target.hpp"
 #include "nonblocking_target.hpp"
 #include "pyxray/command_help.hpp"
+#include "pyxray/process.hpp"
 #include "pyxray/session.hpp"
 #include "stopped_process.hpp"
 #include "target_options.hpp"
@@ -80,10 +81,13 @@ SampleRun sample_stopping(LiveTarget& target, const Session& session, const Samp
     XbtOptions options = xbt_options(args, pid);
     if (target.job_control_stopped()) say_stopped(pid);
     target.resume();
+    ThreadCpuStates cpu(pid);
+    bool read_cpu = args.options.mode == SampleMode::Cpu;
     SampleLoopHooks hooks;
     hooks.interrupted = [] { return interrupted != 0; };
     hooks.progress = print_progress;
     hooks.take = [&]() -> SampleStep {
+        if (read_cpu) cpu.read();
         if (auto stopped = target.stop_again(); !stopped)
             return {SampleStep::Outcome::Ended, std::nullopt,
                     process_gone(pid) ? "the process exited" : stopped.error().message};
@@ -92,6 +96,7 @@ SampleRun sample_stopping(LiveTarget& target, const Session& session, const Samp
         target.resume();
         if (!snapshot)
             return {SampleStep::Outcome::Skipped, std::nullopt, snapshot.error().message, vanished};
+        if (read_cpu) cpu.apply(*snapshot);
         return {SampleStep::Outcome::Taken, std::move(*snapshot), {}, vanished};
     };
     return run_sample_loop(args.options, hooks);
@@ -100,12 +105,16 @@ SampleRun sample_stopping(LiveTarget& target, const Session& session, const Samp
 SampleRun sample_running(const NonblockingTarget& target, const Session& session, const SampleArguments& args,
                          int pid) {
     XbtOptions options = xbt_options(args, pid);
+    ThreadCpuStates cpu(pid);
+    bool read_cpu = args.options.mode == SampleMode::Cpu;
     SampleLoopHooks hooks;
     hooks.interrupted = [] { return interrupted != 0; };
     hooks.progress = print_progress;
     hooks.take = [&]() -> SampleStep {
+        if (read_cpu) cpu.read();
         target.next_sample();
         auto snapshot = session.xbt(options);
+        if (snapshot && read_cpu) cpu.apply(*snapshot);
         if (snapshot) return {SampleStep::Outcome::Taken, std::move(*snapshot), {}};
         if (process_gone(pid)) return {SampleStep::Outcome::Ended, std::nullopt, "the process exited"};
         return {SampleStep::Outcome::Skipped, std::nullopt, "torn read: " + snapshot.error().message};
@@ -117,11 +126,13 @@ Result<SampleRun> sample_process(const SampleArguments& args, int pid) {
     if (args.nonblocking) {
         PYXRAY_TRY(target, NonblockingTarget::open(pid));
         PYXRAY_TRY(session, Session::open(*target));
-        if (thread_state(pid, pid) == 'T') say_stopped(pid);
+        PYXRAY_TRY_VOID(check_sample_mode(args.options, session.runtime()));
+        if (thread_run_state(pid, pid) == 'T') say_stopped(pid);
         return sample_running(*target, session, args, pid);
     }
     PYXRAY_TRY(target, LiveTarget::attach(pid));
     PYXRAY_TRY(session, Session::open(*target));
+    PYXRAY_TRY_VOID(check_sample_mode(args.options, session.runtime()));
     return sample_stopping(*target, session, args, pid);
 }
 
@@ -190,9 +201,14 @@ CLI::App* add_sample_command(CLI::App& app, SampleArguments& args) {
     sample->add_option("--threads", args.threads, "all (default) or current (the main thread)")
         ->check(CLI::IsMember(member_list(kSampleThreadChoices)));
     sample->add_flag("--python-only", args.options.python_only, "Python frames only");
-    sample->add_option("-o,--output", args.options.output_paths,
-                       "Write the profile here (repeatable; the format from --format, else the "
-                       "extension: .folded, .speedscope.json, .html, .txt); print the top table");
+    // One path per -o, appended as each is parsed: a vector option would also swallow the `--`
+    // before a program.
+    sample
+        ->add_option_function<std::string>(
+            "-o,--output", [&args](const std::string& path) { args.options.output_paths.push_back(path); },
+            "Write the profile here (repeatable; the format from --format, else the extension: .folded, "
+            ".speedscope.json, .html, .txt); print the top table")
+        ->trigger_on_parse();
     sample->add_option("--format", args.format, "text (default), folded, speedscope or html")
         ->check(CLI::IsMember(member_list(kSampleFormatChoices)));
     sample

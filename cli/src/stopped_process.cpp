@@ -66,18 +66,9 @@ Result<ProcStatus> read_status(int pid) {
 
 }  // namespace
 
-char thread_state(int pid, int64_t tid) {
-    std::ifstream file(fmt::format("/proc/{}/task/{}/stat", pid, tid));
-    std::string stat;
-    if (!std::getline(file, stat)) return 0;
-    auto close_paren = stat.rfind(')');  // the name before it may hold anything
-    if (close_paren == std::string::npos || close_paren + 2 >= stat.size()) return 0;
-    return stat[close_paren + 2];
-}
-
 // 'Z' (zombie) and 'X' (dead) threads have no stack and cannot be traced.
 bool is_dead_thread(int pid, int64_t tid) {
-    char state = thread_state(pid, tid);
+    char state = thread_run_state(pid, tid);
     return state == 0 || state == 'Z' || state == 'X';
 }
 

@@ -25,9 +25,6 @@ struct StoppedThread {
     bool group_stopped = false;  // its last stop was job control's (SIGSTOP, SIGTSTP, ...)
 };
 
-// The state letter of thread `tid` of process `pid` (/proc/PID/task/TID/stat: R, S, T, Z...),
-// 0 when the thread is gone.
-char thread_state(int pid, int64_t tid);
 // Whether thread `tid` of process `pid` is gone, a zombie or dead.
 bool is_dead_thread(int pid, int64_t tid);
 

@@ -19,6 +19,9 @@ public:
         PYXRAY_TRY(session, Session::open(*target));
         return SampleSession(std::move(target), std::move(session));
     }
+    Result<void> check_mode(const SampleOptions& options) const {
+        return check_sample_mode(options, session_.runtime());
+    }
     // The first stop's snapshot.
     Result<Snapshot> take(XbtOptions options) const {
         options.reuse_thread_names = true;
@@ -42,9 +45,9 @@ private:
 // The first sample is the stop the session opened on; each later one is collected anew. A stop
 // that cannot be collected ends the run; one that cannot be decoded is skipped.
 SampleLoopHooks loop_hooks(const SampleOptions& options, const SampleCallbacks& callbacks,
-                           SampleSession& session, const XbtOptions& xbt) {
+                           SampleSession& session, const XbtOptions& xbt, ThreadCpuStates* cpu) {
     SampleLoopHooks hooks;
-    hooks.let_run = callbacks.let_run;
+    hooks.let_run = [&callbacks, cpu](double seconds) { return callbacks.let_run(seconds, cpu); };
     hooks.take = [&, first = true]() mutable -> SampleStep {
         Result<Snapshot> snapshot = Snapshot{};
         if (first) {
@@ -56,6 +59,7 @@ SampleLoopHooks loop_hooks(const SampleOptions& options, const SampleCallbacks& 
             snapshot = session.take(std::move(*stop), xbt);
         }
         if (!snapshot) return {SampleStep::Outcome::Skipped, std::nullopt, snapshot.error().message};
+        if (cpu) cpu->apply(*snapshot);
         return {SampleStep::Outcome::Taken, std::move(*snapshot), {}};
     };
     hooks.interrupted = callbacks.interrupted;
@@ -77,7 +81,10 @@ Result<std::string> run_sample(const BridgeTarget& target, const std::vector<std
     first.threads = std::move(stop.threads);
     first.frames = std::move(stop.frames);
     PYXRAY_TRY(session, SampleSession::open(first));
-    SampleRun run = run_sample_loop(options, loop_hooks(options, callbacks, session, xbt));
+    PYXRAY_TRY_VOID(session.check_mode(options));
+    ThreadCpuStates cpu(static_cast<int>(target.info.pid));
+    ThreadCpuStates* read_cpu = options.mode == SampleMode::Cpu ? &cpu : nullptr;
+    SampleRun run = run_sample_loop(options, loop_hooks(options, callbacks, session, xbt, read_cpu));
     PYXRAY_TRY(console, write_sample_outputs(run, options));
     return describe_sample_run(run) + "\n" + console;
 }

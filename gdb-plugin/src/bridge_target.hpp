@@ -16,6 +16,7 @@
 #include "pyxray/memory.hpp"
 #include "pyxray/refwatch.hpp"
 #include "pyxray/result.hpp"
+#include "pyxray/sampling.hpp"
 #include "pyxray/session.hpp"
 #include "pyxray/target.hpp"
 #include "pyxray/xbt_command.hpp"
@@ -75,8 +76,9 @@ struct CollectedStop {
 
 // What gdb's Python does for py-sample (bridge_sample.cpp).
 struct SampleCallbacks {
-    // Lets the process run for about `seconds`; why it stopped otherwise, when it did.
-    std::function<std::optional<std::string>(double seconds)> let_run;
+    // Lets the process run for about `seconds`; why it stopped otherwise, when it did. With
+    // `cpu`, which threads are on a CPU is read just before the stop.
+    std::function<std::optional<std::string>(double seconds, ThreadCpuStates* cpu)> let_run;
     // The threads now (every one, or the selected one) with their native frames (unless
     // Python-only); an error ends the run, its message saying why.
     std::function<Result<CollectedStop>(bool all_threads, bool with_frames)> take;

@@ -246,9 +246,9 @@ std::string ended_by(py::error_already_set& error) {
 SampleCallbacks sample_callbacks(const py::function& let_run, const py::function& take,
                                  const py::function& progress) {
     SampleCallbacks callbacks;
-    callbacks.let_run = [let_run](double seconds) -> std::optional<std::string> {
+    callbacks.let_run = [let_run](double seconds, ThreadCpuStates* cpu) -> std::optional<std::string> {
         try {
-            py::object reason = let_run(seconds);
+            py::object reason = let_run(seconds, py::cast(cpu, py::return_value_policy::reference));
             return reason.is_none() ? std::nullopt : std::optional(reason.cast<std::string>());
         } catch (py::error_already_set& error) {
             return ended_by(error);
@@ -283,11 +283,18 @@ std::string sample(const GdbTarget& target, const std::vector<std::string>& word
     return target.run([&](const BridgeTarget& bridge) { return run_sample(bridge, words, callbacks); });
 }
 
-// Sends `signo` to `pid` after `seconds` from a thread that needs no GIL; cancel() says
+// Sends `signo` to `pid` after `seconds` from a thread that needs no GIL, reading which threads
+// are on a CPU just before when given `cpu` (the sampler's, owned by run_sample); cancel() says
 // whether it went out.
 void bind_stop_timer(py::module_& m) {
+    py::class_<ThreadCpuStates>(m, "ThreadCpuStates");
     py::class_<StopTimer>(m, "StopTimer")
-        .def(py::init<pid_t, int, double>(), py::arg("pid"), py::arg("signo"), py::arg("seconds"))
+        .def(py::init([](pid_t pid, int signo, double seconds, ThreadCpuStates* cpu) {
+                 std::function<void()> before_stop;
+                 if (cpu) before_stop = [cpu] { cpu->read(); };
+                 return std::make_unique<StopTimer>(pid, signo, seconds, std::move(before_stop));
+             }),
+             py::arg("pid"), py::arg("signo"), py::arg("seconds"), py::arg("cpu") = nullptr)
         .def("cancel", &StopTimer::cancel, py::call_guard<py::gil_scoped_release>());
 }
 
@@ -552,11 +559,13 @@ void bind_commands(py::module_& m) {
           py::arg("terminal") = false,
           "py-heap: the objects the garbage collector tracks by type, the longest containers and who refers "
           "to them, as text or JSON.");
-    m.def("sample", &sample, py::arg("target"), py::arg("words"), py::arg("let_run"), py::arg("take"),
-          py::arg("progress"),
-          "py-sample: parses the words, then paces let_run(seconds) -> None | reason-it-stopped-otherwise "
-          "and take(all_threads, with_frames) -> (threads, frames, selected tid), adds up every stop's "
-          "merged stacks, writes -o FILE and returns the console text. The target's threads are unused.");
+    m.def(
+        "sample", &sample, py::arg("target"), py::arg("words"), py::arg("let_run"), py::arg("take"),
+        py::arg("progress"),
+        "py-sample: parses the words, then paces let_run(seconds, cpu) -> None | reason-it-stopped-otherwise "
+        "(cpu: None, or the ThreadCpuStates the StopTimer reads before it stops the process) "
+        "and take(all_threads, with_frames) -> (threads, frames, selected tid), adds up every stop's "
+        "merged stacks, writes -o FILE and returns the console text. The target's threads are unused.");
     m.def("refcnt", &refcnt, py::arg("target"), py::arg("address"), py::arg("json"),
           "py-refcnt's text (or JSON) for one object.");
     m.def("parse_refcnt", &parse_refcnt, py::arg("words"), "py-refcnt's words as (object, json).");

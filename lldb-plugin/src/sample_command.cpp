@@ -28,11 +28,13 @@ namespace pyxray::lldb_plugin {
 namespace {
 
 // Runs the process for `seconds`; a reason when it stopped for something other than our halt.
-std::optional<std::string> run_for(lldb::SBProcess& process, double seconds) {
+std::optional<std::string> run_for(lldb::SBProcess& process, double seconds, ThreadCpuStates* cpu) {
     // SIGSTOP is what LLDB's own halt sends on Linux (SBProcess::Stop would wait for the API
     // lock Continue holds, and SendAsyncInterrupt does not halt a synchronous Continue); LLDB
     // suppresses it while sampling (SuppressScope), so the program never receives it.
-    StopTimer timer(static_cast<pid_t>(process.GetProcessID()), SIGSTOP, seconds);
+    std::function<void()> before_stop;
+    if (cpu) before_stop = [cpu] { cpu->read(); };
+    StopTimer timer(static_cast<pid_t>(process.GetProcessID()), SIGSTOP, seconds, before_stop);
     lldb::SBError error = process.Continue();
     bool ours = timer.cancel();
     if (error.Fail()) return fmt::format("cannot resume the process: {}", error.GetCString());
@@ -82,13 +84,17 @@ Result<std::string> run_sample(lldb::SBDebugger& debugger, char** argv) {
     SbTarget target(selected, process);
     target.prepare_for_sampling();
     PYXRAY_TRY(session, Session::open(target));
+    PYXRAY_TRY_VOID(check_sample_mode(options, session.runtime()));
+    ThreadCpuStates cpu(static_cast<int>(process.GetProcessID()));
+    ThreadCpuStates* read_cpu = options.mode == SampleMode::Cpu ? &cpu : nullptr;
     FILE* progress = debugger.GetOutputFileHandle();
     SampleLoopHooks hooks;
-    hooks.let_run = [&](double seconds) { return run_for(process, seconds); };
+    hooks.let_run = [&](double seconds) { return run_for(process, seconds, read_cpu); };
     hooks.take = [&]() -> SampleStep {
         target.memory().invalidate();  // the process ran since the last sample
         auto snapshot = session.xbt(xbt);
         if (!snapshot) return {SampleStep::Outcome::Skipped, std::nullopt, snapshot.error().message};
+        if (read_cpu) read_cpu->apply(*snapshot);
         return {SampleStep::Outcome::Taken, std::move(*snapshot), {}};
     };
     hooks.progress = [progress](const Profile& profile, double elapsed) {

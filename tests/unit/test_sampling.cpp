@@ -2,6 +2,7 @@
 // speedscope, the HTML page, --slow, and py-sample's argument parsing.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <nlohmann/json.hpp>
 
 #include "pyxray/sampling.hpp"
@@ -175,14 +176,45 @@ TEST(Sampling, TheRunLineCountsStacksAndThreadsLeftOutAndTheTableDoesNotRepeatIt
     EXPECT_EQ(render_sample_top(run.profile).find("samples in"), std::string::npos);
 }
 
-TEST(Sampling, ALateSampleTakesTheLatestDueTickAndDropsOlderOnes) {
+TEST(Sampling, IntervalsVaryAroundTheMeanAndALateSampleIsFollowedAtOnce) {
     using namespace std::chrono_literals;
-    const std::chrono::steady_clock::time_point start{};
-    EXPECT_EQ(next_sample_tick(start, 10ms, start + 4ms), start + 10ms);  // on time: the next tick
-    EXPECT_EQ(next_sample_tick(start, 10ms, start + 10ms), start + 10ms);
-    EXPECT_EQ(next_sample_tick(start, 10ms, start + 13ms), start + 10ms);         // late: taken at once
-    EXPECT_EQ(next_sample_tick(start, 10ms, start + 37ms), start + 30ms);         // 10 and 20 dropped
-    EXPECT_EQ(next_sample_tick(start + 30ms, 10ms, start + 38ms), start + 40ms);  // back in phase
+    using Clock = SampleSchedule::Clock;
+    const Clock::time_point start{};
+    SampleSchedule schedule(200, start, 7);  // a mean of 5 ms
+    Clock::time_point due = start;
+    double smallest = 1, largest = 0;
+    constexpr int draws = 20000;
+    for (int i = 0; i < draws; ++i) {
+        Clock::time_point next = schedule.next(due);  // each sample ended the moment it was due
+        double interval = std::chrono::duration<double>(next - due).count();
+        smallest = std::min(smallest, interval);
+        largest = std::max(largest, interval);
+        due = next;
+    }
+    double mean = std::chrono::duration<double>(due - start).count() / draws;
+    EXPECT_NEAR(mean, 0.005, 0.00005);
+    EXPECT_GE(smallest, 0.0025 - 1e-9);
+    EXPECT_LE(largest, 0.0075 + 1e-9);
+    EXPECT_LT(smallest, 0.0026);
+    EXPECT_GT(largest, 0.0074);
+    EXPECT_EQ(schedule.next(due + 1s), due + 1s);  // late: at once, and nothing made up
+}
+
+// The bias the schedule removes: a 10 ms period sampled at 200 Hz. A fixed grid sees two phases
+// of it for ever; these samples see every phase about equally often.
+TEST(Sampling, ScheduledSamplesCoverEveryPhaseOfAPeriodTheMeanIntervalDivides) {
+    using Clock = SampleSchedule::Clock;
+    const Clock::time_point start{};
+    SampleSchedule schedule(200, start, 11);
+    constexpr int bins = 10, draws = 20000;
+    std::array<int, bins> seen{};
+    Clock::time_point due = start;
+    for (int i = 0; i < draws; ++i) {
+        due = schedule.next(due);
+        auto phase_us = std::chrono::duration_cast<std::chrono::microseconds>(due - start).count() % 10000;
+        ++seen[static_cast<size_t>(phase_us * bins / 10000)];
+    }
+    for (int count : seen) EXPECT_NEAR(count, draws / bins, draws / bins / 10) << "phase bin";
 }
 
 }  // namespace

@@ -38,6 +38,9 @@ Result<std::vector<ModuleInfo>> modules_of_process(int pid);
 // A live process's command line from /proc/PID/cmdline, its arguments joined by spaces as a
 // core's pr_psargs holds them; empty when unreadable (a zombie, another user's process).
 std::string command_line_of_process(int pid);
+// A live thread's state letter from /proc/PID/task/TID/stat (R running, S sleeping, t traced,
+// Z zombie...); 0 when it cannot be read.
+char thread_run_state(int pid, int64_t tid);
 // Thread ids of a live process from /proc/PID/task.
 Result<std::vector<int64_t>> threads_of_process(int pid);
 // Readable mappings of a live process from /proc/PID/maps.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -50,6 +51,8 @@ Result<SampleOptions> parse_sample_options(const std::vector<std::string>& words
 Result<SampleFormat> parse_sample_format(std::string_view word);
 Result<SampleMode> parse_sample_mode(std::string_view word);
 std::string_view sample_mode_name(SampleMode mode);
+// --mode gil on a free-threaded build (no GIL to hold) is an error, said in one line.
+Result<void> check_sample_mode(const SampleOptions& options, const RuntimeInfo& runtime);
 // Each -o FILE with its format: --format when given, else the file's extension (.folded,
 // .speedscope.json, .html, .txt); an extension that names none is an error.
 Result<std::vector<SampleOutput>> sample_outputs_of(const SampleOptions& options);
@@ -117,6 +120,20 @@ private:
     size_t native_lost_ = 0;
 };
 
+// cpu mode's probe of a live process: which threads are on a CPU (/proc's state R), read just
+// before a sample stops the process, or as a non-blocking sample reads it.
+class ThreadCpuStates {
+public:
+    explicit ThreadCpuStates(int pid) : pid_(pid) {}
+    void read();
+    // Sets each thread's on_cpu from the last read; threads it did not see stay unknown.
+    void apply(Snapshot& snapshot) const;
+
+private:
+    int pid_;
+    std::unordered_map<int64_t, bool> running_;
+};
+
 // `qualname (file:line)` for Python frames, the function (or `module+0x..`) for native ones.
 std::string frame_label(const ProfileFrame& frame);
 
@@ -167,16 +184,28 @@ struct SampleRun {
     std::string ended_because;   // empty when the duration or the count ran out
 };
 
-// Paces `take` at the options' rate (next_sample_tick: no bursts to catch up), for the
-// options' duration or count, until Ctrl-C or the target ends; each snapshot goes into the profile.
+// Paces `take` at the options' rate (SampleSchedule), for the options' duration or count,
+// until Ctrl-C or the target ends; each snapshot goes into the profile at the time it was taken.
 SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& hooks);
-// The tick the sample after the one due at `previous` is taken at, when it ended at `now`. The
-// schedule keeps its phase; a sample that ended late takes the latest tick already due at once,
-// so a short delay (a late wake-up) costs no sample, and older missed ticks are dropped, not
-// made up: a burst would sample one moment several times.
-std::chrono::steady_clock::time_point next_sample_tick(std::chrono::steady_clock::time_point previous,
-                                                       std::chrono::steady_clock::duration interval,
-                                                       std::chrono::steady_clock::time_point now);
+
+// When samples are due. Each interval is drawn uniformly from half to one and a half times the
+// mean (1/rate): on a fixed grid, a target whose phases repeat with a period the interval
+// divides (an event loop's tick, a polling loop) is seen at the same phases again and again.
+// The mean rate is kept. A sample that ended after the next one was due is followed by one at
+// once, and missed ones are not made up: a burst would sample one moment several times.
+class SampleSchedule {
+public:
+    using Clock = std::chrono::steady_clock;
+    SampleSchedule(double rate_hz, Clock::time_point start, uint64_t seed);
+    // The time the sample after the one due last is due, once a sample ended at `now`.
+    Clock::time_point next(Clock::time_point now);
+
+private:
+    std::mt19937_64 random_;
+    std::uniform_real_distribution<double> interval_s_;
+    Clock::time_point due_;
+};
+
 // The line a front-end prints when the loop ends: samples, rate, thread stacks, skips, why it
 // ended. The one summary: the top table does not repeat it.
 std::string describe_sample_run(const SampleRun& run);

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -13,8 +14,9 @@ namespace pyxray {
 
 class StopTimer {
 public:
-    // Sends `signo` to process `pid` after `seconds`, unless cancelled first.
-    StopTimer(pid_t pid, int signo, double seconds);
+    // Sends `signo` to process `pid` after `seconds`, unless cancelled first; `before_stop` runs
+    // just before the signal goes out (cpu mode reads which threads are running then).
+    StopTimer(pid_t pid, int signo, double seconds, std::function<void()> before_stop = {});
     ~StopTimer();  // cancels, then waits for the thread
     StopTimer(const StopTimer&) = delete;
     StopTimer& operator=(const StopTimer&) = delete;

@@ -117,6 +117,15 @@ std::string command_line_of_process(int pid) {
     return text;
 }
 
+char thread_run_state(int pid, int64_t tid) {
+    std::ifstream file(fmt::format("/proc/{}/task/{}/stat", pid, tid));
+    std::string stat;
+    if (!std::getline(file, stat)) return 0;
+    auto close_paren = stat.rfind(')');  // the name before it may hold anything
+    if (close_paren == std::string::npos || close_paren + 2 >= stat.size()) return 0;
+    return stat[close_paren + 2];
+}
+
 Result<std::vector<int64_t>> threads_of_process(int pid) {
     std::string task_path = fmt::format("/proc/{}/task", pid);
     std::unique_ptr<DIR, int (*)(DIR*)> task(opendir(task_path.c_str()), closedir);

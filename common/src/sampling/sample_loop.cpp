@@ -17,19 +17,21 @@ double seconds_since(Clock::time_point start) {
 
 }  // namespace
 
-Clock::time_point next_sample_tick(Clock::time_point previous, Clock::duration interval,
-                                   Clock::time_point now) {
-    auto next = previous + interval;
-    if (next >= now || interval <= Clock::duration::zero()) return next;
-    return next + interval * ((now - next) / interval);
+SampleSchedule::SampleSchedule(double rate_hz, Clock::time_point start, uint64_t seed)
+    : random_(seed), interval_s_(0.5 / rate_hz, 1.5 / rate_hz), due_(start) {}
+
+Clock::time_point SampleSchedule::next(Clock::time_point now) {
+    due_ += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval_s_(random_)));
+    due_ = std::max(due_, now);
+    return due_;
 }
 
 SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& hooks) {
     SampleRun run;
-    const auto interval =
-        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / options.rate_hz));
+    run.profile = Profile(options.mode, options.idle);
     const size_t limit = sample_limit(options);
     const auto start = Clock::now();
+    SampleSchedule schedule(options.rate_hz, start, std::random_device{}());
     auto next = start;
     auto next_progress = start + std::chrono::seconds(1);
     size_t attempts = 0;
@@ -63,7 +65,7 @@ SampleRun run_sample_loop(const SampleOptions& options, const SampleLoopHooks& h
         } else if (step.snapshot) {
             run.profile.add(*step.snapshot, at);
         }
-        next = next_sample_tick(next, interval, Clock::now());
+        next = schedule.next(Clock::now());
         if (hooks.progress && Clock::now() >= next_progress) {
             hooks.progress(run.profile, seconds_since(start));
             next_progress += std::chrono::seconds(1);
@@ -78,6 +80,9 @@ std::string describe_sample_run(const SampleRun& run) {
     std::string line = fmt::format("{} samples in {:.2f} s ({:.1f}/s achieved), {} thread stack{}",
                                    run.profile.sample_count(), run.profile.duration_s(),
                                    run.profile.achieved_rate(), stacks, stacks == 1 ? "" : "s");
+    if (size_t lost = run.profile.native_lost())
+        line += fmt::format(", {} with Python frames only (the native stack could not be unwound or merged)",
+                            lost);
     if (run.skipped) line += fmt::format(", {} skipped (last: {})", run.skipped, run.last_skip_reason);
     if (run.skipped_threads)
         line += fmt::format(", {} thread{} left out (exited while being stopped)", run.skipped_threads,

@@ -56,6 +56,15 @@ std::string_view sample_mode_name(SampleMode mode) {
     return "wall";
 }
 
+Result<void> check_sample_mode(const SampleOptions& options, const RuntimeInfo& runtime) {
+    if (options.mode == SampleMode::Gil && runtime.free_threaded)
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("py-sample: --mode gil does not apply to Python {}: it is free-threaded, "
+                                "there is no GIL to hold; --mode cpu keeps the threads on a CPU",
+                                runtime.version));
+    return {};
+}
+
 Result<std::vector<SampleOutput>> sample_outputs_of(const SampleOptions& options) {
     constexpr std::pair<std::string_view, SampleFormat> extensions[] = {
         {".folded", SampleFormat::Folded},
@@ -68,10 +77,11 @@ Result<std::vector<SampleOutput>> sample_outputs_of(const SampleOptions& options
         for (const auto& [extension, named] : extensions)
             if (!format && path.ends_with(extension)) format = named;
         if (!format)
-            return usage_error(fmt::format(
-                "cannot tell the format of '{}' from its name (.folded, .speedscope.json, .html or .txt); "
-                "give --format",
-                path));
+            return fail(
+                ErrorCode::InvalidArgument,
+                fmt::format("cannot tell the format of '{}' from its name (.folded, .speedscope.json, "
+                            ".html or .txt); give --format",
+                            path));
         outputs.push_back({path, *format});
     }
     return outputs;
@@ -119,7 +129,7 @@ Result<SampleOptions> parse_sample_options(const std::vector<std::string>& words
         ++i;
     }
     if (options.duration_s && options.samples) return usage_error("give --duration or --samples, not both");
-    PYXRAY_TRY_VOID(sample_outputs_of(options));
+    if (auto outputs = sample_outputs_of(options); !outputs) return usage_error(outputs.error().message);
     return options;
 }
 

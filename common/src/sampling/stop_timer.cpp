@@ -6,11 +6,13 @@
 
 namespace pyxray {
 
-StopTimer::StopTimer(pid_t pid, int signo, double seconds)
-    : thread_([this, pid, signo, seconds] {
+StopTimer::StopTimer(pid_t pid, int signo, double seconds, std::function<void()> before_stop)
+    : thread_([this, pid, signo, seconds, before_stop = std::move(before_stop)] {
           std::unique_lock lock(mutex_);
           if (wake_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return cancelled_; }))
               return;
+          // Under the lock: cancel() then sees what before_stop wrote.
+          if (before_stop) before_stop();
           fired_ = true;
           kill(pid, signo);
       }) {}

@@ -88,10 +88,11 @@ class StopWatcher:
         return "stopped by something else"
 
 
-def run_for(inferior, watcher, seconds):
-    """Continues the process for about `seconds`; the reason when it stopped otherwise."""
+def run_for(inferior, watcher, seconds, cpu):
+    """Continues the process for about `seconds`; the reason when it stopped otherwise. `cpu`
+    (None, or the sampler's) reads which threads run just before the stop."""
     watcher.event = None
-    timer = _pyxray_gdb.StopTimer(inferior.pid, int(STOP_SIGNAL), seconds)
+    timer = _pyxray_gdb.StopTimer(inferior.pid, int(STOP_SIGNAL), seconds, cpu)
     try:
         gdb.execute("continue", to_string=True)
     finally:
@@ -120,7 +121,7 @@ def sample(argument):
     with preserved_selection(), stop_signal_handled(), StopWatcher() as watcher:
         return _pyxray_gdb.sample(
             target, words,
-            let_run=lambda seconds: run_for(inferior, watcher, seconds),
+            let_run=lambda seconds, cpu: run_for(inferior, watcher, seconds, cpu),
             take=lambda all_threads, with_frames: collect_threads(inferior, all_threads, with_frames),
             progress=lambda line: gdb.write(line + "\n"))
 
