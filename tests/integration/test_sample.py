@@ -18,6 +18,7 @@ import pytest
 
 from support import drivers
 from support import interpreters
+from support.folded import parse_folded
 from support.targets import REPO, quiet_environment
 
 CPU_SPLIT = REPO / "fixtures" / "sample" / "cpu_split.py"
@@ -26,7 +27,6 @@ SAMPLERS = ["cli", "cli-nonblocking", "gdb", "lldb"]
 HOT_SHARE, TOLERANCE = 70.0, 5.0
 RATE, SAMPLES = 200, 600  # ~1 point of sampling error on 10-40 ms cycles (see the fixture)
 READY_TIMEOUT = 60.0
-FOLDED_LINE = re.compile(r"^(.+) (\d+)$")
 
 
 class CpuSplit:
@@ -70,16 +70,6 @@ def cpu_split(request, tmp_path):
     yield start
     for target in started:
         target.stop()
-
-
-def parse_folded(text):
-    """{stack tuple (root first): count}; every line must be `frames count`."""
-    stacks = {}
-    for line in text.splitlines():
-        found = FOLDED_LINE.match(line)
-        assert found, f"not a folded line: {line!r}"
-        stacks[tuple(found.group(1).split(";"))] = int(found.group(2))
-    return stacks
 
 
 def hot_share(stacks):

@@ -17,6 +17,7 @@ import pytest
 
 from support import drivers
 from support import interpreters
+from support.folded import parse_folded
 from support.targets import REPO
 
 FIXTURES = REPO / "fixtures" / "sample"
@@ -83,14 +84,6 @@ def process_state(pid):
     """The state letter of /proc/PID/stat (R, S, T, t, Z...)."""
     stat = Path(f"/proc/{pid}/stat").read_text()
     return stat[stat.rindex(")") + 2]
-
-
-def parse_folded(text):
-    stacks = {}
-    for line in text.splitlines():
-        frames, count = line.rsplit(" ", 1)
-        stacks[tuple(frames.split(";"))] = int(count)
-    return stacks
 
 
 def summary_of(stderr):

@@ -76,6 +76,7 @@ TEST(Sampling, AThreadKeepsThreadingsNameOnceASampleHasIt) {
 
 TEST(Sampling, FoldedCountsDistinctStacks) {
     EXPECT_EQ(render_folded(three_samples()),
+              "# pyxray sample, mode wall\n"
               "main (app.py:10);wait (app.py:3);poll 1\n"
               "main (app.py:11);work (app.py:5) 2\n");
 }
@@ -174,6 +175,93 @@ TEST(Sampling, TheRunLineCountsStacksAndThreadsLeftOutAndTheTableDoesNotRepeatIt
               std::string::npos)
         << line;
     EXPECT_EQ(render_sample_top(run.profile).find("samples in"), std::string::npos);
+}
+
+// Two threads: 1 on a CPU and holding the GIL, 2 asleep (its native stack lost, as when it
+// could not be unwound).
+Snapshot running_and_sleeping() {
+    Snapshot snapshot = snapshot_of(1, {python("work", 5)});
+    snapshot.threads[0].on_cpu = true;
+    snapshot.threads[0].holds_gil = true;
+    Snapshot sleeping = snapshot_of(2, {python("wait", 3)});
+    sleeping.threads[0].on_cpu = false;
+    sleeping.threads[0].holds_gil = false;
+    sleeping.threads[0].native_lost = true;
+    snapshot.threads.push_back(sleeping.threads[0]);
+    return snapshot;
+}
+
+TEST(Sampling, ModesKeepTheThreadsTheyNameAndIdleMarksTheOthers) {
+    for (SampleMode mode : {SampleMode::Cpu, SampleMode::Gil}) {
+        Profile only(mode, false);
+        only.add(running_and_sleeping(), 0);
+        ASSERT_EQ(only.stack_count(), 1u) << sample_mode_name(mode);
+        EXPECT_EQ(only.threads()[0].tid, 1);
+        EXPECT_EQ(only.mode_label(), std::string(sample_mode_name(mode)));
+
+        Profile with_idle(mode, true);
+        with_idle.add(running_and_sleeping(), 0);
+        ASSERT_EQ(with_idle.stack_count(), 2u);
+        const ThreadSample& idle = with_idle.threads()[1].samples[0];
+        EXPECT_TRUE(idle.idle);
+        EXPECT_EQ(frame_label(with_idle.frames()[idle.stack.back()]), "(idle)");
+        EXPECT_FALSE(with_idle.threads()[0].samples[0].idle);
+        EXPECT_EQ(with_idle.mode_label(), std::string(sample_mode_name(mode)) + " with idle threads");
+    }
+    Profile wall;
+    wall.add(running_and_sleeping(), 0);
+    EXPECT_EQ(wall.stack_count(), 2u);
+    EXPECT_EQ(wall.native_lost(), 1u);
+    SampleRun run{wall, 0, {}, 0, {}};
+    EXPECT_NE(describe_sample_run(run).find(", 1 with Python frames only"), std::string::npos);
+}
+
+TEST(Sampling, EveryOutputSaysTheMode) {
+    Profile profile(SampleMode::Cpu, true);
+    profile.add(running_and_sleeping(), 0);
+    EXPECT_EQ(render_folded(profile).rfind("# pyxray sample, mode cpu with idle threads\n", 0), 0u);
+    EXPECT_NE(render_sample_top(profile).find("(mode cpu with idle threads)"), std::string::npos);
+    auto speedscope = nlohmann::json::parse(render_speedscope(profile));
+    EXPECT_EQ(speedscope["name"], "pyxray sample, mode cpu with idle threads");
+}
+
+TEST(Sampling, GilModeIsRefusedWithoutAGil) {
+    SampleOptions options;
+    options.mode = SampleMode::Gil;
+    RuntimeInfo runtime;
+    runtime.version = "3.13.1";
+    EXPECT_TRUE(check_sample_mode(options, runtime));
+    runtime.free_threaded = true;
+    auto refused = check_sample_mode(options, runtime);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("--mode gil does not apply to Python 3.13.1: it is free-threaded"),
+              std::string::npos);
+    options.mode = SampleMode::Cpu;
+    EXPECT_TRUE(check_sample_mode(options, runtime));
+}
+
+TEST(Sampling, EachOutputTakesItsFormatFromItsExtensionUnlessFormatIsGiven) {
+    auto options = parse_sample_options({"--mode", "cpu", "--idle", "-o", "a.html", "-o", "b.folded", "-o",
+                                         "c.speedscope.json", "--output", "d.txt"});
+    ASSERT_TRUE(options) << options.error().message;
+    EXPECT_EQ(options->mode, SampleMode::Cpu);
+    EXPECT_TRUE(options->idle);
+    auto outputs = sample_outputs_of(*options);
+    ASSERT_TRUE(outputs);
+    std::vector<SampleFormat> formats;
+    for (const SampleOutput& output : *outputs) formats.push_back(output.format);
+    EXPECT_EQ(formats, (std::vector<SampleFormat>{SampleFormat::Html, SampleFormat::Folded,
+                                                  SampleFormat::Speedscope, SampleFormat::Text}));
+    options->format = SampleFormat::Folded;
+    auto forced = sample_outputs_of(*options);
+    ASSERT_TRUE(forced);
+    for (const SampleOutput& output : *forced) EXPECT_EQ(output.format, SampleFormat::Folded);
+    auto unknown = parse_sample_options({"-o", "profile.svg"});
+    ASSERT_FALSE(unknown);
+    EXPECT_NE(unknown.error().message.find("cannot tell the format of 'profile.svg' from its name"),
+              std::string::npos);
+    EXPECT_TRUE(parse_sample_options({"-o", "profile.svg", "--format", "folded"}));
+    EXPECT_FALSE(parse_sample_options({"--mode", "io"}));
 }
 
 TEST(Sampling, IntervalsVaryAroundTheMeanAndALateSampleIsFollowedAtOnce) {

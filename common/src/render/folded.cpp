@@ -34,7 +34,9 @@ std::string render_folded(const Profile& profile) {
             if (!line.empty()) ++counts[line];
         }
     }
-    std::string out;
+    // flamegraph.pl, inferno and speedscope skip a line that is not `frames count` (flamegraph.pl
+    // says how many it ignored): the mode goes in one.
+    std::string out = fmt::format("# pyxray sample, mode {}\n", profile.mode_label());
     for (const auto& [stack, count] : counts) out += fmt::format("{} {}\n", stack, count);
     return out;
 }

@@ -54,7 +54,7 @@ std::string render_speedscope(const Profile& profile) {
              {"version", "0.0.1"},
              {"shared", {{"frames", frames}}},
              {"profiles", profiles},
-             {"name", "pyxray sample"},
+             {"name", fmt::format("pyxray sample, mode {}", profile.mode_label())},
              {"activeProfileIndex", 0},
              {"exporter", "pyxray"}};
     // Names from the target need not be UTF-8: invalid bytes become U+FFFD, as in --json.
