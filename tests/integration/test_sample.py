@@ -7,18 +7,16 @@ Sampled on three interpreters of different layout families (3.8's legacy frames,
 free-threaded 3.13t) rather than the whole matrix: each run lasts seconds, not milliseconds.
 """
 import json
-import os
 import re
 import signal
 import subprocess
-import time
-from pathlib import Path
 
 import pytest
 
 from support import drivers
 from support import interpreters
 from support.folded import parse_folded
+from support.sampling import SampleTarget, assert_not_stopped_or_signalled, run_sampler
 from support.targets import REPO, quiet_environment
 
 CPU_SPLIT = REPO / "fixtures" / "sample" / "cpu_split.py"
@@ -26,36 +24,6 @@ SAMPLE_INTERPRETERS = ["pyenv-3.12", "debian-3.13t", "pyenv-3.8"]
 SAMPLERS = ["cli", "cli-nonblocking", "gdb", "lldb"]
 HOT_SHARE, TOLERANCE = 70.0, 5.0
 RATE, SAMPLES = 200, 600  # ~1 point of sampling error on 10-40 ms cycles (see the fixture)
-READY_TIMEOUT = 60.0
-
-
-class CpuSplit:
-    """fixtures/sample/cpu_split.py running until killed; waited for by its ready file."""
-
-    def __init__(self, interpreter, workdir, *extra):
-        self.ready = Path(workdir) / "ready"
-        command = [str(interpreter.executable), str(CPU_SPLIT), "--ready", str(self.ready), *extra]
-        environment = dict(os.environ, **dict(interpreter.environment))
-        self.process = subprocess.Popen(command, cwd=workdir, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        env=environment)
-        self.pid = self.process.pid
-        self.kind = "live"
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not self.ready.exists():
-            if self.process.poll() is not None:
-                pytest.fail(f"cpu_split.py exited: {self.process.stderr.read()[-2000:]}", pytrace=False)
-            if time.monotonic() > deadline:
-                pytest.fail("cpu_split.py never wrote its ready file", pytrace=False)
-            time.sleep(0.01)
-
-    def alive(self):
-        return self.process.poll() is None
-
-    def stop(self):
-        if self.alive():
-            self.process.kill()
-        self.process.wait(timeout=30)
 
 
 @pytest.fixture
@@ -63,7 +31,7 @@ def cpu_split(request, tmp_path):
     started = []
 
     def start(interpreter_id, *extra):
-        target = CpuSplit(interpreters.find(interpreter_id), tmp_path, *extra)
+        target = SampleTarget(CPU_SPLIT, interpreters.find(interpreter_id), tmp_path, *extra)
         started.append(target)
         return target
 
@@ -84,22 +52,6 @@ def hot_share(stacks):
 def sample_words(output, *extra):
     return ["--rate", str(RATE), "--samples", str(SAMPLES), "--format", "folded",
             "-o", str(output), *extra]
-
-
-def run_sampler(sampler, target, words):
-    """Runs one sampler on the target; returns its console output."""
-    if sampler.startswith("cli"):
-        nonblocking = ["--nonblocking"] if sampler == "cli-nonblocking" else []
-        completed = drivers.run([drivers.CLI, "sample", "--pid", target.pid, *words, *nonblocking])
-        assert completed.returncode == 0, completed.stderr
-        return completed.stdout + completed.stderr
-    line = " ".join(["py-sample", *words])
-    if sampler == "gdb":
-        completed = drivers.run_gdb(target, [line, "info signals SIG63"], merge_stderr=True)
-    else:
-        completed = drivers.run(drivers.lldb_command(target, [line, "process handle SIGSTOP"]),
-                                merge_stderr=True)
-    return completed.stdout
 
 
 @pytest.mark.parametrize("sampler", SAMPLERS)
@@ -136,16 +88,6 @@ def test_split_is_within_five_points(python_id, sampler, cpu_split, tmp_path):
     if sampler == "lldb":
         assert re.search(r"SIGSTOP\s+false\s+true\s+true", console), console[-2000:]
     assert_not_stopped_or_signalled(target)
-
-
-def assert_not_stopped_or_signalled(target):
-    """After the sampler left: running on, untraced, no signal of ours pending."""
-    status = Path(f"/proc/{target.pid}/status").read_text()
-    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    assert fields["TracerPid"].strip() == "0", status
-    assert fields["State"].split()[0] not in ("T", "t"), status
-    for pending in ("SigPnd", "ShdPnd"):
-        assert int(fields[pending], 16) == 0, f"{pending} {fields[pending]}"
 
 
 def test_launched_program_top_table(tmp_path):
