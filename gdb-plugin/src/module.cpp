@@ -287,7 +287,8 @@ std::string sample(const GdbTarget& target, const std::vector<std::string>& word
 // are on a CPU just before when given `cpu` (the sampler's, owned by run_sample); cancel() says
 // whether it went out.
 void bind_stop_timer(py::module_& m) {
-    py::class_<ThreadCpuStates>(m, "ThreadCpuStates");
+    // Opaque to Python: handed from the sampler to its StopTimers.
+    py::class_<ThreadCpuStates> cpu_states(m, "ThreadCpuStates");
     py::class_<StopTimer>(m, "StopTimer")
         .def(py::init([](pid_t pid, int signo, double seconds, ThreadCpuStates* cpu) {
                  std::function<void()> before_stop;

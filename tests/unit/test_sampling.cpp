@@ -302,7 +302,8 @@ TEST(Sampling, ScheduledSamplesCoverEveryPhaseOfAPeriodTheMeanIntervalDivides) {
         auto phase_us = std::chrono::duration_cast<std::chrono::microseconds>(due - start).count() % 10000;
         ++seen[static_cast<size_t>(phase_us * bins / 10000)];
     }
-    for (int count : seen) EXPECT_NEAR(count, draws / bins, draws / bins / 10) << "phase bin";
+    constexpr double expected = static_cast<double>(draws) / bins;
+    for (int count : seen) EXPECT_NEAR(count, expected, expected / 10) << "phase bin";
 }
 
 }  // namespace
