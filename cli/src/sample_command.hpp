@@ -1,5 +1,6 @@
 // `pyxray sample (--pid PID | -- PROGRAM ARGS...) [--rate HZ] [--duration S | --samples N]
-// [--threads all|current] [--python-only] [--mode wall|cpu|gil] [--idle] [-o FILE]... [--format text|folded|speedscope|html]
+// [--threads all|current] [--python-only] [--mode wall|cpu|gil] [--idle] [-o FILE]... [--format
+// text|folded|speedscope|html]
 // [--nonblocking] [--slow MS]`: the poor man's sampler, standalone.
 #pragma once
 
