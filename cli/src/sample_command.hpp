@@ -1,7 +1,5 @@
-// `pyxray sample (--pid PID | -- PROGRAM ARGS...) [--rate HZ] [--duration S | --samples N]
-// [--threads all|current] [--python-only] [--mode wall|cpu|gil] [--idle] [-o FILE]... [--format
-// text|folded|speedscope|html]
-// [--nonblocking] [--slow MS]`: the poor man's sampler, standalone.
+// `pyxray sample (--pid PID | -- PROGRAM ARGS...)` with py-sample's options (kSampleUsage) and
+// --nonblocking: the poor man's sampler, standalone.
 #pragma once
 
 #include <CLI/CLI.hpp>
