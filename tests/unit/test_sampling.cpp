@@ -127,6 +127,75 @@ TEST(Sampling, SlowRequestsNeedTheSameBaseLongerThanTheThreshold) {
     EXPECT_EQ(report.find("fast"), std::string::npos) << report;
 }
 
+// Threads serving requests, a sample every 62.5 ms (exact in binary): `steps[t][k]` is thread t's request at
+// sample k
+// ("" when idle in its loop).
+Profile serving(const std::vector<std::vector<std::string>>& steps) {
+    Profile profile;
+    size_t count = steps[0].size();
+    for (size_t k = 0; k < count; ++k) {
+        Snapshot snapshot;
+        for (size_t t = 0; t < steps.size(); ++t) {
+            std::vector<StackFrame> frames{python("loop", 1), python("bootstrap", 9)};
+            if (!steps[t][k].empty())
+                frames.insert(frames.begin(), python(steps[t][k], 2 + static_cast<int>(k)));
+            Snapshot one = snapshot_of(10 + static_cast<int64_t>(t), frames);
+            snapshot.threads.push_back(one.threads[0]);
+        }
+        profile.add(snapshot, 0.0625 * static_cast<double>(k));
+    }
+    profile.finish(0.0625 * static_cast<double>(count));
+    return profile;
+}
+
+TEST(Sampling, FindSlowRequestsReturnsThreadSamplesBaseAndTimes) {
+    Profile profile = serving({{"", "a", "a", "a", "a", "", "b", "", "c", "c", "c", "c"},
+                               {"d", "d", "", "e", "e", "e", "e", "e", "e", "", "", ""}});
+    std::vector<SlowRequest> found = find_slow_requests(profile, 140);
+    ASSERT_EQ(found.size(), 3u);
+    // Thread 0: a (samples 1..4, 187.5 ms) and c (8..11, to the end of the profile).
+    EXPECT_EQ(found[0].thread, 0u);
+    EXPECT_EQ(found[0].first, 1u);
+    EXPECT_EQ(found[0].last, 4u);
+    EXPECT_DOUBLE_EQ(found[0].first_s, 0.0625);
+    EXPECT_DOUBLE_EQ(found[0].last_s, 0.25);
+    EXPECT_DOUBLE_EQ(found[0].duration_ms(), 187.5);
+    ASSERT_EQ(found[0].base.size(), 3u);  // bootstrap, loop, then the request's function
+    EXPECT_EQ(profile.frames()[found[0].base[0]].name, "bootstrap");
+    EXPECT_EQ(profile.frames()[found[0].base[1]].name, "loop");
+    EXPECT_EQ(profile.frames()[found[0].base[2]].name, "a");
+    EXPECT_EQ(profile.frames()[found[0].base[2]].line, 3);  // at first sight
+    EXPECT_EQ(found[1].thread, 0u);
+    EXPECT_EQ(profile.frames()[found[1].base.back()].name, "c");
+    EXPECT_EQ(found[1].last, 11u);
+    // Thread 1: e (3..8, 312.5 ms); d (0..1, 62.5 ms) is short.
+    EXPECT_EQ(found[2].thread, 1u);
+    EXPECT_EQ(profile.frames()[found[2].base.back()].name, "e");
+    EXPECT_EQ(found[2].first, 3u);
+    EXPECT_EQ(found[2].last, 8u);
+    EXPECT_DOUBLE_EQ(found[2].duration_ms(), 312.5);
+    // The threshold is exclusive: 187.5 ms requests are not slower than 187.5 ms.
+    EXPECT_EQ(find_slow_requests(profile, 187.5).size(), 1u);
+    EXPECT_TRUE(find_slow_requests(profile, 312.5).empty());
+}
+
+TEST(Sampling, FindSlowRequestsSplitsRunsOfDifferentFunctions) {
+    // Back to back without a sample in the loop between them: two requests, not one.
+    Profile profile = serving({{"a", "a", "a", "a", "b", "b", "b", "b", ""}});
+    std::vector<SlowRequest> found = find_slow_requests(profile, 100);
+    ASSERT_EQ(found.size(), 2u);
+    EXPECT_EQ(profile.frames()[found[0].base.back()].name, "a");
+    EXPECT_EQ(profile.frames()[found[1].base.back()].name, "b");
+    EXPECT_EQ(found[1].first, 4u);
+    // The text report lists what the finder found.
+    std::string report = render_slow_requests(profile, 100);
+    EXPECT_NE(report.find("): 2\n"), std::string::npos) << report;
+    EXPECT_NE(
+        report.find("thread 10 (worker): a (app.py:2) for at least 188 ms (t=0.000s..0.188s, 4 samples)"),
+        std::string::npos)
+        << report;
+}
+
 TEST(Sampling, ParsesOptionsAndNamesTheBadWord) {
     auto options = parse_sample_options({"--rate", "250", "--samples", "9", "--threads", "current",
                                          "--format", "html", "-o", "x.html", "--slow", "30"});
