@@ -1,0 +1,471 @@
+"""The sampler's HTML page in headless Chromium, driven with Selenium: a real `pyxray sample` run
+of cpu_split.py (a main thread, a busy thread, a thread serving requests of which every fourth
+is slow) with every interaction checked in the page's state (window.pyxray) against values
+recomputed here from the embedded data, and in pixels; then the same page holding a synthetic
+profile of 1,000,000 samples over 64 threads, which must still open, draw, fit and zoom.
+
+One browser and one sampler run for the whole module: Chromium is the slow part.
+"""
+import base64
+import json
+import random
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from support import drivers
+from support import interpreters
+from test_sample import CpuSplit
+
+WIDTH, HEIGHT = 1400, 900
+SHARED = [0xff, 0xd0, 0x00]  # the page's colours: the base shared with the selected sample
+MATCH = [0xe0, 0x27, 0x9a]   # and the functions matching the search
+DATA_BLOCK = re.compile(r'(<script id="profile-data" type="application/json">)(.*?)(</script>)', re.S)
+TIMINGS = {}
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--force-device-scale-factor=1", f"--window-size={WIDTH},{HEIGHT}",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(flag)
+    options.binary_location = "/usr/bin/chromium"
+    started = time.monotonic()
+    chromium = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    TIMINGS["chromium start"] = time.monotonic() - started
+    yield chromium
+    chromium.quit()
+    print("\ntimeline page timings (s): " + ", ".join(f"{k} {v:.3f}" for k, v in TIMINGS.items()))
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory):
+    """(page path, console text) of `pyxray sample --slow 150 -o page.html` on cpu_split.py."""
+    workdir = tmp_path_factory.mktemp("timeline")
+    target = CpuSplit(interpreters.find("pyenv-3.12"), workdir, "--threads", "1", "--requests")
+    page = workdir / "timeline.html"
+    try:
+        completed = drivers.run([drivers.CLI, "sample", "--pid", target.pid, "--rate", "200",
+                                 "--duration", "3", "--slow", "150", "-o", page])
+    finally:
+        target.stop()
+    assert completed.returncode == 0, completed.stderr
+    return page, completed.stdout
+
+
+def open_page(browser, page):
+    started = time.monotonic()
+    browser.get(page.as_uri())
+    TIMINGS[f"open {page.name}"] = time.monotonic() - started
+    assert browser.execute_script("return typeof window.pyxray") == "object", browser.get_log("browser")
+    return browser.execute_script("return window.pyxray.data")
+
+
+@pytest.fixture
+def real(browser, real_run):
+    page, _ = real_run
+    return open_page(browser, page)
+
+
+def js(browser, script, *args):
+    return browser.execute_script("const p = window.pyxray;\n" + script, *args)
+
+
+# ---- the embedded data, recomputed in Python ----
+
+def stack_of(data, thread, index):
+    """Frame ids of a sample, root first."""
+    stack = []
+    node = data["threads"][thread]["stacks"][index]
+    while node >= 0:
+        parent, frame = data["nodes"][node]
+        stack.append(frame)
+        node = parent
+    return stack[::-1]
+
+
+def function_of(data, frame):
+    name, file, _, python = data["frames"][frame]
+    return name, file, python
+
+
+def shared_base(data, a, b):
+    """How many outermost frames two stacks share, as functions (any line)."""
+    n = 0
+    while n < len(a) and n < len(b) and function_of(data, a[n]) == function_of(data, b[n]):
+        n += 1
+    return n
+
+
+def lane_of(data, name):
+    return next(t for t, thread in enumerate(data["threads"]) if thread["name"] == name)
+
+
+# ---- where things are on screen ----
+
+def chart_point(browser, thread, index, depth, top=False):
+    """The lanes canvas's CSS pixel in the middle of a sample's box at `depth` (`top`: near its
+    top edge, above the label's glyphs), scrolled into view first when it is not."""
+    return js(browser, """
+        const [t, i, d] = arguments, lane = p.threads[t], lanes = document.getElementById('lanes');
+        const row = lane.top + p.HEAD + d * p.ROW;
+        if (row < lanes.scrollTop || row + p.ROW > lanes.scrollTop + lanes.clientHeight) {
+          lanes.scrollTop = row - 60;
+          p.draw();
+        }
+        const x0 = Math.max(0, p.xOf(lane.times[i])), x1 = Math.min(p.xOf(lane.ends[i]), innerWidth);
+        return [(x0 + x1) / 2, p.laneTop(t) + p.HEAD + d * p.ROW + (arguments[3] ? 2 : p.ROW / 2)];""",
+              thread, index, depth, top)
+
+
+def click_chart(browser, x, y):
+    """A real mouse click at (x, y) of the lanes canvas (Selenium offsets from its centre)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    canvas = browser.find_element(By.ID, "lanes-canvas")
+    size = canvas.size
+    ActionChains(browser).move_to_element_with_offset(
+        canvas, int(x - size["width"] / 2), int(y - size["height"] / 2)).click().perform()
+
+
+def drag_chart(browser, x0, x1, y):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    canvas = browser.find_element(By.ID, "lanes-canvas")
+    size = canvas.size
+    ActionChains(browser).move_to_element_with_offset(
+        canvas, int(x0 - size["width"] / 2), int(y - size["height"] / 2)).click_and_hold() \
+        .move_by_offset(int(x1 - x0) // 2, 0).move_by_offset(int(x1 - x0) - int(x1 - x0) // 2, 0) \
+        .release().perform()
+
+
+def view(browser):
+    v = js(browser, "return p.state.view")
+    return v["t0"], v["t1"]
+
+
+def coloured_share(browser, element_id):
+    """Takes a screenshot and returns the share of the element's pixels that are coloured
+    (boxes), not the page's white and greys (background, grid, headers, text)."""
+    png = browser.get_screenshot_as_base64()
+    return browser.execute_async_script("""
+        const [png, id, done] = arguments;
+        const r = document.getElementById(id).getBoundingClientRect();
+        const image = new Image();
+        image.onload = () => {
+          const c = document.createElement("canvas");
+          c.width = image.width; c.height = image.height;
+          const ctx = c.getContext("2d");
+          ctx.drawImage(image, 0, 0);
+          const px = ctx.getImageData(r.left, r.top, r.width, r.height).data;
+          let coloured = 0;
+          for (let k = 0; k < px.length; k += 4)
+            if (Math.max(px[k], px[k + 1], px[k + 2]) - Math.min(px[k], px[k + 1], px[k + 2]) > 40) coloured++;
+          done(coloured / (px.length / 4));
+        };
+        image.src = "data:image/png;base64," + png;""", png, element_id)
+
+
+# ---- the real run ----
+
+def test_page_says_mode_samples_duration_rate_and_names_lanes(browser, real):
+    summary = browser.find_element("id", "summary").text
+    assert f"mode {real['mode']}" in summary and real["mode"] == "wall", summary
+    assert f"{real['samples']} samples" in summary and real["samples"] > 300, summary
+    assert f"{real['duration']:.2f} s" in summary and f"{real['rate']:.1f} samples/s" in summary
+    names = sorted(thread["name"] for thread in real["threads"])
+    assert names == ["MainThread", "busy-0", "requests"]
+    labels = js(browser, "return p.threads.map(l => l.label)")
+    assert labels == [f"{t['name']} (tid {t['tid']})" for t in real["threads"]]
+    for thread in real["threads"]:  # samples at their real times, in order
+        assert thread["times"] == sorted(thread["times"])
+    size = len(DATA_BLOCK.sub("", real_page_text(browser)).encode())
+    assert size < 1_000_000, size  # the page's own code and styles
+
+
+def real_page_text(browser):
+    return browser.execute_script("return document.documentElement.outerHTML")
+
+
+def test_click_lists_the_stack_and_highlights_the_shared_base(browser, real):
+    t = lane_of(real, "requests")
+    times = real["threads"][t]["times"]
+    # A sample inside a request (deeper than the serving loop), in the middle of the run.
+    depth = {i: len(stack_of(real, t, i)) for i in range(len(times))}
+    loop = min(depth.values())
+    i = next(i for i in range(len(times) // 2, len(times)) if depth[i] > loop)
+    js(browser, "p.zoomTo(arguments[0] - 0.05, arguments[0] + 0.05)", times[i])
+    click_chart(browser, *chart_point(browser, t, i, 0))
+    assert js(browser, "return p.state.selection") == {"thread": t, "index": i}
+    stack = stack_of(real, t, i)
+    rows = browser.find_elements("css selector", "#stack .frame")
+    shown = [(row.find_element("css selector", ".fn").text, row.find_element("css selector", ".loc").text)
+             for row in rows]
+    expected = []
+    for frame in reversed(stack):  # innermost first
+        name, file, line, python = real["frames"][frame]
+        expected.append((name, f"{file}:{line}" if python else Path(file).name))
+    assert shown == expected
+    # Every sample of every lane: the depth it shares with the clicked stack.
+    for lane in range(len(real["threads"])):
+        got = js(browser, "return p.sharedOf(arguments[0])", lane)
+        want = [shared_base(real, stack, stack_of(real, lane, k))
+                for k in range(len(real["threads"][lane]["times"]))]
+        assert got == want, lane
+    assert js(browser, "return p.sharedOf(arguments[0])[arguments[1]]", t, i) == len(stack)
+    # Drawn: the clicked sample's outermost box in the highlight colour, and a main-thread
+    # sample (another root: it shares nothing) in its own.
+    assert js(browser, "return p.pixel(...arguments)", *chart_point(browser, t, i, 0, top=True)) == SHARED
+    main = lane_of(real, "MainThread")
+    k = js(browser, "return p.sampleAt(arguments[0], arguments[1])", main, times[i])
+    assert k >= 0 and shared_base(real, stack, stack_of(real, main, k)) == 0
+    assert js(browser, "return p.pixel(...arguments)", *chart_point(browser, main, k, 0, top=True)) != SHARED
+    # Comparing with another sample (hovering it) marks the frames it shares in the panel.
+    other = next(k for k in range(len(times)) if 0 < shared_base(real, stack, stack_of(real, t, k)) < len(stack))
+    js(browser, "p.compare(arguments[0], arguments[1])", t, other)
+    marked = [row.get_attribute("class").split() for row in browser.find_elements("css selector", "#stack .frame")]
+    assert sum("shared" in c for c in marked) == shared_base(real, stack, stack_of(real, t, other))
+    assert all("shared" in c for c in marked[len(marked) - sum("shared" in c for c in marked):])
+    background = browser.execute_script(
+        "return getComputedStyle(document.querySelector('#stack .frame.shared')).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent"), background
+
+
+def test_search_highlights_where_a_function_runs(browser, real):
+    from selenium.webdriver.common.by import By
+    box = browser.find_element(By.ID, "search")
+    box.send_keys("handle_req")
+    result = js(browser, "return p.state.searchResult")
+    assert result["functions"] == ["handle_request"]
+    total = sum(len(t["times"]) for t in real["threads"])
+    matching = sum(any(real["frames"][f][0] == "handle_request" for f in stack_of(real, t, i))
+                   for t in range(len(real["threads"])) for i in range(len(real["threads"][t]["times"])))
+    assert result["samples"] == matching and 0 < matching < total
+    t = lane_of(real, "requests")
+    i, depth = next((i, d) for i in range(len(real["threads"][t]["times"]))
+                    for d, f in enumerate(stack_of(real, t, i)) if real["frames"][f][0] == "handle_request")
+    js(browser, "p.zoomTo(arguments[0] - 0.02, arguments[0] + 0.05)", real["threads"][t]["times"][i])
+    assert js(browser, "return p.pixel(...arguments)", *chart_point(browser, t, i, depth, top=True)) == MATCH
+    assert js(browser, "return p.pixel(...arguments)", *chart_point(browser, t, i, depth - 1, top=True)) != MATCH
+    box.clear()
+    js(browser, "p.search('')")
+    assert js(browser, "return p.state.searchResult") is None
+    assert js(browser, "return p.pixel(...arguments)", *chart_point(browser, t, i, depth, top=True)) != MATCH
+
+
+def test_zoom_buttons_wheel_fit_and_drag_change_the_visible_range(browser, real):
+    from selenium.webdriver.common.by import By
+    browser.find_element(By.ID, "fit").click()
+    t0, t1 = view(browser)
+    end = max(t["times"][-1] for t in real["threads"])
+    assert t0 == 0 and end < t1 < end + 0.1
+    browser.find_element(By.ID, "zoom-in").click()
+    z0, z1 = view(browser)
+    assert z1 - z0 == pytest.approx((t1 - t0) / 2) and z0 > t0
+    browser.find_element(By.ID, "zoom-out").click()
+    assert view(browser) == pytest.approx((t0, t1))
+    # ctrl+wheel zooms around the pointer: the time under it stays put.
+    width = js(browser, "return document.getElementById('lanes-canvas').clientWidth")
+    x = round(width * 0.25)
+    before = js(browser, "return p.timeAt(arguments[0])", x)
+    js(browser, """const c = document.getElementById('lanes-canvas'), r = c.getBoundingClientRect();
+        c.dispatchEvent(new WheelEvent('wheel', {deltaY: -100, ctrlKey: true, bubbles: true, cancelable: true,
+                                                 clientX: r.left + arguments[0], clientY: r.top + 40}));""",
+       x)
+    w0, w1 = view(browser)
+    assert w1 - w0 == pytest.approx((t1 - t0) / 1.25)
+    assert js(browser, "return p.timeAt(arguments[0])", x) == pytest.approx(before, abs=(w1 - w0) / width)
+    # Dragging over a range zooms to it.
+    js(browser, "p.fit()")
+    x0, x1 = width * 0.2, width * 0.45
+    want = js(browser, "return [p.timeAt(arguments[0]), p.timeAt(arguments[1])]", x0, x1)
+    drag_chart(browser, x0, x1, 60)
+    d0, d1 = view(browser)
+    pixel = (t1 - t0) / width
+    assert d0 == pytest.approx(want[0], abs=2 * pixel) and d1 == pytest.approx(want[1], abs=2 * pixel)
+    assert js(browser, "return p.state.selection") is None  # a drag is not a click
+    js(browser, "p.fit()")
+    assert view(browser) == pytest.approx((t0, t1))
+
+
+def test_lanes_share_one_time_axis(browser, real):
+    """A click at one x selects, in any lane, the sample running at that time."""
+    js(browser, "p.zoomTo(0.5, 1.5)")
+    width = js(browser, "return document.getElementById('lanes-canvas').clientWidth")
+    lanes = [lane_of(real, "MainThread"), lane_of(real, "requests")]
+    for x in (width * 0.1, width * 0.5, width * 0.85):
+        at = js(browser, "return p.timeAt(arguments[0])", x)
+        for t in lanes:
+            y = js(browser, "return p.laneTop(arguments[0]) + p.HEAD + p.ROW / 2", t)
+            click_chart(browser, x, y)
+            selected = js(browser, "return p.state.selection")
+            if selected is None:  # a gap in this lane's samples at that time
+                continue
+            assert selected["thread"] == t
+            start, end = js(browser, "const l = p.threads[arguments[0]]; return [l.times[arguments[1]], l.ends[arguments[1]]]",
+                            t, selected["index"])
+            pixel = 1.0 / width
+            assert start - pixel <= at <= end + pixel, (t, x, start, at, end)
+
+
+def test_flame_graph_zooms_into_a_box_and_out_at_the_root(browser, real):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    browser.find_element(By.CSS_SELECTOR, ".tab[data-tab=flame]").click()
+    assert js(browser, "return p.state.tab") == "flame"
+    boxes = js(browser, "return p.state.flame.boxes")
+    total = sum(len(t["times"]) for t in real["threads"])
+    assert boxes[0]["node"] == -1 and boxes[0]["samples"] == total
+    canvas = browser.find_element(By.ID, "flame-canvas")
+    width = canvas.size["width"]
+    # A box a few levels down, narrower than the graph: clicking it makes it the whole width.
+    box = next(b for b in boxes if b["y"] >= 3 * b["h"] and 40 < b["w"] < width / 2)
+    ActionChains(browser).move_to_element_with_offset(
+        canvas, int(box["x"] + box["w"] / 2 - width / 2), int(box["y"] + 5 - canvas.size["height"] / 2)).click().perform()
+    assert js(browser, "return p.state.flame.focus") == box["node"]
+    after = js(browser, "return p.state.flame.boxes")
+    focused = next(b for b in after if b["node"] == box["node"])
+    assert focused["w"] == pytest.approx(width, abs=1) and focused["samples"] == box["samples"]
+    # Its count: the samples whose stack starts with its functions.
+    path = js(browser, "return p.funcPath(arguments[0])", box["node"])
+    count = sum(
+        [list(function_of(real, f)) for f in stack_of(real, t, i)][:len(path)] == path
+        for t in range(len(real["threads"])) for i in range(len(real["threads"][t]["times"])))
+    assert count == box["samples"]
+    assert all(b["w"] <= width + 1 for b in after)
+    assert coloured_share(browser, "flame-canvas") > 0.05
+    ActionChains(browser).move_to_element_with_offset(
+        canvas, 0, int(5 - canvas.size["height"] / 2)).click().perform()  # the root row
+    assert js(browser, "return p.state.flame.focus") == -1
+    js(browser, "p.flameThread(arguments[0])", lane_of(real, "requests"))
+    assert js(browser, "return p.state.flame.boxes[0].samples") == len(real["threads"][lane_of(real, "requests")]["times"])
+    browser.find_element(By.CSS_SELECTOR, ".tab[data-tab=timeline]").click()
+    assert js(browser, "return p.state.tab") == "timeline"
+
+
+def test_slow_requests_are_the_reports_and_link_to_their_range(browser, real, real_run):
+    from selenium.webdriver.common.by import By
+    _, console = real_run
+    reported = re.search(r"slow requests \(same base for longer than 150 ms\): (\d+)", console)
+    assert reported, console
+    assert len(real["slow"]) == int(reported.group(1)) > 0  # the one finder, in both
+    links = browser.find_elements(By.CSS_SELECTOR, "#slow a.slow-link")
+    assert len(links) == len(real["slow"])
+    for k in (0, len(links) - 1):
+        request = real["slow"][k]
+        assert real["frames"][request["base"][-1]][0] in links[k].text
+        links[k].click()
+        t0, t1 = view(browser)
+        end = js(browser, "return p.threads[arguments[0]].ends[arguments[1]]", request["thread"], request["last"])
+        assert t0 <= request["start"] and end <= t1, (t0, t1, request)
+        assert t1 - t0 <= 1.5 * (end - request["start"]) + 1e-6
+        assert js(browser, "return p.state.mark.thread") == request["thread"]
+        top, height = js(browser, "return [p.laneTop(arguments[0]), p.threads[arguments[0]].height]",
+                         request["thread"])
+        assert 0 <= top and top + height <= js(browser, "return document.getElementById('lanes').clientHeight")
+        times = real["threads"][request["thread"]]["times"]
+        assert times[request["first"]] == request["start"] and request["ms"] >= 150
+
+
+def test_screenshots_show_boxes_at_every_zoom(browser, real):
+    js(browser, "p.fit()")
+    shares = {}
+    for label, factor in (("fit", 1), ("x8", 8), ("x64", 64)):
+        js(browser, "p.fit(); p.zoomBy(arguments[0], 1.0)", factor)
+        shares[label] = coloured_share(browser, "lanes-canvas")
+        assert shares[label] > 0.15, shares
+    js(browser, "p.zoomBy(1e-9)")  # as far out as it goes: the whole run
+    assert view(browser)[0] == 0
+    assert coloured_share(browser, "lanes-canvas") > 0.15
+    TIMINGS.update({f"coloured share {k}": v for k, v in shares.items()})
+
+
+# ---- a million samples ----
+
+def synthetic_data(template, threads=64, samples=1_000_000, seconds=100.0):
+    """The page's schema, filled with `samples` samples of stacks that change a little from one
+    sample to the next, as a program's do."""
+    rng = random.Random(22)
+    modules = [f"/srv/app/module{m}.py" for m in range(12)] + ["/usr/lib/libc.so.6", "/usr/bin/python3.12"]
+    frames = [[f"function_{f}", modules[f % len(modules)], 10 + f, 0 if modules[f % len(modules)].endswith(("6", "12")) else 1]
+              for f in range(300)]
+    nodes, ids = [], {}
+
+    def node(parent, frame):
+        key = (parent, frame)
+        if key not in ids:
+            ids[key] = len(nodes)
+            nodes.append([parent, frame])
+        return ids[key]
+
+    per_thread = samples // threads
+    out = []
+    for t in range(threads):
+        path, frames_on = [], []
+        times, stacks = [], []
+        clock = rng.uniform(0, 0.01)
+        step = seconds / per_thread
+        for _ in range(per_thread):
+            if not path or rng.random() < 0.3:
+                keep = rng.randint(min(2, len(path)), len(path)) if path else 0
+                del path[keep:]
+                for _ in range(rng.randint(1 if keep < 3 else 0, 4)):
+                    if len(path) >= 24:
+                        break
+                    path.append(node(path[-1] if path else -1, rng.randrange(len(frames))))
+            times.append(round(clock, 6))
+            stacks.append(path[-1])
+            clock += step * rng.uniform(0.5, 1.5)
+        out.append({"tid": 1000 + t, "name": f"worker-{t}", "times": times, "stacks": stacks})
+    data = dict(template, samples=per_thread * threads, stacks=per_thread * threads,
+                duration=max(th["times"][-1] for th in out), rate=per_thread / seconds,
+                frames=frames, nodes=nodes, threads=out, slow=[], slow_ms=None)
+    return data
+
+
+def test_a_million_samples_over_64_threads_open_draw_and_zoom(browser, real_run, tmp_path):
+    page, _ = real_run
+    text = page.read_text()
+    template = json.loads(DATA_BLOCK.search(text).group(2))
+    started = time.monotonic()
+    data = synthetic_data(template)
+    encoded = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+    big = tmp_path / "million.html"
+    big.write_text(DATA_BLOCK.sub(lambda m: m.group(1) + encoded + m.group(3), text))
+    TIMINGS["generate 1M"] = time.monotonic() - started
+    TIMINGS["1M page MB"] = big.stat().st_size / 1e6
+    open_page(browser, big)
+    assert js(browser, "return p.threads.length") == 64
+    assert js(browser, "return p.threads.reduce((n, l) => n + l.times.length, 0)") == 1_000_000
+    t0, t1 = view(browser)
+    assert t0 == 0 and t1 >= data["duration"]
+    TIMINGS["1M first draw"] = js(browser, "return p.state.lastDrawMs") / 1000
+    assert coloured_share(browser, "lanes-canvas") > 0.15  # fully zoomed out on 100 s
+    redraws = {}
+    for label, script in (("fit", "p.fit()"), ("zoom x10", "p.zoomBy(10)"), ("zoom x1000", "p.zoomBy(100)"),
+                          ("scroll to the last lanes", "document.getElementById('lanes').scrollTop = 1e9; p.draw()"),
+                          ("fit at the bottom", "p.fit()")):
+        started = time.monotonic()
+        js(browser, script)
+        redraws[label] = (time.monotonic() - started, js(browser, "return p.state.lastDrawMs") / 1000)
+        assert coloured_share(browser, "lanes-canvas") > 0.15, label
+    span = js(browser, "return p.state.view.t1 - p.state.view.t0")
+    assert span == pytest.approx(t1 - t0)
+    js(browser, "p.zoomBy(1000)")
+    assert js(browser, "return p.state.view.t1 - p.state.view.t0") == pytest.approx((t1 - t0) / 1000)
+    # The last lane is on screen after scrolling down, and drawn.
+    top = js(browser, "return p.laneTop(63)")
+    assert 0 <= top < js(browser, "return document.getElementById('lanes').clientHeight")
+    for label, (call, draw) in redraws.items():
+        TIMINGS[f"1M {label} (call, draw)"] = call
+        TIMINGS[f"1M {label} draw"] = draw
+        assert draw < 5, redraws  # generous: the machine is shared; see the printed timings
+    print("\n1M-sample redraws (s, round trip and draw):", redraws)
