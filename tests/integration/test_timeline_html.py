@@ -6,7 +6,7 @@ profile of 1,000,000 samples over 64 threads, which must still open, draw, fit a
 
 One browser and one sampler run for the whole module: Chromium is the slow part.
 """
-import base64
+import itertools
 import json
 import random
 import re
@@ -126,6 +126,21 @@ def chart_point(browser, thread, index, depth, top=False):
               thread, index, depth, top)
 
 
+def pixel_at(browser, thread, index, depth):
+    """The drawn colour of a sample's box at `depth`, near its top edge (above the label)."""
+    return js(browser, "return p.pixel(...arguments)", *chart_point(browser, thread, index, depth, top=True))
+
+
+def sample_span(browser, thread, index):
+    """[start, end) of a sample's box, in seconds."""
+    return js(browser, "const [t, i] = arguments; return [p.threads[t].times[i], p.threads[t].ends[i]]",
+              thread, index)
+
+
+def lanes_height(browser):
+    return js(browser, "return document.getElementById('lanes').clientHeight")
+
+
 def click_chart(browser, x, y):
     """A real mouse click at (x, y) of the lanes canvas (Selenium offsets from its centre)."""
     from selenium.webdriver.common.action_chains import ActionChains
@@ -167,8 +182,10 @@ def coloured_share(browser, element_id):
           ctx.drawImage(image, 0, 0);
           const px = ctx.getImageData(r.left, r.top, r.width, r.height).data;
           let coloured = 0;
-          for (let k = 0; k < px.length; k += 4)
-            if (Math.max(px[k], px[k + 1], px[k + 2]) - Math.min(px[k], px[k + 1], px[k + 2]) > 40) coloured++;
+          for (let k = 0; k < px.length; k += 4) {
+            const [r, g, b] = [px[k], px[k + 1], px[k + 2]];
+            if (Math.max(r, g, b) - Math.min(r, g, b) > 40) coloured++;
+          }
           done(coloured / (px.length / 4));
         };
         image.src = "data:image/png;base64," + png;""", png, element_id)
@@ -223,15 +240,17 @@ def test_click_lists_the_stack_and_highlights_the_shared_base(browser, real):
     assert js(browser, "return p.sharedOf(arguments[0])[arguments[1]]", t, i) == len(stack)
     # Drawn: the clicked sample's outermost box in the highlight colour, and a main-thread
     # sample (another root: it shares nothing) in its own.
-    assert js(browser, "return p.pixel(...arguments)", *chart_point(browser, t, i, 0, top=True)) == SHARED
+    assert pixel_at(browser, t, i, 0) == SHARED
     main = lane_of(real, "MainThread")
     k = js(browser, "return p.sampleAt(arguments[0], arguments[1])", main, times[i])
     assert k >= 0 and shared_base(real, stack, stack_of(real, main, k)) == 0
-    assert js(browser, "return p.pixel(...arguments)", *chart_point(browser, main, k, 0, top=True)) != SHARED
+    assert pixel_at(browser, main, k, 0) != SHARED
     # Comparing with another sample (hovering it) marks the frames it shares in the panel.
-    other = next(k for k in range(len(times)) if 0 < shared_base(real, stack, stack_of(real, t, k)) < len(stack))
+    other = next(k for k in range(len(times))
+                 if 0 < shared_base(real, stack, stack_of(real, t, k)) < len(stack))
     js(browser, "p.compare(arguments[0], arguments[1])", t, other)
-    marked = [row.get_attribute("class").split() for row in browser.find_elements("css selector", "#stack .frame")]
+    marked = [row.get_attribute("class").split()
+              for row in browser.find_elements("css selector", "#stack .frame")]
     assert sum("shared" in c for c in marked) == shared_base(real, stack, stack_of(real, t, other))
     assert all("shared" in c for c in marked[len(marked) - sum("shared" in c for c in marked):])
     background = browser.execute_script(
@@ -253,12 +272,12 @@ def test_search_highlights_where_a_function_runs(browser, real):
     i, depth = next((i, d) for i in range(len(real["threads"][t]["times"]))
                     for d, f in enumerate(stack_of(real, t, i)) if real["frames"][f][0] == "handle_request")
     js(browser, "p.zoomTo(arguments[0] - 0.02, arguments[0] + 0.05)", real["threads"][t]["times"][i])
-    assert js(browser, "return p.pixel(...arguments)", *chart_point(browser, t, i, depth, top=True)) == MATCH
-    assert js(browser, "return p.pixel(...arguments)", *chart_point(browser, t, i, depth - 1, top=True)) != MATCH
+    assert pixel_at(browser, t, i, depth) == MATCH
+    assert pixel_at(browser, t, i, depth - 1) != MATCH
     box.clear()
     js(browser, "p.search('')")
     assert js(browser, "return p.state.searchResult") is None
-    assert js(browser, "return p.pixel(...arguments)", *chart_point(browser, t, i, depth, top=True)) != MATCH
+    assert pixel_at(browser, t, i, depth) != MATCH
 
 
 def test_zoom_buttons_wheel_fit_and_drag_change_the_visible_range(browser, real):
@@ -310,8 +329,7 @@ def test_lanes_share_one_time_axis(browser, real):
             if selected is None:  # a gap in this lane's samples at that time
                 continue
             assert selected["thread"] == t
-            start, end = js(browser, "const l = p.threads[arguments[0]]; return [l.times[arguments[1]], l.ends[arguments[1]]]",
-                            t, selected["index"])
+            start, end = sample_span(browser, t, selected["index"])
             pixel = 1.0 / width
             assert start - pixel <= at <= end + pixel, (t, x, start, at, end)
 
@@ -329,7 +347,8 @@ def test_flame_graph_zooms_into_a_box_and_out_at_the_root(browser, real):
     # A box a few levels down, narrower than the graph: clicking it makes it the whole width.
     box = next(b for b in boxes if b["y"] >= 3 * b["h"] and 40 < b["w"] < width / 2)
     ActionChains(browser).move_to_element_with_offset(
-        canvas, int(box["x"] + box["w"] / 2 - width / 2), int(box["y"] + 5 - canvas.size["height"] / 2)).click().perform()
+        canvas, int(box["x"] + box["w"] / 2 - width / 2),
+        int(box["y"] + 5 - canvas.size["height"] / 2)).click().perform()
     assert js(browser, "return p.state.flame.focus") == box["node"]
     after = js(browser, "return p.state.flame.boxes")
     focused = next(b for b in after if b["node"] == box["node"])
@@ -346,7 +365,8 @@ def test_flame_graph_zooms_into_a_box_and_out_at_the_root(browser, real):
         canvas, 0, int(5 - canvas.size["height"] / 2)).click().perform()  # the root row
     assert js(browser, "return p.state.flame.focus") == -1
     js(browser, "p.flameThread(arguments[0])", lane_of(real, "requests"))
-    assert js(browser, "return p.state.flame.boxes[0].samples") == len(real["threads"][lane_of(real, "requests")]["times"])
+    requests = real["threads"][lane_of(real, "requests")]
+    assert js(browser, "return p.state.flame.boxes[0].samples") == len(requests["times"])
     browser.find_element(By.CSS_SELECTOR, ".tab[data-tab=timeline]").click()
     assert js(browser, "return p.state.tab") == "timeline"
 
@@ -364,13 +384,13 @@ def test_slow_requests_are_the_reports_and_link_to_their_range(browser, real, re
         assert real["frames"][request["base"][-1]][0] in links[k].text
         links[k].click()
         t0, t1 = view(browser)
-        end = js(browser, "return p.threads[arguments[0]].ends[arguments[1]]", request["thread"], request["last"])
+        _, end = sample_span(browser, request["thread"], request["last"])
         assert t0 <= request["start"] and end <= t1, (t0, t1, request)
         assert t1 - t0 <= 1.5 * (end - request["start"]) + 1e-6
         assert js(browser, "return p.state.mark.thread") == request["thread"]
         top, height = js(browser, "return [p.laneTop(arguments[0]), p.threads[arguments[0]].height]",
                          request["thread"])
-        assert 0 <= top and top + height <= js(browser, "return document.getElementById('lanes').clientHeight")
+        assert 0 <= top and top + height <= lanes_height(browser)
         times = real["threads"][request["thread"]]["times"]
         assert times[request["first"]] == request["start"] and request["ms"] >= 150
 
@@ -391,12 +411,12 @@ def test_screenshots_show_boxes_at_every_zoom(browser, real):
 # ---- a million samples ----
 
 def synthetic_data(template, threads=64, samples=1_000_000, seconds=100.0):
-    """The page's schema, filled with `samples` samples of stacks that change a little from one
-    sample to the next, as a program's do."""
+    """The page's schema, filled with `samples` samples at jittered intervals, of stacks that
+    change a little every few samples, as a program's do."""
     rng = random.Random(22)
     modules = [f"/srv/app/module{m}.py" for m in range(12)] + ["/usr/lib/libc.so.6", "/usr/bin/python3.12"]
-    frames = [[f"function_{f}", modules[f % len(modules)], 10 + f, 0 if modules[f % len(modules)].endswith(("6", "12")) else 1]
-              for f in range(300)]
+    frames = [[f"function_{f}", module, 10 + f, int(module.endswith(".py"))]
+              for f, module in ((f, modules[f % len(modules)]) for f in range(300))]
     nodes, ids = [], {}
 
     def node(parent, frame):
@@ -407,28 +427,29 @@ def synthetic_data(template, threads=64, samples=1_000_000, seconds=100.0):
         return ids[key]
 
     per_thread = samples // threads
+    step = seconds / per_thread
+    jitter = [step * rng.uniform(0.5, 1.5) for _ in range(4096)]
     out = []
     for t in range(threads):
-        path, frames_on = [], []
-        times, stacks = [], []
-        clock = rng.uniform(0, 0.01)
-        step = seconds / per_thread
-        for _ in range(per_thread):
-            if not path or rng.random() < 0.3:
-                keep = rng.randint(min(2, len(path)), len(path)) if path else 0
-                del path[keep:]
-                for _ in range(rng.randint(1 if keep < 3 else 0, 4)):
-                    if len(path) >= 24:
-                        break
-                    path.append(node(path[-1] if path else -1, rng.randrange(len(frames))))
-            times.append(round(clock, 6))
-            stacks.append(path[-1])
-            clock += step * rng.uniform(0.5, 1.5)
+        path, stacks = [], []
+        while len(stacks) < per_thread:
+            keep = rng.randint(min(2, len(path)), len(path)) if path else 0
+            del path[keep:]
+            for _ in range(rng.randint(1 if keep < 3 else 0, 4)):
+                if len(path) < 24:
+                    # A few callees per caller, as code has: stacks recur, the trie stays small.
+                    caller = nodes[path[-1]][1] if path else t % 7
+                    callee = (caller * 31 + rng.randrange(3)) % len(frames)
+                    path.append(node(path[-1] if path else -1, callee))
+            stacks.extend([path[-1]] * rng.randint(1, 6))
+        del stacks[per_thread:]
+        offset = rng.randrange(4096)
+        intervals = (jitter[(offset + k) % 4096] for k in range(per_thread))
+        times = [round(x, 6) for x in itertools.accumulate(intervals)]
         out.append({"tid": 1000 + t, "name": f"worker-{t}", "times": times, "stacks": stacks})
-    data = dict(template, samples=per_thread * threads, stacks=per_thread * threads,
+    return dict(template, samples=per_thread * threads, stacks=per_thread * threads,
                 duration=max(th["times"][-1] for th in out), rate=per_thread / seconds,
                 frames=frames, nodes=nodes, threads=out, slow=[], slow_ms=None)
-    return data
 
 
 def test_a_million_samples_over_64_threads_open_draw_and_zoom(browser, real_run, tmp_path):
@@ -448,10 +469,13 @@ def test_a_million_samples_over_64_threads_open_draw_and_zoom(browser, real_run,
     t0, t1 = view(browser)
     assert t0 == 0 and t1 >= data["duration"]
     TIMINGS["1M first draw"] = js(browser, "return p.state.lastDrawMs") / 1000
+    TIMINGS.update({f"1M load: {k} (to the end of)": ms / 1000
+                    for k, ms in js(browser, "return p.state.loadMs").items()})
     assert coloured_share(browser, "lanes-canvas") > 0.15  # fully zoomed out on 100 s
     redraws = {}
     for label, script in (("fit", "p.fit()"), ("zoom x10", "p.zoomBy(10)"), ("zoom x1000", "p.zoomBy(100)"),
-                          ("scroll to the last lanes", "document.getElementById('lanes').scrollTop = 1e9; p.draw()"),
+                          ("scroll to the last lanes",
+                           "document.getElementById('lanes').scrollTop = 1e9; p.draw()"),
                           ("fit at the bottom", "p.fit()")):
         started = time.monotonic()
         js(browser, script)
@@ -463,7 +487,7 @@ def test_a_million_samples_over_64_threads_open_draw_and_zoom(browser, real_run,
     assert js(browser, "return p.state.view.t1 - p.state.view.t0") == pytest.approx((t1 - t0) / 1000)
     # The last lane is on screen after scrolling down, and drawn.
     top = js(browser, "return p.laneTop(63)")
-    assert 0 <= top < js(browser, "return document.getElementById('lanes').clientHeight")
+    assert 0 <= top < lanes_height(browser)
     for label, (call, draw) in redraws.items():
         TIMINGS[f"1M {label} (call, draw)"] = call
         TIMINGS[f"1M {label} draw"] = draw

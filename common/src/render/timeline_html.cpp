@@ -94,9 +94,11 @@ or the strip below the chart moves in time; wheel scrolls the threads. Keys: + &
 <script id="profile-data" type="application/json">)HTML";
 
 constexpr const char* page_script = R"JS("use strict";
+const started = performance.now();
 // The data: frames [name, file, line, python], stack nodes [parent, frame] (a trie, parents
 // first), per thread the sample times and each sample's leaf node, the --slow requests.
 const data = JSON.parse(document.getElementById("profile-data").textContent);
+const parsedMs = performance.now() - started;
 const $ = id => document.getElementById(id);
 const ROW = 16, HEAD = 18, GAP = 6, FONT = "11px sans-serif", MIN_SPAN = 1e-6;
 const SHARED = "#ffd000", MATCH = "#e0279a", SELECTED = "#d0021b", BG = "#ffffff";
@@ -109,6 +111,7 @@ function basename(path) { const i = path.lastIndexOf("/"); return i < 0 ? path :
 const frames = data.frames.map(([name, file, line, python]) =>
   ({name, file, line, python: !!python, module: basename(file)}));
 const frameFunc = new Int32Array(frames.length);
+let funcCount = 0;
 {
   const ids = new Map();
   frames.forEach((f, i) => {
@@ -116,6 +119,7 @@ const frameFunc = new Int32Array(frames.length);
     if (!ids.has(key)) ids.set(key, ids.size);
     frameFunc[i] = ids.get(key);
   });
+  funcCount = ids.size;
 }
 
 // Function nodes ("fnodes"): the trie of stacks by function. Parents come before children.
@@ -125,7 +129,7 @@ const fParent = [], fFunc = [], fFrame = [], fDepth = [];
   const keys = new Map();
   data.nodes.forEach(([parent, frame], n) => {
     const pf = parent < 0 ? -1 : nodeF[parent];
-    const key = pf + ":" + frameFunc[frame];
+    const key = (pf + 1) * funcCount + frameFunc[frame];
     let fn = keys.get(key);
     if (fn === undefined) {
       fn = fParent.length;
@@ -137,12 +141,15 @@ const fParent = [], fFunc = [], fFrame = [], fDepth = [];
   });
 }
 const fCount = fParent.length;
+const trieMs = performance.now() - started;
 
-function median(values) {
-  if (!values.length) return 0;
-  const step = Math.max(1, Math.floor(values.length / 10000)), picked = [];
-  for (let i = 0; i < values.length; i += step) picked.push(values[i]);
-  picked.sort((a, b) => a - b);
+// The median interval of a lane, from at most 2,000 of them.
+function medianInterval(times) {
+  const n = times.length - 1;
+  if (n < 1) return 0;
+  const step = Math.max(1, Math.ceil(n / 2000)), picked = new Float64Array(Math.ceil(n / step));
+  for (let i = 1, k = 0; i <= n; i += step) picked[k++] = times[i] - times[i - 1];
+  picked.sort();  // a typed array sorts numerically
   return picked[picked.length >> 1];
 }
 
@@ -150,16 +157,19 @@ function median(values) {
 // gaps (the thread was not sampled, or not kept by the mode) show.
 let contentHeight = 0, tMax = Math.max(data.duration, 1e-3);
 const threads = data.threads.map((th, t) => {
-  const times = Float64Array.from(th.times), leaves = new Int32Array(th.stacks.length);
+  const count = th.times.length, times = new Float64Array(count), leaves = new Int32Array(count);
   let depth = 1;
-  th.stacks.forEach((n, i) => { leaves[i] = nodeF[n]; depth = Math.max(depth, fDepth[leaves[i]] + 1); });
-  const intervals = [];
-  for (let i = 1; i < times.length; i++) intervals.push(times[i] - times[i - 1]);
-  const cap = 2 * (median(intervals) || 1 / Math.max(1, data.rate || data.requested_rate || 100));
-  const ends = new Float64Array(times.length);
-  for (let i = 0; i < times.length; i++)
-    ends[i] = times[i] + Math.min(cap, i + 1 < times.length ? times[i + 1] - times[i] : cap / 2);
-  if (times.length) tMax = Math.max(tMax, ends[times.length - 1]);
+  for (let i = 0; i < count; i++) {
+    times[i] = th.times[i];
+    const fn = nodeF[th.stacks[i]];
+    leaves[i] = fn;
+    if (fDepth[fn] >= depth) depth = fDepth[fn] + 1;
+  }
+  const cap = 2 * (medianInterval(times) || 1 / Math.max(1, data.rate || data.requested_rate || 100));
+  const ends = new Float64Array(count);
+  for (let i = 0; i < count; i++)
+    ends[i] = times[i] + Math.min(cap, i + 1 < count ? times[i + 1] - times[i] : cap / 2);
+  if (count) tMax = Math.max(tMax, ends[count - 1]);
   const label = th.name ? `${th.name} (tid ${th.tid})` : `tid ${th.tid}`;
   const lane = {tid: th.tid, name: th.name, label, times, ends, leaves, depth, cap,
                 top: contentHeight, height: HEAD + depth * ROW + GAP};
@@ -167,6 +177,7 @@ const threads = data.threads.map((th, t) => {
   return lane;
 });
 
+const lanesMs = performance.now() - started;
 const state = {
   view: {t0: 0, t1: tMax}, selection: null, compare: null, search: "", searchResult: null,
   tab: "timeline", mark: null, drag: null, lastDrawMs: 0, draws: 0,
@@ -567,10 +578,13 @@ window.addEventListener("keydown", e => {
 new ResizeObserver(() => { if (state.tab === "timeline") resize(); else drawFlame(); }).observe($("main"));
 
 // ---- the flame graph: all samples of a thread (or every thread) by function path ----
-const children = Array.from({length: fCount}, () => []), roots = [];
-for (let fn = 0; fn < fCount; fn++) (fParent[fn] < 0 ? roots : children[fParent[fn]]).push(fn);
-const byName = (a, b) => { const x = frames[fFrame[a]].name, y = frames[fFrame[b]].name; return x < y ? -1 : x > y ? 1 : a - b; };
-roots.sort(byName); children.forEach(list => list.sort(byName));
+let children = null, roots = null;  // built when the tab is first shown
+function buildChildren() {
+  children = Array.from({length: fCount}, () => []); roots = [];
+  for (let fn = 0; fn < fCount; fn++) (fParent[fn] < 0 ? roots : children[fParent[fn]]).push(fn);
+  const byName = (a, b) => { const x = frames[fFrame[a]].name, y = frames[fFrame[b]].name; return x < y ? -1 : x > y ? 1 : a - b; };
+  roots.sort(byName); children.forEach(list => { if (list.length > 1) list.sort(byName); });
+}
 let flameTotals = null, flameThread = null;
 function flameCounts(thread) {
   const totals = new Float64Array(fCount);
@@ -581,6 +595,7 @@ function flameCounts(thread) {
 const flameCanvas = $("flame-canvas");
 function drawFlame() {
   const f = state.flame;
+  if (!children) buildChildren();
   if (flameThread !== f.thread) { flameTotals = flameCounts(f.thread); flameThread = f.thread; }
   const totals = flameTotals, width = Math.max(50, $("flame-scroll").clientWidth);
   const maxDepth = Math.max(1, ...threads.map(l => l.depth));
@@ -707,6 +722,7 @@ legend();
 listSlow();
 showStack();
 resize();
+state.loadMs = {parse: parsedMs, trie: trieMs, lanes: lanesMs, total: performance.now() - started};
 window.pyxray = {
   data, state, threads, frames, zoomTo, zoomBy, fit, pan, select, clearSelection, compare, sharedOf,
   stackOf, funcPath: fn => funcsOf(fn).map(n => (f => [f.name, f.file, f.python ? 1 : 0])(frames[fFrame[n]])),
