@@ -196,6 +196,65 @@ TEST(Sampling, FindSlowRequestsSplitsRunsOfDifferentFunctions) {
         << report;
 }
 
+// The JSON document the page embeds.
+nlohmann::json page_data(const std::string& page) {
+    const std::string open = R"(<script id="profile-data" type="application/json">)";
+    size_t start = page.find(open);
+    EXPECT_NE(start, std::string::npos);
+    start += open.size();
+    return nlohmann::json::parse(page.substr(start, page.find("</script>", start) - start));
+}
+
+// A sample's frames, root first, from the page's stack trie.
+std::vector<std::string> page_stack(const nlohmann::json& data, size_t thread, size_t index) {
+    std::vector<std::string> names;
+    for (int64_t node = data["threads"][thread]["stacks"][index]; node >= 0; node = data["nodes"][node][0])
+        names.insert(names.begin(), data["frames"][data["nodes"][node][1].get<size_t>()][0]);
+    return names;
+}
+
+TEST(Sampling, HtmlDataHoldsTimesStacksModeAndTheSlowRequestsFound) {
+    Profile profile = serving({{"", "a", "a", "a", "a", ""}, {"b", "", "", "", "", "c"}});
+    SampleOptions options;
+    options.slow_ms = 100;
+    options.rate_hz = 16;
+    nlohmann::json data = page_data(render_timeline_html(profile, options));
+    EXPECT_EQ(data["mode"], profile.mode_label());
+    EXPECT_EQ(data["samples"], 6);
+    EXPECT_EQ(data["requested_rate"], 16.0);
+    EXPECT_DOUBLE_EQ(data["duration"].get<double>(), 0.375);
+    ASSERT_EQ(data["threads"].size(), 2u);
+    EXPECT_EQ(data["threads"][0]["tid"], 10);
+    EXPECT_EQ(data["threads"][0]["name"], "worker");
+    EXPECT_EQ(data["threads"][0]["times"][2], 0.125);  // real times, not sample numbers
+    EXPECT_EQ(page_stack(data, 0, 2), (std::vector<std::string>{"bootstrap", "loop", "a"}));
+    EXPECT_EQ(page_stack(data, 1, 5), (std::vector<std::string>{"bootstrap", "loop", "c"}));
+    // Samples with the same stack share one trie node; a node's parent comes before it.
+    EXPECT_NE(data["threads"][0]["stacks"][0], data["threads"][0]["stacks"][1]);
+    EXPECT_EQ(data["threads"][0]["stacks"][0], data["threads"][1]["stacks"][1]);
+    for (size_t n = 0; n < data["nodes"].size(); ++n)
+        EXPECT_LT(data["nodes"][n][0].get<int64_t>(), int64_t(n));
+    // The frames: name, file, line, Python or not.
+    const auto& a =
+        data["frames"][data["nodes"][data["threads"][0]["stacks"][1].get<size_t>()][1].get<size_t>()];
+    EXPECT_EQ(a, nlohmann::json::array({"a", "app.py", 3, 1}));
+    // The slow requests are find_slow_requests's.
+    std::vector<SlowRequest> found = find_slow_requests(profile, 100);
+    ASSERT_EQ(found.size(), 1u);
+    ASSERT_EQ(data["slow"].size(), 1u);
+    const auto& slow = data["slow"][0];
+    EXPECT_EQ(slow["thread"], 0);
+    EXPECT_EQ(slow["first"], 1);
+    EXPECT_EQ(slow["last"], 4);
+    EXPECT_EQ(slow["start"], 0.0625);
+    EXPECT_EQ(slow["end"], 0.25);
+    EXPECT_EQ(slow["ms"], 187.5);
+    EXPECT_EQ(slow["base"].get<std::vector<uint32_t>>(), found[0].base);
+    EXPECT_EQ(data["slow_ms"], 100.0);
+    // Without --slow: no requests, and the page says how to get them.
+    EXPECT_TRUE(page_data(render_timeline_html(profile, {}))["slow_ms"].is_null());
+}
+
 TEST(Sampling, ParsesOptionsAndNamesTheBadWord) {
     auto options = parse_sample_options({"--rate", "250", "--samples", "9", "--threads", "current",
                                          "--format", "html", "-o", "x.html", "--slow", "30"});
