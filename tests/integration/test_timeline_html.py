@@ -315,6 +315,36 @@ def test_zoom_buttons_wheel_fit_and_drag_change_the_visible_range(browser, real)
     assert view(browser) == pytest.approx((t0, t1))
 
 
+def test_double_click_zooms_to_the_box(browser, real):
+    """The box: the run of samples, without a gap, whose stacks start with the same functions
+    down to the clicked depth."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    t = lane_of(real, "requests")
+    stacks = [[function_of(real, f) for f in stack_of(real, t, i)]
+              for i in range(len(real["threads"][t]["times"]))]
+    loop = min(map(len, stacks))  # the serving loop: a request is the next frame down
+    i = next(r["first"] + 2 for r in real["slow"] if r["thread"] == t)  # inside a slow request
+    js(browser, "p.zoomTo(arguments[0] - 0.3, arguments[0] + 0.3)", real["threads"][t]["times"][i])
+    x, y = chart_point(browser, t, i, loop)
+    canvas = browser.find_element(By.ID, "lanes-canvas")
+    size = canvas.size
+    ActionChains(browser).move_to_element_with_offset(
+        canvas, int(x - size["width"] / 2), int(y - size["height"] / 2)).double_click().perform()
+    times, ends = js(browser, "const l = p.threads[arguments[0]]; return [[...l.times], [...l.ends]]", t)
+
+    def same_box(a, b):  # adjacent, without a gap, and the same functions down to the depth
+        return ends[a] >= times[b] - 1e-12 and stacks[a][:loop + 1] == stacks[b][:loop + 1]
+
+    first = last = i
+    while first > 0 and same_box(first - 1, first):
+        first -= 1
+    while last + 1 < len(times) and same_box(last, last + 1):
+        last += 1
+    assert view(browser) == pytest.approx((times[first], ends[last]), abs=1e-9)
+    assert last > first  # a request spans several samples
+
+
 def test_lanes_share_one_time_axis(browser, real):
     """A click at one x selects, in any lane, the sample running at that time."""
     js(browser, "p.zoomTo(0.5, 1.5)")

@@ -87,7 +87,7 @@ aside h2{font-size:13px;margin:10px 0 4px;font-weight:600}
 <h2 id="stack-title">Stack</h2><div id="stack-hint"></div><div id="stack"></div>
 <h2>Slow requests</h2><div id="slow"></div>
 <h2>Colours</h2><div id="legend"></div>
-<div class="hint" style="margin-top:10px">Drag over the chart to zoom to a time range; ctrl+wheel zooms, shift+wheel
+<div class="hint" style="margin-top:10px">Drag over the chart to zoom to a time range, double-click a box to zoom to it; ctrl+wheel zooms, shift+wheel
 or the strip below the chart moves in time; wheel scrolls the threads. Keys: + &minus; 0, arrows, Esc.</div>
 </aside>
 </main>
@@ -453,7 +453,7 @@ function showStack() {
     $("stack-hint").textContent = "Click a sample to see its stack; every sample then shows, in yellow, the base it shares with it.";
     return;
   }
-  const lane = threads[sel.thread], stack = stackOf(sel.thread, sel.index);
+  const lane = threads[sel.thread], stack = stackOf(sel.thread, sel.index), path = funcsOf(lane.leaves[sel.index]);
   // How many samples (all threads) share the stack up to each depth.
   const counts = new Float64Array(stack.length + 2);
   threads.forEach(l => l.leaves.forEach(fn => counts[sharedF[fn]]++));
@@ -467,7 +467,7 @@ function showStack() {
     line.dataset.depth = d; line.dataset.frame = stack[d];
     const swatch = document.createElement("span"), fnName = document.createElement("span");
     const loc = document.createElement("span"), count = document.createElement("span");
-    swatch.className = "swatch"; swatch.style.background = colour(nodeF[data.threads[sel.thread].stacks[sel.index]] >= 0 ? funcsOf(lane.leaves[sel.index])[d] : 0);
+    swatch.className = "swatch"; swatch.style.background = colour(path[d], false);
     fnName.className = "fn"; fnName.textContent = f.name;
     loc.className = "loc"; loc.textContent = f.python ? `${f.file}:${f.line}` : f.module;
     loc.title = f.file;
@@ -545,6 +545,24 @@ window.addEventListener("mouseup", e => {
   if (e.target !== lanesCanvas) { draw(); return; }
   const found = hit(e);
   if (found) select(found.thread, found.index); else clearSelection();
+});
+// A double click zooms to the box under the pointer: the run of samples with that function
+// (and the same callers) at that depth.
+function boxExtent(t, i, d) {
+  const lane = threads[t], fn = funcsOf(lane.leaves[i])[d];
+  if (fn === undefined) return null;
+  const has = k => { let n = lane.leaves[k]; while (n >= 0 && fDepth[n] > d) n = fParent[n]; return n === fn; };
+  let first = i, last = i;
+  while (first > 0 && lane.ends[first - 1] >= lane.times[first] - 1e-12 && has(first - 1)) first--;
+  while (last + 1 < lane.times.length && lane.ends[last] >= lane.times[last + 1] - 1e-12 && has(last + 1)) last++;
+  return [lane.times[first], lane.ends[last]];
+}
+lanesCanvas.addEventListener("dblclick", e => {
+  const found = hit(e);
+  if (!found) return;
+  const lane = threads[found.thread], d = Math.floor((contentY(e) - lane.top - HEAD) / ROW);
+  const extent = d >= 0 ? boxExtent(found.thread, found.index, d) : null;
+  if (extent) zoomTo(extent[0], extent[1]);
 });
 lanesBox.addEventListener("wheel", e => {
   if (e.ctrlKey) {
@@ -727,7 +745,7 @@ window.pyxray = {
   data, state, threads, frames, zoomTo, zoomBy, fit, pan, select, clearSelection, compare, sharedOf,
   stackOf, funcPath: fn => funcsOf(fn).map(n => (f => [f.name, f.file, f.python ? 1 : 0])(frames[fFrame[n]])),
   search, showTab, flameZoom, flameThread: flameThreadTo, showSlow, draw, xOf, timeAt,
-  sampleAt, laneTop: t => threads[t].top - lanesBox.scrollTop, HEAD, ROW,
+  sampleAt, boxExtent, laneTop: t => threads[t].top - lanesBox.scrollTop, HEAD, ROW,
   pixel(x, y) {  // the chart's colour at CSS pixel (x, y): [r, g, b]
     const p = lanesCtx.getImageData(Math.floor(x * dpr), Math.floor(y * dpr), 1, 1).data;
     return [p[0], p[1], p[2]];
