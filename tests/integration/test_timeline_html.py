@@ -204,12 +204,15 @@ def test_page_says_mode_samples_duration_rate_and_names_lanes(browser, real):
     assert labels == [f"{t['name']} (tid {t['tid']})" for t in real["threads"]]
     for thread in real["threads"]:  # samples at their real times, in order
         assert thread["times"] == sorted(thread["times"])
-    size = len(DATA_BLOCK.sub("", real_page_text(browser)).encode())
-    assert size < 1_000_000, size  # the page's own code and styles
 
 
-def real_page_text(browser):
-    return browser.execute_script("return document.documentElement.outerHTML")
+def test_page_is_self_contained_and_small(real_run):
+    page, _ = real_run
+    own = DATA_BLOCK.sub("", page.read_text())  # the page's own code and styles
+    assert len(own.encode()) < 1_000_000
+    for fetch in ("http:", "https:", "<link", "@import", "url(", " src=", "fetch(", "XMLHttpRequest"):
+        assert fetch not in own, fetch
+    assert "innerHTML" not in own  # strings from the target go into the DOM as text only
 
 
 def test_click_lists_the_stack_and_highlights_the_shared_base(browser, real):

@@ -33,7 +33,7 @@ header h1{font-size:16px;margin:0;font-weight:600}
 #search{font:inherit;width:220px;padding:2px 6px;border:1px solid #b8bfca;border-radius:4px}
 #search-result,#range{color:#555;white-space:nowrap}
 #range{margin-left:auto;font-variant-numeric:tabular-nums}
-main{flex:1;display:grid;grid-template-columns:minmax(0,1fr) 380px;min-height:0}
+main{flex:1;display:grid;grid-template-columns:minmax(0,1fr) 420px;min-height:0}
 .view{display:flex;flex-direction:column;min-width:0;min-height:0;background:#fff}
 .view[hidden]{display:none}
 #axis,#overview{display:block;flex:none}
