@@ -1,6 +1,6 @@
 """The sampler (py-sample in gdb and LLDB, `pyxray sample`): accuracy on a fixture whose profile
 is known by construction, the output formats in their tools' terms (folded lines, speedscope's
-file format schema; the HTML timeline has its own file, test_timeline_html.py), --slow, Ctrl-C, and the target
+file format schema; the HTML timeline in test_timeline_html.py), --slow, Ctrl-C, and the target
 left as found.
 
 Sampled on three interpreters of different layout families (3.8's legacy frames, 3.12, the
