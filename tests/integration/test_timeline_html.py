@@ -441,6 +441,27 @@ def test_screenshots_show_boxes_at_every_zoom(browser, real):
     TIMINGS.update({f"coloured share {k}": v for k, v in shares.items()})
 
 
+def test_names_from_the_target_stay_text(browser, real_run, tmp_path):
+    """Markup in a thread's or a function's name is shown as written, never parsed."""
+    page, _ = real_run
+    text = page.read_text()
+    data = json.loads(DATA_BLOCK.search(text).group(2))
+    hostile = '</script><img src=x onerror="window.pwned=1"><b>'
+    data["threads"][0]["name"] = hostile
+    leaf = data["nodes"][data["threads"][0]["stacks"][0]][1]
+    data["frames"][leaf][0] = hostile
+    encoded = json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    poisoned = tmp_path / "hostile.html"
+    poisoned.write_text(DATA_BLOCK.sub(lambda m: m.group(1) + encoded + m.group(3), text))
+    open_page(browser, poisoned)
+    js(browser, "p.select(0, 0); p.search('onerror'); p.showTab('flame'); p.showTab('timeline')")
+    assert browser.execute_script("return document.querySelectorAll('img, b').length") == 0
+    assert browser.execute_script("return window.pwned") is None
+    assert browser.find_element("css selector", "#stack .frame .fn").text == hostile
+    assert js(browser, "return p.threads[0].label").startswith(hostile)
+    assert js(browser, "return p.state.searchResult.functions") == [hostile]
+
+
 # ---- a million samples ----
 
 def synthetic_data(template, threads=64, samples=1_000_000, seconds=100.0):

@@ -342,8 +342,9 @@ function drawLane(ctx, t, y0) {
   }
   // The lane's name last, over its header, always at the left edge.
   const label = `${lane.label} \u00b7 ${times.length} samples`;
-  ctx.fillStyle = "#eef1f6"; ctx.fillRect(0, y0, Math.min(W, label.length * charWidth + 10), HEAD - 2);
-  ctx.fillStyle = "#222"; ctx.font = "bold " + FONT;
+  ctx.font = "bold " + FONT;
+  ctx.fillStyle = "#eef1f6"; ctx.fillRect(0, y0, Math.min(W, ctx.measureText(label).width + 10), HEAD - 2);
+  ctx.fillStyle = "#222";
   ctx.fillText(label, 4, y0 + HEAD / 2 - 1);
   ctx.font = FONT;
 }
@@ -616,7 +617,8 @@ function drawFlame() {
   if (!children) buildChildren();
   if (flameThread !== f.thread) { flameTotals = flameCounts(f.thread); flameThread = f.thread; }
   const totals = flameTotals, width = Math.max(50, $("flame-scroll").clientWidth);
-  const maxDepth = Math.max(1, ...threads.map(l => l.depth));
+  // A canvas past 32,767 px is not drawn at all: a deeper graph loses its deepest rows instead.
+  const maxDepth = Math.min(Math.floor(32000 / dpr / ROW) - 2, Math.max(1, ...threads.map(l => l.depth)));
   const ctx = setupCanvas(flameCanvas, width, (maxDepth + 2) * ROW + 4);
   ctx.fillStyle = BG; ctx.fillRect(0, 0, width, flameCanvas.height);
   const boxes = [];
@@ -637,6 +639,7 @@ function drawFlame() {
     list = children[f.focus]; scale = width / Math.max(1, totals[f.focus]);
   }
   const walk = (list, x0, row) => {
+    if (row > maxDepth + 1) return;
     let x = x0;
     for (const fn of list) {
       const w = totals[fn] * scale;
