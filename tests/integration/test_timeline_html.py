@@ -367,6 +367,21 @@ def test_lanes_share_one_time_axis(browser, real):
             assert start - pixel <= at <= end + pixel, (t, x, start, at, end)
 
 
+def test_clicking_a_thread_name_folds_its_lane(browser, real):
+    first, second = 0, 1
+    tops = js(browser, "return p.threads.map(l => l.top)")
+    height = js(browser, "return p.threads[0].height")
+    click_chart(browser, 40, js(browser, "return p.laneTop(0) + p.HEAD / 2"))
+    assert js(browser, "return p.threads[0].collapsed") is True
+    folded = js(browser, "return p.threads[0].height")
+    assert folded < height / 4
+    assert js(browser, "return p.threads[1].top") == tops[second] - (height - folded)
+    assert js(browser, "return p.state.selection") is None  # a click on a name selects nothing
+    click_chart(browser, 40, js(browser, "return p.laneTop(0) + p.HEAD / 2"))
+    assert js(browser, "return p.threads.map(l => l.top)") == tops
+    assert tops[first] == 0
+
+
 def test_flame_graph_zooms_into_a_box_and_out_at_the_root(browser, real):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By

@@ -87,7 +87,7 @@ aside h2{font-size:13px;margin:10px 0 4px;font-weight:600}
 <h2 id="stack-title">Stack</h2><div id="stack-hint"></div><div id="stack"></div>
 <h2>Slow requests</h2><div id="slow"></div>
 <h2>Colours</h2><div id="legend"></div>
-<div class="hint" style="margin-top:10px">Drag over the chart to zoom to a time range, double-click a box to zoom to it; ctrl+wheel zooms, shift+wheel
+<div class="hint" style="margin-top:10px">Drag over the chart to zoom to a time range, double-click a box to zoom to it, click a thread's name to fold it; ctrl+wheel zooms, shift+wheel
 or the strip below the chart moves in time; wheel scrolls the threads. Keys: + &minus; 0, arrows, Esc.</div>
 </aside>
 </main>
@@ -171,11 +171,18 @@ const threads = data.threads.map((th, t) => {
     ends[i] = times[i] + Math.min(cap, i + 1 < count ? times[i + 1] - times[i] : cap / 2);
   if (count) tMax = Math.max(tMax, ends[count - 1]);
   const label = th.name ? `${th.name} (tid ${th.tid})` : `tid ${th.tid}`;
-  const lane = {tid: th.tid, name: th.name, label, times, ends, leaves, depth, cap,
-                top: contentHeight, height: HEAD + depth * ROW + GAP};
-  contentHeight += lane.height;
-  return lane;
+  return {tid: th.tid, name: th.name, label, times, ends, leaves, depth, cap, collapsed: false, top: 0, height: 0};
 });
+// Lanes stack up; a collapsed one keeps only its name.
+function layout() {
+  contentHeight = 0;
+  for (const lane of threads) {
+    lane.top = contentHeight;
+    lane.height = HEAD + (lane.collapsed ? 0 : lane.depth * ROW) + GAP;
+    contentHeight += lane.height;
+  }
+}
+layout();
 
 const lanesMs = performance.now() - started;
 const state = {
@@ -298,6 +305,18 @@ function drawLane(ctx, t, y0) {
   const lane = threads[t], {times, ends, leaves} = lane;
   ctx.fillStyle = "#eef1f6";
   ctx.fillRect(0, y0, W, HEAD - 2);
+  if (!lane.collapsed) drawStacks(ctx, t, y0);
+  // The lane's name last, over its header, always at the left edge.
+  const label = `${lane.collapsed ? "\u25b8" : "\u25be"} ${lane.label} \u00b7 ${times.length} samples`;
+  ctx.font = "bold " + FONT;
+  ctx.fillStyle = "#eef1f6"; ctx.fillRect(0, y0, Math.min(W, ctx.measureText(label).width + 10), HEAD - 2);
+  ctx.fillStyle = "#222";
+  ctx.fillText(label, 4, y0 + HEAD / 2 - 1);
+  ctx.font = FONT;
+}
+
+function drawStacks(ctx, t, y0) {
+  const lane = threads[t], {times, ends, leaves} = lane;
   const {t0, t1} = state.view, span = t1 - t0;
   let i = Math.max(0, lowerBound(times, t0 - lane.cap) - 1);
   const end = lowerBound(times, t1);
@@ -340,13 +359,12 @@ function drawLane(ctx, t, y0) {
     ctx.fillStyle = "rgba(208,2,27,0.10)"; ctx.fillRect(x0, y0, x1 - x0, lane.height - GAP);
     ctx.strokeStyle = SELECTED; ctx.lineWidth = 1; ctx.strokeRect(x0, y0, x1 - x0, lane.height - GAP);
   }
-  // The lane's name last, over its header, always at the left edge.
-  const label = `${lane.label} \u00b7 ${times.length} samples`;
-  ctx.font = "bold " + FONT;
-  ctx.fillStyle = "#eef1f6"; ctx.fillRect(0, y0, Math.min(W, ctx.measureText(label).width + 10), HEAD - 2);
-  ctx.fillStyle = "#222";
-  ctx.fillText(label, 4, y0 + HEAD / 2 - 1);
-  ctx.font = FONT;
+}
+function collapseLane(t, collapsed = !threads[t].collapsed) {
+  threads[t].collapsed = collapsed;
+  layout();
+  spacer.style.height = Math.max(0, contentHeight - H) + "px";
+  draw();
 }
 
 function drawAxis() {
@@ -513,7 +531,7 @@ function search(text, fromPanel) {
 function contentY(e) { return e.offsetY + lanesBox.scrollTop; }
 function hit(e) {
   const t = laneAt(contentY(e));
-  if (t < 0) return null;
+  if (t < 0 || threads[t].collapsed || contentY(e) < threads[t].top + HEAD) return null;
   const i = sampleAt(t, timeAt(e.offsetX));
   return i < 0 ? null : {thread: t, index: i};
 }
@@ -524,8 +542,8 @@ lanesCanvas.addEventListener("mousedown", e => {
 });
 lanesCanvas.addEventListener("mousemove", e => {
   if (state.drag) { state.drag.x1 = e.offsetX; requestDraw(); return; }
-  const found = hit(e);
-  lanesCanvas.title = "";
+  const found = hit(e), t = laneAt(contentY(e));
+  lanesCanvas.title = t >= 0 && contentY(e) < threads[t].top + HEAD ? "click to fold or unfold this thread" : "";
   if (found) {
     const lane = threads[found.thread], leaf = lane.leaves[found.index];
     const d = Math.floor((contentY(e) - lane.top - HEAD) / ROW);
@@ -544,6 +562,8 @@ window.addEventListener("mouseup", e => {
     return;
   }
   if (e.target !== lanesCanvas) { draw(); return; }
+  const t = laneAt(contentY(e));
+  if (t >= 0 && contentY(e) < threads[t].top + HEAD) { collapseLane(t); return; }  // its name
   const found = hit(e);
   if (found) select(found.thread, found.index); else clearSelection();
 });
@@ -748,7 +768,7 @@ window.pyxray = {
   data, state, threads, frames, zoomTo, zoomBy, fit, pan, select, clearSelection, compare, sharedOf,
   stackOf, funcPath: fn => funcsOf(fn).map(n => (f => [f.name, f.file, f.python ? 1 : 0])(frames[fFrame[n]])),
   search, showTab, flameZoom, flameThread: flameThreadTo, showSlow, draw, xOf, timeAt,
-  sampleAt, boxExtent, laneTop: t => threads[t].top - lanesBox.scrollTop, HEAD, ROW,
+  sampleAt, boxExtent, collapseLane, laneTop: t => threads[t].top - lanesBox.scrollTop, HEAD, ROW,
   pixel(x, y) {  // the chart's colour at CSS pixel (x, y): [r, g, b]
     const p = lanesCtx.getImageData(Math.floor(x * dpr), Math.floor(y * dpr), 1, 1).data;
     return [p[0], p[1], p[2]];
