@@ -549,7 +549,8 @@ def test_a_million_samples_over_64_threads_open_draw_and_zoom(browser, real_run,
         started = time.monotonic()
         js(browser, script)
         redraws[label] = (time.monotonic() - started, js(browser, "return p.state.lastDrawMs") / 1000)
-        assert coloured_share(browser, "lanes-canvas") > 0.15, label
+        if label in ("zoom x10", "scroll to the last lanes"):  # a screenshot costs most of a second
+            assert coloured_share(browser, "lanes-canvas") > 0.15, label
     span = js(browser, "return p.state.view.t1 - p.state.view.t0")
     assert span == pytest.approx(t1 - t0)
     js(browser, "p.zoomBy(1000)")
