@@ -516,7 +516,7 @@ def synthetic_data(template, threads=64, samples=1_000_000, seconds=100.0):
         intervals = (jitter[(offset + k) % 4096] for k in range(per_thread))
         times = [round(x, 6) for x in itertools.accumulate(intervals)]
         out.append({"tid": 1000 + t, "name": f"worker-{t}", "times": times, "stacks": stacks})
-    return dict(template, samples=per_thread * threads, stacks=per_thread * threads,
+    return dict(template, samples=per_thread * threads, thread_stacks=per_thread * threads,
                 duration=max(th["times"][-1] for th in out), rate=per_thread / seconds,
                 frames=frames, nodes=nodes, threads=out, slow=[], slow_ms=None)
 

@@ -753,7 +753,7 @@ function legend() {
 document.getElementById("summary").textContent =
   `mode ${data.mode} \u00b7 ${data.samples} samples \u00b7 ${data.duration.toFixed(2)} s \u00b7 ` +
   `${data.rate.toFixed(1)} samples/s (asked ${data.requested_rate}/s) \u00b7 ${threads.length} threads, ` +
-  `${data.stacks} thread stacks` + (data.native_lost ? ` \u00b7 ${data.native_lost} without their native part` : "");
+  `${data.thread_stacks} thread stacks` + (data.native_lost ? ` \u00b7 ${data.native_lost} without their native part` : "");
 $("fit").onclick = fit;
 $("zoom-in").onclick = () => zoomBy(2);
 $("zoom-out").onclick = () => zoomBy(0.5);
@@ -865,7 +865,7 @@ std::string profile_json(const Profile& profile, const SampleOptions& options) {
     Json out{{"version", 2},
              {"mode", profile.mode_label()},
              {"samples", profile.sample_count()},
-             {"stacks", profile.stack_count()},
+             {"thread_stacks", profile.stack_count()},
              {"duration", profile.duration_s()},
              {"rate", profile.achieved_rate()},
              {"requested_rate", options.rate_hz},
