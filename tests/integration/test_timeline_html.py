@@ -8,6 +8,7 @@ One browser and one sampler run for the whole module: Chromium is the slow part.
 """
 import itertools
 import json
+import math
 import random
 import re
 import time
@@ -316,6 +317,28 @@ def test_zoom_buttons_wheel_fit_and_drag_change_the_visible_range(browser, real)
     assert js(browser, "return p.state.selection") is None  # a drag is not a click
     js(browser, "p.fit()")
     assert view(browser) == pytest.approx((t0, t1))
+
+
+def test_time_axis_and_the_overview_strip(browser, real):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    js(browser, "p.fit()")
+    t0, t1 = view(browser)
+    coarse = js(browser, "return p.ticks()")
+    assert len(coarse) >= 4 and all(label.endswith(" s") for _, label in coarse)
+    assert coarse[0][0] >= t0 and coarse[-1][0] <= t1
+    js(browser, "p.zoomTo(1.0, 1.05)")
+    fine = js(browser, "return p.ticks()")
+    step = fine[1][0] - fine[0][0]
+    assert step < (coarse[1][0] - coarse[0][0]) / 10 and 1.0 <= fine[0][0] < 1.0 + step
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))  # as many as the step needs
+    assert [label for _, label in fine] == [f"{t:.{decimals}f} s" for t, _ in fine]
+    # A click on the strip under the chart centres the window there, keeping its span.
+    strip = browser.find_element(By.ID, "overview")
+    ActionChains(browser).move_to_element_with_offset(strip, int(strip.size["width"] * 0.25), 0) \
+        .click().perform()
+    v0, v1 = view(browser)
+    assert v1 - v0 == pytest.approx(0.05) and (v0 + v1) / 2 == pytest.approx(0.75 * t1, abs=t1 / 100)
 
 
 def test_double_click_zooms_to_the_box(browser, real):

@@ -768,7 +768,7 @@ window.pyxray = {
   data, state, threads, frames, zoomTo, zoomBy, fit, pan, select, clearSelection, compare, sharedOf,
   stackOf, funcPath: fn => funcsOf(fn).map(n => (f => [f.name, f.file, f.python ? 1 : 0])(frames[fFrame[n]])),
   search, showTab, flameZoom, flameThread: flameThreadTo, showSlow, draw, xOf, timeAt,
-  sampleAt, boxExtent, collapseLane, laneTop: t => threads[t].top - lanesBox.scrollTop, HEAD, ROW,
+  sampleAt, boxExtent, collapseLane, ticks, laneTop: t => threads[t].top - lanesBox.scrollTop, HEAD, ROW,
   pixel(x, y) {  // the chart's colour at CSS pixel (x, y): [r, g, b]
     const p = lanesCtx.getImageData(Math.floor(x * dpr), Math.floor(y * dpr), 1, 1).data;
     return [p[0], p[1], p[2]];
