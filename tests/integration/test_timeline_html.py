@@ -110,6 +110,12 @@ def lane_of(data, name):
     return next(t for t, thread in enumerate(data["threads"]) if thread["name"] == name)
 
 
+def middle_of_a_slow_request(data, thread):
+    """A sample in the middle of the thread's first slow request (--slow 150)."""
+    request = next(r for r in data["slow"] if r["thread"] == thread)
+    return (request["first"] + request["last"]) // 2
+
+
 # ---- where things are on screen ----
 
 def chart_point(browser, thread, index, depth, top=False):
@@ -219,10 +225,7 @@ def test_page_is_self_contained_and_small(real_run):
 def test_click_lists_the_stack_and_highlights_the_shared_base(browser, real):
     t = lane_of(real, "requests")
     times = real["threads"][t]["times"]
-    # A sample inside a request (deeper than the serving loop), in the middle of the run.
-    depth = {i: len(stack_of(real, t, i)) for i in range(len(times))}
-    loop = min(depth.values())
-    i = next(i for i in range(len(times) // 2, len(times)) if depth[i] > loop)
+    i = middle_of_a_slow_request(real, t)
     js(browser, "p.zoomTo(arguments[0] - 0.05, arguments[0] + 0.05)", times[i])
     click_chart(browser, *chart_point(browser, t, i, 0))
     assert js(browser, "return p.state.selection") == {"thread": t, "index": i}
@@ -349,8 +352,8 @@ def test_double_click_zooms_to_the_box(browser, real):
     t = lane_of(real, "requests")
     stacks = [[function_of(real, f) for f in stack_of(real, t, i)]
               for i in range(len(real["threads"][t]["times"]))]
-    loop = min(map(len, stacks))  # the serving loop: a request is the next frame down
-    i = next(r["first"] + 2 for r in real["slow"] if r["thread"] == t)  # inside a slow request
+    i = middle_of_a_slow_request(real, t)
+    loop = len(next(r["base"] for r in real["slow"] if r["thread"] == t)) - 1  # the request's function
     js(browser, "p.zoomTo(arguments[0] - 0.3, arguments[0] + 0.3)", real["threads"][t]["times"][i])
     x, y = chart_point(browser, t, i, loop)
     canvas = browser.find_element(By.ID, "lanes-canvas")
