@@ -18,11 +18,13 @@ import pytest
 
 from support import drivers
 from support import interpreters
-from test_sample import CpuSplit
+from support.sampling import SampleTarget
+from support.targets import REPO
 
 WIDTH, HEIGHT = 1400, 900
 SHARED = [0xff, 0xd0, 0x00]  # the page's colours: the base shared with the selected sample
 MATCH = [0xe0, 0x27, 0x9a]   # and the functions matching the search
+CPU_SPLIT = REPO / "fixtures" / "sample" / "cpu_split.py"
 DATA_BLOCK = re.compile(r'(<script id="profile-data" type="application/json">)(.*?)(</script>)', re.S)
 TIMINGS = {}
 
@@ -51,7 +53,7 @@ def browser(tmp_path_factory):
 def real_run(tmp_path_factory):
     """(page path, console text) of `pyxray sample --slow 150 -o page.html` on cpu_split.py."""
     workdir = tmp_path_factory.mktemp("timeline")
-    target = CpuSplit(interpreters.find("pyenv-3.12"), workdir, "--threads", "1", "--requests")
+    target = SampleTarget(CPU_SPLIT, interpreters.find("pyenv-3.12"), workdir, "--threads", "1", "--requests")
     page = workdir / "timeline.html"
     try:
         completed = drivers.run([drivers.CLI, "sample", "--pid", target.pid, "--rate", "200",
