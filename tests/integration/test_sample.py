@@ -1,6 +1,6 @@
 """The sampler (py-sample in gdb and LLDB, `pyxray sample`): accuracy on a fixture whose profile
 is known by construction, the output formats in their tools' terms (folded lines, speedscope's
-file format schema, the HTML timeline in headless Chromium), --slow, Ctrl-C, and the target
+file format schema; the HTML timeline in test_timeline_html.py), --slow, Ctrl-C, and the target
 left as found.
 
 Sampled on three interpreters of different layout families (3.8's legacy frames, 3.12, the
@@ -206,73 +206,3 @@ def test_bad_arguments_get_one_line(tool, cpu_split):
         assert "give --duration or --samples, not both" in output
         assert "busy (" in output, output
     assert target.alive()
-
-
-def test_html_timeline_in_chromium(cpu_split, tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
-
-    target = cpu_split("pyenv-3.12", "--threads", "1", "--requests")
-    page = tmp_path / "timeline.html"
-    completed = drivers.run([drivers.CLI, "sample", "--pid", target.pid, "--rate", "200",
-                             "--samples", "120", "--format", "html", "-o", page])
-    assert completed.returncode == 0, completed.stderr
-    options = Options()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 f"--user-data-dir={tmp_path / 'chromium'}"):
-        options.add_argument(flag)
-    options.binary_location = "/usr/bin/chromium"
-    browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    try:
-        browser.get(page.as_uri())
-        data = browser.execute_script("return window.pyxray.data")
-        canvases = browser.find_elements(By.CSS_SELECTOR, "canvas[data-thread]")
-        assert len(canvases) == len(data["threads"]) == 3
-        thread, index = 0, 10  # click the 11th sample of the first thread, in its middle
-        zoom = browser.execute_script("return window.pyxray.state.zoom")
-        canvas = canvases[thread]
-        ActionChains(browser).move_to_element_with_offset(
-            canvas, index * zoom + zoom // 2 - canvas.size["width"] // 2, 0).click().perform()
-        clicked = data["threads"][thread]["samples"][index][1]
-        shown = [line.text for line in browser.find_elements(By.CSS_SELECTOR, "#stack .frame")]
-        assert shown == [data["frames"][f] for f in reversed(clicked)]
-        assert browser.execute_script("return window.pyxray.state.selection") == \
-            {"thread": thread, "index": index}
-        shared = browser.execute_script("return window.pyxray.state.shared")
-        for t, samples in enumerate(data["threads"]):
-            for i, (_, stack) in enumerate(samples["samples"]):
-                assert shared[t][i] == common_base(clicked, stack), (t, i)
-        assert shared[thread][index] == len(clicked)
-        # The shared base is drawn from the bottom of each column up, in the highlight colour.
-        assert bottom_pixel(browser, thread, index) == HIGHLIGHT
-        other = next(((t, i) for t, s in enumerate(shared) for i, n in enumerate(s) if n == 0), None)
-        if other is not None:  # a sample sharing nothing (another thread's) is not highlighted
-            assert bottom_pixel(browser, *other) != HIGHLIGHT
-        browser.execute_script("window.pyxray.zoom(2)")
-        assert browser.execute_script("return window.pyxray.state.zoom") == zoom * 2
-        assert canvases[thread].size["width"] >= 2 * zoom * len(data["threads"][thread]["samples"])
-    finally:
-        browser.quit()
-
-
-HIGHLIGHT = [0xf0, 0xa5, 0x00]  # the page's colour for the base shared with the selection
-
-
-def bottom_pixel(browser, thread, index):
-    """RGB of the bottom pixel of sample `index`'s column in thread `thread`'s canvas."""
-    return browser.execute_script("""
-        const [t, i] = arguments;
-        const canvas = document.querySelectorAll('canvas[data-thread]')[t];
-        const x = i * window.pyxray.state.zoom;
-        const p = canvas.getContext('2d').getImageData(x, canvas.height - 1, 1, 1).data;
-        return [p[0], p[1], p[2]];""", thread, index)
-
-
-def common_base(a, b):
-    n = 0
-    while n < len(a) and n < len(b) and a[n] == b[n]:
-        n += 1
-    return n

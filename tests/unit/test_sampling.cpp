@@ -127,6 +127,134 @@ TEST(Sampling, SlowRequestsNeedTheSameBaseLongerThanTheThreshold) {
     EXPECT_EQ(report.find("fast"), std::string::npos) << report;
 }
 
+// Threads serving requests, a sample every 62.5 ms (exact in binary): `steps[t][k]` is thread t's request at
+// sample k
+// ("" when idle in its loop).
+Profile serving(const std::vector<std::vector<std::string>>& steps) {
+    Profile profile;
+    size_t count = steps[0].size();
+    for (size_t k = 0; k < count; ++k) {
+        Snapshot snapshot;
+        for (size_t t = 0; t < steps.size(); ++t) {
+            std::vector<StackFrame> frames{python("loop", 1), python("bootstrap", 9)};
+            if (!steps[t][k].empty())
+                frames.insert(frames.begin(), python(steps[t][k], 2 + static_cast<int>(k)));
+            Snapshot one = snapshot_of(10 + static_cast<int64_t>(t), frames);
+            snapshot.threads.push_back(one.threads[0]);
+        }
+        profile.add(snapshot, 0.0625 * static_cast<double>(k));
+    }
+    profile.finish(0.0625 * static_cast<double>(count));
+    return profile;
+}
+
+TEST(Sampling, FindSlowRequestsReturnsThreadSamplesBaseAndTimes) {
+    Profile profile = serving({{"", "a", "a", "a", "a", "", "b", "", "c", "c", "c", "c"},
+                               {"d", "d", "", "e", "e", "e", "e", "e", "e", "", "", ""}});
+    std::vector<SlowRequest> found = find_slow_requests(profile, 140);
+    ASSERT_EQ(found.size(), 3u);
+    // Thread 0: a (samples 1..4, 187.5 ms) and c (8..11, to the end of the profile).
+    EXPECT_EQ(found[0].thread, 0u);
+    EXPECT_EQ(found[0].first, 1u);
+    EXPECT_EQ(found[0].last, 4u);
+    EXPECT_DOUBLE_EQ(found[0].first_s, 0.0625);
+    EXPECT_DOUBLE_EQ(found[0].last_s, 0.25);
+    EXPECT_DOUBLE_EQ(found[0].duration_ms(), 187.5);
+    ASSERT_EQ(found[0].base.size(), 3u);  // bootstrap, loop, then the request's function
+    EXPECT_EQ(profile.frames()[found[0].base[0]].name, "bootstrap");
+    EXPECT_EQ(profile.frames()[found[0].base[1]].name, "loop");
+    EXPECT_EQ(profile.frames()[found[0].base[2]].name, "a");
+    EXPECT_EQ(profile.frames()[found[0].base[2]].line, 3);  // at first sight
+    EXPECT_EQ(found[1].thread, 0u);
+    EXPECT_EQ(profile.frames()[found[1].base.back()].name, "c");
+    EXPECT_EQ(found[1].last, 11u);
+    // Thread 1: e (3..8, 312.5 ms); d (0..1, 62.5 ms) is short.
+    EXPECT_EQ(found[2].thread, 1u);
+    EXPECT_EQ(profile.frames()[found[2].base.back()].name, "e");
+    EXPECT_EQ(found[2].first, 3u);
+    EXPECT_EQ(found[2].last, 8u);
+    EXPECT_DOUBLE_EQ(found[2].duration_ms(), 312.5);
+    // The threshold is exclusive: 187.5 ms requests are not slower than 187.5 ms.
+    EXPECT_EQ(find_slow_requests(profile, 187.5).size(), 1u);
+    EXPECT_TRUE(find_slow_requests(profile, 312.5).empty());
+}
+
+TEST(Sampling, FindSlowRequestsSplitsRunsOfDifferentFunctions) {
+    // Back to back without a sample in the loop between them: two requests, not one.
+    Profile profile = serving({{"a", "a", "a", "a", "b", "b", "b", "b", ""}});
+    std::vector<SlowRequest> found = find_slow_requests(profile, 100);
+    ASSERT_EQ(found.size(), 2u);
+    EXPECT_EQ(profile.frames()[found[0].base.back()].name, "a");
+    EXPECT_EQ(profile.frames()[found[1].base.back()].name, "b");
+    EXPECT_EQ(found[1].first, 4u);
+    // The text report lists what the finder found.
+    std::string report = render_slow_requests(profile, 100);
+    EXPECT_NE(report.find("): 2\n"), std::string::npos) << report;
+    EXPECT_NE(
+        report.find("thread 10 (worker): a (app.py:2) for at least 188 ms (t=0.000s..0.188s, 4 samples)"),
+        std::string::npos)
+        << report;
+}
+
+// The JSON document the page embeds.
+nlohmann::json page_data(const std::string& page) {
+    const std::string open = R"(<script id="profile-data" type="application/json">)";
+    size_t start = page.find(open);
+    EXPECT_NE(start, std::string::npos);
+    start += open.size();
+    return nlohmann::json::parse(page.substr(start, page.find("</script>", start) - start));
+}
+
+// A sample's frames, root first, from the page's stack trie.
+std::vector<std::string> page_stack(const nlohmann::json& data, size_t thread, size_t index) {
+    std::vector<std::string> names;
+    for (int64_t node = data["threads"][thread]["stacks"][index]; node >= 0; node = data["nodes"][node][0])
+        names.insert(names.begin(), data["frames"][data["nodes"][node][1].get<size_t>()][0]);
+    return names;
+}
+
+TEST(Sampling, HtmlDataHoldsTimesStacksModeAndTheSlowRequestsFound) {
+    Profile profile = serving({{"", "a", "a", "a", "a", ""}, {"b", "", "", "", "", "c"}});
+    SampleOptions options;
+    options.slow_ms = 100;
+    options.rate_hz = 16;
+    nlohmann::json data = page_data(render_timeline_html(profile, options));
+    EXPECT_EQ(data["mode"], profile.mode_label());
+    EXPECT_EQ(data["samples"], 6);
+    EXPECT_EQ(data["requested_rate"], 16.0);
+    EXPECT_DOUBLE_EQ(data["duration"].get<double>(), 0.375);
+    ASSERT_EQ(data["threads"].size(), 2u);
+    EXPECT_EQ(data["threads"][0]["tid"], 10);
+    EXPECT_EQ(data["threads"][0]["name"], "worker");
+    EXPECT_EQ(data["threads"][0]["times"][2], 0.125);  // real times, not sample numbers
+    EXPECT_EQ(page_stack(data, 0, 2), (std::vector<std::string>{"bootstrap", "loop", "a"}));
+    EXPECT_EQ(page_stack(data, 1, 5), (std::vector<std::string>{"bootstrap", "loop", "c"}));
+    // Samples with the same stack share one trie node; a node's parent comes before it.
+    EXPECT_NE(data["threads"][0]["stacks"][0], data["threads"][0]["stacks"][1]);
+    EXPECT_EQ(data["threads"][0]["stacks"][0], data["threads"][1]["stacks"][1]);
+    for (size_t n = 0; n < data["nodes"].size(); ++n)
+        EXPECT_LT(data["nodes"][n][0].get<int64_t>(), int64_t(n));
+    // The frames: name, file, line, Python or not.
+    const auto& a =
+        data["frames"][data["nodes"][data["threads"][0]["stacks"][1].get<size_t>()][1].get<size_t>()];
+    EXPECT_EQ(a, nlohmann::json::array({"a", "app.py", 3, 1}));
+    // The slow requests are find_slow_requests's.
+    std::vector<SlowRequest> found = find_slow_requests(profile, 100);
+    ASSERT_EQ(found.size(), 1u);
+    ASSERT_EQ(data["slow"].size(), 1u);
+    const auto& slow = data["slow"][0];
+    EXPECT_EQ(slow["thread"], 0);
+    EXPECT_EQ(slow["first"], 1);
+    EXPECT_EQ(slow["last"], 4);
+    EXPECT_EQ(slow["start"], 0.0625);
+    EXPECT_EQ(slow["end"], 0.25);
+    EXPECT_EQ(slow["ms"], 187.5);
+    EXPECT_EQ(slow["base"].get<std::vector<uint32_t>>(), found[0].base);
+    EXPECT_EQ(data["slow_ms"], 100.0);
+    // Without --slow: no requests, and the page says how to get them.
+    EXPECT_TRUE(page_data(render_timeline_html(profile, {}))["slow_ms"].is_null());
+}
+
 TEST(Sampling, ParsesOptionsAndNamesTheBadWord) {
     auto options = parse_sample_options({"--rate", "250", "--samples", "9", "--threads", "current",
                                          "--format", "html", "-o", "x.html", "--slow", "30"});

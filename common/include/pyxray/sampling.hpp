@@ -146,8 +146,19 @@ std::string render_speedscope(const Profile& profile);
 // One self-contained page: a stack chart per thread on one time axis, click a sample to see its
 // stack and the base it shares with every other sample; a flame graph; the --slow requests.
 std::string render_timeline_html(const Profile& profile, const SampleOptions& options);
-// --slow: threads whose stack kept the same base (its outermost Python frames) for longer
-// than `slow_ms`, with the stack at first and last sight.
+// A request of --slow: a run of consecutive samples of one thread whose first frame above the
+// thread's base (the frames all its samples share) is the same function.
+struct SlowRequest {
+    size_t thread = 0;           // index in Profile::threads()
+    size_t first = 0, last = 0;  // its first and last sample, indexes in that thread's samples
+    std::vector<uint32_t> base;  // root first: the thread's base, then the request's function
+    double first_s = 0, last_s = 0;
+    double duration_ms() const { return (last_s - first_s) * 1000; }
+};
+// The requests that kept their base for longer than `slow_ms`, thread by thread, in time order.
+// The one finder: the text report and the HTML page both list what it returns.
+std::vector<SlowRequest> find_slow_requests(const Profile& profile, double slow_ms);
+// --slow's text: each slow request with the stack at first and last sight.
 std::string render_slow_requests(const Profile& profile, double slow_ms);
 
 // Whatever the options ask for: the format's text (text: top table, plus slow requests).

@@ -1,7 +1,8 @@
-// --slow: the long-request report. A thread's base is the stack every one of its samples
-// shares (thread bootstrap, a worker loop); a request is a run of consecutive samples whose
-// first frame above that base is the same function. A run longer than the threshold is a slow
-// request, shown with its stack at first and last sight: what it was doing when it ended up slow.
+// --slow: the long-request finder and its text report. A thread's base is the stack every one
+// of its samples shares (thread bootstrap, a worker loop); a request is a run of consecutive
+// samples whose first frame above that base is the same function. A run longer than the
+// threshold is a slow request, shown with its stack at first and last sight: what it was doing
+// when it ended up slow.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -21,9 +22,9 @@ bool same_function(const Profile& profile, uint32_t a, uint32_t b) {
 
 size_t common_base(const Profile& profile, const ThreadTimeline& thread) {
     if (thread.samples.empty()) return 0;
-    size_t depth = thread.samples.front().stack.size();
+    const auto& first = thread.samples.front().stack;
+    size_t depth = first.size();
     for (const auto& sample : thread.samples) {
-        const auto& first = thread.samples.front().stack;
         size_t shared = 0;
         while (shared < depth && shared < sample.stack.size() &&
                same_function(profile, first[shared], sample.stack[shared]))
@@ -33,13 +34,13 @@ size_t common_base(const Profile& profile, const ThreadTimeline& thread) {
     return depth;
 }
 
-struct Request {
+struct Run {
     size_t first = 0, last = 0;  // sample indexes
 };
 
-std::vector<Request> requests_of(const Profile& profile, const ThreadTimeline& thread, size_t base) {
-    std::vector<Request> requests;
-    std::optional<Request> open;
+std::vector<Run> runs_of(const Profile& profile, const ThreadTimeline& thread, size_t base) {
+    std::vector<Run> runs;
+    std::optional<Run> open;
     const auto& samples = thread.samples;
     for (size_t i = 0; i < samples.size(); ++i) {
         bool in_request = samples[i].stack.size() > base;
@@ -49,12 +50,12 @@ std::vector<Request> requests_of(const Profile& profile, const ThreadTimeline& t
             open->last = i;
             continue;
         }
-        if (open) requests.push_back(*open);
+        if (open) runs.push_back(*open);
         open.reset();
-        if (in_request) open = Request{i, i};
+        if (in_request) open = Run{i, i};
     }
-    if (open) requests.push_back(*open);
-    return requests;
+    if (open) runs.push_back(*open);
+    return runs;
 }
 
 void append_stack(std::string& out, const Profile& profile, const ThreadSample& sample) {
@@ -64,31 +65,40 @@ void append_stack(std::string& out, const Profile& profile, const ThreadSample& 
 
 }  // namespace
 
-std::string render_slow_requests(const Profile& profile, double slow_ms) {
-    std::string out;
-    size_t slow = 0;
-    for (const auto& thread : profile.threads()) {
+std::vector<SlowRequest> find_slow_requests(const Profile& profile, double slow_ms) {
+    std::vector<SlowRequest> found;
+    for (size_t t = 0; t < profile.threads().size(); ++t) {
+        const ThreadTimeline& thread = profile.threads()[t];
         size_t base = common_base(profile, thread);
-        for (const Request& request : requests_of(profile, thread, base)) {
-            const ThreadSample& first = thread.samples[request.first];
-            const ThreadSample& last = thread.samples[request.last];
-            double ms = (last.time_s - first.time_s) * 1000;
-            if (ms <= slow_ms) continue;
-            ++slow;
-            out +=
-                fmt::format("thread {}{}: {} for at least {:.0f} ms (t={:.3f}s..{:.3f}s, {} samples)\n",
-                            thread.tid, thread.name.empty() ? "" : " (" + printable_text(thread.name) + ")",
-                            printable_text(frame_label(profile.frames()[first.stack[base]])), ms,
-                            first.time_s, last.time_s, request.last - request.first + 1);
-            out += "    at first sight:\n";
-            append_stack(out, profile, first);
-            out += "    at last sight:\n";
-            append_stack(out, profile, last);
+        for (const Run& run : runs_of(profile, thread, base)) {
+            const ThreadSample& first = thread.samples[run.first];
+            SlowRequest request{t, run.first, run.last, {}, first.time_s, thread.samples[run.last].time_s};
+            if (request.duration_ms() <= slow_ms) continue;
+            request.base.assign(first.stack.begin(),
+                                first.stack.begin() + static_cast<std::ptrdiff_t>(base) + 1);
+            found.push_back(std::move(request));
         }
     }
-    std::string heading =
-        fmt::format("\nslow requests (same base for longer than {:g} ms): {}\n", slow_ms, slow);
-    return heading + out;
+    return found;
+}
+
+std::string render_slow_requests(const Profile& profile, double slow_ms) {
+    std::vector<SlowRequest> found = find_slow_requests(profile, slow_ms);
+    std::string out =
+        fmt::format("\nslow requests (same base for longer than {:g} ms): {}\n", slow_ms, found.size());
+    for (const SlowRequest& request : found) {
+        const ThreadTimeline& thread = profile.threads()[request.thread];
+        out += fmt::format("thread {}{}: {} for at least {:.0f} ms (t={:.3f}s..{:.3f}s, {} samples)\n",
+                           thread.tid, thread.name.empty() ? "" : " (" + printable_text(thread.name) + ")",
+                           printable_text(frame_label(profile.frames()[request.base.back()])),
+                           request.duration_ms(), request.first_s, request.last_s,
+                           request.last - request.first + 1);
+        out += "    at first sight:\n";
+        append_stack(out, profile, thread.samples[request.first]);
+        out += "    at last sight:\n";
+        append_stack(out, profile, thread.samples[request.last]);
+    }
+    return out;
 }
 
 }  // namespace pyxray
