@@ -54,6 +54,17 @@ struct RecentThreadNames {
 struct Session::State {
     const Offsets* offsets = nullptr;
     std::optional<RecentThreadNames> recent_names;
+    // Kept across snapshots (a sampler takes thousands): each code object is read once and
+    // then only checked for reuse of its address.
+    std::unique_ptr<CodeCache> codes;
+    // Whether a live target's PID namespace is ours: a process never changes its own.
+    std::optional<bool> own_pid_namespace;
+
+    CodeCache& codes_for(const Memory& memory) {
+        if (!codes || &codes->memory() != &memory) codes = std::make_unique<CodeCache>(memory, *offsets);
+        codes->begin_snapshot();
+        return *codes;
+    }
 };
 
 Session::Session(const Target& target, RuntimeInfo runtime, std::unique_ptr<State> state)
@@ -216,9 +227,10 @@ void fill_exceptions(const Memory& memory, const Offsets& offsets, Snapshot& sna
 // A live process in another PID namespace (a container) keeps its own namespace's thread ids
 // (native_thread_id, struct pthread's tid): matched and shown as ours, the ids the debugger,
 // the host and /proc use. A core keeps no map: the states match by pthread_self or stack.
-void use_our_tids(const TargetInfo& target, std::vector<PyThread>& threads) {
-    if (target.kind != TargetKind::Live) return;
+void use_our_tids(const TargetInfo& target, std::optional<bool>& own_namespace, std::vector<PyThread>& threads) {
+    if (target.kind != TargetKind::Live || own_namespace.value_or(false)) return;
     auto ours = our_tids_by_namespace_tid(target.pid);
+    if (!own_namespace) own_namespace = ours.empty() && in_our_pid_namespace(target.pid);
     for (PyThread& thread : threads) {
         auto found = ours.find(static_cast<int64_t>(thread.native_thread_id));
         if (found != ours.end()) thread.native_thread_id = static_cast<uint64_t>(found->second);
@@ -242,14 +254,15 @@ void add_unmatched(std::vector<ThreadStack>& out, const std::vector<PyThread>& t
 
 Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     const Memory& memory = target_->memory();
-    CodeCache codes(memory, *state_->offsets);
+    CodeCache& codes = state_->codes_for(memory);
     PYXRAY_TRY(walk, read_thread_states(memory, *state_->offsets, runtime_.runtime_address, codes, true));
     std::vector<PyThread>& python_threads = walk.threads;
     fill_native_ids_from_pthreads(*target_, python_threads);  // before 3.11 only pthread_self is kept
-    use_our_tids(target_->info(), python_threads);
+    TargetInfo info = target_->info();
+    use_our_tids(info, state_->own_pid_namespace, python_threads);
     PYXRAY_TRY(os_threads, target_->threads());
     AddressSpace space = address_space_of(*target_);
-    Snapshot snapshot{target_->info(), runtime_, {}, std::nullopt, checked_modules(space.modules)};
+    Snapshot snapshot{std::move(info), runtime_, {}, std::nullopt, checked_modules(space.modules)};
     snapshot.notes = std::move(walk.notes);
     auto assignment = assign_thread_states(python_threads, os_threads);
     claim_by_stack_contents(memory, space.regions, python_threads, os_threads, assignment);
