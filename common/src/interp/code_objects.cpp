@@ -81,7 +81,7 @@ Result<std::vector<std::byte>> CodeCache::read_header(uint64_t address) {
     return read_bytes(memory_, address, offsets_.code_object.size);
 }
 
-CodeInfo::Identity CodeCache::identity_of(const std::vector<std::byte>& header) const {
+CodeInfo::Identity CodeCache::identity_of(std::span<const std::byte> header) const {
     const auto& layout = offsets_.code_object;
     auto field = [&](uint64_t offset, auto out) { std::memcpy(out, header.data() + offset, sizeof(*out)); };
     CodeInfo::Identity identity;
@@ -104,7 +104,8 @@ Result<CodeInfo> CodeCache::read(uint64_t address) {
     const CodeInfo::Identity& id = info.identity;
     int32_t first_traceable = 0;
     bool inline_code = !offsets_.frame_object;  // 3.8-3.10: no _co_firsttraceable, no inline code
-    if (inline_code) std::memcpy(&first_traceable, header.data() + layout.firsttraceable, sizeof(first_traceable));
+    if (inline_code)
+        std::memcpy(&first_traceable, header.data() + layout.firsttraceable, sizeof(first_traceable));
     PYXRAY_TRY(name_text, read_unicode(memory_, offsets_, id.name));
     PYXRAY_TRY(qualname_text, read_unicode(memory_, offsets_, id.qualname));
     PYXRAY_TRY(filename_text, read_unicode(memory_, offsets_, id.filename));
@@ -122,17 +123,19 @@ Result<CodeInfo> CodeCache::read(uint64_t address) {
 
 // A code object read in an earlier snapshot, if its address still holds it.
 bool CodeCache::still_the_same(uint64_t address, const CodeInfo& info) {
-    auto header = read_header(address);
-    if (!header || identity_of(*header) != info.identity) return false;
+    std::array<std::byte, 512> buffer;  // more than any PyCodeObject's fixed part
+    if (offsets_.code_object.size > buffer.size()) return false;
+    std::span<std::byte> header(buffer.data(), offsets_.code_object.size);
+    if (!memory_.read(address, header) || identity_of(header) != info.identity) return false;
     info.forget_thread_copies();
     return true;
 }
 
 Result<const CodeInfo*> CodeCache::get(uint64_t address) {
     auto found = codes_.find(address);
-    bool fresh = found != codes_.end() &&
-                 (found->second.checked_in == snapshot_ ||
-                  (found->second.info && still_the_same(address, **found->second.info)));
+    bool fresh =
+        found != codes_.end() && (found->second.checked_in == snapshot_ ||
+                                  (found->second.info && still_the_same(address, **found->second.info)));
     if (!fresh) {
         if (found == codes_.end() && codes_.size() >= kMaxCodeCacheEntries) codes_.clear();
         auto info = read(address);

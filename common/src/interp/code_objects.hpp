@@ -71,7 +71,7 @@ private:
     };
     Result<CodeInfo> read(uint64_t address);
     Result<std::vector<std::byte>> read_header(uint64_t address);
-    CodeInfo::Identity identity_of(const std::vector<std::byte>& header) const;
+    CodeInfo::Identity identity_of(std::span<const std::byte> header) const;
     bool still_the_same(uint64_t address, const CodeInfo& info);
     Result<void> check_is_code(uint64_t address);
     bool shaped_like_code(uint64_t type) const;
