@@ -24,6 +24,7 @@ public:
         options.reuse_thread_names = true;
         options.waits = false;
         options.task_marks = false;
+        options.exceptions = false;
         return session_.xbt(options);
     }
     // A later stop's snapshot, from its threads and native frames.
