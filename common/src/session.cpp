@@ -59,6 +59,7 @@ struct Session::State {
     std::unique_ptr<CodeCache> codes;
     // Whether a live target's PID namespace is ours: a process never changes its own.
     std::optional<bool> own_pid_namespace;
+    std::optional<uint32_t> pthread_tid_offset;  // struct pthread's tid, once found in libc
 
     CodeCache& codes_for(const Memory& memory) {
         if (!codes || &codes->memory() != &memory) codes = std::make_unique<CodeCache>(memory, *offsets);
@@ -283,7 +284,8 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     CodeCache& codes = state_->codes_for(memory);
     PYXRAY_TRY(walk, read_thread_states(memory, *state_->offsets, runtime_.runtime_address, codes, true));
     std::vector<PyThread>& python_threads = walk.threads;
-    fill_native_ids_from_pthreads(*target_, python_threads);  // before 3.11 only pthread_self is kept
+    // before 3.11 only pthread_self is kept
+    fill_native_ids_from_pthreads(*target_, python_threads, state_->pthread_tid_offset);
     TargetInfo info = target_->info();
     use_our_tids(info, state_->own_pid_namespace, python_threads);
     PYXRAY_TRY(os_threads, target_->threads());

@@ -144,7 +144,7 @@ private:
     mutable std::vector<Page> pages_;
     mutable size_t slots_in_use_ = 0;  // pages_[0, slots_in_use_) hold pages
     mutable size_t hand_ = 0;
-    mutable size_t last_slot_ = kNoSlot;  // most reads hit the page the previous one did
+    mutable size_t last_slot_ = kNoSlot;         // most reads hit the page the previous one did
     mutable std::vector<uint64_t> working_set_;  // page numbers to reload after invalidate()
     mutable bool refresh_pending_ = false;
     mutable std::vector<Memory::BatchRead> batch_;

@@ -70,7 +70,8 @@ private:
             local_[i] = iovec{reads[i].out.data(), reads[i].out.size()};
             remote_[i] = iovec{reinterpret_cast<void*>(reads[i].address), reads[i].out.size()};
         }
-        ssize_t result = ::process_vm_readv(pid_, local_.data(), reads.size(), remote_.data(), reads.size(), 0);
+        ssize_t result =
+            ::process_vm_readv(pid_, local_.data(), reads.size(), remote_.data(), reads.size(), 0);
         return result < 0 ? 0 : static_cast<size_t>(result);
     }
 
