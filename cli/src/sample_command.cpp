@@ -61,6 +61,7 @@ XbtOptions xbt_options(const SampleArguments& args, int pid) {
     options.waits = false;
     options.task_marks = false;
     options.exceptions = false;
+    options.modules = false;
     if (!args.options.all_threads) options.only_tid = pid;
     return options;
 }

@@ -104,10 +104,8 @@ private:
     mutable std::optional<std::vector<MemoryRegion>> regions_;
 };
 
-// Only a core's modules are checked against files here (a live process maps the real ones).
-std::vector<ModuleInfo> checked_modules(const TargetInfo& info, const AddressSpace& space) {
+std::vector<ModuleInfo> checked_modules(const AddressSpace& space) {
     std::vector<ModuleInfo> checked;
-    if (info.kind != TargetKind::Core) return checked;
     for (const ModuleInfo& module : space.modules())
         if (module.status != ModuleFileStatus::Unchecked) checked.push_back(module);
     return checked;
@@ -290,7 +288,7 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     use_our_tids(info, state_->own_pid_namespace, python_threads);
     PYXRAY_TRY(os_threads, target_->threads());
     AddressSpace space(*target_);
-    auto modules = checked_modules(info, space);
+    auto modules = options.modules ? checked_modules(space) : std::vector<ModuleInfo>{};
     Snapshot snapshot{std::move(info), runtime_, {}, std::nullopt, std::move(modules)};
     snapshot.notes = std::move(walk.notes);
     auto assignment = assign_thread_states(python_threads, os_threads);
@@ -356,9 +354,7 @@ Result<HeapReport> Session::heap(const HeapOptions& options) const {
 Result<Snapshot> native_snapshot(const Target& target, std::string why) {
     PYXRAY_TRY(os_threads, target.threads());
     AddressSpace space(target);
-    TargetInfo info = target.info();
-    auto modules = checked_modules(info, space);
-    Snapshot snapshot{std::move(info), RuntimeInfo{}, {}, std::nullopt, std::move(modules)};
+    Snapshot snapshot{target.info(), RuntimeInfo{}, {}, std::nullopt, checked_modules(space)};
     for (const auto& thread : os_threads) {
         ThreadStack stack = stack_for(target, space, thread, nullptr, XbtOptions{}, std::nullopt);
         set_name(stack, ThreadNames{}, &thread);

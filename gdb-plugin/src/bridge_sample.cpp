@@ -25,6 +25,7 @@ public:
         options.waits = false;
         options.task_marks = false;
         options.exceptions = false;
+        options.modules = false;
         return session_.xbt(options);
     }
     // A later stop's snapshot, from its threads and native frames.

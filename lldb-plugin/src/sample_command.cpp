@@ -80,6 +80,7 @@ Result<std::string> run_sample(lldb::SBDebugger& debugger, char** argv) {
     xbt.waits = false;
     xbt.task_marks = false;
     xbt.exceptions = false;
+    xbt.modules = false;
     SbTarget target(selected, process);
     target.prepare_for_sampling();
     PYXRAY_TRY(session, Session::open(target));

@@ -35,6 +35,8 @@ struct XbtOptions {
     // Each thread's exception (ThreadStack::exception); samplers, whose outputs never show it,
     // turn it off.
     bool exceptions = true;
+    // The modules checked against files here (Snapshot::modules); samplers turn it off.
+    bool modules = true;
 };
 
 // Where a name used in a frame is bound, as Python looks it up: locals, globals, builtins.
