@@ -13,14 +13,24 @@ its twin, so for stopping samplers the slowdown column is an upper bound (up to 
 stopped); a non-blocking sampler's figure is exact.
 Standard library only; prints a Markdown table (see bench/README.md). Timings are never asserted.
 
+Issue 22 adds two tables, which `--only speed` runs alone: the speed figures (the non-blocking
+sampler at 10,000 Hz requested on a 4-thread Python-only target under each interpreter of
+--speed-pythons, its achieved rate and its own CPU; gdb's and LLDB's merged py-sample at 1,000 Hz;
+each beside py-spy and Austin when they are installed, as ratios) and the bias check (the 70/30
+periodic split of fixtures/sample/periodic.py sampled at 200 Hz, a divisor of its 10 ms period,
+and at 173 Hz, by every front-end: hot()'s share of the samples against the share the target
+measured itself).
+
   /usr/bin/python3 bench/sample_bench.py [--build DIR] [--python PATH] [--seconds S] [--repeats N]
                                          [--floor-repeats N] [--floor-seconds S]
+                                         [--only all|issue7|speed] [--speed-pythons PATH ...]
 """
 import argparse
 import json
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,6 +40,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = REPO / "bench" / "sample_target.py"
+CPU_SPLIT = REPO / "fixtures" / "sample" / "cpu_split.py"
+PERIODIC = REPO / "fixtures" / "sample" / "periodic.py"
+SPEED_RATE = 10000  # Austin's default interval, 100 us
+DEBUGGER_RATE = 1000
+BIAS_RATES = (200, 173)  # a divisor of periodic.py's 10 ms period, and a rate that is not
+FRONT_ENDS = ("stop-the-world", "non-blocking", "gdb py-sample", "lldb py-sample")
 RATES = {"stop-the-world": [10, 100, 1000, 2000], "non-blocking": [10, 100, 1000, 2000],
          "gdb py-sample": [10, 100, 1000], "lldb py-sample": [10, 100, 1000]}
 ACHIEVED = re.compile(r"(\d+) samples in ([\d.]+) s \(([\d.]+)/s achieved\)")
@@ -74,8 +90,9 @@ def work_between(process, start, end):
     return at(end) - at(start)
 
 
-def sampler_command(build, mode, pid, rate, seconds, python_only=False):
-    words = ["--rate", str(rate), "--duration", str(seconds), *(["--python-only"] if python_only else [])]
+def sampler_command(build, mode, pid, rate, seconds, python_only=False, output=None):
+    words = ["--rate", str(rate), "--duration", str(seconds), *(["--python-only"] if python_only else []),
+             *(["-o", str(output), "--format", "folded"] if output else [])]
     if mode in ("stop-the-world", "non-blocking"):
         extra = ["--nonblocking"] if mode == "non-blocking" else []
         return [build / "bin" / "pyxray", "sample", "--pid", str(pid), *words, *extra]
@@ -207,6 +224,145 @@ def print_floor_check(args):
         print(f"| {label} | {mean:+.2f}% ± {margin:.2f} |", flush=True)
 
 
+def start_fixture(command, workdir, cpus, name):
+    """A fixture started with --ready on `cpus`; returned once it runs."""
+    ready = Path(workdir) / f"{name}.ready"
+    process = subprocess.Popen([*map(str, command), "--ready", str(ready)], stdout=subprocess.DEVNULL,
+                               preexec_fn=pinned(cpus))
+    while not ready.exists():
+        if process.poll() is not None:
+            sys.exit(f"{name} exited with {process.returncode}")
+        time.sleep(0.005)
+    return process
+
+
+def stop_fixture(process):
+    process.kill()
+    process.wait()
+
+
+def sampled_run(command, cpus):
+    """(summary output, wall seconds, CPU seconds) of one sampler command on `cpus`."""
+    cpu_before, start = children_cpu_s(), time.monotonic()
+    output = subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=300,
+                            preexec_fn=pinned(cpus))
+    return output.stdout + output.stderr, time.monotonic() - start, children_cpu_s() - cpu_before
+
+
+def peer_commands(pid, rate, seconds):
+    """The peers that are installed, by name: their command sampling `pid` without stopping it."""
+    interval_us = int(1e6 / rate)
+    peers = {}
+    if shutil.which("py-spy"):
+        peers["py-spy"] = ["py-spy", "record", "--nonblocking", "-r", str(rate), "-d", str(int(seconds)),
+                           "-p", str(pid), "-f", "raw", "-o", os.devnull]
+    if shutil.which("austin"):
+        peers["austin"] = ["austin", "-i", str(interval_us), "-x", str(seconds), "-p", str(pid),
+                           "-o", os.devnull]
+    return peers
+
+
+PEER_SAMPLES = re.compile(r"(?:Samples|samples)\D{0,20}(\d+)")
+
+
+def speed_row(label, python, command, seconds, achieved_of):
+    """One sampler at SPEED_RATE on a 4-thread cpu_split.py: (achieved/s, CPU share %)."""
+    target_cpus, sampler_cpus = cpu_plan()
+    with tempfile.TemporaryDirectory(prefix="pyxray-speed-bench-") as workdir:
+        target = start_fixture([python, CPU_SPLIT, "--threads", "3", "--seconds", seconds + 30], workdir,
+                               target_cpus, "cpu_split")
+        time.sleep(0.5)
+        try:
+            output, wall, cpu = sampled_run(command(target.pid), sampler_cpus)
+        finally:
+            stop_fixture(target)
+    achieved = achieved_of(output, wall)
+    print(f"| {label} | {Path(python).parent.parent.name} | {achieved if achieved is None else f'{achieved:.0f}'} "
+          f"| {100.0 * cpu / wall:.0f}% | {1e6 * cpu / (achieved * wall) if achieved else float('nan'):.0f} |",
+          flush=True)
+    return achieved, 100.0 * cpu / wall
+
+
+def ours_achieved(output, wall):
+    found = ACHIEVED.search(output)
+    return float(found.group(3)) if found else None
+
+
+def peer_achieved(output, wall):
+    found = PEER_SAMPLES.search(output)
+    return int(found.group(1)) / wall if found else None
+
+
+def print_speed(args):
+    """Issue 22's speed floors, side by side with the peers that are installed."""
+    print(f"\n| issue 22 speed: sampler, 4-thread Python-only cpu_split.py | interpreter | achieved samples/s "
+          f"| sampler CPU (share of one CPU) | CPU µs per sample |")
+    print("|---|---|---|---|---|")
+    seconds = args.seconds
+    for python in args.speed_pythons:
+        ours = speed_row(f"pyxray --nonblocking, {SPEED_RATE} Hz", python,
+                         lambda pid: sampler_command(args.build, "non-blocking", pid, SPEED_RATE, seconds),
+                         seconds, ours_achieved)
+        for name in peer_commands(0, SPEED_RATE, seconds):
+            theirs = speed_row(f"{name}, {SPEED_RATE} Hz", python,
+                               lambda pid, name=name: peer_commands(pid, SPEED_RATE, seconds)[name], seconds,
+                               peer_achieved)
+            if theirs[0] and ours[0]:
+                print(f"| ratio pyxray / {name} | | {ours[0] / theirs[0]:.2f} | {ours[1] / theirs[1]:.2f} | |")
+    for mode in ("gdb py-sample", "lldb py-sample"):
+        speed_row(f"{mode}, merged, {DEBUGGER_RATE} Hz", args.python,
+                  lambda pid, mode=mode: sampler_command(args.build, mode, pid, DEBUGGER_RATE, seconds),
+                  seconds, ours_achieved)
+    missing = [name for name in ("py-spy", "austin") if not shutil.which(name)]
+    if missing:
+        print(f"\nnot installed, so no ratio: {', '.join(missing)}")
+
+
+def hot_share(folded_path):
+    """hot()'s share of the samples in hot() or cold() of a folded profile (None when none)."""
+    hot = cold = 0
+    for line in Path(folded_path).read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        if any(frame.startswith("hot (") for frame in frames):
+            hot += int(count)
+        elif any(frame.startswith("cold (") for frame in frames):
+            cold += int(count)
+    return (hot / (hot + cold), hot + cold) if hot + cold else (None, 0)
+
+
+def bias_once(args, mode, rate):
+    """(hot's share in the samples, samples in hot or cold, the target's own hot share)."""
+    target_cpus, sampler_cpus = cpu_plan()
+    with tempfile.TemporaryDirectory(prefix="pyxray-bias-bench-") as workdir:
+        truth = Path(workdir) / "truth.json"
+        folded = Path(workdir) / "profile.folded"
+        target = start_fixture([args.python, PERIODIC, "--threads", "3", "--truth", truth,
+                                "--seconds", args.bias_seconds + 30], workdir, target_cpus, "periodic")
+        time.sleep(1.5)
+        try:
+            sampled_run(sampler_command(args.build, mode, target.pid, rate, args.bias_seconds,
+                                        python_only=mode != "stop-the-world", output=folded), sampler_cpus)
+            time.sleep(1.1)  # the truth file is rewritten every second
+            measured = json.loads(truth.read_text())
+        finally:
+            stop_fixture(target)
+        share, samples = hot_share(folded) if folded.exists() else (None, 0)
+    return share, samples, measured["hot_s"] / (measured["hot_s"] + measured["cold_s"])
+
+
+def print_bias(args):
+    print(f"\n| bias check: periodic.py (10 ms period, 70% in hot(), 4 threads), {args.bias_seconds:g} s "
+          f"| requested | hot's share of the samples | the target's own measure | difference | samples |")
+    print("|---|---|---|---|---|---|")
+    for mode in FRONT_ENDS:
+        for rate in BIAS_RATES:
+            share, samples, truth = bias_once(args, mode, rate)
+            shown = "-" if share is None else f"{100 * share:.1f}%"
+            difference = "-" if share is None else f"{100 * (share - truth):+.1f}"
+            print(f"| {mode} | {rate} Hz | {shown} | {100 * truth:.1f}% | {difference} | {samples} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", type=Path, default=Path(os.environ.get("PYXRAY_BUILD", REPO / "build")))
@@ -218,9 +374,22 @@ def main():
     parser.add_argument("--floor-repeats", type=int, default=16,
                         help="pairs of runs, none and non-blocking at 100 Hz, for issue 7's 2%% floor")
     parser.add_argument("--floor-seconds", type=float, default=6.0, help="length of each of those runs")
+    parser.add_argument("--only", choices=("all", "issue7", "speed"), default="all",
+                        help="issue7: the first tables; speed: issue 22's speed and bias tables")
+    parser.add_argument("--speed-pythons", nargs="+", default=[
+        str(max(Path.home().glob(f".pyenv/versions/3.{minor}.*/bin/python3.{minor}"))) for minor in (12, 11)],
+        help="interpreters of the non-blocking speed rows")
+    parser.add_argument("--bias-seconds", type=float, default=10.0, help="length of each bias-check run")
     args = parser.parse_args()
     args.build = args.build.resolve()
     target_cpus, sampler_cpus = cpu_plan()
+    if args.only != "issue7":
+        print(f"issue 22 tables; load average before: {os.getloadavg()[0]:.2f}")
+        print_speed(args)
+        print_bias(args)
+        print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+        if args.only == "speed":
+            return
     print(f"target: {args.threads} threads of pure-Python work under {args.python}, two copies on CPU "
           f"{sorted(target_cpus)}, samplers on CPU {sorted(sampler_cpus)}; sampled for {args.seconds:g} s, "
           f"{args.repeats} runs per row; load average before: {os.getloadavg()[0]:.2f}\n")

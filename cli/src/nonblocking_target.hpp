@@ -4,6 +4,9 @@
 // sample that fails to decode is skipped, not fatal.
 #pragma once
 
+#include <dirent.h>
+
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -27,6 +30,11 @@ public:
     // Before each sample: pages cached for the last one are stale.
     void next_sample() const { memory_->invalidate(); }
 
+    // How long a thread list is trusted while the count of threads stays the same, and how
+    // often that count is looked at.
+    static constexpr std::chrono::milliseconds kThreadListLife{200};
+    static constexpr std::chrono::milliseconds kThreadCountLife{5};
+
 private:
     NonblockingTarget(int pid, std::vector<ModuleInfo> modules, std::vector<MemoryRegion> regions);
 
@@ -35,6 +43,11 @@ private:
     TargetInfo info_;
     std::vector<ModuleInfo> modules_;
     std::vector<MemoryRegion> regions_;
+    // Listing /proc/PID/task costs five system calls, counting its threads one (see threads()).
+    mutable std::vector<ThreadInfo> threads_;
+    std::unique_ptr<DIR, int (*)(DIR*)> task_dir_;  // /proc/PID/task, whose fstat counts them
+    mutable std::optional<uint64_t> thread_count_;
+    mutable std::chrono::steady_clock::time_point threads_read_at_, count_read_at_;
 };
 
 }  // namespace pyxray::cli

@@ -61,6 +61,8 @@ XbtOptions xbt_options(const SampleArguments& args, int pid) {
     options.reuse_thread_names = true;
     options.waits = false;
     options.task_marks = false;
+    options.exceptions = false;
+    options.modules = false;
     if (!args.options.all_threads) options.only_tid = pid;
     return options;
 }

@@ -54,6 +54,18 @@ struct RecentThreadNames {
 struct Session::State {
     const Offsets* offsets = nullptr;
     std::optional<RecentThreadNames> recent_names;
+    // Kept across snapshots (a sampler takes thousands): each code object is read once and
+    // then only checked for reuse of its address.
+    std::unique_ptr<CodeCache> codes;
+    // Whether a live target's PID namespace is ours: a process never changes its own.
+    std::optional<bool> own_pid_namespace;
+    std::optional<uint32_t> pthread_tid_offset;  // struct pthread's tid, once found in libc
+
+    CodeCache& codes_for(const Memory& memory) {
+        if (!codes || &codes->memory() != &memory) codes = std::make_unique<CodeCache>(memory, *offsets);
+        codes->begin_snapshot();
+        return *codes;
+    }
 };
 
 Session::Session(const Target& target, RuntimeInfo runtime, std::unique_ptr<State> state)
@@ -71,30 +83,46 @@ Result<Session> Session::open(const Target& target) {
 
 namespace {
 
-// What native frames are placed in: the target's modules and mappings, read once per snapshot.
-struct AddressSpace {
-    std::vector<ModuleInfo> modules;
-    std::vector<MemoryRegion> regions;
+// What native frames are placed in: the target's modules and mappings, read at most once per
+// snapshot and only when asked for (a Python-only sample of a live process needs neither).
+class AddressSpace {
+public:
+    explicit AddressSpace(const Target& target) : target_(&target) {}
+
+    const std::vector<ModuleInfo>& modules() const {
+        if (!modules_) modules_ = target_->modules().value_or(std::vector<ModuleInfo>{});
+        return *modules_;
+    }
+    const std::vector<MemoryRegion>& regions() const {
+        if (!regions_) regions_ = target_->memory_regions().value_or(std::vector<MemoryRegion>{});
+        return *regions_;
+    }
+
+private:
+    const Target* target_;
+    mutable std::optional<std::vector<ModuleInfo>> modules_;
+    mutable std::optional<std::vector<MemoryRegion>> regions_;
 };
 
-AddressSpace address_space_of(const Target& target) {
-    AddressSpace space;
-    if (auto modules = target.modules()) space.modules = std::move(*modules);
-    if (auto regions = target.memory_regions()) space.regions = std::move(*regions);
-    return space;
-}
-
-std::vector<ModuleInfo> checked_modules(const std::vector<ModuleInfo>& modules) {
+std::vector<ModuleInfo> checked_modules(const AddressSpace& space) {
     std::vector<ModuleInfo> checked;
-    for (const ModuleInfo& module : modules)
+    for (const ModuleInfo& module : space.modules())
         if (module.status != ModuleFileStatus::Unchecked) checked.push_back(module);
     return checked;
 }
 
+// Whether some OS thread without a thread state has a stack a state's frames may lie on.
+bool has_stack_to_scan(const std::vector<ThreadInfo>& threads, const ThreadAssignment& assignment) {
+    return std::any_of(threads.begin(), threads.end(), [&](const ThreadInfo& thread) {
+        return thread.stack_pointer && !assignment.states_of.contains(thread.tid);
+    });
+}
+
+// A Python-only stack takes `python`'s frames.
 ThreadStack stack_for(const Target& target, const AddressSpace& space, const ThreadInfo& thread,
-                      const PyThread* python, const XbtOptions& options, std::optional<bool> holds_gil) {
+                      PyThread* python, const XbtOptions& options, std::optional<bool> holds_gil) {
     if (python && options.python_only) {
-        ThreadStack stack = python_only_thread(thread.tid, *python);
+        ThreadStack stack = python_only_thread(thread.tid, std::move(*python));
         stack.activity = thread_activity(nullptr, holds_gil);
         return stack;
     }
@@ -108,7 +136,7 @@ ThreadStack stack_for(const Target& target, const AddressSpace& space, const Thr
         return stack;
     }
     for (auto& frame : *native) use_readable_name(frame);
-    add_module_offsets(*native, space.modules, space.regions);
+    add_module_offsets(*native, space.modules(), space.regions());
     ThreadStack stack = python ? merge_thread(thread.tid, *native, *python, options.native_all)
                                : native_only_thread(thread.tid, *native);
     stack.native_lost = python && !stack.merged;
@@ -216,13 +244,22 @@ void fill_exceptions(const Memory& memory, const Offsets& offsets, Snapshot& sna
 // A live process in another PID namespace (a container) keeps its own namespace's thread ids
 // (native_thread_id, struct pthread's tid): matched and shown as ours, the ids the debugger,
 // the host and /proc use. A core keeps no map: the states match by pthread_self or stack.
-void use_our_tids(const TargetInfo& target, std::vector<PyThread>& threads) {
-    if (target.kind != TargetKind::Live) return;
+void use_our_tids(const TargetInfo& target, std::optional<bool>& own_namespace,
+                  std::vector<PyThread>& threads) {
+    if (target.kind != TargetKind::Live || own_namespace.value_or(false)) return;
     auto ours = our_tids_by_namespace_tid(target.pid);
+    if (!own_namespace) own_namespace = ours.empty() && in_our_pid_namespace(target.pid);
     for (PyThread& thread : threads) {
         auto found = ours.find(static_cast<int64_t>(thread.native_thread_id));
         if (found != ours.end()) thread.native_thread_id = static_cast<uint64_t>(found->second);
     }
+}
+
+// The thread states an OS thread runs, stacked; the usual single one is moved out of `states`
+// (each serves one OS thread, and only the unmatched ones are read afterwards).
+PyThread states_of_thread(std::vector<PyThread>& states, const std::vector<size_t>& innermost_first) {
+    if (innermost_first.size() == 1) return std::move(states[innermost_first.front()]);
+    return stack_states(states, innermost_first);
 }
 
 // Thread states no OS thread claims: shown with their Python frames, if they have any.
@@ -242,17 +279,21 @@ void add_unmatched(std::vector<ThreadStack>& out, const std::vector<PyThread>& t
 
 Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     const Memory& memory = target_->memory();
-    CodeCache codes(memory, *state_->offsets);
+    CodeCache& codes = state_->codes_for(memory);
     PYXRAY_TRY(walk, read_thread_states(memory, *state_->offsets, runtime_.runtime_address, codes, true));
     std::vector<PyThread>& python_threads = walk.threads;
-    fill_native_ids_from_pthreads(*target_, python_threads);  // before 3.11 only pthread_self is kept
-    use_our_tids(target_->info(), python_threads);
+    // before 3.11 only pthread_self is kept
+    fill_native_ids_from_pthreads(*target_, python_threads, state_->pthread_tid_offset);
+    TargetInfo info = target_->info();
+    use_our_tids(info, state_->own_pid_namespace, python_threads);
     PYXRAY_TRY(os_threads, target_->threads());
-    AddressSpace space = address_space_of(*target_);
-    Snapshot snapshot{target_->info(), runtime_, {}, std::nullopt, checked_modules(space.modules)};
+    AddressSpace space(*target_);
+    auto modules = options.modules ? checked_modules(space) : std::vector<ModuleInfo>{};
+    Snapshot snapshot{std::move(info), runtime_, {}, std::nullopt, std::move(modules)};
     snapshot.notes = std::move(walk.notes);
     auto assignment = assign_thread_states(python_threads, os_threads);
-    claim_by_stack_contents(memory, space.regions, python_threads, os_threads, assignment);
+    if (has_stack_to_scan(os_threads, assignment))
+        claim_by_stack_contents(memory, space.regions(), python_threads, os_threads, assignment);
     InterpreterStatuses statuses(memory, *state_->offsets, runtime_.runtime_address);
     std::vector<const ThreadInfo*> os_of;  // per snapshot thread, its OS thread (null if none)
     for (const auto& thread : os_threads) {
@@ -261,8 +302,8 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
         bool has_state = states != assignment.states_of.end();
         if (!has_state && options.python_only && !options.only_tid) continue;
         std::optional<PyThread> state;
-        if (has_state) state = stack_states(python_threads, states->second);
-        const PyThread* python = state ? &*state : nullptr;
+        if (has_state) state = states_of_thread(python_threads, states->second);
+        PyThread* python = state ? &*state : nullptr;
         const InterpreterStatus* status = state ? statuses.of_thread_state(state->tstate) : nullptr;
         ThreadStack stack =
             stack_for(*target_, space, thread, python, options, thread_holds_gil(python, status));
@@ -288,7 +329,7 @@ Result<Snapshot> Session::xbt(const XbtOptions& options) const {
     if (options.only_tid && snapshot.threads.empty())
         return fail(ErrorCode::InvalidArgument, fmt::format("no thread {} in the target", *options.only_tid));
     if (options.locals) fill_all_locals(memory, *state_->offsets, *options.locals, snapshot);
-    fill_exceptions(memory, *state_->offsets, snapshot);
+    if (options.exceptions) fill_exceptions(memory, *state_->offsets, snapshot);
     if (options.waits) fill_waits(memory, *state_->offsets, ident_of, snapshot);
     if (options.task_marks)
         add_task_marks(memory, *state_->offsets, snapshot, [this] { return find_asyncio_debug(*target_); });
@@ -312,8 +353,8 @@ Result<HeapReport> Session::heap(const HeapOptions& options) const {
 
 Result<Snapshot> native_snapshot(const Target& target, std::string why) {
     PYXRAY_TRY(os_threads, target.threads());
-    AddressSpace space = address_space_of(target);
-    Snapshot snapshot{target.info(), RuntimeInfo{}, {}, std::nullopt, checked_modules(space.modules)};
+    AddressSpace space(target);
+    Snapshot snapshot{target.info(), RuntimeInfo{}, {}, std::nullopt, checked_modules(space)};
     for (const auto& thread : os_threads) {
         ThreadStack stack = stack_for(target, space, thread, nullptr, XbtOptions{}, std::nullopt);
         set_name(stack, ThreadNames{}, &thread);

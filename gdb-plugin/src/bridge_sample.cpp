@@ -27,6 +27,8 @@ public:
         options.reuse_thread_names = true;
         options.waits = false;
         options.task_marks = false;
+        options.exceptions = false;
+        options.modules = false;
         return session_.xbt(options);
     }
     // A later stop's snapshot, from its threads and native frames.

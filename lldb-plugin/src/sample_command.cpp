@@ -81,6 +81,8 @@ Result<std::string> run_sample(lldb::SBDebugger& debugger, char** argv) {
     xbt.reuse_thread_names = true;
     xbt.waits = false;
     xbt.task_marks = false;
+    xbt.exceptions = false;
+    xbt.modules = false;
     SbTarget target(selected, process);
     target.prepare_for_sampling();
     PYXRAY_TRY(session, Session::open(target));

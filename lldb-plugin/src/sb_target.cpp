@@ -282,9 +282,27 @@ Result<lldb::SBThread> SbTarget::thread_by_id(int64_t tid) const {
 Result<std::vector<NativeFrame>> SbTarget::native_frames(int64_t tid) const {
     PYXRAY_TRY(thread, thread_by_id(tid));
     std::vector<NativeFrame> frames;
-    for (auto& [index, frame] : reported_frames(thread))
-        frames.push_back(NativeFrame{frame.GetPC(), function_of(frame), module_path_of(frame)});
+    for (auto& [index, frame] : reported_frames(thread)) {
+        uint64_t pc = frame.GetPC();
+        auto [function, module] = names_of(frame, pc, frames.empty());
+        frames.push_back(NativeFrame{pc, std::move(function), std::move(module)});
+    }
     return frames;
+}
+
+std::pair<std::string, std::string> SbTarget::names_of(lldb::SBFrame& frame, uint64_t pc,
+                                                       bool innermost) const {
+    if (!keep_address_space_) return {function_of(frame), module_path_of(frame)};
+    uint32_t modules = target_.GetNumModules();
+    if (modules != named_with_modules_) {
+        frame_names_.clear();
+        named_with_modules_ = modules;
+    }
+    uint64_t key = pc << 1 | (innermost ? 1 : 0);
+    auto found = frame_names_.find(key);
+    if (found == frame_names_.end())
+        found = frame_names_.emplace(key, std::pair{function_of(frame), module_path_of(frame)}).first;
+    return found->second;
 }
 
 // A file adopt_container_modules handed LLDB is named by the path the process knows it by.

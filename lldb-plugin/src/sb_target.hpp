@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "pyxray/process.hpp"
@@ -51,6 +52,8 @@ private:
     Result<lldb::SBThread> thread_by_id(int64_t tid) const;
     void adopt_container_modules();
     std::string module_path_of(lldb::SBFrame& frame) const;
+    // (function, module) of a frame; see frame_names_.
+    std::pair<std::string, std::string> names_of(lldb::SBFrame& frame, uint64_t pc, bool innermost) const;
     // SB handles are cheap references whose query methods are not const.
     mutable lldb::SBTarget target_;
     mutable lldb::SBProcess process_;
@@ -63,6 +66,12 @@ private:
     // paths it knows the files handed to LLDB by.
     std::optional<std::vector<ModuleInfo>> container_modules_;
     std::unordered_map<std::string, std::string> path_by_file_;
+    // py-sample: each pc's function and module as LLDB named them at the first stop there (a
+    // symbol and a module lookup per frame per stop were most of a merged sample), keyed by
+    // pc * 2 + innermost (LLDB names a caller by pc - 1); forgotten when LLDB's count of
+    // modules changes.
+    mutable std::unordered_map<uint64_t, std::pair<std::string, std::string>> frame_names_;
+    mutable uint32_t named_with_modules_ = 0;
 };
 
 }  // namespace pyxray::lldb_plugin

@@ -175,6 +175,73 @@ TEST(CachedMemory, KeepsAtMostMaxPages) {
     EXPECT_LE(counter.reads, 6);
 }
 
+// A CountingMemory that reads many ranges in one call, as process_vm_readv does.
+class BatchingMemory final : public Memory {
+public:
+    BatchingMemory(uint64_t start, uint64_t end) : window(start, end) {}
+    Result<void> read(uint64_t address, std::span<std::byte> out) const override {
+        return window.read(address, out);
+    }
+    void read_batch(std::span<BatchRead> reads) const override {
+        batch_sizes.push_back(reads.size());
+        int before = window.reads;
+        for (BatchRead& each : reads) each.readable = window.read(each.address, each.out).has_value();
+        window.reads = before;  // one batch is not a read per range
+    }
+    bool reads_in_batches() const override { return true; }
+
+    CountingMemory window;
+    mutable std::vector<size_t> batch_sizes;
+};
+
+TEST(CachedMemory, TheLastSamplesPagesComeBackInOneBatch) {
+    auto inner = std::make_unique<BatchingMemory>(0, 16 * kPage);
+    BatchingMemory& source = *inner;
+    auto cache = make_cached_memory(std::move(inner));
+    for (uint64_t page = 0; page < 3; ++page) ASSERT_TRUE(read_value<uint64_t>(*cache, page * kPage + 8));
+    EXPECT_EQ(source.window.reads, 3);
+    cache->invalidate();
+    source.window.generation = 1;
+    for (uint64_t page = 0; page < 3; ++page) {
+        auto value = read_value<uint8_t>(*cache, page * kPage + 8);
+        ASSERT_TRUE(value);
+        EXPECT_EQ(std::byte(*value), source.window.byte_at(page * kPage + 8));  // the new bytes
+    }
+    EXPECT_EQ(source.window.reads, 3);  // no read of its own
+    EXPECT_EQ(source.batch_sizes, std::vector<size_t>{3});
+}
+
+TEST(CachedMemory, APageTheLastSampleDidNotReadLeavesTheBatch) {
+    auto inner = std::make_unique<BatchingMemory>(0, 16 * kPage);
+    BatchingMemory& source = *inner;
+    auto cache = make_cached_memory(std::move(inner));
+    for (uint64_t page = 0; page < 3; ++page) ASSERT_TRUE(read_value<uint8_t>(*cache, page * kPage));
+    cache->invalidate();
+    ASSERT_TRUE(read_value<uint8_t>(*cache, kPage));  // this sample reads page 1 only
+    cache->invalidate();
+    ASSERT_TRUE(read_value<uint8_t>(*cache, kPage));
+    EXPECT_EQ(source.batch_sizes, (std::vector<size_t>{3, 1}));
+    cache->invalidate();
+    cache->invalidate();  // an invalidate with no read after it reloads nothing
+    EXPECT_EQ(source.batch_sizes, (std::vector<size_t>{3, 1}));
+}
+
+TEST(CachedMemory, APageThatFailsInTheBatchIsReadAloneAndFails) {
+    auto inner = std::make_unique<BatchingMemory>(0, 4 * kPage);
+    BatchingMemory& source = *inner;
+    auto cache = make_cached_memory(std::move(inner));
+    ASSERT_TRUE(read_value<uint8_t>(*cache, 0));
+    ASSERT_TRUE(read_value<uint8_t>(*cache, 3 * kPage));
+    cache->invalidate();
+    source.window = CountingMemory(0, 2 * kPage);  // the last two pages were unmapped
+    ASSERT_TRUE(read_value<uint8_t>(*cache, 0));
+    EXPECT_EQ(source.window.reads, 0);
+    auto gone = read_value<uint8_t>(*cache, 3 * kPage);
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().code, ErrorCode::Unreadable);
+    EXPECT_EQ(source.window.reads, 2);  // the page alone, then the exact range, as for any page
+}
+
 // A sampler invalidates after every sample: the pages it reads next must all be new reads,
 // of new bytes, and the cap must still hold with the kept buffers reused.
 TEST(CachedMemory, AfterInvalidateEveryPageIsReadAgainWithinTheCap) {
@@ -269,6 +336,37 @@ TEST(ProcessMemory, GoneProcessFailsCleanly) {
     EXPECT_EQ(value.error().code, ErrorCode::Unreadable);
     EXPECT_FALSE(modules_of_process(pid));
     EXPECT_FALSE(threads_of_process(pid));
+}
+
+TEST(ProcessMemory, ABatchFillsEveryReadableRangeAndMarksTheOthers) {
+    long page = sysconf(_SC_PAGESIZE);
+    void* mapped = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(mapped, MAP_FAILED);
+    auto base = reinterpret_cast<uint64_t>(mapped);
+    ASSERT_EQ(munmap(reinterpret_cast<void*>(base + page), page), 0);
+    // More ranges than one process_vm_readv takes (1024), one unreadable in the middle and one
+    // that is readable only in part.
+    std::vector<uint64_t> values(1500);
+    std::iota(values.begin(), values.end(), 1000);
+    std::vector<uint64_t> out(values.size() + 2, 0);
+    std::vector<Memory::BatchRead> batch;
+    for (size_t i = 0; i < values.size(); ++i)
+        batch.push_back(
+            {reinterpret_cast<uint64_t>(&values[i]), std::as_writable_bytes(std::span(&out[i], 1))});
+    batch.insert(batch.begin() + 700, {base + page + 8, std::as_writable_bytes(std::span(&out[1500], 1))});
+    batch.insert(batch.begin() + 1200, {base + page - 4, std::as_writable_bytes(std::span(&out[1501], 1))});
+    auto memory = make_process_memory(getpid());
+    ASSERT_TRUE(memory->reads_in_batches());
+    memory->read_batch(batch);
+    EXPECT_FALSE(batch[700].readable);
+    EXPECT_FALSE(batch[1200].readable);
+    size_t readable = 0;
+    for (const auto& each : batch) readable += each.readable ? 1 : 0;
+    EXPECT_EQ(readable, values.size());
+    EXPECT_EQ(out[0], 1000u);
+    EXPECT_EQ(out[1499], 2499u);
+    EXPECT_EQ(std::vector<uint64_t>(out.begin(), out.begin() + 1500), values);
+    munmap(mapped, page);
 }
 
 TEST(ProcessMaps, ModulesOfOwnProcess) {

@@ -22,6 +22,20 @@ public:
     virtual Result<void> read(uint64_t address, std::span<std::byte> out) const = 0;
     // Forget anything cached; front-ends call it whenever the target has run.
     virtual void invalidate() const {}
+
+    // One range of a batch: `readable` tells whether all of `out` was filled.
+    struct BatchRead {
+        uint64_t address = 0;
+        std::span<std::byte> out;
+        bool readable = false;
+    };
+    // Fills each range that is readable. The default reads them one by one; a source that can
+    // read many ranges in one call (process_vm_readv takes many iovecs) says so with
+    // reads_in_batches() and overrides it.
+    virtual void read_batch(std::span<BatchRead> reads) const {
+        for (BatchRead& each : reads) each.readable = read(each.address, each.out).has_value();
+    }
+    virtual bool reads_in_batches() const { return false; }
 };
 
 template <class T>
@@ -65,7 +79,9 @@ private:
     std::vector<Region> regions_;
 };
 
-// Page cache in front of another source. `invalidate()` drops every page.
+// Page cache in front of another source. `invalidate()` drops every page. When the source
+// reads in batches, the first read after `invalidate()` reloads the pages read since the
+// previous one in one batch: a sampler reads the same few pages every sample.
 std::unique_ptr<Memory> make_cached_memory(std::unique_ptr<Memory> inner, size_t max_pages = 65536);
 
 }  // namespace pyxray

@@ -32,6 +32,11 @@ struct XbtOptions {
     // Each running asyncio task's name on the Python frames it runs (PyFrame::task): one read
     // of each interpreter's asyncio.tasks._current_tasks; samplers turn it off.
     bool task_marks = true;
+    // Each thread's exception (ThreadStack::exception); samplers, whose outputs never show it,
+    // turn it off.
+    bool exceptions = true;
+    // The modules checked against files here (Snapshot::modules); samplers turn it off.
+    bool modules = true;
 };
 
 // Where a name used in a frame is bound, as Python looks it up: locals, globals, builtins.

@@ -77,52 +77,76 @@ Result<void> CodeCache::check_is_code(uint64_t address) {
     return {};
 }
 
+Result<std::vector<std::byte>> CodeCache::read_header(uint64_t address) {
+    return read_bytes(memory_, address, offsets_.code_object.size);
+}
+
+CodeInfo::Identity CodeCache::identity_of(std::span<const std::byte> header) const {
+    const auto& layout = offsets_.code_object;
+    auto field = [&](uint64_t offset, auto out) { std::memcpy(out, header.data() + offset, sizeof(*out)); };
+    CodeInfo::Identity identity;
+    field(offsets_.pyobject.ob_type, &identity.type);
+    field(layout.filename, &identity.filename);
+    field(layout.name, &identity.name);
+    field(layout.qualname, &identity.qualname);
+    field(layout.linetable, &identity.linetable);
+    field(layout.firstlineno, &identity.first_line);
+    if (layout.co_tlbc) field(*layout.co_tlbc, &identity.thread_copies);
+    return identity;
+}
+
 Result<CodeInfo> CodeCache::read(uint64_t address) {
     const auto& layout = offsets_.code_object;
     PYXRAY_TRY_VOID(check_is_code(address));
-    PYXRAY_TRY(header, read_bytes(memory_, address, layout.size));
-    auto field = [&](uint64_t offset, auto out) { std::memcpy(out, header.data() + offset, sizeof(*out)); };
-    uint64_t filename = 0, name = 0, qualname = 0, linetable = 0;
-    int32_t first_line = 0, first_traceable = 0;
-    field(layout.filename, &filename);
-    field(layout.name, &name);
-    field(layout.qualname, &qualname);
-    field(layout.linetable, &linetable);
-    field(layout.firstlineno, &first_line);
-    bool inline_code = !offsets_.frame_object;  // 3.8-3.10: no _co_firsttraceable, no inline code
-    if (inline_code) field(layout.firsttraceable, &first_traceable);
+    PYXRAY_TRY(header, read_header(address));
     CodeInfo info;
-    PYXRAY_TRY(name_text, read_unicode(memory_, offsets_, name));
-    PYXRAY_TRY(qualname_text, read_unicode(memory_, offsets_, qualname));
-    PYXRAY_TRY(filename_text, read_unicode(memory_, offsets_, filename));
-    PYXRAY_TRY(table, read_bytes_object(memory_, offsets_, linetable));
+    info.identity = identity_of(header);
+    const CodeInfo::Identity& id = info.identity;
+    int32_t first_traceable = 0;
+    bool inline_code = !offsets_.frame_object;  // 3.8-3.10: no _co_firsttraceable, no inline code
+    if (inline_code)
+        std::memcpy(&first_traceable, header.data() + layout.firsttraceable, sizeof(first_traceable));
+    PYXRAY_TRY(name_text, read_unicode(memory_, offsets_, id.name));
+    PYXRAY_TRY(qualname_text, read_unicode(memory_, offsets_, id.qualname));
+    PYXRAY_TRY(filename_text, read_unicode(memory_, offsets_, id.filename));
+    PYXRAY_TRY(table, read_bytes_object(memory_, offsets_, id.linetable));
     info.name = std::move(name_text);
     info.qualname = std::move(qualname_text);
     info.filename = std::move(filename_text);
     info.linetable = std::move(table);
-    info.first_line = first_line;
+    info.first_line = id.first_line;
     info.first_traceable = first_traceable;
     if (inline_code) info.code_units = address + layout.co_code_adaptive;
-    if (layout.co_tlbc) {
-        uint64_t copies = 0;
-        field(*layout.co_tlbc, &copies);
-        info.thread_copies = copies;
-    }
+    if (layout.co_tlbc) info.thread_copies = id.thread_copies;
     return info;
+}
+
+// A code object read in an earlier snapshot, if its address still holds it.
+bool CodeCache::still_the_same(uint64_t address, const CodeInfo& info) {
+    std::array<std::byte, 512> buffer;  // more than any PyCodeObject's fixed part
+    if (offsets_.code_object.size > buffer.size()) return false;
+    std::span<std::byte> header(buffer.data(), offsets_.code_object.size);
+    if (!memory_.read(address, header) || identity_of(header) != info.identity) return false;
+    info.forget_thread_copies();
+    return true;
 }
 
 Result<const CodeInfo*> CodeCache::get(uint64_t address) {
     auto found = codes_.find(address);
-    if (found == codes_.end()) {
-        if (codes_.size() >= kMaxCodeCacheEntries) codes_.clear();
+    bool fresh =
+        found != codes_.end() && (found->second.checked_in == snapshot_ ||
+                                  (found->second.info && still_the_same(address, **found->second.info)));
+    if (!fresh) {
+        if (found == codes_.end() && codes_.size() >= kMaxCodeCacheEntries) codes_.clear();
         auto info = read(address);
         Result<std::unique_ptr<CodeInfo>> entry =
             info ? Result<std::unique_ptr<CodeInfo>>(std::make_unique<CodeInfo>(std::move(*info)))
                  : pyxray::unexpected(info.error());
-        found = codes_.emplace(address, std::move(entry)).first;
+        found = codes_.insert_or_assign(address, Entry{std::move(entry), snapshot_}).first;
     }
-    if (!found->second) return pyxray::unexpected(found->second.error());
-    return found->second->get();
+    found->second.checked_in = snapshot_;
+    if (!found->second.info) return pyxray::unexpected(found->second.info.error());
+    return found->second.info->get();
 }
 
 }  // namespace pyxray

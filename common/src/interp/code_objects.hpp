@@ -1,4 +1,6 @@
-// Code objects read once per snapshot: names, file, first line and location table.
+// Code objects read once: names, file, first line and location table. A cache kept across
+// snapshots (a sampler's) checks each code object again in every snapshot that meets it: the
+// one read may have been freed and another allocated at its address.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,19 @@ struct CodeInfo {
 
     int line_at(int code_unit) const;
 
+    // What tells this code object from another later allocated at its address: its type and
+    // the objects and first line it was created with (a code object never changes them). Also
+    // co_tlbc, whose copies belong to threads that come and go.
+    struct Identity {
+        uint64_t type = 0, filename = 0, name = 0, qualname = 0, linetable = 0, thread_copies = 0;
+        int32_t first_line = 0;
+        bool operator==(const Identity&) const = default;
+    };
+    Identity identity;
+
+    // The same code object seen in a later snapshot: the threads' bytecode copies are read again.
+    void forget_thread_copies() const { copies_.clear(); }
+
     // Where the bytecode a frame executes starts: co_code_adaptive, or in free-threaded 3.14+
     // the copy the frame's tlbc_index names, read (bounded) from co_tlbc. An index the array
     // does not hold is an error that says so.
@@ -42,17 +57,29 @@ private:
 class CodeCache {
 public:
     CodeCache(const Memory& memory, const Offsets& offsets) : memory_(memory), offsets_(offsets) {}
-    // The code object at `address`, or why it cannot be one. Failures are cached too.
+    // The code object at `address`, or why it cannot be one. Failures are cached too, until
+    // the next snapshot.
     Result<const CodeInfo*> get(uint64_t address);
+    // The target has run: each cached code object is checked once more before it is used.
+    void begin_snapshot() { ++snapshot_; }
+    const Memory& memory() const { return memory_; }
 
 private:
+    struct Entry {
+        Result<std::unique_ptr<CodeInfo>> info;
+        uint64_t checked_in = 0;  // the snapshot that last read or checked it
+    };
     Result<CodeInfo> read(uint64_t address);
+    Result<std::vector<std::byte>> read_header(uint64_t address);
+    CodeInfo::Identity identity_of(std::span<const std::byte> header) const;
+    bool still_the_same(uint64_t address, const CodeInfo& info);
     Result<void> check_is_code(uint64_t address);
     bool shaped_like_code(uint64_t type) const;
 
     const Memory& memory_;
     const Offsets& offsets_;
-    std::unordered_map<uint64_t, Result<std::unique_ptr<CodeInfo>>> codes_;
+    std::unordered_map<uint64_t, Entry> codes_;
+    uint64_t snapshot_ = 0;
     std::unordered_map<uint64_t, bool> type_is_code_;
 };
 

@@ -2,10 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 #include <string>
-#include <unordered_set>
 
 #include "interp/strings.hpp"
 
@@ -26,7 +27,11 @@ struct RawFrame {
 
 Result<RawFrame> read_raw_frame(const Memory& memory, const Offsets& offsets, uint64_t address) {
     const auto& layout = offsets.interpreter_frame;
-    PYXRAY_TRY(bytes, read_bytes(memory, address, layout.size));
+    std::array<std::byte, 256> buffer;  // more than any _PyInterpreterFrame's fixed part
+    if (layout.size > buffer.size())
+        return fail(ErrorCode::Internal, fmt::format("frame layout of {} bytes", layout.size), address);
+    std::span<std::byte> bytes(buffer.data(), layout.size);
+    PYXRAY_TRY_VOID(memory.read(address, bytes));
     RawFrame frame;
     std::memcpy(&frame.code, bytes.data() + layout.executable, 8);
     frame.code &= ~layout.stackref_tag_bits;  // 3.14+: a _PyStackRef, tag bits in the low bits
@@ -118,8 +123,22 @@ bool is_non_code_executable(const Memory& memory, const Offsets& offsets, uint64
 
 }  // namespace
 
+bool VisitedFrames::insert(uint64_t address) {
+    if (many_.empty()) {
+        auto end = recent_.begin() + static_cast<std::ptrdiff_t>(few_);
+        if (std::find(recent_.begin(), end, address) != end) return false;
+        if (few_ < recent_.size()) {
+            recent_[few_++] = address;
+            return true;
+        }
+        many_.insert(recent_.begin(), recent_.end());
+        few_ = 0;
+    }
+    return many_.insert(address).second;
+}
+
 void FrameWalker::walk(uint64_t newest_frame, PyThread& thread) const {
-    std::unordered_set<uint64_t> visited;
+    VisitedFrames visited;
     size_t segment = 0;
     auto close_segment = [&] {
         thread.segment_sizes.push_back(segment);
@@ -133,7 +152,7 @@ void FrameWalker::walk(uint64_t newest_frame, PyThread& thread) const {
             thread.truncated = fmt::format("stopped after {} frames at {:#x}", max_frames_, address);
             break;
         }
-        if (!visited.insert(address).second) {
+        if (!visited.insert(address)) {
             thread.truncated = fmt::format("frame chain loops back to {:#x}", address);
             break;
         }

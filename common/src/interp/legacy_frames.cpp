@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <cstring>
-#include <unordered_set>
 
 #include "interp/frame_walker.hpp"
 #include "interp/lnotab.hpp"
@@ -52,13 +51,13 @@ LegacyFrameWalker::LegacyFrameWalker(const Memory& memory, const Offsets& offset
     : memory_(memory), layout_(*offsets.frame_object), codes_(codes), max_frames_(max_frames) {}
 
 void LegacyFrameWalker::walk(uint64_t newest_frame, PyThread& thread) const {
-    std::unordered_set<uint64_t> visited;
+    VisitedFrames visited;
     for (uint64_t address = newest_frame; address != 0;) {
         if (visited.size() >= max_frames_) {
             thread.truncated = fmt::format("stopped after {} frames at {:#x}", max_frames_, address);
             break;
         }
-        if (!visited.insert(address).second) {
+        if (!visited.insert(address)) {
             thread.truncated = fmt::format("frame chain loops back to {:#x}", address);
             break;
         }

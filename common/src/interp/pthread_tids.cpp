@@ -49,10 +49,16 @@ bool looks_like_pthread(const Memory& memory, uint64_t pthread) {
 }  // namespace
 
 void fill_native_ids_from_pthreads(const Target& target, std::vector<PyThread>& threads) {
+    std::optional<uint32_t> offset;
+    fill_native_ids_from_pthreads(target, threads, offset);
+}
+
+void fill_native_ids_from_pthreads(const Target& target, std::vector<PyThread>& threads,
+                                   std::optional<uint32_t>& offset) {
     bool any_missing = false;
     for (const auto& thread : threads) any_missing |= thread.native_thread_id == 0 && thread.thread_id != 0;
     if (!any_missing) return;
-    auto offset = tid_offset(target);
+    if (!offset) offset = tid_offset(target);
     if (!offset) return;
     for (auto& thread : threads) {
         if (thread.native_thread_id != 0 || thread.thread_id == 0) continue;

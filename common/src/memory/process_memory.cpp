@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "memory/file_handle.hpp"
 #include "pyxray/memory.hpp"
@@ -30,7 +32,49 @@ public:
         return read_proc_mem(address, out, got);
     }
 
+    // process_vm_readv with one iovec per range, up to the kernel's limit per call. The kernel
+    // never splits a remote iovec: it stops before the first range it cannot read whole, which
+    // is then read alone (where read() finds what /proc/PID/mem can give) and the rest goes on.
+    void read_batch(std::span<BatchRead> reads) const override {
+        size_t next = 0;
+        while (next < reads.size()) {
+            if (use_proc_mem_) {
+                for (; next < reads.size(); ++next) reads[next].readable = read_one(reads[next]);
+                return;
+            }
+            size_t end = std::min(reads.size(), next + kMaxIovecs);
+            size_t bytes = vm_read_many(reads.subspan(next, end - next));
+            for (; next < end && bytes >= reads[next].out.size(); ++next) {
+                bytes -= reads[next].out.size();
+                reads[next].readable = true;
+            }
+            if (next < end) {
+                reads[next].readable = read_one(reads[next]);
+                ++next;
+            }
+        }
+    }
+
+    bool reads_in_batches() const override { return true; }
+
 private:
+    static constexpr size_t kMaxIovecs = 1024;  // UIO_MAXIOV
+
+    bool read_one(BatchRead& each) const { return read(each.address, each.out).has_value(); }
+
+    // The bytes read from the front of `reads` (0 when the call failed).
+    size_t vm_read_many(std::span<BatchRead> reads) const {
+        local_.resize(reads.size());
+        remote_.resize(reads.size());
+        for (size_t i = 0; i < reads.size(); ++i) {
+            local_[i] = iovec{reads[i].out.data(), reads[i].out.size()};
+            remote_[i] = iovec{reinterpret_cast<void*>(reads[i].address), reads[i].out.size()};
+        }
+        ssize_t result =
+            ::process_vm_readv(pid_, local_.data(), reads.size(), remote_.data(), reads.size(), 0);
+        return result < 0 ? 0 : static_cast<size_t>(result);
+    }
+
     // Returns 0 or the errno of the failure; `got` is the count of bytes read.
     int vm_read(uint64_t address, std::span<std::byte> out, size_t& got) const {
         iovec local{out.data(), out.size()};
@@ -64,6 +108,7 @@ private:
     int pid_;
     mutable bool use_proc_mem_ = false;
     mutable std::shared_ptr<const detail::FileHandle> proc_mem_;
+    mutable std::vector<iovec> local_, remote_;  // read_batch's, kept between batches
 };
 
 }  // namespace

@@ -66,6 +66,8 @@ bool has_own_filesystem(int pid) {
 
 std::string root_of_process(int pid) { return fmt::format("/proc/{}/root", pid); }
 
+bool in_our_pid_namespace(int pid) { return namespace_ids(fmt::format("/proc/{}/status", pid)).size() == 1; }
+
 std::unordered_map<int64_t, int64_t> our_tids_by_namespace_tid(int pid) {
     std::unordered_map<int64_t, int64_t> tids;
     if (namespace_ids(fmt::format("/proc/{}/status", pid)).size() < 2) return tids;

@@ -20,4 +20,7 @@ std::string root_of_process(int pid);
 // in ours (the first). Empty when the process is in our PID namespace.
 std::unordered_map<int64_t, int64_t> our_tids_by_namespace_tid(int pid);
 
+// Whether /proc says the process is in our PID namespace (false when it cannot tell).
+bool in_our_pid_namespace(int pid);
+
 }  // namespace pyxray

@@ -10,6 +10,9 @@ namespace pyxray {
 namespace {
 
 StackFrame python_frame(const PyFrame& frame) { return StackFrame{StackFrame::Kind::Python, frame, {}}; }
+StackFrame python_frame(PyFrame&& frame) {
+    return StackFrame{StackFrame::Kind::Python, std::move(frame), {}};
+}
 StackFrame native_frame(const NativeFrame& frame) { return StackFrame{StackFrame::Kind::Native, {}, frame}; }
 
 std::vector<StackFrame> all_native(const std::vector<NativeFrame>& native) {
@@ -47,6 +50,13 @@ ThreadStack python_only_thread(int64_t tid, const PyThread& python) {
     ThreadStack stack = base_stack(tid, python);
     stack.frames.reserve(python.frames.size());
     for (const auto& frame : python.frames) stack.frames.push_back(python_frame(frame));
+    return stack;
+}
+
+ThreadStack python_only_thread(int64_t tid, PyThread&& python) {
+    ThreadStack stack = base_stack(tid, python);
+    stack.frames.reserve(python.frames.size());
+    for (auto& frame : python.frames) stack.frames.push_back(python_frame(std::move(frame)));
     return stack;
 }
 

@@ -25,8 +25,27 @@ ProfileFrame profile_frame(const StackFrame& frame) {
 }
 
 // Distinct frames are told apart by everything a renderer shows.
-std::string frame_key(const ProfileFrame& frame) {
-    return fmt::format("{}\x1f{}\x1f{}\x1f{}", frame.python ? 'p' : 'n', frame.name, frame.file, frame.line);
+// Built by hand into `key` (a buffer kept between calls): every frame of every sample passes
+// here, and fmt::format cost a sampler at 10,000 samples/s a sixth of its time.
+void frame_key(bool python, std::string_view name, std::string_view file, int line, std::string& key) {
+    key.clear();
+    key += python ? 'p' : 'n';
+    key += '\x1f';
+    key += name;
+    key += '\x1f';
+    key += file;
+    key += '\x1f';
+    key += std::to_string(line);
+}
+
+void frame_key(const ProfileFrame& frame, std::string& key) {
+    frame_key(frame.python, frame.name, frame.file, frame.line, key);
+}
+
+// A Python frame's key without making its ProfileFrame (see profile_frame): most frames of a
+// sample were seen before.
+void python_frame_key(const PyFrame& frame, std::string& key) {
+    frame_key(true, frame.qualname.empty() ? frame.function : frame.qualname, frame.file, frame.line, key);
 }
 
 // The last frame of a stack --idle keeps for a thread the mode would leave out.
@@ -53,10 +72,13 @@ std::string frame_label(const ProfileFrame& frame) {
 }
 
 uint32_t Profile::intern(ProfileFrame converted) {
-    auto [found, inserted] =
-        frame_ids_.try_emplace(frame_key(converted), static_cast<uint32_t>(frames_.size()));
-    if (inserted) frames_.push_back(std::move(converted));
-    return found->second;
+    thread_local std::string key;
+    frame_key(converted, key);
+    if (auto found = frame_ids_.find(key); found != frame_ids_.end()) return found->second;
+    auto id = static_cast<uint32_t>(frames_.size());
+    frame_ids_.emplace(key, id);
+    frames_.push_back(std::move(converted));
+    return id;
 }
 
 ThreadTimeline& Profile::timeline_of(const ThreadStack& thread) {
@@ -81,8 +103,17 @@ void Profile::add(const Snapshot& snapshot, double time_s) {
         if (!kept && !idle_) continue;
         ThreadSample sample{time_s, {}, !kept};
         sample.stack.reserve(thread.frames.size() + 1);
-        for (auto frame = thread.frames.rbegin(); frame != thread.frames.rend(); ++frame)
+        for (auto frame = thread.frames.rbegin(); frame != thread.frames.rend(); ++frame) {
+            thread_local std::string key;
+            if (frame->kind == StackFrame::Kind::Python) {
+                python_frame_key(frame->python, key);
+                if (auto known = frame_ids_.find(key); known != frame_ids_.end()) {
+                    sample.stack.push_back(known->second);
+                    continue;
+                }
+            }
             sample.stack.push_back(intern(profile_frame(*frame)));
+        }
         if (sample.idle) sample.stack.push_back(intern(idle_marker));
         if (thread.native_lost) ++native_lost_;
         timeline_of(thread).samples.push_back(std::move(sample));

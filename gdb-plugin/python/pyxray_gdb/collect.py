@@ -1,6 +1,7 @@
 """What py-xbt needs from gdb: the selected target, its threads and their native frames."""
 import contextlib
 import signal
+import time
 
 import gdb
 
@@ -42,13 +43,21 @@ def preserved_selection():
                     frame.select()
 
 
-def _register(name):
-    """The selected thread's register `name` (in its newest frame); None when unknown or 0."""
+def _registers(*names):
+    """The selected thread's registers `names` in its newest frame, each None when unknown or
+    0. Frame.read_register, not parse_and_eval: a sampler reads them for every thread at every
+    stop, and the expression parser cost a tenth of gdb's py-sample."""
     try:
-        value = int(gdb.parse_and_eval(f"${name}"))
-    except (gdb.error, ValueError, TypeError):
-        return None
-    return value or None
+        frame = gdb.newest_frame()
+    except gdb.error:
+        return [None] * len(names)
+    values = []
+    for name in names:
+        try:
+            values.append(int(frame.read_register(name)) or None)
+        except (gdb.error, ValueError, TypeError):
+            values.append(None)
+    return values
 
 
 def real_frames():
@@ -82,15 +91,16 @@ def linkage_names():
             gdb.execute("set print demangle on", to_string=True)
 
 
-def _native_frames(executable):
-    """The selected thread's real frames (see real_frames) as (pc, function, module). An
-    unwind error keeps the frames found so far."""
+def _native_frames(executable, caches=None):
+    """The selected thread's real frames (see real_frames) as (pc, function, module), linkage
+    names (see linkage_names, which the caller sets). An unwind error keeps the frames found so
+    far."""
     frames = []
     try:
-        with linkage_names():
-            for frame in real_frames():
-                pc = frame.pc()
-                frames.append((pc, frame.name() or "", gdb.solib_name(pc) or executable))
+        for frame in real_frames():
+            pc = frame.pc()
+            module = caches.module_of(pc, executable) if caches else gdb.solib_name(pc) or executable
+            frames.append((pc, frame.name() or "", module))
     except gdb.error:
         pass
     return frames
@@ -104,22 +114,63 @@ def _thread_name(thread):
         return None
 
 
-def collect_threads(inferior, all_threads, with_frames):
+class SamplerCaches:
+    """What a sampler keeps between stops, that gdb would look up again at each one: the OS's
+    thread names (gdb reads /proc at every Thread.name), kept for a second as the core keeps
+    threading's (XbtOptions::reuse_thread_names); and the module of each pc, forgotten whenever
+    gdb loads objfiles or clears them, the only events that can change it. Used as a context
+    manager, which connects those events."""
+
+    def __init__(self):
+        self.names, self.names_read_at = {}, 0.0
+        self.modules = {}
+
+    def __enter__(self):
+        gdb.events.new_objfile.connect(self._forget_modules)
+        gdb.events.clear_objfiles.connect(self._forget_modules)
+        return self
+
+    def __exit__(self, *exc):
+        gdb.events.new_objfile.disconnect(self._forget_modules)
+        gdb.events.clear_objfiles.disconnect(self._forget_modules)
+
+    def _forget_modules(self, _event):
+        self.modules = {}
+
+    def thread_name(self, thread):
+        now = time.monotonic()
+        if now - self.names_read_at > 1.0:
+            self.names, self.names_read_at = {}, now
+        tid = thread.ptid[1]
+        if tid not in self.names:
+            self.names[tid] = _thread_name(thread)
+        return self.names[tid]
+
+    def module_of(self, pc, executable):
+        module = self.modules.get(pc)
+        if module is None:
+            module = self.modules[pc] = gdb.solib_name(pc) or executable
+        return module
+
+
+def collect_threads(inferior, all_threads, with_frames, caches=None):
     """Every thread as (tid, pthread_self, stack pointer, OS name); native frames for the threads
     py-xbt shows. Every thread's registers are read even without -a: the stack pointers tell
     which OS thread runs a thread state whose recorded thread id is stale (a subinterpreter's,
-    handed between threads). Returns (threads, frames, selected tid)."""
+    handed between threads). `caches`: the SamplerCaches a sampler keeps. Returns (threads,
+    frames, selected tid)."""
     executable = executable_of(inferior)
     selected = gdb.selected_thread()
     threads, frames = [], {}
-    with preserved_selection():
+    with preserved_selection(), linkage_names():
         for thread in sorted(inferior.threads(), key=lambda t: t.num):
             tid = thread.ptid[1]
             thread.switch()
-            # $fs_base is pthread_self() on x86-64
-            threads.append((tid, _register("fs_base"), _register("sp"), _thread_name(thread)))
+            # fs_base is pthread_self() on x86-64
+            name = caches.thread_name(thread) if caches else _thread_name(thread)
+            threads.append((tid, *_registers("fs_base", "sp"), name))
             if all_threads or thread == selected:
-                frames[tid] = _native_frames(executable) if with_frames else []
+                frames[tid] = _native_frames(executable, caches) if with_frames else []
     return threads, frames, selected.ptid[1]
 
 

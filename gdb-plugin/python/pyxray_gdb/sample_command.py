@@ -17,7 +17,7 @@ import gdb
 
 import _pyxray_gdb
 from pyxray_gdb.command import PyxrayCommand
-from pyxray_gdb.collect import collect_threads, preserved_selection, selected_inferior
+from pyxray_gdb.collect import SamplerCaches, collect_threads, preserved_selection, selected_inferior
 from pyxray_gdb.support import bridge_target
 
 # Real-time signals have no default use in CPython or glibc (which keeps the first two).
@@ -118,11 +118,13 @@ def sample(argument):
                            f"not a {connection_type} target")
     # Each stop brings its own threads and frames (take).
     target = bridge_target(inferior, connection_type, [], {})
-    with preserved_selection(), stop_signal_handled(), StopWatcher() as watcher:
+    with preserved_selection(), stop_signal_handled(), StopWatcher() as watcher, \
+            SamplerCaches() as caches:
         return _pyxray_gdb.sample(
             target, words,
             let_run=lambda seconds, cpu: run_for(inferior, watcher, seconds, cpu),
-            take=lambda all_threads, with_frames: collect_threads(inferior, all_threads, with_frames),
+            take=lambda all_threads, with_frames: collect_threads(inferior, all_threads, with_frames,
+                                                                  caches),
             progress=lambda line: gdb.write(line + "\n"))
 
 
