@@ -1,9 +1,12 @@
 // The sampler's core on hand-made snapshots: aggregation, the top table, folded stacks,
 // speedscope, the HTML page, --slow, and py-sample's argument parsing.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "pyxray/sampling.hpp"
 
@@ -390,6 +393,36 @@ TEST(Sampling, EachOutputTakesItsFormatFromItsExtensionUnlessFormatIsGiven) {
               std::string::npos);
     EXPECT_TRUE(parse_sample_options({"-o", "profile.svg", "--format", "folded"}));
     EXPECT_FALSE(parse_sample_options({"--mode", "io"}));
+}
+
+// This process as the target: the test's thread spins between two reads, another sleeps.
+TEST(Sampling, CpuStatesTellARunningThreadFromASleepingOne) {
+    std::atomic<int64_t> sleeper_tid = 0;
+    std::atomic<bool> done = false;
+    std::thread sleeper([&] {
+        sleeper_tid = gettid();
+        while (!done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+    while (sleeper_tid == 0) std::this_thread::yield();
+    auto spin = [] {
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
+        while (std::chrono::steady_clock::now() < until) {
+        }
+    };
+    ThreadCpuStates cpu(getpid());
+    spin();
+    cpu.read();
+    spin();
+    cpu.read();
+    Snapshot snapshot = snapshot_of(gettid(), {python("spin", 1)});
+    snapshot.threads.push_back(snapshot_of(sleeper_tid, {python("sleep", 2)}).threads[0]);
+    snapshot.threads.push_back(snapshot_of(1 << 30, {python("gone", 3)}).threads[0]);
+    cpu.apply(snapshot);
+    done = true;
+    sleeper.join();
+    EXPECT_EQ(snapshot.threads[0].on_cpu, true);
+    EXPECT_EQ(snapshot.threads[1].on_cpu, false);
+    EXPECT_EQ(snapshot.threads[2].on_cpu, std::nullopt);  // no such thread
 }
 
 TEST(Sampling, IntervalsVaryAroundTheMeanAndALateSampleIsFollowedAtOnce) {

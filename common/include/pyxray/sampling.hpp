@@ -120,8 +120,11 @@ private:
     size_t native_lost_ = 0;
 };
 
-// cpu mode's probe of a live process: which threads are on a CPU (/proc's state R), read just
-// before a sample stops the process, or as a non-blocking sample reads it.
+// cpu mode's probe of a live process: which threads are on a CPU, read just before a sample
+// stops the process, or as a non-blocking sample reads it. A thread counts when /proc says it is
+// runnable (state R) and, from the second read on, it also ran since the read before for at
+// least a tenth of the time the busiest thread ran: a debugger's resume wakes every sleeping
+// thread to restart its system call, and one caught runnable then has run for microseconds.
 class ThreadCpuStates {
 public:
     explicit ThreadCpuStates(int pid) : pid_(pid) {}
@@ -132,6 +135,7 @@ public:
 private:
     int pid_;
     std::unordered_map<int64_t, bool> running_;
+    std::unordered_map<int64_t, uint64_t> run_ns_;  // /proc/PID/task/TID/schedstat at the last read
 };
 
 // `qualname (file:line)` for Python frames, the function (or `module+0x..`) for native ones.
