@@ -277,9 +277,10 @@ def speed_row(label, python, command, seconds, achieved_of):
         finally:
             stop_fixture(target)
     achieved = achieved_of(output, wall)
-    print(f"| {label} | {Path(python).parent.parent.name} | {achieved if achieved is None else f'{achieved:.0f}'} "
-          f"| {100.0 * cpu / wall:.0f}% | {1e6 * cpu / (achieved * wall) if achieved else float('nan'):.0f} |",
-          flush=True)
+    shown = "-" if achieved is None else f"{achieved:.0f}"
+    per_sample = 1e6 * cpu / (achieved * wall) if achieved else float("nan")
+    print(f"| {label} | {Path(python).parent.parent.name} | {shown} | {100.0 * cpu / wall:.0f}% "
+          f"| {per_sample:.0f} |", flush=True)
     return achieved, 100.0 * cpu / wall
 
 
@@ -295,8 +296,8 @@ def peer_achieved(output, wall):
 
 def print_speed(args):
     """Issue 22's speed floors, side by side with the peers that are installed."""
-    print(f"\n| issue 22 speed: sampler, 4-thread Python-only cpu_split.py | interpreter | achieved samples/s "
-          f"| sampler CPU (share of one CPU) | CPU µs per sample |")
+    print("\n| issue 22 speed: sampler, 4-thread Python-only cpu_split.py | interpreter "
+          "| achieved samples/s | sampler CPU (share of one CPU) | CPU µs per sample |")
     print("|---|---|---|---|---|")
     seconds = args.seconds
     for python in args.speed_pythons:
@@ -308,7 +309,8 @@ def print_speed(args):
                                lambda pid, name=name: peer_commands(pid, SPEED_RATE, seconds)[name], seconds,
                                peer_achieved)
             if theirs[0] and ours[0]:
-                print(f"| ratio pyxray / {name} | | {ours[0] / theirs[0]:.2f} | {ours[1] / theirs[1]:.2f} | |")
+                print(f"| ratio pyxray / {name} | | {ours[0] / theirs[0]:.2f} "
+                      f"| {ours[1] / theirs[1]:.2f} | |")
     for mode in ("gdb py-sample", "lldb py-sample"):
         speed_row(f"{mode}, merged, {DEBUGGER_RATE} Hz", args.python,
                   lambda pid, mode=mode: sampler_command(args.build, mode, pid, DEBUGGER_RATE, seconds),
@@ -343,7 +345,7 @@ def bias_once(args, mode, rate):
         try:
             sampled_run(sampler_command(args.build, mode, target.pid, rate, args.bias_seconds,
                                         python_only=mode != "stop-the-world", output=folded), sampler_cpus)
-            time.sleep(1.1)  # the truth file is rewritten every second
+            time.sleep(0.3)  # the truth file is rewritten every 0.2 s
             measured = json.loads(truth.read_text())
         finally:
             stop_fixture(target)
@@ -360,7 +362,8 @@ def print_bias(args):
             share, samples, truth = bias_once(args, mode, rate)
             shown = "-" if share is None else f"{100 * share:.1f}%"
             difference = "-" if share is None else f"{100 * (share - truth):+.1f}"
-            print(f"| {mode} | {rate} Hz | {shown} | {100 * truth:.1f}% | {difference} | {samples} |", flush=True)
+            print(f"| {mode} | {rate} Hz | {shown} | {100 * truth:.1f}% | {difference} | {samples} |",
+                  flush=True)
 
 
 def main():
@@ -374,8 +377,9 @@ def main():
     parser.add_argument("--floor-repeats", type=int, default=16,
                         help="pairs of runs, none and non-blocking at 100 Hz, for issue 7's 2%% floor")
     parser.add_argument("--floor-seconds", type=float, default=6.0, help="length of each of those runs")
-    parser.add_argument("--only", choices=("all", "issue7", "speed"), default="all",
-                        help="issue7: the first tables; speed: issue 22's speed and bias tables")
+    parser.add_argument("--only", choices=("all", "issue7", "speed", "bias"), default="all",
+                        help="issue7: the first tables; speed: issue 22's speed and bias tables; bias: "
+                             "the bias table alone")
     parser.add_argument("--speed-pythons", nargs="+", default=[
         str(max(Path.home().glob(f".pyenv/versions/3.{minor}.*/bin/python3.{minor}"))) for minor in (12, 11)],
         help="interpreters of the non-blocking speed rows")
@@ -383,6 +387,11 @@ def main():
     args = parser.parse_args()
     args.build = args.build.resolve()
     target_cpus, sampler_cpus = cpu_plan()
+    if args.only == "bias":
+        print(f"load average before: {os.getloadavg()[0]:.2f}")
+        print_bias(args)
+        print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+        return
     if args.only != "issue7":
         print(f"issue 22 tables; load average before: {os.getloadavg()[0]:.2f}")
         print_speed(args)
