@@ -187,13 +187,16 @@ Result<void> write_output(const SampleOptions& options, const SampleRun& run) {
 CLI::App* add_sample_command(CLI::App& app, SampleArguments& args) {
     CLI::App* sample = app.add_subcommand(
         "sample", "Sample merged stacks of a live process (or of a program it launches after --)");
-    add_examples(*sample, {"pyxray sample --pid 1234 --duration 10",
-                           "pyxray sample --pid 1234 --nonblocking --rate 100 -o profile.html --format html",
-                           "pyxray sample --format folded -o out.folded -- python3 script.py"});
+    add_examples(*sample,
+                 {"pyxray sample --pid 1234 --duration 10",
+                  "pyxray sample --pid 1234 --nonblocking --mode cpu -o profile.html -o profile.folded",
+                  "pyxray sample -o out.folded -- python3 script.py"});
     auto* pid = sample->add_option("-p,--pid", args.pid, "Process to sample");
     sample
-        ->add_option("--rate", args.options.rate_hz,
-                     fmt::format("Samples per second (default {:g})", SampleOptions{}.rate_hz))
+        ->add_option(
+            "--rate", args.options.rate_hz,
+            fmt::format("Samples per second on average, at random intervals around 1/RATE (default {:g})",
+                        SampleOptions{}.rate_hz))
         ->check(CLI::PositiveNumber);
     auto* duration = sample->add_option("--duration", args.options.duration_s, "Seconds to sample")
                          ->check(CLI::PositiveNumber);

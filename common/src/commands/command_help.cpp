@@ -74,7 +74,8 @@ constexpr std::string_view kPrintExamples[] = {"py-print data", "py-print config
 constexpr std::string_view kListExamples[] = {"py-list", "py-list 10,30"};
 
 // The rate's default is SampleOptions' own.
-const std::string kSampleRateHelp = fmt::format("stops per second (default {:g})", SampleOptions{}.rate_hz);
+const std::string kSampleRateHelp = fmt::format(
+    "stops per second on average, at random intervals around 1/HZ (default {:g})", SampleOptions{}.rate_hz);
 
 const OptionHelp kSampleOptions[] = {
     {"--rate", "HZ", kSampleRateHelp},
@@ -88,13 +89,13 @@ const OptionHelp kSampleOptions[] = {
     {"-o, --output", "FILE",
      "write the profile to FILE (repeatable), in --format, else as its extension says (.folded, "
      ".speedscope.json, .html, .txt)"},
-    {"--format", "FORMAT", "text (default), folded, speedscope or html (a clickable timeline)",
+    {"--format", "FORMAT", "text (default), folded, speedscope or html (a stack chart and flame graph)",
      kSampleFormatChoices},
     {"--slow", "MS", "report threads whose stack kept the same base longer than MS"},
 };
 constexpr std::string_view kSampleExamples[] = {
-    "py-sample --duration 5", "py-sample --rate 200 --samples 1000 -o out.html --format html",
-    "py-sample --python-only -o out.folded --format folded"};
+    "py-sample --duration 5", "py-sample --rate 200 --samples 1000 -o out.html -o out.folded",
+    "py-sample --mode cpu --python-only -o out.speedscope.json"};
 
 constexpr OptionHelp kRefcntOptions[] = {
     {"--json", "", "one JSON document instead of text"},
