@@ -86,6 +86,11 @@ integration-test:
 # interpreter, every front-end live and on a core): 201 tests, 61 s at 30,000 orders (quiet),
 # about 9 s per interpreter at 100,000 beside a CI run;
 # test_heap_free_threaded and test_interpreter_memory (its helpers' checks): 13 tests, 23 s.
+# Stop 29's CI (a689881) took 4318 s. Issue 22: test_sample_modes 15 tests, 85-130 s (five CLI
+# cells in the slice); test_timeline_html (headless Chromium) 14 tests, 27-53 s. The fresh-clone
+# run at b830b76: build, lint and unit tests to 00:35 (23 min, most compiles new: the sampling
+# headers changed), the plain pass 4102 tests in 39m39s, the sanitized build (ccache warmed
+# beside it) and its ctest to 01:14 (62 min in all); the slice and the fuzz pass came after.
 #
 # The same build with ASan+UBSan: core, CLI and both plugins; gdb and lldb-16 get the
 # runtimes preloaded by the tests (sanitizer/CMakeLists.txt, tests/integration/support/drivers.py).
